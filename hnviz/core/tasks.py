@@ -1,0 +1,351 @@
+"""Task sequences: the data of a continual-learning benchmark, one task after another.
+
+Contract (used by trainer, analysis and UI):
+  build_tasks(cfg: TaskConfig) -> TaskSequence
+  TaskSequence.tasks[t].x_train  [N, in_dim] float32
+  TaskSequence.tasks[t].y_train  [N, 1] float32 (regression) | [N] int64 local labels 0..out_dim-1
+  TaskSequence.out_dim           outputs of one task's head (1, 2 or 10)
+  TaskSequence.class_offsets[t]  global label = class_offsets[t] + local label (class-incremental)
+
+Benchmarks (all deterministic given the TaskConfig; task t's data never depends on n_tasks):
+  regression1d         the paper's 1-D toy: y = x + 3 on [-4, -2], y = 2x² - 1 on [-1, 1],
+                       y = (x - 3)³ on [2, 4] (more in REGRESSION_DEFAULTS for n_tasks > 3).
+                       Train x ~ U[lo, hi] with N(0, noise_std²) target noise; test x evenly
+                       spaced over [lo, hi] (linspace, ends included) with noise-free targets.
+  split-digits         sklearn's 8×8 digits, tasks 0/1, 2/3, 4/5, 6/7, 8/9; labels local 0/1.
+  permuted-digits      10-class digits, task t = fixed pixel permutation t; task 0 = identity.
+  split-mnist, split-fashion-mnist, permuted-mnist: the same on 28×28 images read from disk via
+                       torchvision (see datasets_torchvision), official train/test split.
+Digits use a per-class (stratified) train/test split drawn from cfg.seed and cfg.test_fraction.
+"""
+
+from __future__ import annotations
+
+import functools
+import importlib.util
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+import torch
+
+from .config import BENCHMARKS, ConfigError, TaskConfig
+
+
+class DataUnavailableError(RuntimeError):
+    """A benchmark's data is not on disk (one-line message naming the root and how to fill it)."""
+
+
+@dataclass(frozen=True)
+class Task:
+    name: str
+    x_train: torch.Tensor  # [N, in_dim] float32
+    y_train: torch.Tensor  # [N, 1] float32 | [N] int64
+    x_test: torch.Tensor  # [M, in_dim]
+    y_test: torch.Tensor  # [M, 1] | [M]
+    classes: tuple[int, ...] = ()  # global classes of this task (split benchmarks); () otherwise
+    permutation: torch.Tensor | None = None  # [in_dim] int64 pixel order (permuted benchmarks)
+
+
+@dataclass(frozen=True)
+class TaskSequence:
+    benchmark: str
+    kind: str  # "regression" | "classification"
+    tasks: tuple[Task, ...]
+    in_dim: int
+    out_dim: int  # size of one task's head
+    class_offsets: tuple[int, ...]  # per task; all 0 for permuted (domain-incremental)
+    input_shape: tuple[int, ...] = ()  # e.g. (8, 8) for showing digit inputs; () for 1-D inputs
+    class_names: tuple[str, ...] = ()  # global class names (classification); () for regression
+
+    @property
+    def n_tasks(self) -> int:
+        return len(self.tasks)
+
+    @property
+    def is_regression(self) -> bool:
+        return self.kind == "regression"
+
+
+# ---------------------------------------------------------------------------------------------
+# Registry
+
+DIGIT_NAMES = tuple(str(d) for d in range(10))
+FASHION_NAMES = ("T-shirt/top", "Trouser", "Pullover", "Dress", "Coat",
+                 "Sandal", "Shirt", "Sneaker", "Bag", "Ankle boot")
+N_SPLIT_TASKS = 5  # class pairs (0,1) .. (8,9)
+_TORCHVISION = {"split-mnist": "MNIST", "permuted-mnist": "MNIST",
+                "split-fashion-mnist": "FashionMNIST"}
+_SEED_TAGS = {"split": 1, "perm": 2, "regression": 3}  # independent random streams per purpose
+
+
+@dataclass(frozen=True)
+class RegressionFunction:
+    """One 1-D regression task: `fn` maps a float64 array of x to y (same shape) on `range`."""
+
+    name: str
+    formula: str
+    fn: Callable[[np.ndarray], np.ndarray]
+    range: tuple[float, float]
+
+
+# The paper's three tasks first; the rest extend the sequence on disjoint ranges, y within [-1, 1].
+REGRESSION_DEFAULTS: tuple[RegressionFunction, ...] = (
+    RegressionFunction("linear", "y = x + 3", lambda x: x + 3, (-4.0, -2.0)),
+    RegressionFunction("quadratic", "y = 2x² - 1", lambda x: 2 * x**2 - 1, (-1.0, 1.0)),
+    RegressionFunction("cubic", "y = (x - 3)³", lambda x: (x - 3) ** 3, (2.0, 4.0)),
+    RegressionFunction("sine", "y = sin(πx)", lambda x: np.sin(np.pi * x), (5.0, 7.0)),
+    RegressionFunction("abs", "y = 2|x - 9| - 1", lambda x: 2 * np.abs(x - 9) - 1, (8.0, 10.0)),
+    RegressionFunction("tanh", "y = tanh(3(x - 12))", lambda x: np.tanh(3 * (x - 12)),
+                       (11.0, 13.0)),
+    RegressionFunction("falling", "y = 15 - x", lambda x: 15 - x, (14.0, 16.0)),
+    RegressionFunction("bump", "y = 1 - 2(x - 18)²", lambda x: 1 - 2 * (x - 18) ** 2,
+                       (17.0, 19.0)),
+)
+N_PAPER_REGRESSION = 3
+
+DEFAULT_N_TASKS = {"regression1d": N_PAPER_REGRESSION, "split-digits": N_SPLIT_TASKS,
+                   "permuted-digits": 10, "split-mnist": N_SPLIT_TASKS, "permuted-mnist": 10,
+                   "split-fashion-mnist": N_SPLIT_TASKS}
+MAX_N_TASKS = {"regression1d": len(REGRESSION_DEFAULTS), "split-digits": N_SPLIT_TASKS,
+               "split-mnist": N_SPLIT_TASKS, "split-fashion-mnist": N_SPLIT_TASKS}
+
+
+def default_n_tasks(benchmark: str) -> int:
+    """Number of tasks when `TaskConfig.n_tasks` is None."""
+    return DEFAULT_N_TASKS[benchmark]
+
+
+def max_n_tasks(benchmark: str) -> int | None:
+    """Most tasks a benchmark offers (None: unbounded, the permuted ones)."""
+    return MAX_N_TASKS.get(benchmark)
+
+
+def build_tasks(cfg: TaskConfig) -> TaskSequence:
+    """The task sequence `cfg` describes; same cfg -> identical tensors."""
+    builders: dict[str, Callable[[TaskConfig], TaskSequence]] = {
+        "regression1d": regression1d, "split-digits": split_digits,
+        "permuted-digits": permuted_digits, "split-mnist": split_mnist,
+        "permuted-mnist": permuted_mnist, "split-fashion-mnist": split_fashion_mnist,
+    }
+    if cfg.benchmark not in builders:  # pragma: no cover - TaskConfig validates already
+        raise ConfigError(f"task.benchmark must be one of {BENCHMARKS}")
+    return builders[cfg.benchmark](cfg)
+
+
+def available_benchmarks(data_root: str | None = None) -> dict[str, tuple[bool, str]]:
+    """benchmark -> (available, one-line reason if not). Cheap: checks files, loads nothing."""
+    from . import datasets_torchvision as dtv
+
+    root = dtv.resolve_data_root(data_root)
+    reasons = {ds: dtv.missing_reason(ds, root) for ds in set(_TORCHVISION.values())}
+    no_sklearn = importlib.util.find_spec("sklearn") is None
+    out: dict[str, tuple[bool, str]] = {}
+    for name in BENCHMARKS:
+        if name in _TORCHVISION:
+            reason = reasons[_TORCHVISION[name]]
+            out[name] = (reason is None, reason or "")
+        elif "digits" in name and no_sklearn:
+            out[name] = (False, "needs scikit-learn, which is not installed")
+        else:
+            out[name] = (True, "")
+    return out
+
+
+# ---------------------------------------------------------------------------------------------
+# Shared helpers
+
+
+def _rng(seed: int, purpose: str, *extra: int) -> np.random.Generator:
+    """Generator for one purpose (and e.g. task index), independent of the other streams."""
+    return np.random.default_rng([int(seed) % 2**32, _SEED_TAGS[purpose], *extra])
+
+
+def _n_tasks(cfg: TaskConfig, default: int, maximum: int | None) -> int:
+    n = default if cfg.n_tasks is None else int(cfg.n_tasks)
+    if maximum is not None and n > maximum:
+        raise ConfigError(f"task.n_tasks must be <= {maximum} for {cfg.benchmark} (got {n})")
+    return n
+
+
+def task_permutations(n_tasks: int, dim: int, seed: int) -> list[torch.Tensor]:
+    """Pixel permutations [dim] int64 per task: identity for task 0, random (seeded by seed and
+    task index, so adding tasks never changes earlier ones) for the rest."""
+    perms = [torch.arange(dim)]
+    for t in range(1, n_tasks):
+        perms.append(torch.from_numpy(_rng(seed, "perm", t).permutation(dim)))
+    return perms
+
+
+def stratified_split(
+    y: np.ndarray, test_fraction: float, seed: int
+) -> tuple[np.ndarray, np.ndarray]:
+    """(train_idx, test_idx), sorted: per class, round(test_fraction * n_c) examples (at least one,
+    leaving at least one for training) go to test, drawn with the seed."""
+    rng = _rng(seed, "split")
+    train, test = [], []
+    for c in np.unique(y):
+        idx = rng.permutation(np.flatnonzero(y == c))
+        n_test = min(len(idx) - 1, max(1, round(test_fraction * len(idx))))
+        test.append(idx[:n_test])
+        train.append(idx[n_test:])
+    return np.sort(np.concatenate(train)), np.sort(np.concatenate(test))
+
+
+def _split_pairs(benchmark: str, data: tuple[torch.Tensor, ...], n_tasks: int,
+                 names: Sequence[str], input_shape: tuple[int, ...]) -> TaskSequence:
+    """Class-incremental pairs (0,1), (2,3), ...; local labels 0/1, class_offsets 0, 2, 4, ..."""
+    x_tr, y_tr, x_te, y_te = data  # [N, D] float32, [N] int64, [M, D], [M]
+    tasks = []
+    for t in range(n_tasks):
+        a, b = 2 * t, 2 * t + 1
+        m_tr = (y_tr == a) | (y_tr == b)  # [N] bool
+        m_te = (y_te == a) | (y_te == b)  # [M] bool
+        tasks.append(Task(f"{names[a]} / {names[b]}", x_tr[m_tr], y_tr[m_tr] - a,
+                          x_te[m_te], y_te[m_te] - a, classes=(a, b)))
+    return TaskSequence(benchmark, "classification", tuple(tasks), x_tr.shape[1], 2,
+                        tuple(2 * t for t in range(n_tasks)), input_shape, tuple(names))
+
+
+def _permuted(benchmark: str, data: tuple[torch.Tensor, ...], n_tasks: int, seed: int,
+              names: Sequence[str], input_shape: tuple[int, ...]) -> TaskSequence:
+    """Domain-incremental: every task sees all 10 classes with its own pixel permutation.
+    Labels are shared between tasks (same tensors); inputs are index-permuted copies."""
+    x_tr, y_tr, x_te, y_te = data  # [N, D] float32, [N] int64, [M, D], [M]
+    dim = x_tr.shape[1]
+    tasks = []
+    for t, perm in enumerate(task_permutations(n_tasks, dim, seed)):
+        if t == 0:  # identity: share the base tensors
+            xt_tr, xt_te = x_tr, x_te
+        else:  # [N, D] columns reordered: pixel j of task t is base pixel perm[j]
+            xt_tr, xt_te = x_tr.index_select(1, perm), x_te.index_select(1, perm)
+        label = "identity" if t == 0 else f"permutation {t}"
+        tasks.append(Task(f"P{t} ({label})", xt_tr, y_tr, xt_te, y_te, permutation=perm))
+    return TaskSequence(benchmark, "classification", tuple(tasks), dim, 10, (0,) * n_tasks,
+                        input_shape, tuple(names))
+
+
+# ---------------------------------------------------------------------------------------------
+# regression1d
+
+
+def regression1d(cfg: TaskConfig, functions: Sequence | None = None) -> TaskSequence:
+    """1-D regression tasks. `functions`: RegressionFunction items or (name, fn, (lo, hi))
+    tuples; default: the first cfg.n_tasks (default 3, the paper's) of REGRESSION_DEFAULTS.
+
+    Train: cfg.n_train x ~ U[lo, hi], y = fn(x) + N(0, noise_std²). Test: cfg.n_test x evenly
+    spaced over [lo, hi] (both ends), y = fn(x) without noise. x, y: [N, 1] float32.
+    """
+    funcs = [_as_function(f) for f in (REGRESSION_DEFAULTS if functions is None else functions)]
+    if not funcs:
+        raise ValueError("regression1d needs at least one function")
+    default = N_PAPER_REGRESSION if functions is None else len(funcs)
+    n = _n_tasks(cfg, min(default, len(funcs)), len(funcs))
+    tasks = tuple(_regression_task(f, t, cfg) for t, f in enumerate(funcs[:n]))
+    return TaskSequence("regression1d", "regression", tasks, 1, 1, (0,) * n, ())
+
+
+def _as_function(f: RegressionFunction | tuple) -> RegressionFunction:
+    if isinstance(f, RegressionFunction):
+        return f
+    name, fn, (lo, hi) = f
+    if not callable(fn) or not float(lo) < float(hi):
+        raise ValueError(f"regression function {name!r} needs a callable and a range lo < hi")
+    return RegressionFunction(str(name), str(name), fn, (float(lo), float(hi)))
+
+
+def _regression_task(f: RegressionFunction, t: int, cfg: TaskConfig) -> Task:
+    lo, hi = f.range
+    rng = _rng(cfg.seed, "regression", t)
+    x_tr = rng.uniform(lo, hi, size=cfg.n_train)  # [N] float64
+    y_tr = _eval(f, x_tr) + cfg.noise_std * rng.standard_normal(cfg.n_train)
+    x_te = np.linspace(lo, hi, cfg.n_test)  # [M]
+    y_te = _eval(f, x_te)
+
+    def col(a: np.ndarray) -> torch.Tensor:  # [K] float64 -> [K, 1] float32
+        return torch.from_numpy(a.astype(np.float32)).reshape(-1, 1)
+
+    return Task(f.name, col(x_tr), col(y_tr), col(x_te), col(y_te))
+
+
+def _eval(f: RegressionFunction, x: np.ndarray) -> np.ndarray:
+    y = np.asarray(f.fn(x), dtype=np.float64)
+    if y.shape != x.shape:
+        raise ValueError(f"regression function {f.name!r} returned shape {y.shape} for {x.shape}")
+    return y
+
+
+# ---------------------------------------------------------------------------------------------
+# digits (sklearn's bundled 8×8 set; no download)
+
+
+@functools.lru_cache(maxsize=1)
+def _digits() -> tuple[np.ndarray, np.ndarray]:
+    """All 1797 digits: x [1797, 64] float32 in [0, 1], y [1797] int64 (read-only arrays)."""
+    from sklearn.datasets import load_digits
+
+    d = load_digits()
+    x = (d.data / 16.0).astype(np.float32)
+    y = d.target.astype(np.int64)
+    x.flags.writeable = y.flags.writeable = False
+    return x, y
+
+
+def digits_split(seed: int, test_fraction: float) -> tuple[torch.Tensor, ...]:
+    """Stratified split of all digits:
+    (x_train [N, 64] float32, y_train [N] int64, x_test [M, 64], y_test [M])."""
+    x, y = _digits()
+    tr, te = stratified_split(y, test_fraction, seed)
+    return (torch.from_numpy(x[tr]), torch.from_numpy(y[tr]),
+            torch.from_numpy(x[te]), torch.from_numpy(y[te]))
+
+
+def split_digits(cfg: TaskConfig) -> TaskSequence:
+    """Split digits: up to 5 two-class tasks 0/1 .. 8/9."""
+    n = _n_tasks(cfg, N_SPLIT_TASKS, N_SPLIT_TASKS)
+    return _split_pairs("split-digits", digits_split(cfg.seed, cfg.test_fraction), n,
+                        DIGIT_NAMES, (8, 8))
+
+
+def permuted_digits(cfg: TaskConfig) -> TaskSequence:
+    """Permuted digits: n_tasks (default 10) pixel permutations of the 10-class problem."""
+    n = _n_tasks(cfg, DEFAULT_N_TASKS["permuted-digits"], None)
+    return _permuted("permuted-digits", digits_split(cfg.seed, cfg.test_fraction), n, cfg.seed,
+                     DIGIT_NAMES, (8, 8))
+
+
+# ---------------------------------------------------------------------------------------------
+# MNIST family (torchvision, read from cfg.data_root / $HNVIZ_DATA / ./data)
+
+
+def _torchvision_data(cfg: TaskConfig, dataset: str) -> tuple[torch.Tensor, ...]:
+    """Official split, pixels in [0, 1]: (x_train [60000, 784] float32, y_train [60000] int64,
+    x_test [10000, 784], y_test [10000]). Raises DataUnavailableError when not on disk."""
+    from .datasets_torchvision import load_mnist_family
+
+    x_tr, y_tr, x_te, y_te = load_mnist_family(dataset, cfg.data_root, cfg.download)
+
+    def flat(x: torch.Tensor) -> torch.Tensor:  # [N, 28, 28] uint8 -> [N, 784] float32
+        return x.reshape(x.shape[0], -1).float().div_(255.0)
+
+    return flat(x_tr), y_tr.clone(), flat(x_te), y_te.clone()
+
+
+def split_mnist(cfg: TaskConfig) -> TaskSequence:
+    """Split MNIST: up to 5 two-class tasks 0/1 .. 8/9."""
+    n = _n_tasks(cfg, N_SPLIT_TASKS, N_SPLIT_TASKS)
+    return _split_pairs("split-mnist", _torchvision_data(cfg, "MNIST"), n, DIGIT_NAMES, (28, 28))
+
+
+def split_fashion_mnist(cfg: TaskConfig) -> TaskSequence:
+    """Split Fashion-MNIST: up to 5 two-class tasks (T-shirt/top / Trouser, ...)."""
+    n = _n_tasks(cfg, N_SPLIT_TASKS, N_SPLIT_TASKS)
+    return _split_pairs("split-fashion-mnist", _torchvision_data(cfg, "FashionMNIST"), n,
+                        FASHION_NAMES, (28, 28))
+
+
+def permuted_mnist(cfg: TaskConfig) -> TaskSequence:
+    """Permuted MNIST: n_tasks (default 10) permutations of 784 pixels (~220 MB per task)."""
+    n = _n_tasks(cfg, DEFAULT_N_TASKS["permuted-mnist"], None)
+    return _permuted("permuted-mnist", _torchvision_data(cfg, "MNIST"), n, cfg.seed,
+                     DIGIT_NAMES, (28, 28))
