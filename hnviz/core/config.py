@@ -1,0 +1,218 @@
+"""Frozen dataclass configs for a run: what tasks, which target net, which hypernet, how to train.
+
+Every config round-trips through plain JSON (`to_dict` / `from_dict`), which is how runs are saved,
+shared in URLs and compared. `from_dict` rejects unknown keys and wrong types with a `ConfigError`
+that names the field, so a foreign or hand-edited file fails with a clear message.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+from dataclasses import dataclass, field, fields
+from typing import Any
+
+BENCHMARKS = (
+    "regression1d",
+    "split-digits",
+    "permuted-digits",
+    "split-mnist",
+    "permuted-mnist",
+    "split-fashion-mnist",
+)
+METHODS = ("hnet", "finetune", "ewc", "online-ewc", "si", "joint")
+HNET_KINDS = ("mlp", "chunked")
+ACTIVATIONS = ("relu", "tanh", "sigmoid", "elu", "leaky_relu")
+
+
+class ConfigError(ValueError):
+    """A config dict that does not describe a valid run (names the offending field)."""
+
+
+@dataclass(frozen=True)
+class TaskConfig:
+    """Which task sequence. `n_tasks=None` means the benchmark's default (3, 5 or 10)."""
+
+    benchmark: str = "regression1d"
+    n_tasks: int | None = None
+    seed: int = 0
+    data_root: str | None = None  # MNIST family only; falls back to $HNVIZ_DATA
+    download: bool = False  # MNIST family only: fetch into data_root when missing
+    # regression1d only
+    noise_std: float = 0.05
+    n_train: int = 100
+    n_test: int = 50
+    test_fraction: float = 0.2  # digits only
+
+    def __post_init__(self) -> None:
+        _check(self.benchmark in BENCHMARKS, "task.benchmark", f"one of {BENCHMARKS}")
+        _check(self.n_tasks is None or self.n_tasks >= 1, "task.n_tasks", ">= 1")
+        _check(self.noise_std >= 0, "task.noise_std", ">= 0")
+        _check(self.n_train >= 1 and self.n_test >= 1, "task.n_train/n_test", ">= 1")
+        _check(0 < self.test_fraction < 1, "task.test_fraction", "in (0, 1)")
+
+
+@dataclass(frozen=True)
+class TargetConfig:
+    """The target (main) network: an MLP whose weights the hypernet generates."""
+
+    hidden: tuple[int, ...] = (10, 10)
+    activation: str = "relu"
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "hidden", tuple(int(h) for h in self.hidden))
+        _check(all(h >= 1 for h in self.hidden), "target.hidden", "positive widths")
+        _check(self.activation in ACTIVATIONS, "target.activation", f"one of {ACTIVATIONS}")
+
+
+@dataclass(frozen=True)
+class HnetConfig:
+    """The hypernetwork f_h(e, θ_h). `kind="chunked"` generates the target in chunks of
+    `chunk_size`, each conditioned on a learned chunk embedding of size `chunk_emb_dim`."""
+
+    kind: str = "mlp"
+    emb_dim: int = 2
+    hidden: tuple[int, ...] = (10, 10)
+    activation: str = "relu"
+    chunk_size: int = 1000
+    chunk_emb_dim: int = 8
+    emb_init_std: float = 1.0
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "hidden", tuple(int(h) for h in self.hidden))
+        _check(self.kind in HNET_KINDS, "hnet.kind", f"one of {HNET_KINDS}")
+        _check(self.emb_dim >= 1, "hnet.emb_dim", ">= 1")
+        _check(all(h >= 1 for h in self.hidden), "hnet.hidden", "positive widths")
+        _check(self.activation in ACTIVATIONS, "hnet.activation", f"one of {ACTIVATIONS}")
+        _check(self.chunk_size >= 1 and self.chunk_emb_dim >= 1, "hnet.chunk_*", ">= 1")
+
+
+@dataclass(frozen=True)
+class TrainConfig:
+    """How to train. `beta` is the HNET output-regularizer strength; `ewc_lambda`, `si_c` and
+    `online_gamma` belong to the baselines. `eval_every` sets the resolution of the curves."""
+
+    method: str = "hnet"
+    beta: float = 0.005
+    lr: float = 1e-3
+    iters_per_task: int = 2000
+    batch_size: int = 32
+    eval_every: int = 100
+    seed: int = 0
+    lookahead: bool = False
+    ewc_lambda: float = 100.0
+    online_gamma: float = 1.0
+    si_c: float = 0.1
+    si_xi: float = 0.1
+    multi_head: bool = True
+
+    def __post_init__(self) -> None:
+        _check(self.method in METHODS, "train.method", f"one of {METHODS}")
+        for name in ("beta", "lr", "ewc_lambda", "si_c", "si_xi", "online_gamma"):
+            v = getattr(self, name)
+            _check(isinstance(v, (int, float)) and math.isfinite(v) and v >= 0,
+                   f"train.{name}", "a finite number >= 0")
+        _check(self.lr > 0, "train.lr", "> 0")
+        _check(self.iters_per_task >= 1, "train.iters_per_task", ">= 1")
+        _check(self.batch_size >= 1, "train.batch_size", ">= 1")
+        _check(self.eval_every >= 1, "train.eval_every", ">= 1")
+
+
+@dataclass(frozen=True)
+class RunConfig:
+    task: TaskConfig = field(default_factory=TaskConfig)
+    target: TargetConfig = field(default_factory=TargetConfig)
+    hnet: HnetConfig = field(default_factory=HnetConfig)
+    train: TrainConfig = field(default_factory=TrainConfig)
+    name: str = ""
+
+    def to_dict(self) -> dict[str, Any]:
+        return to_dict(self)
+
+    @classmethod
+    def from_dict(cls, d: dict[str, Any]) -> RunConfig:
+        return from_dict(cls, d)
+
+    def replace(self, **sections: Any) -> RunConfig:
+        """`cfg.replace(train={"beta": 0.1})` returns a copy with those fields changed."""
+        out = {}
+        for key, value in sections.items():
+            if key == "name":
+                out[key] = value
+            else:
+                out[key] = dataclasses.replace(getattr(self, key), **value)
+        return dataclasses.replace(self, **out)
+
+
+def _check(ok: bool, name: str, expected: str) -> None:
+    if not ok:
+        raise ConfigError(f"{name} must be {expected}")
+
+
+def to_dict(cfg: Any) -> dict[str, Any]:
+    """Nested plain-JSON dict (tuples become lists)."""
+    out: dict[str, Any] = {}
+    for f in fields(cfg):
+        v = getattr(cfg, f.name)
+        if dataclasses.is_dataclass(v):
+            v = to_dict(v)
+        elif isinstance(v, tuple):
+            v = list(v)
+        out[f.name] = v
+    return out
+
+
+_SECTIONS = {"task": TaskConfig, "target": TargetConfig, "hnet": HnetConfig, "train": TrainConfig}
+
+
+def from_dict(cls: type, d: Any, prefix: str = "") -> Any:
+    """Inverse of `to_dict`; missing keys take defaults, unknown keys raise ConfigError."""
+    if not isinstance(d, dict):
+        raise ConfigError(f"{prefix or 'config'} must be a JSON object")
+    known = {f.name: f for f in fields(cls)}
+    unknown = set(d) - set(known)
+    if unknown:
+        raise ConfigError(f"unknown config key(s) {sorted(prefix + k for k in unknown)}")
+    kwargs: dict[str, Any] = {}
+    for name, value in d.items():
+        if cls is RunConfig and name in _SECTIONS:
+            kwargs[name] = from_dict(_SECTIONS[name], value, prefix=f"{name}.")
+            continue
+        kwargs[name] = _coerce(known[name].type, value, prefix + name)
+    try:
+        return cls(**kwargs)
+    except TypeError as e:  # pragma: no cover - defensive
+        raise ConfigError(str(e)) from e
+
+
+def _coerce(type_str: Any, value: Any, name: str) -> Any:
+    t = str(type_str)
+    if value is None:
+        if "None" in t:
+            return None
+        raise ConfigError(f"{name} must not be null")
+    if t.startswith("tuple"):
+        if not isinstance(value, (list, tuple)) or not all(_is_int(v) for v in value):
+            raise ConfigError(f"{name} must be a list of integers")
+        return tuple(int(v) for v in value)
+    if t.startswith("bool"):
+        if not isinstance(value, bool):
+            raise ConfigError(f"{name} must be true or false")
+        return value
+    if t.startswith("int"):
+        if not _is_int(value):
+            raise ConfigError(f"{name} must be an integer")
+        return int(value)
+    if t.startswith("float"):
+        if isinstance(value, bool) or not isinstance(value, (int, float)):
+            raise ConfigError(f"{name} must be a number")
+        return float(value)
+    if t.startswith("str"):
+        if not isinstance(value, str):
+            raise ConfigError(f"{name} must be a string")
+        return value
+    return value  # pragma: no cover
+
+
+def _is_int(v: Any) -> bool:
+    return isinstance(v, int) and not isinstance(v, bool)

@@ -1,0 +1,107 @@
+"""Hypernetworks f_h(e, θ_h): task embedding e -> all weights of the target network.
+
+Two kinds (HnetConfig.kind):
+- "mlp": e [K, D] -> MLP -> [K, P], one output unit per target weight.
+- "chunked": the target's P weights are cut into ⌈P / chunk_size⌉ chunks; chunk i is generated
+  from [e ; c_i] with a learned chunk embedding c_i, so the hypernet's output layer only has
+  chunk_size units. This is how the hypernet gets *smaller* than its target (compressive regime).
+
+The task embeddings e_t live in `task_embs` (one Parameter per task, so each task's optimizer sees
+only its own); `theta()` is θ_h: every other parameter.
+"""
+
+from __future__ import annotations
+
+import math
+
+import torch
+from torch import nn
+
+from .config import HnetConfig
+from .targets import ACTIVATIONS
+
+
+def _mlp(widths: list[int], activation: str) -> nn.Sequential:
+    layers: list[nn.Module] = []
+    for i, (a, b) in enumerate(zip(widths[:-1], widths[1:], strict=True)):
+        layers.append(nn.Linear(a, b))
+        if i < len(widths) - 2:
+            layers.append(ACTIVATIONS[activation]())
+    return nn.Sequential(*layers)
+
+
+class HyperNetwork(nn.Module):
+    def __init__(self, cfg: HnetConfig, target_numel: int, n_tasks: int):
+        super().__init__()
+        self.cfg, self.target_numel, self.n_tasks = cfg, target_numel, n_tasks
+        self.task_embs = nn.ParameterList(
+            [nn.Parameter(torch.randn(cfg.emb_dim) * cfg.emb_init_std) for _ in range(n_tasks)])
+        if cfg.kind == "chunked":
+            self.n_chunks = math.ceil(target_numel / cfg.chunk_size)
+            self.chunk_embs = nn.Parameter(torch.randn(self.n_chunks, cfg.chunk_emb_dim))
+            in_dim, out_dim = cfg.emb_dim + cfg.chunk_emb_dim, cfg.chunk_size
+        else:
+            self.n_chunks = 1
+            self.chunk_embs = None
+            in_dim, out_dim = cfg.emb_dim, target_numel
+        self.body = _mlp([in_dim, *cfg.hidden, out_dim], cfg.activation)
+
+    def forward(self, emb: torch.Tensor) -> torch.Tensor:
+        """emb [K, D] (or [D]) -> generated target weights [K, P] (or [P])."""
+        single = emb.dim() == 1
+        e = emb.unsqueeze(0) if single else emb  # [K, D]
+        if self.chunk_embs is None:
+            w = self.body(e)  # [K, P]
+        else:
+            k, c = e.shape[0], self.n_chunks
+            inp = torch.cat([e.unsqueeze(1).expand(k, c, e.shape[1]),
+                             self.chunk_embs.unsqueeze(0).expand(k, c, -1)], dim=2)  # [K, C, D+Dc]
+            w = self.body(inp).reshape(k, c * self.cfg.chunk_size)[:, :self.target_numel]
+        return w[0] if single else w
+
+    def theta(self) -> list[nn.Parameter]:
+        """θ_h: all parameters except the task embeddings."""
+        emb_ids = {id(p) for p in self.task_embs}
+        return [p for p in self.parameters() if id(p) not in emb_ids]
+
+    def named_theta(self) -> dict[str, nn.Parameter]:
+        return {n: p for n, p in self.named_parameters() if not n.startswith("task_embs.")}
+
+    def emb_matrix(self) -> torch.Tensor:
+        """All task embeddings stacked: [T, D]."""
+        return torch.stack(list(self.task_embs))
+
+    def weights_for(self, t: int) -> torch.Tensor:
+        return self.forward(self.task_embs[t])
+
+
+@torch.no_grad()
+def calibrate_output_scale(hnet: HyperNetwork, want_std: torch.Tensor,
+                           generator: torch.Generator | None = None) -> None:
+    """Rescale the hypernet's output layer so generated weights start with the spread of a normal
+    target init (`want_std` [P], see `targets.init_std`): per output unit for the full MLP
+    hypernet, one global scale for the chunked one. Without this the generated target starts far
+    too large or too small and training is slow or unstable."""
+    n_probe = 64
+    e = torch.randn(n_probe, hnet.cfg.emb_dim, generator=generator) * hnet.cfg.emb_init_std
+    out_layer: nn.Linear = hnet.body[-1]
+    out_layer.bias.zero_()
+    w = hnet(e)  # [n_probe, P]
+    if hnet.chunk_embs is None:
+        have = w.std(dim=0).clamp_min(1e-8)  # [P]
+        out_layer.weight.mul_((want_std / have).unsqueeze(1))
+    else:
+        out_layer.weight.mul_(want_std.mean() / w.std().clamp_min(1e-8))
+
+
+def count_params(hnet: HyperNetwork, include_embs: bool = True) -> int:
+    """Number of hypernet parameters (θ_h incl. chunk embeddings, plus task embeddings)."""
+    n = sum(p.numel() for p in hnet.theta())
+    if include_embs:
+        n += sum(p.numel() for p in hnet.task_embs)
+    return n
+
+
+def compression_ratio(hnet: HyperNetwork, target_numel: int) -> float:
+    """(hypernet params incl. all embeddings) / target params; < 1 is the compressive regime."""
+    return count_params(hnet, include_embs=True) / target_numel

@@ -1,0 +1,47 @@
+"""Sensible default RunConfigs per benchmark (what the CLI and the app start from)."""
+
+from __future__ import annotations
+
+import dataclasses
+
+from .config import HnetConfig, RunConfig, TargetConfig, TaskConfig, TrainConfig
+
+_DIGIT_TARGET = TargetConfig(hidden=(100, 100))
+_DIGIT_HNET = HnetConfig(kind="chunked", emb_dim=8, hidden=(40, 40), chunk_size=300,
+                         chunk_emb_dim=8)
+
+_PRESETS: dict[str, RunConfig] = {
+    # The paper's 1-D toy (hypercl): 1-10-10-1 target, β = 0.005.
+    "regression1d": RunConfig(
+        task=TaskConfig(benchmark="regression1d"),
+        target=TargetConfig(hidden=(10, 10)),
+        hnet=HnetConfig(kind="mlp", emb_dim=2, hidden=(10, 10)),
+        train=TrainConfig(beta=0.005, lr=1e-3, iters_per_task=4000, batch_size=32,
+                          eval_every=100),
+    ),
+    "split-digits": RunConfig(
+        task=TaskConfig(benchmark="split-digits"), target=_DIGIT_TARGET, hnet=_DIGIT_HNET,
+        train=TrainConfig(beta=0.01, lr=1e-3, iters_per_task=1000, batch_size=32, eval_every=50),
+    ),
+    "permuted-digits": RunConfig(
+        task=TaskConfig(benchmark="permuted-digits"), target=_DIGIT_TARGET, hnet=_DIGIT_HNET,
+        train=TrainConfig(beta=0.01, lr=1e-3, iters_per_task=1000, batch_size=32, eval_every=50),
+    ),
+}
+_MNIST_TARGET = TargetConfig(hidden=(100, 100))
+_MNIST_HNET = HnetConfig(kind="chunked", emb_dim=16, hidden=(50, 50), chunk_size=2000,
+                         chunk_emb_dim=16)
+for _name in ("split-mnist", "permuted-mnist", "split-fashion-mnist"):
+    _PRESETS[_name] = RunConfig(
+        task=TaskConfig(benchmark=_name), target=_MNIST_TARGET, hnet=_MNIST_HNET,
+        train=TrainConfig(beta=0.01, lr=1e-3, iters_per_task=2000, batch_size=128,
+                          eval_every=200))
+
+# Baseline strengths that work on the small benchmarks (λ for EWC is large: Fisher values are tiny).
+_BASELINE = {"ewc_lambda": 1000.0, "si_c": 1.0}
+
+
+def default_config(benchmark: str = "regression1d", method: str = "hnet") -> RunConfig:
+    base = _PRESETS[benchmark]
+    return dataclasses.replace(base, train=dataclasses.replace(base.train, method=method,
+                                                               **_BASELINE))

@@ -1,0 +1,138 @@
+"""Target networks: plain nn.Modules that run on *generated* weights.
+
+The contract with the hypernetwork (as in hypnettorch): the target publishes its parameter shapes
+(`param_shapes`), the hypernet emits one flat vector of `num_params` numbers, and the target runs
+functionally on it (`torch.func.functional_call`). `forward_many` evaluates K weight sets at once
+(vmap), which is what landscapes and interpolation paths use.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+
+import torch
+from torch import nn
+from torch.func import functional_call, vmap
+
+ACTIVATIONS = {
+    "relu": nn.ReLU,
+    "tanh": nn.Tanh,
+    "sigmoid": nn.Sigmoid,
+    "elu": nn.ELU,
+    "leaky_relu": nn.LeakyReLU,
+}
+
+
+class MLPTarget(nn.Module):
+    """in_dim -> hidden... -> out_dim MLP. With `n_heads > 1` the output layer holds one head of
+    `out_dim` units per task (task-incremental multi-head); `head(out, t)` picks task t's."""
+
+    def __init__(self, in_dim: int, hidden: Sequence[int], out_dim: int, activation: str = "relu",
+                 n_heads: int = 1):
+        super().__init__()
+        self.in_dim, self.out_dim, self.n_heads = in_dim, out_dim, n_heads
+        widths = [in_dim, *hidden, out_dim * n_heads]
+        layers: list[nn.Module] = []
+        for i, (a, b) in enumerate(zip(widths[:-1], widths[1:], strict=True)):
+            layers.append(nn.Linear(a, b))
+            if i < len(widths) - 2:
+                layers.append(ACTIVATIONS[activation]())
+        self.net = nn.Sequential(*layers)
+        self.linear_shapes = [(b, a) for a, b in zip(widths[:-1], widths[1:], strict=True)]
+        self.act_fn = ACTIVATIONS[activation]()
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:  # [B, in] -> [B, out_dim * n_heads]
+        return self.net(x)
+
+    def head(self, out: torch.Tensor, t: int) -> torch.Tensor:
+        """[..., out_dim * n_heads] -> [..., out_dim]: task t's head (head 0 when single-head)."""
+        if self.n_heads == 1:
+            return out
+        return out[..., t * self.out_dim:(t + 1) * self.out_dim]
+
+
+def param_shapes(target: nn.Module) -> list[tuple[str, torch.Size]]:
+    return [(n, p.shape) for n, p in target.named_parameters()]
+
+
+def num_params(target: nn.Module) -> int:
+    return sum(p.numel() for p in target.parameters())
+
+
+def flat_params(target: nn.Module) -> torch.Tensor:
+    """The target's own parameters as one flat vector [P] (keeps the autograd graph)."""
+    return torch.cat([p.reshape(-1) for p in target.parameters()])
+
+
+def unflatten(target: nn.Module, flat: torch.Tensor) -> dict[str, torch.Tensor]:
+    """[..., P] -> {name: [..., *shape]} in `param_shapes` order."""
+    out, i = {}, 0
+    lead = flat.shape[:-1]
+    for name, shape in param_shapes(target):
+        n = math.prod(shape)
+        out[name] = flat[..., i:i + n].reshape(*lead, *shape)
+        i += n
+    if i != flat.shape[-1]:
+        raise ValueError(f"expected {i} weights, got {flat.shape[-1]}")
+    return out
+
+
+def init_flat(target: nn.Module, generator: torch.Generator | None = None) -> torch.Tensor:
+    """A fresh flat weight vector [P] drawn like PyTorch's default Linear init (for baselines)."""
+    std = init_std(target)
+    return (torch.rand(std.shape, generator=generator) * 2 - 1) * std * math.sqrt(3)
+
+
+
+def forward(target: MLPTarget, weights: torch.Tensor, x: torch.Tensor) -> torch.Tensor:
+    """Run the target on generated weights.
+
+    weights [P],    x [B, in] -> [B, out]
+    weights [K, P], x [B, in] -> [K, B, out]   (K networks at once, batched matmul)
+
+    Equivalent to `torch.func.functional_call(target, unflatten(target, w), (x,))` (and its vmap
+    over K), which the tests check; written out because this is the training hot loop and the
+    generic call costs more than the tiny matmuls themselves."""
+    h = x if weights.dim() == 1 else x.unsqueeze(0)  # [B, in] | [1, B, in]
+    i = 0
+    layers = target.linear_shapes
+    for li, (n_out, n_in) in enumerate(layers):
+        W = weights[..., i:i + n_out * n_in].reshape(*weights.shape[:-1], n_out, n_in)
+        i += n_out * n_in
+        b = weights[..., i:i + n_out]
+        i += n_out
+        if weights.dim() == 1:
+            h = torch.nn.functional.linear(h, W, b)
+        else:
+            h = torch.baddbmm(b.unsqueeze(1), h.expand(W.shape[0], *h.shape[1:]),
+                              W.transpose(1, 2))  # [K, B, out]
+        if li < len(layers) - 1:
+            h = target.act_fn(h)
+    return h
+
+
+def forward_many(target: MLPTarget, weights: torch.Tensor, x: torch.Tensor,
+                 chunk: int = 1024) -> torch.Tensor:
+    """K weight sets [K, P] on x [B, in] -> [K, B, out], at most `chunk` networks per batch so
+    big grids stay within memory."""
+    parts = [forward(target, weights[i:i + chunk], x) for i in range(0, weights.shape[0], chunk)]
+    return torch.cat(parts)
+
+
+def reference_forward(target: nn.Module, weights: torch.Tensor, x: torch.Tensor) -> torch.Tensor:
+    """The generic path: functional_call on [P], vmap(functional_call) on [K, P]."""
+    def one(w: torch.Tensor) -> torch.Tensor:
+        return functional_call(target, unflatten(target, w), (x,))
+
+    return one(weights) if weights.dim() == 1 else vmap(one)(weights)
+
+
+def init_std(target: nn.Module) -> torch.Tensor:
+    """Per-weight standard deviation [P] of PyTorch's default Linear init, U(±1/√fan_in)."""
+    params = dict(target.named_parameters())
+    out = []
+    for name, p in params.items():
+        fan_in = p.shape[1] if p.dim() == 2 else params[name[:-4] + "weight"].shape[1]
+        out.append(torch.full((p.numel(),), 1.0 / math.sqrt(3 * fan_in)))
+    return torch.cat(out)

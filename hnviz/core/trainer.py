@@ -1,0 +1,277 @@
+"""Trainer(cfg).advance(n_steps) -> events: the one training loop behind the CLI, tests and app.
+
+Resumable and deterministic: the mini-batch of step s of task t is drawn from a generator seeded
+by (seed, t, s), so `advance(30)` equals three `advance(10)` and a run restored from a checkpoint
+continues exactly. The Trainer knows nothing about Streamlit; the app calls `advance(k)` from a
+fragment and redraws from `history`.
+
+history (plain JSON, grows as it trains):
+  loss        [[global_step, task_loss, reg_loss], ...]     every `log_every` steps
+  evals       [{"step", "task", "values": [metric per seen task]}, ...]   every eval_every steps
+  R0          [metric per task] before any training (for FWT)
+  R           [[metric per task] after task i]              the accuracy (or MSE) matrix
+  emb_traj    [{"step", "task", "emb": [D]}, ...]            HNET: current task's embedding
+  task_end_steps, wall_s
+metric: accuracy in [0, 1] for classification, MSE for regression (see `metric_name`).
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from dataclasses import dataclass, field
+from typing import Any
+
+import torch
+import torch.nn.functional as F
+
+from .config import RunConfig
+from .methods import Method, build_method, diag_fisher
+from .targets import MLPTarget, forward, num_params
+from .tasks import TaskSequence, build_tasks
+
+LOG_EVERY = 5
+
+
+@dataclass(frozen=True)
+class Event:
+    kind: str  # "step" | "eval" | "task_end" | "done" | "diverged"
+    step: int  # global step after which it happened
+    task: int
+    data: dict[str, Any] = field(default_factory=dict)
+
+
+class TrainingDiverged(RuntimeError):
+    pass
+
+
+def build_target(cfg: RunConfig, seq: TaskSequence) -> MLPTarget:
+    n_heads = seq.n_tasks if cfg.train.multi_head else 1
+    return MLPTarget(seq.in_dim, cfg.target.hidden, seq.out_dim, cfg.target.activation, n_heads)
+
+
+class Trainer:
+    def __init__(self, cfg: RunConfig, seq: TaskSequence | None = None):
+        self.cfg = cfg
+        self.seq = seq if seq is not None else build_tasks(cfg.task)
+        gen = torch.Generator().manual_seed(cfg.train.seed)
+        torch.manual_seed(cfg.train.seed)  # nn.Linear inits inside the hypernet
+        self.target = build_target(cfg, self.seq)
+        self.method: Method = build_method(cfg, self.target, self.seq.n_tasks, gen)
+        self.n_tasks = self.seq.n_tasks
+        self.iters = cfg.train.iters_per_task
+        self.task = 0  # task being trained (== n_tasks when done)
+        self.step_in_task = 0
+        self.error: str | None = None
+        self.opt: torch.optim.Optimizer | None = None
+        self.history: dict[str, Any] = {
+            "loss": [], "evals": [], "R0": [], "R": [], "emb_traj": [], "task_end_steps": [],
+            "wall_s": 0.0,
+        }
+        self.history["R0"] = self.evaluate(range(self.n_tasks))
+
+    # ------------------------------------------------------------------ properties
+    @property
+    def global_step(self) -> int:
+        return self.task * self.iters + self.step_in_task
+
+    @property
+    def total_steps(self) -> int:
+        return self.n_tasks * self.iters
+
+    @property
+    def done(self) -> bool:
+        return self.task >= self.n_tasks or self.error is not None
+
+    @property
+    def finished(self) -> bool:
+        return self.task >= self.n_tasks
+
+    @property
+    def progress(self) -> float:
+        return min(1.0, self.global_step / self.total_steps)
+
+    @property
+    def metric_name(self) -> str:
+        return "mse" if self.seq.is_regression else "accuracy"
+
+    @property
+    def higher_is_better(self) -> bool:
+        return not self.seq.is_regression
+
+    @property
+    def target_params(self) -> int:
+        return num_params(self.target)
+
+    # ------------------------------------------------------------------ evaluation
+    def loss_of(self, out: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
+        if self.seq.is_regression:
+            return F.mse_loss(out, y)
+        return F.cross_entropy(out, y)
+
+    @torch.no_grad()
+    def weights_for(self, t: int) -> torch.Tensor:
+        """The target weights [P] the method uses for task t now."""
+        return self.method.weights(t).detach()
+
+    @torch.no_grad()
+    def metric(self, out: torch.Tensor, y: torch.Tensor) -> float:
+        """out [B, O] (one head), y -> accuracy or MSE."""
+        if self.seq.is_regression:
+            return F.mse_loss(out, y).item()
+        return (out.argmax(dim=-1) == y).float().mean().item()
+
+    @torch.no_grad()
+    def evaluate(self, tasks, split: str = "test") -> list[float]:
+        out = []
+        for j in tasks:
+            tk = self.seq.tasks[j]
+            x, y = (tk.x_test, tk.y_test) if split == "test" else (tk.x_train, tk.y_train)
+            o = self.target.head(forward(self.target, self.weights_for(j), x), j)
+            out.append(self.metric(o, y))
+        return out
+
+    # ------------------------------------------------------------------ training
+    def _batch(self, t: int, step: int) -> tuple[torch.Tensor, torch.Tensor]:
+        tk = self.seq.tasks[t]
+        g = torch.Generator().manual_seed(
+            (self.cfg.train.seed * 1_000_003 + t * 10_007 + step) % (2**63 - 1))
+        n = tk.x_train.shape[0]
+        idx = torch.randint(n, (min(self.cfg.train.batch_size, n),), generator=g)
+        return tk.x_train[idx], tk.y_train[idx]
+
+    def _begin_task(self) -> None:
+        t = self.task
+        self.method.begin_task(t)
+        self.opt = torch.optim.Adam(self.method.trainable(t), lr=self.cfg.train.lr, foreach=True)
+
+    def _step(self) -> tuple[float, float]:
+        t, s = self.task, self.step_in_task
+        seen = range(t + 1) if self.method.joint else (t,)
+        losses = []
+        for j in seen:
+            x, y = self._batch(j, s)
+            out = self.target.head(forward(self.target, self.method.weights(j), x), j)
+            losses.append(self.loss_of(out, y))
+        task_loss = torch.stack(losses).mean()
+        reg = self.method.regularizer(t, task_loss)
+        loss = task_loss + reg
+        if not torch.isfinite(loss):
+            raise TrainingDiverged(
+                f"loss became {loss.item()} at step {s} of task {t + 1} "
+                f"(lr={self.cfg.train.lr:g}, beta={self.cfg.train.beta:g}); the run is kept at "
+                "its last finite state. Lower the learning rate or the regularizer strength.")
+        self.opt.zero_grad(set_to_none=True)
+        loss.backward()
+        self.opt.step()
+        self.method.after_step(t)
+        return task_loss.item(), reg.item()
+
+    def _fisher(self) -> torch.Tensor:
+        tk = self.seq.tasks[self.task]
+        t = self.task
+        n = min(tk.x_train.shape[0], 500)
+
+        def loss_of(out, y):
+            return self.loss_of(self.target.head(out, t), y)
+
+        return diag_fisher(self.target, self.method.weights(t), tk.x_train[:n], tk.y_train[:n],
+                           loss_of)
+
+    def _eval_event(self) -> Event:
+        values = self.evaluate(range(self.task + 1))
+        rec = {"step": self.global_step, "task": self.task, "values": values}
+        self.history["evals"].append(rec)
+        if self.cfg.train.method == "hnet":
+            emb = self.method.hnet.task_embs[self.task].detach().tolist()
+            self.history["emb_traj"].append(
+                {"step": self.global_step, "task": self.task, "emb": emb})
+        return Event("eval", self.global_step, self.task, {"values": values})
+
+    def advance(self, n_steps: int) -> list[Event]:
+        """Train up to n_steps more steps (fewer at the very end). Returns what happened."""
+        events: list[Event] = []
+        t0 = time.perf_counter()
+        try:
+            for _ in range(n_steps):
+                if self.done:
+                    break
+                if self.step_in_task == 0 and self.opt is None:
+                    self._begin_task()
+                try:
+                    task_loss, reg = self._step()
+                except TrainingDiverged as e:
+                    self.error = str(e)
+                    events.append(Event("diverged", self.global_step, self.task,
+                                        {"message": self.error}))
+                    break
+                self.step_in_task += 1
+                if self.step_in_task % LOG_EVERY == 0 or self.step_in_task == 1:
+                    self.history["loss"].append([self.global_step, task_loss, reg])
+                events.append(Event("step", self.global_step, self.task,
+                                    {"loss": task_loss, "reg": reg}))
+                if (self.step_in_task % self.cfg.train.eval_every == 0
+                        or self.step_in_task == self.iters):
+                    events.append(self._eval_event())
+                if self.step_in_task == self.iters:
+                    events.append(self._end_task())
+        finally:
+            self.history["wall_s"] += time.perf_counter() - t0
+        if self.finished and not any(e.kind == "done" for e in events) and events:
+            events.append(Event("done", self.global_step, self.task - 1, self.summary()))
+        return events
+
+    def _end_task(self) -> Event:
+        t = self.task
+        if self.cfg.train.method in ("ewc", "online-ewc"):
+            self.method.end_task(t, self._fisher)
+        else:
+            self.method.end_task(t, lambda: torch.zeros(0))
+        row = self.evaluate(range(self.n_tasks))
+        if not all(math.isfinite(v) for v in row[:t + 1]):
+            self.error = f"evaluation gave non-finite values after task {t + 1}"
+        self.history["R"].append(row)
+        self.history["task_end_steps"].append(self.global_step)
+        ev = Event("task_end", self.global_step, t, {"row": row})
+        self.task += 1
+        self.step_in_task = 0
+        self.opt = None
+        return ev
+
+    def run(self, chunk: int = 100, callback=None) -> list[Event]:
+        """Train to the end (CLI/tests): `while not done: advance(chunk)`."""
+        events = []
+        while not self.done:
+            evs = self.advance(chunk)
+            events += evs
+            if callback is not None:
+                callback(self, evs)
+        return events
+
+    # ------------------------------------------------------------------ summaries
+    def summary(self) -> dict[str, Any]:
+        from .metrics import summarize  # local: metrics is pure, keeps import order simple
+
+        return summarize(self.history["R"], self.history["R0"], self.higher_is_better)
+
+    # ------------------------------------------------------------------ (de)serialisation
+    def state_dict(self) -> dict[str, Any]:
+        """Tensors and plain values only (safe for torch.load(weights_only=True))."""
+        return {
+            "method": self.method.state_dict(),
+            "opt": self.opt.state_dict() if self.opt is not None else None,
+            "task": self.task,
+            "step_in_task": self.step_in_task,
+            "error": self.error,
+        }
+
+    def load_state_dict(self, state: dict[str, Any]) -> None:
+        self.method.load_state_dict(state["method"])
+        self.task = int(state["task"])
+        self.step_in_task = int(state["step_in_task"])
+        self.error = state.get("error")
+        self.opt = None
+        if state.get("opt") is not None and not self.finished:
+            self.opt = torch.optim.Adam(self.method.trainable(self.task), lr=self.cfg.train.lr,
+                                        foreach=True)
+            self.opt.load_state_dict(state["opt"])
