@@ -206,6 +206,8 @@ def cmd_info(a: argparse.Namespace) -> int:
 
 
 def build_parser() -> argparse.ArgumentParser:
+    from . import sweep  # noqa: F401  (registers the `sweep` subcommand)
+
     p = argparse.ArgumentParser(prog="python -m hnviz",
                                 description="Continual learning with hypernetworks.")
     sub = p.add_subparsers(dest="cmd", required=True)
