@@ -96,3 +96,47 @@ def get(key: str, default=None):
 
 def put(key: str, value) -> None:
     st.session_state["hnviz.ui." + key] = value
+
+
+# ---------------------------------------------------------------------------------------- play
+# "playing" names the run_id being trained live (None: paused), so switching the active run never
+# trains a run the user is not looking at.
+_PLAYING, _TICK, _DEMOS = "hnviz.playing", "hnviz.tick_s_per_step", "hnviz.demos"
+
+
+def is_playing(entry: RunEntry | None) -> bool:
+    return entry is not None and st.session_state.get(_PLAYING) == entry.run_id
+
+
+def set_playing(entry: RunEntry | None) -> None:
+    """Start live training of `entry` (None pauses)."""
+    st.session_state[_PLAYING] = entry.run_id if entry is not None else None
+
+
+def sec_per_step(default: float | None = None) -> float | None:
+    """Measured seconds per training step of the previous tick (sizes the next one)."""
+    return st.session_state.get(_TICK, default)
+
+
+def set_sec_per_step(value: float) -> None:
+    st.session_state[_TICK] = value
+
+
+def demos_loaded() -> set[str]:
+    """File names of the bundled demo runs already copied into this session."""
+    return st.session_state.setdefault(_DEMOS, set())
+
+
+# ------------------------------------------------------------------------------------- widgets
+def widget_value(key: str, default=None):
+    """Current value of a widget key (None / default if the widget is not on screen)."""
+    return st.session_state.get(key, default)
+
+
+def set_widget(key: str, value) -> None:
+    """Pre-fill a widget (call before the widget is created, or from a callback)."""
+    st.session_state[key] = value
+
+
+def forget_widget(key: str) -> None:
+    st.session_state.pop(key, None)

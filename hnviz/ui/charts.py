@@ -1,0 +1,212 @@
+"""Pure Plotly figure builders: numbers in, `go.Figure` out (no Streamlit, no torch).
+
+Every chart of the Train and Forgetting pages comes from here, so each can be tested on
+hand-written numbers. Task j always has colour `task_color(j)` on every chart.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping, Sequence
+
+import plotly.graph_objects as go
+
+PALETTE = ("#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd",
+           "#8c564b", "#e377c2", "#7f7f7f", "#bcbd22", "#17becf")
+METHOD_COLORS = {"hnet": "#1f77b4", "finetune": "#d62728", "ewc": "#ff7f0e",
+                 "online-ewc": "#bcbd22", "si": "#2ca02c", "joint": "#7f7f7f"}
+_MARGIN = dict(l=10, r=10, t=40, b=10)
+
+
+def task_color(j: int) -> str:
+    return PALETTE[j % len(PALETTE)]
+
+
+def metric_label(metric: str) -> str:
+    return {"mse": "test MSE", "accuracy": "test accuracy"}.get(metric, metric)
+
+
+def _layout(fig: go.Figure, title: str, height: int = 360, **kw) -> go.Figure:
+    fig.update_layout(title=dict(text=title, x=0, xanchor="left", font=dict(size=15)),
+                      height=height, margin=_MARGIN, template="plotly_white",
+                      legend=dict(orientation="h", yanchor="bottom", y=1.0, xanchor="right",
+                                  x=1.0), **kw)
+    return fig
+
+
+def _finite(v: float) -> float | None:
+    return v if v is not None and math.isfinite(v) else None
+
+
+def regression_fig(train: Sequence[tuple[Sequence[float], Sequence[float]]],
+                   grid: Sequence[float], preds: Sequence[Sequence[float]],
+                   n_trained: int, current: int | None = None,
+                   names: Sequence[str] | None = None) -> go.Figure:
+    """The 1-D regression view: each task's training points and the function its generated
+    network computes now on `grid`. Tasks not trained yet are drawn dotted and faint;
+    `current` (the task being trained) is drawn thicker."""
+    fig = go.Figure()
+    for j, (x, y) in enumerate(train):
+        name = names[j] if names else f"task {j + 1}"
+        fig.add_trace(go.Scatter(x=list(x), y=list(y), mode="markers", name=f"{name} data",
+                                 legendgroup=str(j), showlegend=False,
+                                 marker=dict(color=task_color(j), size=5, opacity=0.45)))
+    for j, p in enumerate(preds):
+        name = names[j] if names else f"task {j + 1}"
+        trained = j < n_trained or j == current
+        width = 4 if j == current else 2.5
+        fig.add_trace(go.Scatter(
+            x=list(grid), y=[_finite(v) for v in p], mode="lines", name=name,
+            legendgroup=str(j),
+            line=dict(color=task_color(j), width=width, dash=None if trained else "dot"),
+            opacity=1.0 if trained else 0.35))
+    ys = [v for _, y in train for v in y]
+    if ys:  # keep the view on the data even if an untrained net predicts wild values
+        lo, hi = min(ys), max(ys)
+        pad = 0.15 * (hi - lo or 1.0)
+        fig.update_yaxes(range=[lo - pad, hi + pad])
+    fig.update_xaxes(title_text="x")
+    fig.update_yaxes(title_text="y")
+    return _layout(fig, "What each task's generated network computes", height=380)
+
+
+def _task_boundaries(fig: go.Figure, task_end_steps: Sequence[int], total_steps: int | None,
+                     iters: int | None, current: int | None) -> None:
+    """Dashed lines at task ends and a shaded band over the task being trained (layout shapes
+    set at once: add_vline per line is slow, and this runs on every live tick)."""
+    shapes = [dict(type="line", xref="x", yref="paper", x0=s, x1=s, y0=0, y1=1,
+                   line=dict(color="#999", width=1, dash="dash")) for s in task_end_steps]
+    if current is not None and iters:
+        x0 = current * iters
+        x1 = x0 + iters if total_steps is None else min(total_steps, x0 + iters)
+        shapes.append(dict(type="rect", xref="x", yref="paper", x0=x0, x1=x1, y0=0, y1=1,
+                           fillcolor=task_color(current), opacity=0.07, line_width=0,
+                           layer="below"))
+    fig.update_layout(shapes=shapes)
+
+
+def task_curves_fig(curves: Mapping[int, tuple[Sequence[int], Sequence[float]]],
+                    task_end_steps: Sequence[int], metric: str, current: int | None = None,
+                    iters: int | None = None, total_steps: int | None = None,
+                    names: Sequence[str] | None = None) -> go.Figure:
+    """Per-task test metric over training steps; dashed lines mark task boundaries and the
+    task being trained is shaded and drawn thicker."""
+    fig = go.Figure()
+    for j, (steps, vals) in sorted(curves.items()):
+        if not steps:
+            continue
+        name = names[j] if names else f"task {j + 1}"
+        fig.add_trace(go.Scatter(x=list(steps), y=[_finite(v) for v in vals],
+                                 mode="lines", name=name,
+                                 line=dict(color=task_color(j), width=3.5 if j == current else 2)))
+    _task_boundaries(fig, task_end_steps, total_steps, iters, current)
+    fig.update_xaxes(title_text="training step", range=[0, total_steps] if total_steps else None)
+    fig.update_yaxes(title_text=metric_label(metric))
+    if metric == "accuracy":
+        fig.update_yaxes(range=[0, 1.02])
+    else:
+        fig.update_yaxes(type="log")
+    return _layout(fig, f"Per-task {metric_label(metric)} while training")
+
+
+def loss_fig(loss: Sequence[Sequence[float]], task_end_steps: Sequence[int] = (),
+             total_steps: int | None = None) -> go.Figure:
+    """Task loss and regularizer over steps (log scale). `loss` rows: [step, task_loss, reg]."""
+    steps = [r[0] for r in loss]
+    fig = go.Figure()
+    fig.add_trace(go.Scatter(x=steps, y=[_pos(r[1]) for r in loss], mode="lines",
+                             name="task loss", line=dict(color="#1f77b4", width=1.5)))
+    if any(r[2] > 0 for r in loss):
+        fig.add_trace(go.Scatter(x=steps, y=[_pos(r[2]) for r in loss], mode="lines",
+                                 name="regularizer", line=dict(color="#d62728", width=1.5)))
+    _task_boundaries(fig, task_end_steps, total_steps, None, None)
+    fig.update_xaxes(title_text="training step", range=[0, total_steps] if total_steps else None)
+    fig.update_yaxes(type="log", title_text="loss")
+    return _layout(fig, "Loss", height=300)
+
+
+def _pos(v: float) -> float | None:
+    return v if v is not None and math.isfinite(v) and v > 0 else None
+
+
+def _fmt(v: float, metric: str) -> str:
+    if v is None or not math.isfinite(v):
+        return "—"
+    return f"{v:.2f}" if metric == "accuracy" else f"{v:.3g}"
+
+
+def matrix_fig(R: Sequence[Sequence[float]], n_tasks: int, metric: str,
+               names: Sequence[str] | None = None) -> go.Figure:
+    """Annotated heatmap of R[after task i, on task j]. Cells of tasks not yet trained (j > i,
+    the upper triangle) are greyed out; rows after tasks not yet reached stay empty."""
+    rows = len(R)
+    labels = list(names) if names else [f"task {j + 1}" for j in range(n_tasks)]
+    z, text, grey = [], [], []
+    for i in range(n_tasks):
+        zr, tr, gr = [], [], []
+        for j in range(n_tasks):
+            v = R[i][j] if i < rows and j < len(R[i]) else None
+            v = v if v is not None and math.isfinite(v) else None
+            upper = j > i
+            zr.append(None if upper else v)
+            gr.append(1 if upper and v is not None else None)
+            tr.append("" if v is None else _fmt(v, metric))
+        z.append(zr), text.append(tr), grey.append(gr)
+    y_labels = [f"after {lab}" for lab in labels]
+    if metric == "accuracy":
+        scale, zmin, zmax = "Blues", 0.0, 1.0
+    else:
+        vals = [v for r in z for v in r if v is not None]
+        scale, zmin, zmax = "Reds", 0.0, (max(vals) if vals else 1.0)
+    fig = go.Figure()
+    fig.add_trace(go.Heatmap(z=grey, x=labels, y=y_labels, showscale=False, hoverinfo="skip",
+                             colorscale=[[0, "#eeeeee"], [1, "#eeeeee"]]))
+    fig.add_trace(go.Heatmap(
+        z=z, x=labels, y=y_labels, text=text, texttemplate="%{text}", colorscale=scale,
+        zmin=zmin, zmax=zmax, colorbar=dict(title=dict(text=metric_label(metric)), len=0.8),
+        hovertemplate="after %{y}<br>on %{x}: %{z:.4g}<extra></extra>"))
+    # the grey (not yet trained) cells carry their value as faint text
+    for i in range(n_tasks):
+        for j in range(i + 1, n_tasks):
+            if text[i][j]:
+                fig.add_annotation(x=labels[j], y=y_labels[i], text=text[i][j], showarrow=False,
+                                   font=dict(color="#aaaaaa", size=11))
+    fig.update_yaxes(autorange="reversed", title_text="after training")
+    fig.update_xaxes(side="top", title_text="evaluated on")
+    size = max(300, 60 * n_tasks + 120)
+    return _layout(fig, "", height=size, legend=None)
+
+
+def compare_final_fig(final: Mapping[str, Sequence[float]], metric: str,
+                      methods: Mapping[str, str] | None = None) -> go.Figure:
+    """Grouped bars: each run's final metric per task (`final`: run name -> last row of R)."""
+    fig = go.Figure()
+    for k, (name, row) in enumerate(final.items()):
+        color = METHOD_COLORS.get((methods or {}).get(name, ""), PALETTE[k % len(PALETTE)])
+        fig.add_trace(go.Bar(x=[f"task {j + 1}" for j in range(len(row))],
+                             y=[_finite(v) for v in row], name=name, marker_color=color))
+    fig.update_layout(barmode="group")
+    fig.update_yaxes(title_text=metric_label(metric),
+                     range=[0, 1.02] if metric == "accuracy" else None,
+                     type=None if metric == "accuracy" else "log")
+    return _layout(fig, f"Final {metric_label(metric)} per task")
+
+
+def compare_mean_fig(means: Mapping[str, Sequence[float]], metric: str,
+                     methods: Mapping[str, str] | None = None) -> go.Figure:
+    """Lines: each run's mean metric over the tasks seen so far, after each task."""
+    fig = go.Figure()
+    for k, (name, vals) in enumerate(means.items()):
+        color = METHOD_COLORS.get((methods or {}).get(name, ""), PALETTE[k % len(PALETTE)])
+        fig.add_trace(go.Scatter(x=list(range(1, len(vals) + 1)), y=[_finite(v) for v in vals],
+                                 mode="lines+markers", name=name, line=dict(color=color)))
+    fig.update_xaxes(title_text="after training task", dtick=1)
+    fig.update_yaxes(title_text=f"mean {metric_label(metric)} (seen tasks)",
+                     range=[0, 1.02] if metric == "accuracy" else None,
+                     type=None if metric == "accuracy" else "log")
+    return _layout(fig, f"Mean {metric_label(metric)} as tasks are added")
+
+
+def mean_seen(R: Sequence[Sequence[float]]) -> list[float]:
+    """Mean over tasks 0..i of row i, for each row i (the 'as tasks are added' curve)."""
+    return [sum(row[:i + 1]) / (i + 1) for i, row in enumerate(R)]

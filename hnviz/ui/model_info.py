@@ -1,0 +1,61 @@
+"""Numbers the pages show about a model: parameter counts before training and the regression
+view (each task's generated function on a dense grid). Torch lives here, not in the pages."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import torch
+
+from hnviz.core.config import RunConfig
+from hnviz.core.hnets import compression_ratio, count_params
+from hnviz.core.methods import build_method
+from hnviz.core.targets import forward, num_params
+from hnviz.core.tasks import REGRESSION_DEFAULTS, build_tasks
+from hnviz.core.trainer import Trainer, build_target
+
+
+@dataclass(frozen=True)
+class ParamCounts:
+    target: int
+    hnet: int | None  # None for the baselines (they train the target weights directly)
+    compression: float | None  # hnet / target; < 1 means the hypernet is smaller
+
+
+def param_counts(cfg: RunConfig) -> ParamCounts:
+    """Counts for a config without training (builds the nets once; data sets are cached)."""
+    seq = build_tasks(cfg.task)
+    target = build_target(cfg, seq)
+    p = num_params(target)
+    if cfg.train.method != "hnet":
+        return ParamCounts(p, None, None)
+    method = build_method(cfg, target, seq.n_tasks, torch.Generator().manual_seed(0))
+    return ParamCounts(p, count_params(method.hnet), compression_ratio(method.hnet, p))
+
+
+def task_names(trainer: Trainer) -> list[str]:
+    """Short labels: 'task 1: y = x + 3' (regression), 'task 1: 0/1' (split), 'task 1'."""
+    seq, out = trainer.seq, []
+    for j, tk in enumerate(seq.tasks):
+        if seq.is_regression and j < len(REGRESSION_DEFAULTS):
+            out.append(f"task {j + 1}: {REGRESSION_DEFAULTS[j].formula}")
+        elif tk.classes:
+            out.append(f"task {j + 1}: " + "/".join(str(c) for c in tk.classes))
+        else:
+            out.append(f"task {j + 1}")
+    return out
+
+
+@torch.no_grad()
+def regression_view(trainer: Trainer, n_grid: int = 300):
+    """(train [(x, y)] per task, grid [G], preds [T][G]) for the 1-D regression chart."""
+    seq = trainer.seq
+    train = [(tk.x_train[:, 0].tolist(), tk.y_train[:, 0].tolist()) for tk in seq.tasks]
+    lo = min(min(x) for x, _ in train)
+    hi = max(max(x) for x, _ in train)
+    pad = 0.05 * (hi - lo)
+    grid = torch.linspace(lo - pad, hi + pad, n_grid).unsqueeze(1)  # [G, 1]
+    W = torch.stack([trainer.weights_for(t) for t in range(seq.n_tasks)])  # [T, P]
+    out = forward(trainer.target, W, grid)  # [T, G, heads]
+    preds = [trainer.target.head(out[t], t)[:, 0].tolist() for t in range(seq.n_tasks)]
+    return train, grid[:, 0].tolist(), preds

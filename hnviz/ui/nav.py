@@ -1,0 +1,29 @@
+"""The app's pages (for the sidebar navigation and the home page's links). Pages that do not
+exist (yet) are left out, so links never break."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+
+# (script, label, material icon, what it shows)
+PAGES = [
+    ("app.py", "Home", ":material/home:", "what a task-conditioned hypernetwork is"),
+    ("pages/1_Train.py", "Train", ":material/model_training:",
+     "set up a run, press play, watch old tasks drift or stay"),
+    ("pages/2_Forgetting.py", "Forgetting", ":material/trending_down:",
+     "the accuracy matrix, forgetting, BWT/FWT and a method comparison"),
+    ("pages/3_Checkpoints.py", "Checkpoints", ":material/save:",
+     "load, save, download and upload runs"),
+    ("pages/4_Embedding_space.py", "Embedding space", ":material/scatter_plot:",
+     "where the task embeddings live"),
+    ("pages/5_Interpolation.py", "Interpolation", ":material/linear_scale:",
+     "networks between two task embeddings"),
+    ("pages/6_Beta_explorer.py", "β explorer", ":material/tune:",
+     "how β trades remembering for learning"),
+]
+
+
+def existing_pages() -> list[tuple[str, str, str, str]]:
+    return [p for p in PAGES if (ROOT / p[0]).exists()]

@@ -1,0 +1,174 @@
+"""The Train page's settings: widgets <-> the pending RunConfig <-> the URL.
+
+The pending config lives in state (a key no widget owns), so it survives page switches; the
+widgets are re-filled from it whenever they are (re)created. Opening a URL with config query
+parameters (hnviz.ui.urlstate) pre-fills the widgets; every change is written back to the URL,
+so the address bar is always a shareable link to this setup.
+"""
+
+from __future__ import annotations
+
+import os
+
+import streamlit as st
+
+from hnviz.core.config import BENCHMARKS, HNET_KINDS, METHODS, RunConfig
+from hnviz.core.presets import default_config
+from hnviz.core.tasks import available_benchmarks
+from hnviz.ui import state, urlstate
+from hnviz.ui.model_info import ParamCounts, param_counts
+from hnviz.ui.sidebar import BENCHMARK_LABELS, METHOD_LABELS
+
+K = "train.form."  # widget key prefix
+WIDGETS = ("benchmark", "method", "beta", "lr", "iters", "emb_dim", "hnet_kind", "hnet_hidden",
+           "seed")
+OFFERED = ("regression1d", "split-digits", "permuted-digits", "split-mnist", "permuted-mnist",
+           "split-fashion-mnist")
+
+
+@st.cache_data(show_spinner=False, ttl=60)
+def benchmark_availability() -> dict[str, tuple[bool, str]]:
+    return available_benchmarks(os.environ.get("HNVIZ_DATA") or None)
+
+
+@st.cache_data(show_spinner=False, max_entries=256)
+def cached_param_counts(cfg_dict: dict) -> ParamCounts:
+    return param_counts(RunConfig.from_dict(cfg_dict))
+
+
+def widget_values(cfg: RunConfig) -> dict:
+    """The widget values that show `cfg`."""
+    return {"benchmark": cfg.task.benchmark, "method": cfg.train.method,
+            "beta": float(cfg.train.beta), "lr": float(cfg.train.lr),
+            "iters": int(cfg.train.iters_per_task), "emb_dim": int(cfg.hnet.emb_dim),
+            "hnet_kind": cfg.hnet.kind, "hnet_hidden": ",".join(str(h) for h in cfg.hnet.hidden),
+            "seed": int(cfg.train.seed)}
+
+
+def _fill_widgets(cfg: RunConfig, overwrite: bool) -> None:
+    for name, value in widget_values(cfg).items():
+        if overwrite or state.widget_value(K + name) is None:
+            state.set_widget(K + name, value)
+
+
+def _on_benchmark() -> None:
+    """A new benchmark starts from its preset (keeping method and seed)."""
+    bench = state.widget_value(K + "benchmark")
+    method = state.widget_value(K + "method") or "hnet"
+    seed = int(state.widget_value(K + "seed") or 0)
+    cfg = default_config(bench, method).replace(train={"seed": seed}, task={"seed": seed})
+    state.set_config(cfg)
+    _fill_widgets(cfg, overwrite=True)
+
+
+def _apply_url() -> list[str]:
+    """Take a config from the URL once per distinct query string; returns its problems."""
+    params = {k: st.query_params[k] for k in urlstate.KEYS if k in st.query_params}
+    sig = repr(sorted(params.items()))
+    if not params or sig == state.get("url_applied"):
+        return []
+    state.put("url_applied", sig)
+    cfg, problems = urlstate.decode(params)
+    if cfg is not None and cfg.task.benchmark in OFFERED:
+        state.set_config(cfg)
+        _fill_widgets(cfg, overwrite=True)
+    return problems
+
+
+def _hidden(text: str) -> tuple[int, ...] | None:
+    try:
+        widths = tuple(int(v) for v in text.replace(" ", "").split(",") if v)
+    except ValueError:
+        return None
+    return widths if widths and all(1 <= w <= 4096 for w in widths) else None
+
+
+def settings_form() -> tuple[RunConfig, str | None]:
+    """Draw the settings; returns (the pending config, why it cannot run now or None)."""
+    problems = _apply_url()
+    pending = state.get_config()
+    _fill_widgets(pending, overwrite=False)
+    avail = benchmark_availability()
+
+    def bench_label(b: str) -> str:
+        ok = avail.get(b, (True, ""))[0]
+        return BENCHMARK_LABELS.get(b, b) + ("" if ok else " (data not available)")
+
+    bench = st.selectbox("Benchmark", [b for b in OFFERED if b in BENCHMARKS], key=K + "benchmark",
+                         format_func=bench_label, on_change=_on_benchmark,
+                         help="The sequence of tasks learned one after another.")
+    blocked = None
+    ok, reason = avail.get(bench, (True, ""))
+    if not ok:
+        blocked = f"{BENCHMARK_LABELS.get(bench, bench)} is not available: {reason}"
+        st.warning(blocked)
+    method = st.selectbox("Method", METHODS, key=K + "method",
+                          format_func=lambda m: METHOD_LABELS.get(m, m))
+    is_hnet = method == "hnet"
+    c1, c2 = st.columns(2)
+    beta = c1.number_input("β (regularizer)", min_value=0.0, max_value=1e9,
+                           key=K + "beta", format="%g", step=0.001, disabled=not is_hnet,
+                           help="Strength of the HNET regularizer that keeps old tasks' "
+                                "generated weights in place. 0 = no protection.")
+    lr = c2.number_input("Learning rate", min_value=1e-6, max_value=100.0, key=K + "lr",
+                         format="%g", step=1e-4, help="Adam step size.")
+    c1, c2 = st.columns(2)
+    iters = c1.number_input("Iterations / task", min_value=1, max_value=100_000, step=100,
+                            key=K + "iters")
+    seed = c2.number_input("Seed", min_value=0, max_value=2**31 - 1, step=1, key=K + "seed")
+    c1, c2 = st.columns(2)
+    kind = c1.selectbox("Hypernet", HNET_KINDS, key=K + "hnet_kind", disabled=not is_hnet,
+                        format_func={"mlp": "full MLP", "chunked": "chunked"}.get,
+                        help="full: one output per target weight; chunked: the target is "
+                             "generated in chunks, each with its own chunk embedding.")
+    emb = c2.number_input("Embedding dim", min_value=1, max_value=256, step=1,
+                          key=K + "emb_dim", disabled=not is_hnet)
+    hidden_text = st.text_input("Hypernet hidden layers", key=K + "hnet_hidden",
+                                disabled=not is_hnet, help="Comma-separated widths, e.g. 10,10")
+    hidden = _hidden(hidden_text)
+    if hidden is None:
+        st.error("Hidden layers must be comma-separated positive integers, e.g. 10,10")
+        hidden = pending.hnet.hidden
+    if pending.task.benchmark != bench:  # e.g. the benchmark widget was filled from elsewhere
+        pending = default_config(bench, method)
+    cfg = pending.replace(
+        train={"method": method, "beta": float(beta), "lr": float(lr),
+               "iters_per_task": int(iters), "seed": int(seed)},
+        task={"seed": int(seed)},
+        hnet={"kind": kind, "emb_dim": int(emb), "hidden": hidden})
+    state.set_config(cfg)
+    _sync_url(cfg)
+    for p in problems:
+        st.warning(f"Link parameter {p}")
+    return cfg, blocked
+
+
+def _sync_url(cfg: RunConfig) -> None:
+    """Write the config into the URL (only when it changed, to avoid extra history entries)."""
+    want = urlstate.encode(cfg)
+    have = {k: st.query_params[k] for k in urlstate.KEYS if k in st.query_params}
+    if have != want:
+        for k in urlstate.KEYS:
+            if k in st.query_params and k not in want:
+                del st.query_params[k]
+        st.query_params.update(want)
+        state.put("url_applied", repr(sorted(want.items())))
+
+
+def param_panel(cfg: RunConfig) -> None:
+    """Hypernet / target parameter counts and compression ratio, before training."""
+    try:
+        pc = cached_param_counts(cfg.to_dict())
+    except Exception:  # data not available etc.: the blocked message says why
+        return
+    if pc.hnet is None:
+        st.markdown(f"**Target network:** {pc.target:,} parameters, trained directly "
+                    "(no hypernetwork).")
+        return
+    verdict = "smaller" if pc.compression < 1 else "larger"
+    st.markdown(f"**Hypernetwork:** {pc.hnet:,} parameters  \n"
+                f"**Target network:** {pc.target:,} weights (generated)  \n"
+                f"**Compression:** {pc.compression:.2f} (hypernet is {verdict})",
+                help="Hypernet parameters include θ_h and every task (and chunk) embedding. "
+                     "Compression = hypernet params / target params; below 1 the hypernet is "
+                     "smaller than the network it generates.")
