@@ -27,10 +27,10 @@ def metric_label(metric: str) -> str:
 
 
 def _layout(fig: go.Figure, title: str, height: int = 360, **kw) -> go.Figure:
+    kw.setdefault("legend", dict(orientation="h", yanchor="bottom", y=1.0, xanchor="right",
+                                 x=1.0))
     fig.update_layout(title=dict(text=title, x=0, xanchor="left", font=dict(size=15)),
-                      height=height, margin=_MARGIN, template="plotly_white",
-                      legend=dict(orientation="h", yanchor="bottom", y=1.0, xanchor="right",
-                                  x=1.0), **kw)
+                      height=height, template="plotly_white", **{"margin": _MARGIN, **kw})
     return fig
 
 
@@ -152,6 +152,7 @@ def matrix_fig(R: Sequence[Sequence[float]], n_tasks: int, metric: str,
             gr.append(1 if upper and v is not None else None)
             tr.append("" if v is None else _fmt(v, metric))
         z.append(zr), text.append(tr), grey.append(gr)
+    main_text = [[t if j <= i else "" for j, t in enumerate(row)] for i, row in enumerate(text)]
     y_labels = [f"after {lab}" for lab in labels]
     if metric == "accuracy":
         scale, zmin, zmax = "Blues", 0.0, 1.0
@@ -162,7 +163,7 @@ def matrix_fig(R: Sequence[Sequence[float]], n_tasks: int, metric: str,
     fig.add_trace(go.Heatmap(z=grey, x=labels, y=y_labels, showscale=False, hoverinfo="skip",
                              colorscale=[[0, "#eeeeee"], [1, "#eeeeee"]]))
     fig.add_trace(go.Heatmap(
-        z=z, x=labels, y=y_labels, text=text, texttemplate="%{text}", colorscale=scale,
+        z=z, x=labels, y=y_labels, text=main_text, texttemplate="%{text}", colorscale=scale,
         zmin=zmin, zmax=zmax, colorbar=dict(title=dict(text=metric_label(metric)), len=0.8),
         hovertemplate="after %{y}<br>on %{x}: %{z:.4g}<extra></extra>"))
     # the grey (not yet trained) cells carry their value as faint text
@@ -174,7 +175,7 @@ def matrix_fig(R: Sequence[Sequence[float]], n_tasks: int, metric: str,
     fig.update_yaxes(autorange="reversed", title_text="after training")
     fig.update_xaxes(side="top", title_text="evaluated on")
     size = max(300, 60 * n_tasks + 120)
-    return _layout(fig, "", height=size, legend=None)
+    return _layout(fig, "", height=size, legend={}, margin=dict(l=10, r=10, t=60, b=10))
 
 
 def compare_final_fig(final: Mapping[str, Sequence[float]], metric: str,
