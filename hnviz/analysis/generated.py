@@ -1,0 +1,127 @@
+"""What the network generated at an embedding does: e -> W = f_h(e, θ_h) -> metrics / functions.
+
+Everything here is batched over K embeddings at once:
+
+    emb [K, D] --hnet--> W [K, P] --targets.forward(target, W, x)--> [K, B, heads·out]
+
+in chunks of at most `max_floats` numbers per intermediate tensor, so a 100×100 grid of networks
+stays within a few tens of MB. `evaluate_embeddings_loop` is the one-network-at-a-time reference
+the tests and the benchmark compare against.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import torch
+
+from hnviz.core.targets import forward
+
+MAX_FLOATS = 2**24  # per intermediate tensor of one chunk (64 MB of float32)
+
+
+def hnet_of(trainer):
+    """The run's HyperNetwork, or None for runs without one (baselines)."""
+    return getattr(trainer.method, "hnet", None)
+
+
+def task_embeddings(trainer) -> np.ndarray:
+    """Learned task embeddings e_t as float64 [T, D]."""
+    return hnet_of(trainer).emb_matrix().detach().double().numpy()
+
+
+def _as_tensor(embs) -> torch.Tensor:
+    return torch.as_tensor(np.asarray(embs), dtype=torch.float32)
+
+
+@torch.no_grad()
+def generate_weights(trainer, embs) -> torch.Tensor:
+    """emb [K, D] -> generated target weights W [K, P] (float32)."""
+    return hnet_of(trainer)(_as_tensor(embs))
+
+
+def _test_batch(trainer) -> tuple[torch.Tensor, list[tuple[int, int]]]:
+    """All tasks' test inputs concatenated [B_all, in] and each task's (start, stop) rows."""
+    xs, spans, i = [], [], 0
+    for tk in trainer.seq.tasks:
+        xs.append(tk.x_test)
+        spans.append((i, i + tk.x_test.shape[0]))
+        i += tk.x_test.shape[0]
+    return torch.cat(xs), spans
+
+
+def chunk_size(trainer, n_rows: int, max_floats: int = MAX_FLOATS) -> int:
+    """Networks per chunk so neither W [k, P] nor an activation [k, B, width] exceeds max_floats."""
+    widest = max(max(b for b, _ in trainer.target.linear_shapes), trainer.seq.in_dim)
+    per_net = max(trainer.target_params, n_rows * widest)
+    return max(1, max_floats // per_net)
+
+
+def _metrics(trainer, out: torch.Tensor, spans, tasks) -> torch.Tensor:
+    """out [k, B_all, heads·out] -> metric [k, T] (accuracy, or MSE for regression)."""
+    cols = []
+    for t in tasks:
+        s, e = spans[t]
+        o = trainer.target.head(out[:, s:e], t)  # [k, B_t, out]
+        y = trainer.seq.tasks[t].y_test  # [B_t] int64 | [B_t, 1]
+        if trainer.seq.is_regression:
+            cols.append((o - y).pow(2).mean(dim=(1, 2)))
+        else:
+            cols.append((o.argmax(dim=-1) == y).float().mean(dim=1))
+    return torch.stack(cols, dim=1)
+
+
+@torch.no_grad()
+def evaluate_embeddings(trainer, embs, max_floats: int = MAX_FLOATS) -> np.ndarray:
+    """Metric of the network generated at each embedding on every task's test set: [K, T].
+
+    Batched: per chunk of k embeddings one hypernet call (W [k, P]) and one target call on all
+    tasks' test inputs at once ([k, B_all, heads·out]); task t is scored with head t."""
+    e = _as_tensor(embs)  # [K, D]
+    x, spans = _test_batch(trainer)  # [B_all, in]
+    tasks = range(trainer.n_tasks)
+    k = chunk_size(trainer, x.shape[0], max_floats)
+    parts = []
+    for i in range(0, e.shape[0], k):
+        W = generate_weights(trainer, e[i:i + k])  # [k, P]
+        parts.append(_metrics(trainer, forward(trainer.target, W, x), spans, tasks))
+    if not parts:
+        return np.zeros((0, trainer.n_tasks), dtype=np.float32)
+    return torch.cat(parts).numpy()
+
+
+@torch.no_grad()
+def evaluate_embeddings_loop(trainer, embs) -> np.ndarray:
+    """Reference for `evaluate_embeddings`: one network and one task at a time. [K, T]."""
+    hnet = hnet_of(trainer)
+    out = np.zeros((len(embs), trainer.n_tasks), dtype=np.float32)
+    for i, e in enumerate(_as_tensor(embs)):
+        w = hnet(e)  # [P]
+        for t, tk in enumerate(trainer.seq.tasks):
+            o = trainer.target.head(forward(trainer.target, w, tk.x_test), t)  # [B_t, out]
+            out[i, t] = trainer.metric(o, tk.y_test)
+    return out
+
+
+def regression_inputs(trainer, n_points: int = 100, pad: float = 0.0) -> np.ndarray:
+    """Dense x grid per task over its input range (± pad · width): [T, X] float32."""
+    rows = []
+    for tk in trainer.seq.tasks:
+        lo, hi = float(tk.x_train.min()), float(tk.x_train.max())
+        lo, hi = min(lo, float(tk.x_test.min())), max(hi, float(tk.x_test.max()))
+        w = hi - lo
+        rows.append(np.linspace(lo - pad * w, hi + pad * w, n_points))
+    return np.asarray(rows, dtype=np.float32)
+
+
+@torch.no_grad()
+def regression_curves(trainer, embs, xs: np.ndarray) -> np.ndarray:
+    """Functions of the generated networks, task t's head on task t's inputs.
+
+    embs [K, D], xs [T, X] -> y [K, T, X] float32 (regression runs only)."""
+    W = generate_weights(trainer, embs)  # [K, P]
+    x = torch.as_tensor(xs, dtype=torch.float32)  # [T, X]
+    flat = x.reshape(-1, 1)  # [T·X, 1]
+    out = forward(trainer.target, W, flat)  # [K, T·X, heads]
+    T, X = x.shape
+    ys = [trainer.target.head(out[:, t * X:(t + 1) * X], t)[..., 0] for t in range(T)]  # [K, X]
+    return torch.stack(ys, dim=1).numpy()
