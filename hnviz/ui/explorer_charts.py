@@ -1,0 +1,287 @@
+"""Figures of the β explorer: pure Plotly builders from a `Sweep` (no Streamlit).
+
+The scrubbable figures carry one Plotly frame per swept value and a Plotly slider whose steps
+`animate` to that frame (mode "immediate", no transition), so dragging the slider redraws in the
+browser without a server round trip. The slider starts at the paper's / preset's value.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+
+import numpy as np
+import plotly.graph_objects as go
+from plotly.subplots import make_subplots
+
+from hnviz.analysis.sweeps import METHOD_LABEL, PARAM_LABEL, Sweep, seed_stats
+from hnviz.ui.charts import METHOD_COLORS, metric_label, task_color
+
+FONT = dict(size=16)  # lecture-hall legible
+_MARGIN = dict(l=20, r=20, t=70, b=20)
+
+
+def _layout(fig: go.Figure, title: str, height: int) -> go.Figure:
+    fig.update_layout(title=dict(text=title, x=0, xanchor="left", font=dict(size=20)),
+                      height=height, margin=_MARGIN, template="plotly_white", font=FONT,
+                      legend=dict(orientation="h", yanchor="bottom", y=1.02, xanchor="right",
+                                  x=1.0))
+    return fig
+
+
+def _list(a: np.ndarray) -> list[float | None]:
+    """float32-friendly list with NaN -> None (gaps) for JSON."""
+    return [None if not math.isfinite(v) else round(float(v), 6) for v in np.ravel(a)]
+
+
+def fmt_value(v: float) -> str:
+    return "0" if v == 0 else f"{v:g}"
+
+
+def start_index(sweep: Sweep) -> int:
+    """The grid point the slider starts on: the paper's value if swept, else the nearest."""
+    vals = sweep.values
+    pv = sweep.paper_value
+    if pv is None or not len(vals):
+        return 0
+    return int(np.argmin(np.abs(np.log10(np.maximum(vals, 1e-12)) - math.log10(max(pv, 1e-12)))))
+
+
+def value_slider(sweep: Sweep, active: int) -> dict:
+    """A Plotly slider: one step per swept value, each animating to its frame in the browser."""
+    label = PARAM_LABEL.get(sweep.param, sweep.param)
+    steps = [dict(method="animate", label=fmt_value(v),
+                  args=[[f"v{i}"], dict(mode="immediate", frame=dict(duration=0, redraw=True),
+                                        transition=dict(duration=0))])
+             for i, v in enumerate(sweep.values)]
+    return dict(active=active, steps=steps, x=0.0, len=1.0, y=-0.08, yanchor="top",
+                pad=dict(t=10, b=10), font=dict(size=15),
+                currentvalue=dict(prefix=f"{label} = ", font=dict(size=22), xanchor="left"),
+                ticklen=6)
+
+
+def _paper_note(sweep: Sweep, v: float) -> str:
+    pv = sweep.paper_value
+    if pv is not None and math.isclose(v, pv, rel_tol=1e-6):
+        return "  (the paper's value)" if sweep.param == "beta" else "  (preset value)"
+    return ""
+
+
+# ------------------------------------------------------------------------------ regression
+def regression_scrub_figure(sweep: Sweep, band: bool = True) -> go.Figure:
+    """Every task's generated function at the slider's value (mean over seeds, ± 1 std band)
+    over the tasks' training data. Traces per task: data, band (upper, lower filled), mean."""
+    assert sweep.functions is not None, "regression sweeps store function samples"
+    mean, std = seed_stats(sweep.functions)  # [V, T, G]
+    mse_mean, _ = seed_stats(sweep.final)  # [V, T]
+    T = sweep.n_tasks
+    fig = go.Figure()
+    ys: list[float] = []
+    for t, task in enumerate(sweep.tasks):
+        ys += task.get("y", [])
+        fig.add_trace(go.Scatter(x=task.get("x", []), y=task.get("y", []), mode="markers",
+                                 marker=dict(color=task_color(t), size=6, opacity=0.35),
+                                 name=f"task {t + 1} data", showlegend=False, hoverinfo="skip"))
+    dyn_start = len(fig.data)
+
+    def dynamic(vi: int) -> list[go.Scatter]:
+        out = []
+        for t in range(T):
+            grid = sweep.grids[t]
+            m, s = mean[vi, t], np.nan_to_num(std[vi, t]) if band else np.zeros_like(mean[vi, t])
+            color = task_color(t)
+            out.append(go.Scatter(x=grid, y=_list(m + s), mode="lines", line=dict(width=0),
+                                  showlegend=False, hoverinfo="skip"))
+            out.append(go.Scatter(x=grid, y=_list(m - s), mode="lines", line=dict(width=0),
+                                  fill="tonexty", fillcolor=_alpha(color, 0.2),
+                                  showlegend=False, hoverinfo="skip"))
+            name = sweep.tasks[t].get("formula") or f"task {t + 1}"
+            out.append(go.Scatter(x=grid, y=_list(m), mode="lines", line=dict(color=color,
+                                  width=4), name=f"task {t + 1}: {name}",
+                                  hovertemplate="x=%{x:.2f}<br>y=%{y:.3f}<extra>task "
+                                                f"{t + 1}</extra>"))
+        return out
+
+    def title(vi: int) -> str:
+        v = sweep.values[vi]
+        mses = " · ".join(f"task {t + 1}: {mse_mean[vi, t]:.3g}" for t in range(T))
+        return (f"{sweep.label} = {fmt_value(v)}{_paper_note(sweep, v)}<br>"
+                f"<sup>final test MSE  {mses}</sup>")
+
+    k = start_index(sweep)
+    for tr in dynamic(k):
+        fig.add_trace(tr)
+    idx = list(range(dyn_start, len(fig.data)))
+    fig.frames = [go.Frame(name=f"v{i}", data=dynamic(i), traces=idx,
+                           layout=dict(title=dict(text=title(i))))
+                  for i in range(len(sweep.values))]
+    if ys:
+        lo, hi = min(ys), max(ys)
+        pad = 0.25 * (hi - lo or 1.0)
+        fig.update_yaxes(range=[lo - pad, hi + pad])
+    fig.update_xaxes(title_text="x")
+    fig.update_yaxes(title_text="y")
+    _layout(fig, title(k), height=560)
+    fig.update_layout(sliders=[value_slider(sweep, k)], margin=dict(l=20, r=20, t=110, b=40),
+                      legend=dict(traceorder="normal"))
+    return fig
+
+
+def _alpha(hex_color: str, a: float) -> str:
+    h = hex_color.lstrip("#")
+    r, g, b = (int(h[i:i + 2], 16) for i in (0, 2, 4))
+    return f"rgba({r},{g},{b},{a})"
+
+
+# ------------------------------------------------------------------------------ classification
+def classification_scrub_figure(sweep: Sweep) -> go.Figure:
+    """Left: the accuracy matrix R[after i, on j] (mean over seeds) at the slider's value.
+    Right: final accuracy per task (mean ± std over seeds)."""
+    Rm, _ = seed_stats(sweep.R)  # [V, T, T]
+    fm, fs = seed_stats(sweep.final)  # [V, T]
+    T = sweep.n_tasks
+    names = [_task_name(sweep, t) for t in range(T)]
+    fig = make_subplots(rows=1, cols=2, column_widths=[0.55, 0.45], horizontal_spacing=0.12,
+                        subplot_titles=("accuracy after training task i, on task j",
+                                        "final accuracy per task"))
+    lower = np.tril(np.ones((T, T), dtype=bool))
+
+    def dynamic(vi: int) -> list:
+        z = np.where(lower, Rm[vi], np.nan)
+        text = [[f"{z[i, j]:.2f}" if lower[i, j] and math.isfinite(z[i, j]) else ""
+                 for j in range(T)] for i in range(T)]
+        heat = go.Heatmap(z=[_list(row) for row in z], x=names,
+                          y=[f"after {i + 1}" for i in range(T)], zmin=0.5, zmax=1.0,
+                          colorscale="Viridis", text=text, texttemplate="%{text}",
+                          textfont=dict(size=16), colorbar=dict(x=0.5, len=0.9, thickness=12),
+                          hovertemplate="after task %{y}, on %{x}: %{z:.3f}<extra></extra>")
+        bars = go.Bar(x=names, y=_list(fm[vi]),
+                      error_y=dict(type="data", array=_list(np.nan_to_num(fs[vi]))),
+                      marker_color=[task_color(t) for t in range(T)], showlegend=False,
+                      text=[f"{v:.2f}" if math.isfinite(v) else "" for v in fm[vi]],
+                      textposition="inside", textfont=dict(size=15, color="white"),
+                      hovertemplate="%{x}: %{y:.3f}<extra></extra>")
+        return [heat, bars]
+
+    def title(vi: int) -> str:
+        v = sweep.values[vi]
+        old = seed_stats(sweep.old_mean)[0][vi]
+        new = seed_stats(sweep.newest)[0][vi]
+        return (f"{sweep.label} = {fmt_value(v)}{_paper_note(sweep, v)}<br><sup>old tasks "
+                f"{old:.3f} · newest task {new:.3f} (mean accuracy over seeds)</sup>")
+
+    k = start_index(sweep)
+    heat, bars = dynamic(k)
+    fig.add_trace(heat, row=1, col=1)
+    fig.add_trace(bars, row=1, col=2)
+    fig.frames = [go.Frame(name=f"v{i}", data=dynamic(i), traces=[0, 1],
+                           layout=dict(title=dict(text=title(i))))
+                  for i in range(len(sweep.values))]
+    fig.update_yaxes(autorange="reversed", row=1, col=1)
+    fig.update_yaxes(range=[0, 1.05], title_text="accuracy", row=1, col=2)
+    _layout(fig, title(k), height=520)
+    fig.update_layout(sliders=[value_slider(sweep, k)], margin=dict(l=20, r=20, t=120, b=40))
+    return fig
+
+
+def _task_name(sweep: Sweep, t: int) -> str:
+    classes = sweep.tasks[t].get("classes") if t < len(sweep.tasks) else None
+    return f"{t + 1}: {'/'.join(map(str, classes))}" if classes else f"task {t + 1}"
+
+
+# ------------------------------------------------------------------------------ trade-off
+def _axis_for(metric: str) -> dict:
+    """MSE: log axis, reversed so that 'better' is always up / right."""
+    if metric == "mse":
+        return dict(type="log", autorange="reversed")
+    return {}
+
+
+def tradeoff_figure(sweeps: Sequence[Sweep], title: str | None = None) -> go.Figure:
+    """Stability (old tasks, x) against plasticity (newest task, y) across the swept strength,
+    seed spread as error bars, points labelled with their value, the paper's/preset value
+    starred. Several sweeps (methods) share the plane."""
+    fig = go.Figure()
+    metric = sweeps[0].metric if sweeps else "accuracy"
+    for s in sweeps:
+        om, osd = seed_stats(s.old_mean)
+        nm, nsd = seed_stats(s.newest)
+        color = METHOD_COLORS.get(s.method, "#444")
+        label = METHOD_LABEL.get(s.method, s.method)
+        texts = [f"{s.label}={fmt_value(v)}" for v in s.values]
+        fig.add_trace(go.Scatter(
+            x=_list(om), y=_list(nm), mode="lines+markers+text", name=label,
+            text=[fmt_value(v) for v in s.values], textposition="top center",
+            textfont=dict(size=13, color=color),
+            error_x=dict(type="data", array=_list(np.nan_to_num(osd)), thickness=1.2),
+            error_y=dict(type="data", array=_list(np.nan_to_num(nsd)), thickness=1.2),
+            line=dict(color=color, width=2), marker=dict(size=10, color=color),
+            customdata=texts,
+            hovertemplate="%{customdata}<br>old tasks %{x:.4g}<br>newest %{y:.4g}"
+                          "<extra>" + label + "</extra>"))
+        k = _paper_index(s)
+        if k is not None:
+            what = "paper" if s.param == "beta" else "preset"
+            fig.add_trace(go.Scatter(
+                x=[om[k]], y=[nm[k]], mode="markers", name=f"{label}: {what} "
+                f"{s.label}={fmt_value(s.values[k])}",
+                marker=dict(symbol="star", size=24, color=color,
+                            line=dict(color="black", width=1.5))))
+    better = "lower MSE is better: axes reversed so up/right is better" if metric == "mse" \
+        else "up/right is better"
+    fig.update_xaxes(title_text=f"stability: mean {metric_label(metric)} on old tasks",
+                     **_axis_for(metric))
+    fig.update_yaxes(title_text=f"plasticity: {metric_label(metric)} on the newest task",
+                     **_axis_for(metric))
+    _layout(fig, (title or "Stability vs plasticity") + f"<br><sup>{better}</sup>", height=560)
+    return fig
+
+
+def _paper_index(s: Sweep) -> int | None:
+    if s.paper_value is None:
+        return None
+    hits = [i for i, v in enumerate(s.values) if math.isclose(v, s.paper_value, rel_tol=1e-6)]
+    return hits[0] if hits else None
+
+
+def strength_positions(values: np.ndarray) -> tuple[list[float], list[str]]:
+    """x positions on a log axis for values that may include 0 (drawn one decade below the
+    smallest positive value, ticked '0'), and their tick labels."""
+    pos = values[values > 0]
+    zero_at = float(pos.min()) / 10 if len(pos) else 1.0
+    return [float(v) if v > 0 else zero_at for v in values], [fmt_value(v) for v in values]
+
+
+def small_multiples_figure(sweeps: Sequence[Sweep]) -> go.Figure:
+    """One column per method: old-task and newest-task metric against its own strength
+    (log axis; 0 = no regularizer at the left), same y axis for all."""
+    n = max(1, len(sweeps))
+    fig = make_subplots(rows=1, cols=n, shared_yaxes=True, horizontal_spacing=0.04,
+                        subplot_titles=[METHOD_LABEL.get(s.method, s.method) for s in sweeps])
+    metric = sweeps[0].metric if sweeps else "accuracy"
+    for c, s in enumerate(sweeps, start=1):
+        x, ticks = strength_positions(s.values)
+        for what, arr, dash in (("old tasks", s.old_mean, None),
+                                ("newest task", s.newest, "dot")):
+            m, sd = seed_stats(arr)
+            fig.add_trace(go.Scatter(
+                x=x, y=_list(m), mode="lines+markers", name=what, legendgroup=what,
+                showlegend=c == 1, line=dict(color="#1f77b4" if dash is None else "#d62728",
+                                             width=3, dash=dash),
+                error_y=dict(type="data", array=_list(np.nan_to_num(sd))),
+                customdata=ticks, hovertemplate=f"{s.label}=%{{customdata}}<br>{what}: "
+                                                "%{y:.4g}<extra></extra>"), row=1, col=c)
+        step = max(1, len(x) // 5)
+        fig.update_xaxes(type="log", tickvals=x[::step], ticktext=ticks[::step],
+                         title_text=s.label, row=1, col=c)
+        k = _paper_index(s)
+        if k is not None:
+            fig.add_vline(x=math.log10(x[k]), line=dict(color="#888", dash="dash"), row=1,
+                          col=c)
+    fig.update_yaxes(title_text=metric_label(metric), row=1, col=1, **_axis_for(metric))
+    if metric == "mse":
+        for c in range(2, n + 1):
+            fig.update_yaxes(row=1, col=c, **_axis_for(metric))
+    _layout(fig, "Each regularizer against its own strength (dashed: paper / preset value)",
+            height=440)
+    return fig

@@ -1,0 +1,67 @@
+"""Where the explorer's sweeps come from: the bundled ones (assets/sweeps/, read-only) and the
+user's ($HNVIZ_RUNS_DIR/sweeps/). Loading is cached per (path, manifest mtime), so a sweep that
+is still being written reloads as it grows and a finished one is read once."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import streamlit as st
+
+from hnviz.analysis.sweeps import MANIFEST, Sweep, SweepRef, find_sweeps, load_sweep
+from hnviz.ui.sidebar import BENCHMARK_LABELS
+from hnviz.ui.storage import runs_dir
+
+ROOT = Path(__file__).resolve().parents[2]
+BUNDLED_DIR = ROOT / "assets" / "sweeps"
+DEFAULT_SWEEP = "toy-hnet-beta"
+
+
+def user_sweeps_dir() -> Path:
+    return runs_dir() / "sweeps"
+
+
+def all_sweeps() -> list[SweepRef]:
+    """Bundled sweeps first, then the user's (newest manifests are re-read every call)."""
+    return find_sweeps(BUNDLED_DIR, "bundled") + find_sweeps(user_sweeps_dir(), "user")
+
+
+def _mtime(path: str) -> float:
+    try:
+        return os.stat(Path(path) / MANIFEST).st_mtime
+    except OSError:
+        return 0.0
+
+
+@st.cache_data(show_spinner=False, max_entries=64)
+def _load(path: str, mtime: float) -> Sweep:
+    return load_sweep(path)
+
+
+def get_sweep(path: str) -> Sweep:
+    return _load(path, _mtime(path))
+
+
+def describe(ref: SweepRef) -> str:
+    """The selector's label: 'Split Digits · HNET (β) · bundled'."""
+    from hnviz.analysis.sweeps import METHOD_LABEL
+
+    bench = BENCHMARK_LABELS.get(ref.benchmark, ref.benchmark)
+    src = "bundled" if ref.source == "bundled" else f"yours: {ref.name}"
+    extra = "" if ref.status == "done" else f" ({ref.status}, {ref.n_done}/{ref.n_total})"
+    return f"{bench} · {METHOD_LABEL.get(ref.method, ref.method)} · {src}{extra}"
+
+
+def companions(ref: SweepRef, refs: list[SweepRef]) -> list[SweepRef]:
+    """The sweeps to compare with `ref`: one per method on the same benchmark (the selected
+    sweep for its own method; for the others prefer the same source, then bundled)."""
+    order = {"hnet": 0, "ewc": 1, "online-ewc": 2, "si": 3}
+    best: dict[str, SweepRef] = {ref.method: ref}
+    for r in refs:
+        if r.benchmark != ref.benchmark or r.method in best or r.method not in order:
+            continue
+        same = [q for q in refs if q.benchmark == r.benchmark and q.method == r.method]
+        pick = next((q for q in same if q.source == ref.source), same[0])
+        best[r.method] = pick
+    return sorted(best.values(), key=lambda r: order.get(r.method, 9))

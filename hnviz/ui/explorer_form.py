@@ -1,0 +1,107 @@
+"""'Run a new sweep' on the β explorer: a form that starts `python -m hnviz sweep` in the
+background, and a fragment that polls its progress from disk every second, with Cancel."""
+
+from __future__ import annotations
+
+import math
+import os
+import time
+
+import streamlit as st
+
+from hnviz.analysis.sweeps import PARAM_LABEL, PARAM_OF_METHOD
+from hnviz.ui import explorer_runner as runner
+from hnviz.ui import state
+from hnviz.ui.sidebar import BENCHMARK_LABELS, METHOD_LABELS
+
+BENCHMARKS = ("regression1d", "split-digits", "permuted-digits")
+DEFAULT_VALUES = {"beta": "0, 1e-4, 1e-3, 0.005, 0.01, 0.1, 1", "ewc_lambda": "0, 1, 100, 1e4, 1e6",
+                  "si_c": "0, 0.01, 0.1, 1, 10, 100"}
+DEFAULT_ITERS = {"regression1d": 1000, "split-digits": 400, "permuted-digits": 300}
+
+
+def parse_values(text: str) -> list[float]:
+    """'0, 1e-3 ,0.01' -> [0.0, 0.001, 0.01]; raises ValueError naming a bad entry."""
+    out = []
+    for part in text.replace(";", ",").split(","):
+        part = part.strip()
+        if not part:
+            continue
+        try:
+            v = float(part)
+        except ValueError:
+            raise ValueError(f"{part!r} is not a number") from None
+        if not math.isfinite(v) or v < 0:
+            raise ValueError(f"{part!r} must be a finite number ≥ 0")
+        out.append(v)
+    if not out:
+        raise ValueError("give at least one value")
+    return sorted(set(out))
+
+
+def render_new_sweep() -> None:
+    st.subheader("Run your own sweep")
+    job = runner.current()
+    if job is not None:
+        _progress(job)
+        return
+    with st.form("explorer.new"):
+        c1, c2, c3 = st.columns(3)
+        bench = c1.selectbox("Benchmark", BENCHMARKS, format_func=BENCHMARK_LABELS.get)
+        method = c2.selectbox("Method", tuple(PARAM_OF_METHOD),
+                              format_func=lambda m: f"{METHOD_LABELS.get(m, m)} "
+                                                    f"({PARAM_LABEL[PARAM_OF_METHOD[m]]})")
+        iters = c3.number_input("Iterations per task", 10, 5000, 1000, step=100)
+        values = st.text_input("Strengths (comma-separated): β for HNET, λ for EWC, c for SI "
+                               "(left as is, EWC and SI get their own default grid)",
+                               DEFAULT_VALUES["beta"])
+        c4, c5, c6 = st.columns(3)
+        seeds = c4.number_input("Seeds", 1, 5, 2)
+        jobs = c5.number_input("Parallel workers", 1, os.cpu_count() or 1, os.cpu_count() or 1)
+        name = c6.text_input("Name", f"{time.strftime('%m%d-%H%M')}")
+        go = st.form_submit_button("Start sweep", type="primary")
+    st.caption("The sweep runs as a separate process (it keeps going if you close the tab) into "
+               "`$HNVIZ_RUNS_DIR/sweeps/<name>`; the same from a terminal: "
+               "`python -m hnviz sweep --help`.")
+    if not go:
+        return
+    param = PARAM_OF_METHOD[method]
+    if values == DEFAULT_VALUES["beta"] and param != "beta":
+        values = DEFAULT_VALUES[param]  # the β default makes no sense as λ or c
+    try:
+        vals = parse_values(values)
+    except ValueError as e:
+        st.error(f"Strengths: {e}")
+        return
+    full = f"{bench}-{method}-{name}"
+    runner.start(full, bench, method, vals, list(range(int(seeds))), int(iters), int(jobs))
+    st.rerun()
+
+
+@st.fragment(run_every=1.0)
+def _progress(job: runner.SweepJob) -> None:
+    done, total, status = job.progress()
+    rc = job.returncode()
+    if rc is None:
+        st.progress(done / total if total else 0.0,
+                    text=f"Sweep **{job.name}**: {done}/{total or '?'} runs finished "
+                         f"({time.time() - job.started:.0f} s)")
+        if st.button("Cancel sweep", key="explorer.cancel"):
+            runner.cancel(job)
+            st.rerun(scope="app")
+        return
+    if job.cancelled:
+        st.warning(f"Sweep {job.name} cancelled after {done}/{total} runs; start the same "
+                   "sweep again (same name) to resume.")
+    elif rc == 0:
+        if not job.selected:  # show the new sweep once it is complete
+            job.selected = True
+            state.put("explorer.sweep", job.out)
+        st.success(f"Sweep {job.name} finished: {done}/{total} runs. It is now in the sweep "
+                   "selector at the top.")
+    else:
+        st.error(f"Sweep {job.name} stopped with exit code {rc}.")
+        st.code(job.log_tail(), language=None)
+    if st.button("Start another sweep", key="explorer.again"):
+        runner.forget()
+        st.rerun(scope="app")

@@ -1,0 +1,125 @@
+"""Start, watch and cancel a sweep from the page: a background OS process, not a thread.
+
+`start()` launches `python -m hnviz sweep ... --out $HNVIZ_RUNS_DIR/sweeps/<name>` in its own
+process group (so Cancel can end it together with its worker processes) and remembers it in this
+session's state. Progress is read from the sweep's manifest on disk, which the process rewrites
+after every finished run. Nothing here keeps the process alive: closing the browser leaves it
+running to completion, and its results show up in the selector like any other sweep.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import signal
+import subprocess
+import sys
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+from hnviz.analysis.sweeps import progress
+from hnviz.ui import state
+from hnviz.ui.explorer_data import ROOT, user_sweeps_dir
+
+_KEY = "explorer.job"
+
+
+@dataclass
+class SweepJob:
+    """One background sweep of this session."""
+
+    name: str
+    out: str
+    pid: int
+    argv: list[str]
+    log: str
+    started: float
+    proc: subprocess.Popen | None = None
+    cancelled: bool = False
+    selected: bool = False  # the finished sweep was made the explorer's selection
+
+    def returncode(self) -> int | None:
+        """None while running."""
+        if self.proc is not None:
+            return self.proc.poll()
+        try:  # pragma: no cover - only after a server restart lost the Popen handle
+            os.kill(self.pid, 0)
+            return None
+        except ProcessLookupError:
+            return 0
+
+    @property
+    def running(self) -> bool:
+        return self.returncode() is None
+
+    def progress(self) -> tuple[int, int, str]:
+        return progress(self.out)
+
+    def log_tail(self, n: int = 1500) -> str:
+        try:
+            text = Path(self.log).read_text(errors="replace")
+        except OSError:
+            return ""
+        return text.replace("\r", "\n")[-n:]
+
+
+def slug(name: str) -> str:
+    return re.sub(r"[^A-Za-z0-9._-]+", "-", name).strip("-._")[:60] or "sweep"
+
+
+def sweep_argv(benchmark: str, method: str, values: list[float], seeds: list[int],
+               iters: int, out: Path, jobs: int | None = None) -> list[str]:
+    argv = [sys.executable, "-m", "hnviz", "sweep", "--benchmark", benchmark, "--method",
+            method, "--values", ",".join(f"{v:g}" for v in values),
+            "--seeds", ",".join(str(s) for s in seeds), "--iters", str(iters),
+            "--out", str(out)]
+    if jobs:
+        argv += ["--jobs", str(jobs)]
+    return argv
+
+
+def current() -> SweepJob | None:
+    return state.get(_KEY)
+
+
+def start(name: str, benchmark: str, method: str, values: list[float], seeds: list[int],
+          iters: int, jobs: int | None = None) -> SweepJob:
+    """Launch the sweep as a background process (its own process group)."""
+    out = user_sweeps_dir() / slug(name)
+    out.mkdir(parents=True, exist_ok=True)
+    log = out / "sweep.log"
+    argv = sweep_argv(benchmark, method, values, seeds, iters, out, jobs)
+    env = {**os.environ, "PYTHONUNBUFFERED": "1",
+           "PYTHONPATH": os.pathsep.join(filter(None, [str(ROOT),
+                                                       os.environ.get("PYTHONPATH")]))}
+    with open(log, "wb") as f:
+        proc = subprocess.Popen(argv, cwd=ROOT, env=env, stdin=subprocess.DEVNULL, stdout=f,
+                                stderr=subprocess.STDOUT, start_new_session=True)
+    job = SweepJob(name=slug(name), out=str(out), pid=proc.pid, argv=argv, log=str(log),
+                   started=time.time(), proc=proc)
+    state.put(_KEY, job)
+    return job
+
+
+def cancel(job: SweepJob) -> None:
+    """SIGTERM the sweep's process group (the sweep and its workers); SIGKILL after 5 s."""
+    job.cancelled = True
+    try:
+        os.killpg(job.pid, signal.SIGTERM)
+    except ProcessLookupError:
+        return
+    if job.proc is not None:
+        try:
+            job.proc.wait(timeout=5)
+        except subprocess.TimeoutExpired:
+            os.killpg(job.pid, signal.SIGKILL)
+            job.proc.wait(timeout=5)
+    try:  # workers left behind by a killed parent share the group
+        os.killpg(job.pid, signal.SIGKILL)
+    except ProcessLookupError:
+        pass
+
+
+def forget() -> None:
+    state.put(_KEY, None)

@@ -1,0 +1,117 @@
+"""The β explorer page body: pick a sweep, scrub its strength in the browser, see the
+stability-plasticity trade-off, compare HNET's β with EWC's λ and SI's c, start a new sweep."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from hnviz.analysis.sweeps import METHOD_LABEL, PARAM_LABEL, Sweep, SweepRef
+from hnviz.ui import explorer_charts as charts
+from hnviz.ui import explorer_data as data
+from hnviz.ui import state
+from hnviz.ui.explorer_form import render_new_sweep
+from hnviz.ui.sidebar import BENCHMARK_LABELS
+
+_SELECT_KEY = "explorer.sweep"
+_CHART = dict(width="stretch", theme=None, config={"displaylogo": False})
+
+
+def render() -> None:
+    st.title("β explorer: remembering vs learning")
+    st.markdown(
+        "While learning task *T*, the hypernetwork is held to what it generated for every "
+        "earlier task. **β** sets how hard:")
+    st.latex(r"\mathcal{L} = \mathcal{L}_{\text{task}}(\theta_h, e_T) + "
+             r"\frac{\beta}{T-1}\sum_{t'<T}\big\|f_h(e_{t'},\theta_h^*) - "
+             r"f_h(e_{t'},\theta_h)\big\|^2")
+    st.markdown("Too small and old tasks are **forgotten**; too large and the newest task "
+                "**cannot be learned**. Drag the slider under the figure: every value was "
+                "trained in advance (3 seeds each), so it redraws instantly.")
+    refs = data.all_sweeps()
+    if not refs:
+        st.warning("No sweeps found. Run `python scripts/make_sweeps.py` to build the bundled "
+                   "ones, or start one below.")
+        render_new_sweep()
+        return
+    ref = _select(refs)
+    sweep = data.get_sweep(ref.path)
+    _facts(sweep)
+    _scrubber(sweep)
+    st.subheader("Stability vs plasticity")
+    st.caption("Each point is one value of the strength (mean over seeds, bars: ±1 std). "
+               "Old tasks (x) against the task learned last (y); the star is the paper's "
+               "value.")
+    st.plotly_chart(charts.tradeoff_figure([sweep], _title(sweep)), key="tradeoff", **_CHART)
+    _compare(ref, refs)
+    st.divider()
+    render_new_sweep()
+
+
+def _select(refs: list[SweepRef]) -> SweepRef:
+    paths = [r.path for r in refs]
+    chosen = state.get(_SELECT_KEY)
+    if chosen not in paths:
+        default = next((r.path for r in refs if r.name == data.DEFAULT_SWEEP), paths[0])
+        chosen = default
+    labels = {r.path: data.describe(r) for r in refs}
+    chosen = st.selectbox("Sweep", paths, index=paths.index(chosen),
+                          format_func=labels.__getitem__,
+                          help="Bundled sweeps ship with hnviz; yours are in "
+                               f"{data.user_sweeps_dir()}.")
+    state.put(_SELECT_KEY, chosen)
+    return refs[paths.index(chosen)]
+
+
+def _title(s: Sweep) -> str:
+    bench = BENCHMARK_LABELS.get(s.benchmark, s.benchmark)
+    return f"{METHOD_LABEL.get(s.method, s.method)} on {bench}"
+
+
+def _facts(s: Sweep) -> None:
+    n_failed = int((~s.ok).sum())
+    label = PARAM_LABEL.get(s.param, s.param)
+    cols = st.columns(4)
+    cols[0].metric("values of " + label, len(s.values),
+                   help=", ".join(charts.fmt_value(v) for v in s.values))
+    cols[1].metric("seeds", len(s.seeds))
+    cols[2].metric("iterations / task", s.iters_per_task or "?",
+                   help="Sweeps train shorter than the interactive presets so that a whole "
+                        "grid finishes in minutes.")
+    cols[3].metric("failed runs", n_failed,
+                   help="Runs that diverged or crashed are left out of the means.")
+    if s.errors:
+        with st.expander(f"{len(s.errors)} failed run(s)"):
+            for (vi, si), err in sorted(s.errors.items()):
+                st.text(f"{label}={charts.fmt_value(s.values[vi])}, seed {s.seeds[si]}: {err}")
+    if s.status != "done":
+        st.info(f"This sweep is {s.status}: missing runs are left out.")
+
+
+def _scrubber(s: Sweep) -> None:
+    if s.functions is not None:
+        st.subheader(f"What each task's network computes, as {s.label} changes")
+        band = st.toggle("Show seed spread (±1 std)", value=True, key="explorer.band")
+        fig = charts.regression_scrub_figure(s, band=band)
+    else:
+        st.subheader(f"Accuracy matrix and final accuracy, as {s.label} changes")
+        fig = charts.classification_scrub_figure(s)
+    st.plotly_chart(fig, key="scrub", **_CHART)
+
+
+def _compare(ref: SweepRef, refs: list[SweepRef]) -> None:
+    group = data.companions(ref, refs)
+    st.subheader("Three regularizers side by side")
+    if len(group) < 2:
+        st.caption("No EWC or SI sweep on this benchmark yet: start one below to compare.")
+        return
+    sweeps = [data.get_sweep(r.path) for r in group]
+    st.caption("HNET regularizes what the hypernetwork *outputs* for old tasks; EWC (λ) and "
+               "SI (c) pull the network's *weights* back, weighted by how important each weight "
+               "was. Same benchmark, seeds and iterations.")
+    left, right = st.columns(2)
+    with left:
+        st.plotly_chart(charts.tradeoff_figure(sweeps, "All methods in one plane"),
+                        key="compare_plane", **_CHART)
+    with right:
+        st.plotly_chart(charts.small_multiples_figure(sweeps), key="compare_multiples",
+                        **_CHART)

@@ -1,0 +1,7 @@
+"""β explorer: drag β and watch stability trade against plasticity (precomputed sweeps)."""
+
+from hnviz.ui import explorer_view, page
+
+page.setup("β explorer", "🎚️", light=True)
+with page.guard("the β explorer"):
+    explorer_view.render()

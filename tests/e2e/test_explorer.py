@@ -1,0 +1,77 @@
+"""β explorer in a real browser: the Plotly slider scrubs through the bundled sweep client-side
+(no Streamlit rerun), the trade-off and comparison figures render, screenshots for review."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.e2e.helpers import APP_PATH, REPO_ROOT, goto_app, screenshot
+
+pytestmark = [
+    pytest.mark.skipif(not APP_PATH.exists(), reason="app.py does not exist yet"),
+    pytest.mark.skipif(not (REPO_ROOT / "assets" / "sweeps" / "toy-hnet-beta").exists(),
+                       reason="bundled sweeps missing (scripts/make_sweeps.py)"),
+]
+
+_SCRIPT_STATE = ("() => document.querySelector('[data-testid=\"stApp\"]')"
+                 ".getAttribute('data-test-script-state')")
+
+
+_CURRENT_JS = """el => [...el.querySelectorAll('.slider-container text')]
+    .map(t => t.textContent.replace(/\\u00a0/g, ' ').trim()).find(t => t.includes(' = ')) || ''"""
+
+
+def _current_value(chart) -> str:
+    """The slider's current-value text (e.g. 'β = 0.005')."""
+    return chart.evaluate(_CURRENT_JS)
+
+
+def _wait_current(page, chart, want: str) -> None:
+    chart.page.wait_for_function(
+        "([el, want, js]) => (new Function('return ' + js)())(el) === want",
+        arg=[chart.element_handle(), want, _CURRENT_JS])
+
+
+def _click_slider_step(page, chart, k: int) -> None:
+    """Click the k-th tick of the chart's Plotly slider (on the rail, where plotly.js listens)."""
+    tick = chart.locator("g.slider-group .slider-tick-rect").nth(k).bounding_box()
+    rail = chart.locator("g.slider-group rect.slider-rail-touch-rect").bounding_box()
+    assert tick and rail
+    page.mouse.click(tick["x"] + tick["width"] / 2, rail["y"] + rail["height"] / 2)
+
+
+def test_slider_scrubs_in_browser(app_server: str, browser_page) -> None:
+    page = browser_page
+    goto_app(page, f"{app_server}/Beta_explorer")
+    charts = page.locator('[data-testid="stPlotlyChart"]')
+    charts.first.wait_for()
+    scrub = charts.first
+    scrub.scroll_into_view_if_needed()
+    scrub.locator(".slider-container").wait_for()
+    assert _current_value(scrub) == "β = 0.005"
+    title_before = scrub.locator(".gtitle").first.text_content()
+    screenshot(page, "explorer_toy", full_page=True)
+
+    n_ticks = scrub.locator("g.slider-group .slider-tick-rect").count()
+    assert n_ticks >= 9
+    _click_slider_step(page, scrub, 0)  # β = 0: old tasks forgotten
+    _wait_current(page, scrub, "β = 0")
+    title_after = scrub.locator(".gtitle").first.text_content()
+    assert title_after != title_before and "β = 0" in title_after
+    assert page.evaluate(_SCRIPT_STATE) == "notRunning"  # scrubbing never reran the script
+    screenshot(page, "explorer_toy_beta0", full_page=False)
+
+    # classification sweep: heatmap + bars scrub the same way
+    page.get_by_test_id("stSelectbox").first.click()
+    page.get_by_role("option", name="Split Digits · HNET (β) · bundled").click()
+    page.wait_for_function(
+        "() => document.querySelector('[data-testid=\"stApp\"]')"
+        ".getAttribute('data-test-script-state') === 'notRunning'")
+    page.wait_for_timeout(1500)
+    scrub = page.locator('[data-testid="stPlotlyChart"]').first
+    scrub.scroll_into_view_if_needed()
+    scrub.locator(".slider-container").wait_for()
+    assert _current_value(scrub) == "β = 0.01"
+    _click_slider_step(page, scrub, scrub.locator("g.slider-group .slider-tick-rect").count() - 1)
+    _wait_current(page, scrub, "β = 100")
+    screenshot(page, "explorer_digits", full_page=True)
