@@ -7,7 +7,7 @@ import dataclasses
 from .config import HnetConfig, RunConfig, TargetConfig, TaskConfig, TrainConfig
 
 _DIGIT_TARGET = TargetConfig(hidden=(100, 100))
-_DIGIT_HNET = HnetConfig(kind="chunked", emb_dim=8, hidden=(40, 40), chunk_size=300,
+_DIGIT_HNET = HnetConfig(kind="chunked", emb_dim=8, hidden=(32, 32), chunk_size=400,
                          chunk_emb_dim=8)
 
 _PRESETS: dict[str, RunConfig] = {

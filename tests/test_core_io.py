@@ -1,0 +1,115 @@
+import io
+import os
+import pickle
+import zipfile
+
+import pytest
+import torch
+
+from hnviz.core.io import RunFileError, load_run, read_run_dict, run_to_bytes, save_run
+from hnviz.core.presets import default_config
+from hnviz.core.trainer import Trainer
+
+
+def tiny(method="hnet"):
+    return Trainer(default_config("regression1d", method).replace(
+        train={"iters_per_task": 20, "eval_every": 10}))
+
+
+@pytest.mark.parametrize("method", ["hnet", "ewc", "si"])
+def test_round_trip_then_continue_equals_uninterrupted(tmp_path, method):
+    a, b = tiny(method), tiny(method)
+    a.advance(33)
+    p = save_run(a, tmp_path / "run.pt", meta={"note": "hi"})
+    c, meta = load_run(p)
+    assert meta == {"note": "hi"} and c.cfg == a.cfg and c.history == a.history
+    c.run()
+    b.run()
+    assert c.history["R"] == b.history["R"]
+    for k, v in b.method.state_dict().items():
+        assert torch.equal(v, c.method.state_dict()[k]), k
+
+
+def test_finished_run_from_bytes():
+    t = tiny()
+    t.run()
+    c, _ = load_run(run_to_bytes(t))
+    assert c.finished and c.summary() == t.summary()
+
+
+def test_atomic_write_leaves_old_file_on_failure(tmp_path, monkeypatch):
+    t = tiny()
+    p = save_run(t, tmp_path / "run.pt")
+    before = p.read_bytes()
+
+    def boom(*a, **k):
+        raise OSError("disk full")
+
+    monkeypatch.setattr(torch, "save", boom)
+    with pytest.raises(OSError):
+        save_run(t, p)
+    assert p.read_bytes() == before
+    assert os.listdir(tmp_path) == ["run.pt"]  # no temp file left behind
+
+
+class Evil:
+    def __reduce__(self):
+        return (os.system, ("touch /tmp/hnviz_pwned",))
+
+
+@pytest.mark.parametrize("make, msg", [
+    (lambda good: b"not a torch file at all", "not a readable"),
+    (lambda good: good[: len(good) // 2], "not a readable"),
+    (lambda good: _torch_bytes({"weights": torch.zeros(3)}), "not an hnviz run"),
+    (lambda good: _torch_bytes(torch.zeros(3)), "not an hnviz run"),
+    (lambda good: _torch_bytes({"format": "hnviz-run", "version": 99, "config": "{}",
+                                "history": "{}", "state": {}}), "newer"),
+    (lambda good: _torch_bytes({"format": "hnviz-run", "version": 1, "config": "{nope",
+                                "history": "{}", "state": {}}), "JSON"),
+    (lambda good: _torch_bytes({"format": "hnviz-run", "version": 1,
+                                "config": '{"train": {"beta": "x"}}', "history": "{}",
+                                "state": {}}), "invalid config"),
+    (lambda good: _swap_state(good), "do not match"),
+    (lambda good: pickle.dumps(Evil()), "not a readable"),
+    (lambda good: _evil_zip(), "refused for safety"),
+])
+def test_bad_files_give_clear_errors(make, msg):
+    t = tiny()
+    t.advance(5)
+    bad = make(run_to_bytes(t))
+    with pytest.raises(RunFileError, match=msg) as e:
+        load_run(bad)
+    assert "\n" not in str(e.value)
+    assert not os.path.exists("/tmp/hnviz_pwned")
+
+
+def test_missing_file():
+    with pytest.raises(RunFileError, match="no such file"):
+        read_run_dict("/nonexistent/run.pt")
+
+
+def _torch_bytes(obj) -> bytes:
+    buf = io.BytesIO()
+    torch.save(obj, buf)
+    return buf.getvalue()
+
+
+def _swap_state(good: bytes) -> bytes:
+    d = torch.load(io.BytesIO(good), weights_only=True)
+    d["state"]["method"] = {"hnet.body.0.weight": torch.zeros(2, 2)}
+    return _torch_bytes(d)
+
+
+def _evil_zip() -> bytes:
+    """A real torch zip file whose pickle calls os.system (weights_only must refuse it)."""
+    buf = io.BytesIO()
+    torch.save({"x": 1}, buf)
+    src = zipfile.ZipFile(io.BytesIO(buf.getvalue()))
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w") as z:
+        for item in src.infolist():
+            data = src.read(item.filename)
+            if item.filename.endswith("data.pkl"):
+                data = pickle.dumps(Evil(), protocol=2)
+            z.writestr(item, data)
+    return out.getvalue()
