@@ -1,0 +1,122 @@
+"""β explorer: figure builders on a hand-written sweep, the form's parsing, the background
+runner (start -> progress -> done; cancel), and the page in AppTest with the bundled sweeps."""
+
+from __future__ import annotations
+
+import json
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from hnviz.analysis.sweeps import load_sweep
+from hnviz.ui import explorer_charts as charts
+from hnviz.ui.explorer_form import parse_values
+
+REPO = Path(__file__).resolve().parents[1]
+
+
+def _write(tmp: Path, metric: str = "accuracy", method: str = "hnet") -> Path:
+    T, values = 2, [0.0, 0.01, 1.0]
+    runs = []
+    for v in values:
+        for s in (0, 1):
+            R = [[0.9, 0.5], [0.6 + 0.3 * (v > 0), 0.95 - 0.1 * (v == 1.0)]]
+            rec = {"value": v, "seed": s, "status": "ok", "summary": {"acc_matrix": R}}
+            if metric == "mse":
+                rec["functions"] = [[v + s] * 4, [2 * v] * 4]
+            runs.append(rec)
+    tasks = [{"name": f"t{t}", "grid": [0, 1, 2, 3], "x": [0, 1], "y": [0, 1]} if metric == "mse"
+             else {"name": f"t{t}", "classes": [2 * t, 2 * t + 1]} for t in range(T)]
+    d = {"format": "hnviz-sweep", "version": 1, "name": "hand", "benchmark": "split-digits",
+         "method": method, "param": {"hnet": "beta", "ewc": "ewc_lambda", "si": "si_c"}[method],
+         "values": values, "seeds": [0, 1], "metric": metric, "paper_value": 0.01,
+         "status": "done", "tasks": tasks, "runs": runs}
+    tmp.mkdir(parents=True, exist_ok=True)
+    (tmp / "sweep.json").write_text(json.dumps(d))
+    return tmp
+
+
+def _slider_ok(fig, n: int, start: int) -> None:
+    (slider,) = fig.layout.sliders
+    assert len(slider.steps) == len(fig.frames) == n and slider.active == start
+    step = slider.steps[1]
+    assert step.method == "animate" and list(step.args[0]) == ["v1"]
+    assert step.args[1]["mode"] == "immediate" and step.args[1]["transition"]["duration"] == 0
+
+
+def test_classification_scrub_has_a_frame_per_value(tmp_path):
+    s = load_sweep(_write(tmp_path))
+    fig = charts.classification_scrub_figure(s)
+    _slider_ok(fig, 3, start=1)  # starts at the paper's 0.01
+    heat = fig.frames[0].data[0]
+    assert heat.z[0][1] is None  # future tasks are masked
+    assert heat.z[1][0] == pytest.approx(0.6)  # β=0 forgets task 1
+    assert fig.frames[2].data[1].y[1] == pytest.approx(0.85)  # β=1 hurts the newest task
+    assert "β = 0.01" in fig.layout.title.text and "paper" in fig.layout.title.text
+
+
+def test_regression_scrub_moves_the_curves(tmp_path):
+    s = load_sweep(_write(tmp_path, metric="mse"))
+    fig = charts.regression_scrub_figure(s)
+    _slider_ok(fig, 3, start=1)
+    mean_task1 = [tr for tr in fig.frames[2].data if tr.name and tr.name.startswith("task 1")]
+    assert mean_task1[0].y[0] == pytest.approx(1.5)  # mean over seeds of v + s at v = 1
+    assert len(fig.frames[0].data) == 6  # (upper, lower, mean) per task
+
+
+def test_tradeoff_and_comparison(tmp_path):
+    a = load_sweep(_write(tmp_path / "a"))
+    b = load_sweep(_write(tmp_path / "b", method="ewc"))
+    fig = charts.tradeoff_figure([a, b])
+    stars = [tr for tr in fig.data if tr.marker.symbol == "star"]
+    assert len(stars) == 2 and stars[0].y[0] == pytest.approx(0.95)
+    assert list(fig.data[0].x) == pytest.approx([0.6, 0.9, 0.9])
+    multi = charts.small_multiples_figure([a, b])
+    assert len(multi.data) == 4
+    x, ticks = charts.strength_positions(np.array([0.0, 0.01, 1.0]))
+    assert x == [0.001, 0.01, 1.0] and ticks == ["0", "0.01", "1"]
+
+
+def test_parse_values():
+    assert parse_values("1e-3, 0 ,0.01,0.01") == [0.0, 0.001, 0.01]
+    for bad in ("", "a", "-1", "inf"):
+        with pytest.raises(ValueError):
+            parse_values(bad)
+
+
+def test_runner_starts_reports_progress_and_cancels(tmp_path, monkeypatch):
+    from hnviz.ui import explorer_runner as runner
+
+    store: dict = {}
+    monkeypatch.setattr(runner.state, "get", lambda k, d=None: store.get(k, d))
+    monkeypatch.setattr(runner.state, "put", store.__setitem__)
+    monkeypatch.setenv("HNVIZ_RUNS_DIR", str(tmp_path))
+    argv = runner.sweep_argv("regression1d", "hnet", [0, 0.5], [0], 20, tmp_path / "x", 1)
+    assert argv[:4] == [sys.executable, "-m", "hnviz", "sweep"] and "--jobs" in argv
+    # cancel: a long sweep is stopped with its whole process group
+    job = runner.start("long one", "regression1d", "hnet", [0, 0.1, 1], [0], 100000, 1)
+    assert runner.current() is job and job.running and job.out.endswith("sweeps/long-one")
+    deadline = time.time() + 30
+    while job.progress()[2] == "starting" and time.time() < deadline:
+        time.sleep(0.2)
+    runner.cancel(job)
+    assert not job.running and job.cancelled
+    assert job.progress()[0] == 0
+
+
+def test_page_renders_in_apptest():
+    from streamlit.testing.v1 import AppTest
+
+    if not (REPO / "assets" / "sweeps" / "toy-hnet-beta").exists():
+        pytest.skip("bundled sweeps missing")
+    at = AppTest.from_file(str(REPO / "app.py"), default_timeout=60).run()
+    at.switch_page("pages/6_Beta_explorer.py").run()
+    assert not at.exception and not at.error
+    assert at.title[0].value.startswith("β explorer")
+    assert any("Stability vs plasticity" in s.value for s in at.subheader)
+    sweep_box = next(s for s in at.selectbox if s.label == "Sweep")
+    assert "bundled" in sweep_box.format_func(sweep_box.value)
+    assert len(at.get("plotly_chart")) >= 2
