@@ -1,0 +1,66 @@
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from hnviz.cli import main
+
+ROOT = Path(__file__).resolve().parents[1]
+TINY = ["--iters", "20", "--eval-every", "10", "--quiet"]
+
+
+def test_train_json_end_to_end(tmp_path, capsys):
+    out = tmp_path / "r.pt"
+    rc = main(["train", "--benchmark", "split-digits", "--method", "hnet", "--beta", "0.01",
+               "--n-tasks", "2", "--out", str(out), "--json", *TINY])
+    assert rc == 0
+    last = capsys.readouterr().out.strip().splitlines()[-1]
+    d = json.loads(last)
+    for key in ("acc_matrix", "mean_final", "bwt", "forgetting", "hnet_params", "target_params",
+                "compression", "wall_s", "sec_per_iter"):
+        assert key in d, key
+    assert len(d["acc_matrix"]) == 2 and d["hnet_params"] > 0
+    assert d["compression"] == pytest.approx(d["hnet_params"] / d["target_params"], rel=1e-3)
+    assert out.exists()
+
+    assert main(["info", str(out), "--json"]) == 0
+    info = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
+    assert info["tasks_done"] == 2 and info["method"] == "hnet" and info["beta"] == 0.01
+
+
+def test_human_output_and_baseline(capsys):
+    assert main(["train", "--method", "ewc", "--n-tasks", "2", *TINY]) == 0
+    text = capsys.readouterr().out
+    assert "mse matrix" in text and "after 2:" in text and "forgetting" in text
+
+
+def test_info_on_bad_file(tmp_path, capsys):
+    bad = tmp_path / "bad.pt"
+    bad.write_bytes(b"garbage")
+    assert main(["info", str(bad)]) == 2
+    err = capsys.readouterr().err
+    assert "not a readable hnviz run file" in err and "Traceback" not in err
+
+
+def test_missing_dataset_one_line_error(tmp_path, capsys):
+    rc = main(["train", "--benchmark", "split-mnist", "--data-root", str(tmp_path), *TINY])
+    assert rc == 2
+    err = capsys.readouterr().err.strip()
+    assert str(tmp_path) in err and len(err.splitlines()) == 1
+
+
+def test_nan_run_reports_error(capsys):
+    rc = main(["train", "--lr", "1e12", "--beta", "1e12", "--json", *TINY])
+    assert rc == 1
+    d = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
+    assert "learning rate" in d["error"]
+
+
+def test_module_entry_point_and_progress_bar():
+    r = subprocess.run([sys.executable, "-m", "hnviz", "train", "--iters", "10", "--n-tasks", "1",
+                        "--json"], cwd=ROOT, capture_output=True, text=True, timeout=120)
+    assert r.returncode == 0, r.stderr
+    assert "it/s" in r.stderr or "s/it" in r.stderr  # tqdm progress bar on stderr
+    json.loads(r.stdout.strip().splitlines()[-1])

@@ -1,0 +1,28 @@
+"""Library code never imports streamlit (only hnviz/ui does)."""
+
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def test_core_and_analysis_do_not_import_streamlit():
+    mods = sorted(
+        ".".join(p.relative_to(ROOT).with_suffix("").parts)
+        for sub in ("hnviz/core", "hnviz/analysis")
+        for p in (ROOT / sub).glob("*.py")
+        if p.name != "__init__.py"
+    ) + ["hnviz.cli"]
+    code = (f"import sys, importlib\nfor m in {mods!r}: importlib.import_module(m)\n"
+            "assert 'streamlit' not in sys.modules, 'streamlit imported'\nprint('ok')")
+    r = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True,
+                       timeout=120)
+    assert r.returncode == 0 and "ok" in r.stdout, r.stderr
+
+
+def test_pages_hold_no_torch_code():
+    for page in [ROOT / "app.py", *(ROOT / "pages").glob("*.py")]:
+        if page.exists():
+            text = page.read_text()
+            assert "import torch" not in text, page
