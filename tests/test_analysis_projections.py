@@ -56,7 +56,7 @@ def test_default_parameters_for_small_sets() -> None:
 
 
 def test_tsne_perplexity_too_large_is_clamped() -> None:
-    pr = P.project(X[:8], "tsne", perplexity=50)
+    pr = P.project(X[:9], "tsne", perplexity=50)
     assert pr.method == "tsne" and "perplexity" in pr.note
 
 

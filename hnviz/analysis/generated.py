@@ -125,3 +125,10 @@ def regression_curves(trainer, embs, xs: np.ndarray) -> np.ndarray:
     T, X = x.shape
     ys = [trainer.target.head(out[:, t * X:(t + 1) * X], t)[..., 0] for t in range(T)]  # [K, X]
     return torch.stack(ys, dim=1).numpy()
+
+
+def flops_per_network(trainer) -> float:
+    """Multiply-adds × 2 to score one generated network on every task's test set."""
+    macs = sum(a * b for b, a in trainer.target.linear_shapes)  # per input row
+    rows = sum(tk.x_test.shape[0] for tk in trainer.seq.tasks)
+    return 2.0 * macs * rows

@@ -19,7 +19,7 @@ from dataclasses import dataclass
 import numpy as np
 
 METHODS = ("pca", "umap", "tsne")
-MIN_POINTS = {"pca": 1, "umap": 6, "tsne": 5}
+MIN_POINTS = {"pca": 1, "umap": 8, "tsne": 8}
 LABELS = {"pca": "PCA", "umap": "UMAP", "tsne": "t-SNE"}
 
 
@@ -104,7 +104,7 @@ def _tsne(x: np.ndarray, k: int, seed: int, perplexity: float | None) -> Project
     p = default_perplexity(n) if perplexity is None else float(perplexity)
     note = ""
     if p >= n:
-        p, note = default_perplexity(n), f"perplexity must be below the number of points ({n}); used {default_perplexity(n):g}."
+        p, note = default_perplexity(n), f"perplexity must be below the number of points ({n}); used {default_perplexity(n):.3g}."
     init = "pca" if x.shape[1] >= k else "random"
     tsne = TSNE(n_components=k, perplexity=p, init=init, random_state=seed,
                 method="exact" if k > 2 or n < 200 else "barnes_hut", learning_rate="auto")

@@ -1,0 +1,253 @@
+"""Pure Plotly figure builders for the Embedding space page: numbers in, `go.Figure` out.
+
+The plane is a heatmap (float32 arrays) with a transparent scatter grid on top: heatmap clicks do
+not come back from `st.plotly_chart(on_select=...)`, scatter points do, with `customdata` [u, v].
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+
+import numpy as np
+import plotly.graph_objects as go
+from plotly.subplots import make_subplots
+
+from hnviz.analysis.landscape import Landscape
+from hnviz.ui.charts import PALETTE, task_color
+
+MAX_CLICK_POINTS = 48  # per axis: the click grid is a sub-grid of the heatmap grid
+_MARGIN = dict(l=10, r=10, t=48, b=10)
+
+
+def value_label(metric: str) -> str:
+    return "accuracy" if metric == "accuracy" else "log₁₀ MSE"
+
+
+def _colorscale(metric: str) -> str:
+    return "Viridis" if metric == "accuracy" else "Viridis_r"  # bright = good for both
+
+
+def _zrange(land: Landscape) -> tuple[float, float]:
+    if land.higher_is_better:
+        return 0.0, 1.0
+    d = land.display_values()
+    lo, hi = float(np.nanmin(d)), float(np.nanmax(d))
+    return lo, min(hi, lo + 6.0)  # more than 6 decades above the best is all "bad"
+
+
+def _winner_colorscale(n: int) -> list:
+    cs = []
+    for t in range(n):
+        c = PALETTE[t % len(PALETTE)]
+        cs += [[t / n, c], [(t + 1) / n, c]]
+    return cs
+
+
+def plane_view(land: Landscape, view: str) -> tuple[np.ndarray, dict]:
+    """z [G, G] float32 and heatmap kwargs for a view: "best", "winner" or "task:<t>"."""
+    if view == "winner":
+        n = land.values.shape[0]
+        z = land.winner().astype(np.float32)
+        return z, dict(colorscale=_winner_colorscale(n), zmin=-0.5, zmax=n - 0.5,
+                       showscale=False)
+    lo, hi = _zrange(land)
+    z = land.best() if view == "best" else land.display_values()[int(view.split(":")[1])]
+    kw = dict(colorscale=_colorscale(land.metric), zmin=lo, zmax=hi,
+              colorbar=dict(title=dict(text=value_label(land.metric), side="right"),
+                            thickness=14))
+    return z.astype(np.float32), kw
+
+
+def _hover_grid(land: Landscape, names: Sequence[str], stride: int) -> tuple[np.ndarray, list]:
+    """Click-grid coordinates [M, 2] and per-point hover text (values of every task)."""
+    ii = np.arange(0, len(land.v), stride)
+    jj = np.arange(0, len(land.u), stride)
+    vals = land.values[:, ii][:, :, jj]  # [T, g, g]
+    fmt = (lambda x: f"{x:.0%}") if land.higher_is_better else (lambda x: f"{x:.3g}")
+    uu, vv = np.meshgrid(land.u[jj], land.v[ii])
+    text = []
+    for a in range(len(ii)):
+        for b in range(len(jj)):
+            parts = [f"{names[t]}: {fmt(vals[t, a, b])}" for t in range(vals.shape[0])]
+            text.append("<br>".join(parts))
+    return np.stack([uu.ravel(), vv.ravel()], axis=1).astype(np.float32), text
+
+
+def _task_markers(fig: go.Figure, land: Landscape, names: Sequence[str], row=None, col=None,
+                  labels: bool = True) -> None:
+    pts = land.task_points
+    for t in range(len(pts)):
+        off = f"<br>{land.off_plane[t]:.2f} off the plane" if land.off_plane[t] > 1e-4 else ""
+        fig.add_trace(go.Scatter(
+            x=[float(pts[t, 0])], y=[float(pts[t, 1])], mode="markers+text" if labels else
+            "markers", text=[f"e{t + 1}"], textposition="top center",
+            textfont=dict(color="white", size=13), name=names[t], showlegend=False,
+            marker=dict(symbol="star", size=16 if labels else 11, color=task_color(t),
+                        line=dict(color="white", width=1.5)),
+            hovertemplate=f"learned embedding of {names[t]}<br>(%{{x:.2f}}, %{{y:.2f}}){off}"
+                          "<extra></extra>"), row=row, col=col)
+
+
+def plane_fig(land: Landscape, names: Sequence[str], view: str = "best",
+              clicked: tuple[float, float] | None = None,
+              trajectories: Mapping[int, np.ndarray] | None = None,
+              axis_names: tuple[str, str] = ("e₁", "e₂"), height: int = 520) -> go.Figure:
+    """The big clickable plane: one view, learned embeddings (stars), trajectories, click grid."""
+    z, kw = plane_view(land, view)
+    fig = go.Figure(go.Heatmap(x=land.u, y=land.v, z=z, hoverinfo="skip", **kw))
+    for t, traj in (trajectories or {}).items():
+        fig.add_trace(go.Scatter(
+            x=traj[:, 0], y=traj[:, 1], mode="lines+markers", name=f"{names[t]} trajectory",
+            line=dict(color="white", width=1.5), marker=dict(size=4, color=task_color(t)),
+            showlegend=False, hovertemplate=f"{names[t]} during training<extra></extra>"))
+    stride = max(1, int(np.ceil(len(land.u) / MAX_CLICK_POINTS)))
+    xy, text = _hover_grid(land, names, stride)
+    g = int(np.ceil(len(land.u) / stride))
+    fig.add_trace(go.Scatter(
+        x=xy[:, 0], y=xy[:, 1], mode="markers", customdata=xy, text=text, name="click grid",
+        showlegend=False, marker=dict(size=max(6, 440 // g), color="rgba(0,0,0,0)",
+                                      symbol="square"),
+        hovertemplate="(%{x:.2f}, %{y:.2f})<br>%{text}<br><i>click: network generated here</i>"
+                      "<extra></extra>"))
+    _task_markers(fig, land, names)
+    if clicked is not None:
+        fig.add_trace(go.Scatter(
+            x=[clicked[0]], y=[clicked[1]], mode="markers", name="clicked", showlegend=False,
+            marker=dict(symbol="x", size=14, color="red", line=dict(color="white", width=2)),
+            hoverinfo="skip"))
+    title = {"best": "Best task at every point", "winner": "Which task wins"}.get(
+        view, names[int(view.split(":")[1])] if view.startswith("task:") else view)
+    fig.update_layout(title=dict(text=f"{title} — click anywhere to generate that network",
+                                 x=0, font=dict(size=15)),
+                      height=height, template="plotly_white", margin=_MARGIN,
+                      xaxis=dict(title=axis_names[0], range=[float(land.u[0]), float(land.u[-1])],
+                                 showgrid=False, zeroline=False),
+                      yaxis=dict(title=axis_names[1], range=[float(land.v[0]), float(land.v[-1])],
+                                 showgrid=False, zeroline=False, scaleanchor="x"),
+                      dragmode="pan")
+    return fig
+
+
+def task_panels_fig(land: Landscape, names: Sequence[str], cols: int = 3,
+                    axis_names: tuple[str, str] = ("e₁", "e₂")) -> go.Figure:
+    """One small heatmap per task (same colour scale), learned embeddings marked."""
+    n = land.values.shape[0]
+    cols = min(cols, n)
+    rows = int(np.ceil(n / cols))
+    fig = make_subplots(rows=rows, cols=cols, subplot_titles=[names[t] for t in range(n)],
+                        horizontal_spacing=0.06, vertical_spacing=0.12 if rows > 1 else 0.1)
+    lo, hi = _zrange(land)
+    disp = land.display_values()
+    for t in range(n):
+        r, c = t // cols + 1, t % cols + 1
+        fig.add_trace(go.Heatmap(
+            x=land.u, y=land.v, z=disp[t].astype(np.float32), zmin=lo, zmax=hi,
+            colorscale=_colorscale(land.metric), showscale=t == 0, coloraxis=None,
+            colorbar=dict(title=dict(text=value_label(land.metric), side="right"),
+                          thickness=12),
+            hovertemplate=f"{names[t]}<br>(%{{x:.2f}}, %{{y:.2f}})<br>"
+                          f"{value_label(land.metric)} %{{z:.3g}}<extra></extra>"),
+            row=r, col=c)
+        _task_markers(fig, land, names, row=r, col=c, labels=False)
+        fig.update_xaxes(title_text=axis_names[0], showgrid=False, zeroline=False, row=r, col=c)
+        fig.update_yaxes(title_text=axis_names[1] if c == 1 else None, showgrid=False,
+                         zeroline=False, row=r, col=c)
+    fig.update_layout(height=300 * rows + 40, template="plotly_white", margin=_MARGIN,
+                      title=dict(text=f"Each task's {value_label(land.metric)} over the plane",
+                                 x=0, font=dict(size=15)))
+    return fig
+
+
+def network_regression_fig(xs: np.ndarray, curves: np.ndarray, data: Sequence[tuple],
+                           names: Sequence[str], title: str,
+                           own: np.ndarray | None = None) -> go.Figure:
+    """The function of one generated network against every task's data.
+
+    xs [T, X] inputs per task, curves [T, X] (task t's head on task t's range), data
+    [(x, y)] per task, own [T, X] optional: each task's own network (dotted, for comparison)."""
+    fig = go.Figure()
+    for t, (x, y) in enumerate(data):
+        fig.add_trace(go.Scatter(x=np.asarray(x, np.float32), y=np.asarray(y, np.float32),
+                                 mode="markers", name=f"{names[t]} data", showlegend=False,
+                                 marker=dict(color=task_color(t), size=5, opacity=0.35)))
+    for t in range(len(xs)):
+        if own is not None:
+            fig.add_trace(go.Scatter(x=xs[t], y=own[t], mode="lines", showlegend=t == 0,
+                                     name="each task's own network",
+                                     line=dict(color="grey", width=1.5, dash="dot")))
+        fig.add_trace(go.Scatter(x=xs[t], y=curves[t], mode="lines", name=names[t],
+                                 line=dict(color=task_color(t), width=3)))
+    ys = np.concatenate([np.asarray(y, np.float64).ravel() for _, y in data])
+    pad = 0.2 * (ys.max() - ys.min() or 1.0)
+    fig.update_yaxes(range=[ys.min() - pad, ys.max() + pad], title_text="y")
+    fig.update_xaxes(title_text="x")
+    fig.update_layout(title=dict(text=title, x=0, font=dict(size=15)), height=380,
+                      template="plotly_white", margin=_MARGIN,
+                      legend=dict(orientation="h", y=-0.18, x=0))
+    return fig
+
+
+def network_accuracy_fig(values: Sequence[float], names: Sequence[str], title: str,
+                         own: Sequence[float] | None = None, metric: str = "accuracy") -> go.Figure:
+    """Bar chart: the generated network's metric on every task (own networks as outlines)."""
+    fig = go.Figure(go.Bar(x=list(names), y=np.asarray(values, np.float32),
+                           marker_color=[task_color(t) for t in range(len(names))],
+                           name="network generated here", text=[
+                               f"{v:.0%}" if metric == "accuracy" else f"{v:.3g}"
+                               for v in values], textposition="outside"))
+    if own is not None:
+        fig.add_trace(go.Scatter(x=list(names), y=np.asarray(own, np.float32), mode="markers",
+                                 name="each task's own network",
+                                 marker=dict(symbol="line-ew-open", size=36, color="black",
+                                             line=dict(width=2))))
+    if metric == "accuracy":
+        fig.update_yaxes(range=[0, 1.12], tickformat=".0%", title_text="test accuracy")
+    else:
+        fig.update_yaxes(type="log", title_text="test MSE")
+    fig.update_layout(title=dict(text=title, x=0, font=dict(size=15)), height=360,
+                      template="plotly_white", margin=_MARGIN, bargap=0.35,
+                      legend=dict(orientation="h", y=-0.2, x=0))
+    return fig
+
+
+def projection_fig(coords: np.ndarray, names: Sequence[str], color: np.ndarray | None,
+                   color_label: str, hover: Sequence[str],
+                   trajectories: Mapping[int, np.ndarray] | None = None,
+                   axis_titles: Sequence[str] = ("1", "2", "3"), title: str = "") -> go.Figure:
+    """Task embeddings projected to 2-D or 3-D. coords [T, k]; color [T] (None: task colours);
+    trajectories {task: [n, k]} drawn as lines ending at the learned embedding."""
+    k = coords.shape[1]
+    three = k == 3
+    Sc = go.Scatter3d if three else go.Scatter
+    fig = go.Figure()
+    for t, tr in (trajectories or {}).items():
+        kw = dict(x=tr[:, 0], y=tr[:, 1], mode="lines", showlegend=False,
+                  line=dict(color=task_color(t), width=2), opacity=0.6, hoverinfo="skip")
+        if three:
+            kw["z"] = tr[:, 2]
+        fig.add_trace(Sc(**kw))
+    n = coords.shape[0]
+    labels = [f"{t + 1}" for t in range(n)]
+    if color is None:
+        mcolor = [task_color(t) for t in range(n)]
+        marker = dict(color=mcolor, size=8 if three else 14, line=dict(color="white", width=1))
+    else:
+        marker = dict(color=np.asarray(color, np.float32), colorscale="Viridis",
+                      size=8 if three else 14, showscale=True,
+                      colorbar=dict(title=dict(text=color_label, side="right"), thickness=12),
+                      line=dict(color="white", width=1))
+    kw = dict(x=coords[:, 0], y=coords[:, 1], mode="markers+text" if n <= 40 else "markers",
+              text=labels, textposition="top center", marker=marker, hovertext=list(hover),
+              hovertemplate="%{hovertext}<extra></extra>", showlegend=False)
+    if three:
+        kw["z"] = coords[:, 2]
+    fig.add_trace(Sc(**kw))
+    fig.update_layout(title=dict(text=title, x=0, font=dict(size=15)), height=520,
+                      template="plotly_white", margin=_MARGIN)
+    if three:
+        fig.update_layout(scene=dict(xaxis_title=axis_titles[0], yaxis_title=axis_titles[1],
+                                     zaxis_title=axis_titles[2]))
+    else:
+        fig.update_xaxes(title_text=axis_titles[0])
+        fig.update_yaxes(title_text=axis_titles[1], scaleanchor="x")
+    return fig

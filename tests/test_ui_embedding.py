@@ -1,0 +1,104 @@
+"""AppTest: the Embedding space page renders for 2-D (landscape) and 8-D (projection) runs, shows
+the network generated at a clicked point, and trains a 2-D run with one click."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from hnviz.analysis.landscape import compute_landscape
+from hnviz.ui import embedding_figures as figs
+from hnviz.ui import embedding_train
+from tests.test_analysis_generated import tiny_run
+
+ROOT = Path(__file__).resolve().parents[1]
+PAGE = "pages/4_Embedding_space.py"
+
+
+def _page(select: str | None = None) -> AppTest:
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=90)
+    at.run()
+    at.switch_page(PAGE).run()  # the page loads every demo (the home page only the light ones)
+    if select is not None:
+        names = list(at.session_state["hnviz.runs"])
+        at.session_state["hnviz.active"] = next(n for n in names if select in n)
+        at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    return at
+
+
+def _active(at: AppTest):
+    return at.session_state["hnviz.runs"][at.session_state["hnviz.active"]]
+
+
+def _markdown(at: AppTest) -> str:
+    return "\n".join(m.value for m in at.markdown)
+
+
+def test_2d_landscape_and_clicked_point() -> None:
+    at = _page()  # the regression HNET demo (2-D embeddings) is active
+    assert at.title[0].value == "Embedding space"
+    assert at.select_slider(key="emb.res").value == 64
+    assert "Network generated at" not in _markdown(at)
+    at.select_slider(key="emb.res").set_value(24).run()
+    entry = _active(at)
+    at.session_state["hnviz.ui.emb.clicked"] = {"run_id": entry.run_id, "uv": (0.1, -0.2)}
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert "Network generated at (0.10, -0.20)" in _markdown(at)
+    assert not at.error
+
+
+def test_high_dim_run_shows_projection() -> None:
+    at = _page(select="digits · HNET")
+    assert _active(at).trainer.cfg.hnet.emb_dim > 2
+    assert at.radio(key="emb.proj.method").value == "pca"
+    at.radio(key="emb.proj.method").set_value("tsne").run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert not at.info, "with the training trajectories there are enough points for t-SNE"
+    at.toggle(key="emb.proj.traj").set_value(False).run()
+    assert at.info and "only 5" in at.info[0].value, "t-SNE on 5 points falls back to PCA"
+    at.toggle(key="emb.pca_plane").set_value(True).run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert at.select_slider(key="emb.res").value <= 64
+
+
+def test_one_click_2d_training(monkeypatch) -> None:
+    monkeypatch.setitem(embedding_train.CHOICES, "regression1d", ("1-D regression (3 tasks)",
+                                                                  20, 3e-3))
+    at = _page()
+    n_before = len(at.session_state["hnviz.runs"])
+    at.button(key="emb.train.regression1d").click().run()
+    assert not at.exception, [e.value for e in at.exception]
+    entry = _active(at)
+    assert len(at.session_state["hnviz.runs"]) == n_before + 1
+    assert entry.source == "trained" and entry.trainer.finished
+    assert entry.trainer.cfg.hnet.emb_dim == 2 and entry.name.startswith("2-D embeddings")
+
+
+@pytest.fixture(scope="module")
+def land():
+    return compute_landscape(tiny_run(), resolution=10)
+
+
+def test_plane_fig_has_click_grid_with_customdata(land) -> None:
+    names = ["a", "b", "c"]
+    fig = figs.plane_fig(land, names, "best", clicked=(0.0, 0.0))
+    grid = next(tr for tr in fig.data if tr.name == "click grid")
+    assert grid.customdata.shape == (100, 2) and grid.customdata.dtype == np.float32
+    assert fig.data[0].z.dtype == np.float32
+    for view in ("winner", "task:2"):
+        assert figs.plane_fig(land, names, view).data[0].type == "heatmap"
+    assert len(figs.task_panels_fig(land, names).data) == 3 * (1 + 3)  # heatmap + 3 stars
+
+
+def test_network_figures() -> None:
+    xs = np.linspace(0, 1, 5, dtype=np.float32)[None].repeat(2, 0)
+    fig = figs.network_regression_fig(xs, xs * 2, [(xs[0], xs[0]), (xs[1], xs[1])], ["a", "b"],
+                                      "t", own=xs)
+    assert len(fig.data) == 2 + 2 * 2
+    bar = figs.network_accuracy_fig([0.5, 0.9], ["a", "b"], "t", own=[1.0, 0.8])
+    assert bar.data[0].type == "bar" and list(bar.data[0].text) == ["50%", "90%"]
