@@ -15,7 +15,7 @@ PALETTE = ("#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd",
            "#8c564b", "#e377c2", "#7f7f7f", "#bcbd22", "#17becf")
 METHOD_COLORS = {"hnet": "#1f77b4", "finetune": "#d62728", "ewc": "#ff7f0e",
                  "online-ewc": "#bcbd22", "si": "#2ca02c", "joint": "#7f7f7f"}
-_MARGIN = dict(l=10, r=10, t=40, b=10)
+_MARGIN = dict(l=10, r=10, t=40, b=20)
 
 
 def task_color(j: int) -> str:
@@ -27,8 +27,7 @@ def metric_label(metric: str) -> str:
 
 
 def _layout(fig: go.Figure, title: str, height: int = 360, **kw) -> go.Figure:
-    kw.setdefault("legend", dict(orientation="h", yanchor="bottom", y=1.0, xanchor="right",
-                                 x=1.0))
+    kw.setdefault("legend", dict(orientation="h", yanchor="top", y=-0.2, xanchor="left", x=0))
     fig.update_layout(title=dict(text=title, x=0, xanchor="left", font=dict(size=15)),
                       height=height, template="plotly_white", **{"margin": _MARGIN, **kw})
     return fig

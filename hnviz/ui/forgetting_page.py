@@ -46,7 +46,8 @@ def render() -> None:
     left, right = st.columns([1, 1.15], gap="large")
     names = task_names(t)
     with left:
-        st.markdown(f"**{charts.metric_label(t.metric_name).capitalize()} matrix** "
+        label = charts.metric_label(t.metric_name)
+        st.markdown(f"**{label[0].upper() + label[1:]} matrix** "
                     "R[after task i, on task j]. Grey cells: tasks not trained yet.")
         st.plotly_chart(charts.matrix_fig(R, t.n_tasks, t.metric_name,
                                           [f"task {j + 1}" for j in range(t.n_tasks)]),

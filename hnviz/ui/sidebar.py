@@ -42,7 +42,7 @@ def render_sidebar(light: bool = False) -> state.RunEntry | None:
     ensure_demos(light=light)
     entry = state.active_run()
     with st.sidebar:
-        st.markdown("## 🧠 hnviz")
+        st.markdown("## hnviz")
         for path, label, icon, _what in existing_pages():
             st.page_link(path, label=label, icon=icon)
         st.divider()
