@@ -75,7 +75,7 @@ def test_tradeoff_and_comparison(tmp_path):
     assert len(stars) == 2 and stars[0].y[0] == pytest.approx(0.95)
     assert list(fig.data[0].x) == pytest.approx([0.6, 0.9, 0.9])
     multi = charts.small_multiples_figure([a, b])
-    assert len(multi.data) == 4
+    assert sum(tr.name in ("old tasks", "newest task") for tr in multi.data) == 4
     x, ticks = charts.strength_positions(np.array([0.0, 0.01, 1.0]))
     assert x == [0.001, 0.01, 1.0] and ticks == ["0", "0.01", "1"]
 

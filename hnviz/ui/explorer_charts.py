@@ -34,6 +34,31 @@ def _list(a: np.ndarray) -> list[float | None]:
     return [None if not math.isfinite(v) else round(float(v), 6) for v in np.ravel(a)]
 
 
+def seed_range(a: np.ndarray) -> tuple[np.ndarray, dict]:
+    """[V, S] -> (mean over seeds [V], Plotly error-bar dict spanning the seeds' min..max).
+    A range rather than ±std: it never crosses zero, so it stays honest on log (MSE) axes."""
+    mean, _ = seed_stats(a)
+    with np.errstate(invalid="ignore"):
+        lo = np.where(np.isnan(a).all(axis=1), np.nan, np.nanmin(np.where(np.isnan(a), np.inf, a),
+                                                                  axis=1))
+        hi = np.where(np.isnan(a).all(axis=1), np.nan, np.nanmax(np.where(np.isnan(a), -np.inf,
+                                                                          a), axis=1))
+    err = dict(type="data", symmetric=False, array=_list(np.nan_to_num(hi - mean)),
+               arrayminus=_list(np.nan_to_num(mean - lo)), thickness=1.2, width=4)
+    return mean, err
+
+
+def label_indices(values: np.ndarray, keep: int | None) -> set[int]:
+    """Which points of a dense grid get a text label: both ends, the paper's value, and the
+    decades 1e-4, 1e-2, 1, 1e2, … (every other power of ten) so labels do not collide."""
+    out = {0, len(values) - 1} | ({keep} if keep is not None else set())
+    for i, v in enumerate(values):
+        if v > 0 and math.isclose(math.log10(v), round(math.log10(v)), abs_tol=1e-9) \
+                and round(math.log10(v)) % 2 == 0 and (keep is None or abs(i - keep) > 1):
+            out.add(i)
+    return out
+
+
 def fmt_value(v: float) -> str:
     return "0" if v == 0 else f"{v:g}"
 
@@ -204,27 +229,26 @@ def tradeoff_figure(sweeps: Sequence[Sweep], title: str | None = None) -> go.Fig
     fig = go.Figure()
     metric = sweeps[0].metric if sweeps else "accuracy"
     for s in sweeps:
-        om, osd = seed_stats(s.old_mean)
-        nm, nsd = seed_stats(s.newest)
+        om, ox = seed_range(s.old_mean)
+        nm, ny = seed_range(s.newest)
         color = METHOD_COLORS.get(s.method, "#444")
         label = METHOD_LABEL.get(s.method, s.method)
+        k = _paper_index(s)
+        shown = label_indices(s.values, k)
         texts = [f"{s.label}={fmt_value(v)}" for v in s.values]
         fig.add_trace(go.Scatter(
             x=_list(om), y=_list(nm), mode="lines+markers+text", name=label,
-            text=[fmt_value(v) for v in s.values], textposition="top center",
-            textfont=dict(size=13, color=color),
-            error_x=dict(type="data", array=_list(np.nan_to_num(osd)), thickness=1.2),
-            error_y=dict(type="data", array=_list(np.nan_to_num(nsd)), thickness=1.2),
-            line=dict(color=color, width=2), marker=dict(size=10, color=color),
-            customdata=texts,
+            text=[fmt_value(v) if i in shown else "" for i, v in enumerate(s.values)],
+            textposition="top center", textfont=dict(size=14, color=color),
+            error_x=ox, error_y=ny, line=dict(color=color, width=2.5),
+            marker=dict(size=10, color=color), customdata=texts,
             hovertemplate="%{customdata}<br>old tasks %{x:.4g}<br>newest %{y:.4g}"
                           "<extra>" + label + "</extra>"))
-        k = _paper_index(s)
         if k is not None:
             what = "paper" if s.param == "beta" else "preset"
             fig.add_trace(go.Scatter(
-                x=[om[k]], y=[nm[k]], mode="markers", name=f"{label}: {what} "
-                f"{s.label}={fmt_value(s.values[k])}",
+                x=[om[k]], y=[nm[k]], mode="markers", name=f"{what} {s.label}="
+                f"{fmt_value(s.values[k])}",
                 marker=dict(symbol="star", size=24, color=color,
                             line=dict(color="black", width=1.5))))
     better = "lower MSE is better: axes reversed so up/right is better" if metric == "mse" \
@@ -233,7 +257,10 @@ def tradeoff_figure(sweeps: Sequence[Sweep], title: str | None = None) -> go.Fig
                      **_axis_for(metric))
     fig.update_yaxes(title_text=f"plasticity: {metric_label(metric)} on the newest task",
                      **_axis_for(metric))
-    _layout(fig, (title or "Stability vs plasticity") + f"<br><sup>{better}</sup>", height=560)
+    _layout(fig, (title or "Stability vs plasticity") + f"<br><sup>{better}; bars: range "
+            "over seeds</sup>", height=560)
+    fig.update_layout(legend=dict(orientation="v", yanchor="top", y=1.0, xanchor="left",
+                                  x=1.02))
     return fig
 
 
@@ -263,25 +290,36 @@ def small_multiples_figure(sweeps: Sequence[Sweep]) -> go.Figure:
         x, ticks = strength_positions(s.values)
         for what, arr, dash in (("old tasks", s.old_mean, None),
                                 ("newest task", s.newest, "dot")):
-            m, sd = seed_stats(arr)
+            m, err = seed_range(arr)
             fig.add_trace(go.Scatter(
                 x=x, y=_list(m), mode="lines+markers", name=what, legendgroup=what,
                 showlegend=c == 1, line=dict(color="#1f77b4" if dash is None else "#d62728",
                                              width=3, dash=dash),
-                error_y=dict(type="data", array=_list(np.nan_to_num(sd))),
-                customdata=ticks, hovertemplate=f"{s.label}=%{{customdata}}<br>{what}: "
-                                                "%{y:.4g}<extra></extra>"), row=1, col=c)
-        step = max(1, len(x) // 5)
-        fig.update_xaxes(type="log", tickvals=x[::step], ticktext=ticks[::step],
-                         title_text=s.label, row=1, col=c)
+                error_y=err, customdata=ticks,
+                hovertemplate=f"{s.label}=%{{customdata}}<br>{what}: %{{y:.4g}}<extra></extra>"),
+                row=1, col=c)
         k = _paper_index(s)
+        shown = sorted(label_indices(s.values, k))
+        fig.update_xaxes(type="log", tickvals=[x[i] for i in shown],
+                         ticktext=[ticks[i] for i in shown], tickangle=0,
+                         title_text=s.label, row=1, col=c)
         if k is not None:
-            fig.add_vline(x=math.log10(x[k]), line=dict(color="#888", dash="dash"), row=1,
-                          col=c)
+            fig.add_trace(go.Scatter(x=[x[k], x[k]], y=_y_span(sweeps, metric), mode="lines",
+                                     line=dict(color="#888", dash="dash", width=1.5),
+                                     showlegend=False, hoverinfo="skip"), row=1, col=c)
     fig.update_yaxes(title_text=metric_label(metric), row=1, col=1, **_axis_for(metric))
     if metric == "mse":
         for c in range(2, n + 1):
             fig.update_yaxes(row=1, col=c, **_axis_for(metric))
-    _layout(fig, "Each regularizer against its own strength (dashed: paper / preset value)",
-            height=440)
+    _layout(fig, "Each regularizer against its own strength<br><sup>dashed: paper / preset "
+            "value; bars: range over seeds</sup>", height=480)
+    fig.update_layout(margin=dict(l=20, r=20, t=120, b=20))
     return fig
+
+
+def _y_span(sweeps: Sequence[Sweep], metric: str) -> list[float]:
+    """The extent of every old/newest mean, for a vertical marker line."""
+    vals = np.concatenate([np.ravel(seed_stats(a)[0]) for s in sweeps
+                           for a in (s.old_mean, s.newest)])
+    vals = vals[np.isfinite(vals) & ((vals > 0) if metric == "mse" else True)]
+    return [float(vals.min()), float(vals.max())] if len(vals) else [0.0, 1.0]

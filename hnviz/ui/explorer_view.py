@@ -38,7 +38,8 @@ def render() -> None:
     _facts(sweep)
     _scrubber(sweep)
     st.subheader("Stability vs plasticity")
-    st.caption("Each point is one value of the strength (mean over seeds, bars: ±1 std). "
+    st.caption("Each point is one value of the strength (mean over seeds, bars: range over "
+               "seeds). "
                "Old tasks (x) against the task learned last (y); the star is the paper's "
                "value.")
     st.plotly_chart(charts.tradeoff_figure([sweep], _title(sweep)), key="tradeoff", **_CHART)
@@ -108,10 +109,6 @@ def _compare(ref: SweepRef, refs: list[SweepRef]) -> None:
     st.caption("HNET regularizes what the hypernetwork *outputs* for old tasks; EWC (λ) and "
                "SI (c) pull the network's *weights* back, weighted by how important each weight "
                "was. Same benchmark, seeds and iterations.")
-    left, right = st.columns(2)
-    with left:
-        st.plotly_chart(charts.tradeoff_figure(sweeps, "All methods in one plane"),
-                        key="compare_plane", **_CHART)
-    with right:
-        st.plotly_chart(charts.small_multiples_figure(sweeps), key="compare_multiples",
-                        **_CHART)
+    st.plotly_chart(charts.tradeoff_figure(sweeps, "All methods in one stability-plasticity "
+                                                   "plane"), key="compare_plane", **_CHART)
+    st.plotly_chart(charts.small_multiples_figure(sweeps), key="compare_multiples", **_CHART)
