@@ -176,7 +176,8 @@ def network_panel(entry: state.RunEntry, land: Landscape, uv: tuple[float, float
     if st.button("Walk from here on the Interpolation page", key="emb.to_interp",
                  icon=":material/linear_scale:"):
         state.put(INTERP_POINT, {"run_id": entry.run_id, "emb": [float(x) for x in emb],
-                                 "label": f"clicked point ({uv[0]:.2f}, {uv[1]:.2f})"})
+                                 "label": f"clicked point ({uv[0]:.2f}, {uv[1]:.2f})",
+                                 "fresh": True})
         st.switch_page("pages/5_Interpolation.py")
 
 
