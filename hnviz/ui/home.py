@@ -7,7 +7,7 @@ from pathlib import Path
 
 import streamlit as st
 
-from hnviz.ui.nav import existing_pages
+from hnviz.ui.nav import existing_pages, page_link
 
 ROOT = Path(__file__).resolve().parents[2]
 DIAGRAM = ROOT / "assets" / "hnet_diagram.svg"
@@ -49,7 +49,7 @@ def render() -> None:
     for i, (path, label, icon, what) in enumerate(shown):
         with cols[i % 3]:
             with st.container(border=True):
-                st.page_link(path, label=f"**{label}**", icon=icon)
+                page_link(path, f"**{label}**", icon)
                 st.caption(what)
     st.caption("Bundled demo runs are already loaded (see the sidebar), so every page has "
                "content before you train anything. Your runs live in this browser session; save "

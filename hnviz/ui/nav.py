@@ -27,3 +27,15 @@ PAGES = [
 
 def existing_pages() -> list[tuple[str, str, str, str]]:
     return [p for p in PAGES if (ROOT / p[0]).exists()]
+
+
+def page_link(path: str, label: str, icon: str) -> None:
+    """st.page_link that skips a page the running server does not know (e.g. a page file added
+    after the server started) instead of failing the whole page."""
+    import streamlit as st
+    from streamlit.errors import StreamlitAPIException
+
+    try:
+        st.page_link(path, label=label, icon=icon)
+    except StreamlitAPIException:
+        pass

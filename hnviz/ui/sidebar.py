@@ -7,7 +7,7 @@ import streamlit as st
 
 from hnviz.ui import state
 from hnviz.ui.demos import ensure_demos
-from hnviz.ui.nav import existing_pages
+from hnviz.ui.nav import existing_pages, page_link
 
 METHOD_LABELS = {"hnet": "HNET (hypernetwork)", "finetune": "fine-tuning", "ewc": "EWC",
                  "online-ewc": "online EWC", "si": "SI", "joint": "joint training"}
@@ -44,7 +44,7 @@ def render_sidebar(light: bool = False) -> state.RunEntry | None:
     with st.sidebar:
         st.markdown("## hnviz")
         for path, label, icon, _what in existing_pages():
-            st.page_link(path, label=label, icon=icon)
+            page_link(path, label, icon)
         st.divider()
         st.markdown("### Active run")
         names = list(state.runs())
