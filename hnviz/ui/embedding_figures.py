@@ -117,13 +117,13 @@ def plane_fig(land: Landscape, names: Sequence[str], view: str = "best",
             hoverinfo="skip"))
     title = {"best": "Best task at every point", "winner": "Which task wins"}.get(
         view, names[int(view.split(":")[1])] if view.startswith("task:") else view)
-    fig.update_layout(title=dict(text=f"{title} — click anywhere to generate that network",
-                                 x=0, font=dict(size=15)),
+    fig.update_layout(title=dict(text=f"{title} · click a point", x=0, font=dict(size=15)),
                       height=height, template="plotly_white", margin=_MARGIN,
                       xaxis=dict(title=axis_names[0], range=[float(land.u[0]), float(land.u[-1])],
-                                 showgrid=False, zeroline=False),
+                                 showgrid=False, zeroline=False, constrain="domain"),
                       yaxis=dict(title=axis_names[1], range=[float(land.v[0]), float(land.v[-1])],
-                                 showgrid=False, zeroline=False, scaleanchor="x"),
+                                 showgrid=False, zeroline=False, scaleanchor="x",
+                                 constrain="domain"),
                       dragmode="pan")
     return fig
 

@@ -85,9 +85,23 @@ def _on_click() -> None:
     ev = state.widget_value(PLANE_KEY)
     points = (ev or {}).get("selection", {}).get("points", []) if ev else []
     entry = state.active_run()
-    if points and entry is not None and points[0].get("customdata") is not None:
-        u, v = (float(c) for c in points[0]["customdata"][:2])
-        state.put(CLICK_KEY, {"run_id": entry.run_id, "uv": (u, v)})
+    uv = point_uv(points[0]) if points else None
+    if uv is not None and entry is not None:
+        state.put(CLICK_KEY, {"run_id": entry.run_id, "uv": uv})
+
+
+def point_uv(point: dict) -> tuple[float, float] | None:
+    """Plane coordinates of a clicked scatter point: its customdata [u, v] (a list, or a dict
+    {"0": u, "1": v} when plotly sent it as a typed array), else its x / y."""
+    cd = point.get("customdata")
+    try:
+        if isinstance(cd, dict):
+            return float(cd["0"]), float(cd["1"])
+        if isinstance(cd, (list, tuple)) and len(cd) >= 2:
+            return float(cd[0]), float(cd[1])
+        return float(point["x"]), float(point["y"])
+    except (KeyError, TypeError, ValueError):
+        return None
 
 
 def clicked_point(entry: state.RunEntry) -> tuple[float, float] | None:

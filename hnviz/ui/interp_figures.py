@@ -73,9 +73,9 @@ def morph_fig(alphas: np.ndarray, xs: np.ndarray, curves: np.ndarray, data: Sequ
     pad = 0.25 * (ys.max() - ys.min() or 1.0)
     fig.update_yaxes(range=[ys.min() - pad, ys.max() + pad], title_text="y")
     fig.update_xaxes(title_text="x")
-    fig.update_layout(title=dict(text=title, x=0, font=dict(size=15)), height=470,
-                      template="plotly_white", margin=dict(_MARGIN, b=110),
-                      legend=dict(orientation="h", y=1.02, yanchor="bottom", x=1, xanchor="right"))
+    fig.update_layout(title=dict(text=title, x=0, font=dict(size=15)), height=500,
+                      template="plotly_white", margin=dict(_MARGIN, t=84, b=110),
+                      legend=dict(orientation="h", y=1.02, yanchor="bottom", x=0, xanchor="left"))
     _animation(fig, alphas, frames, start)
     return fig
 
@@ -117,10 +117,10 @@ def path_metrics_fig(alphas: np.ndarray, values: np.ndarray, names: Sequence[str
     else:
         fig.update_yaxes(type="log", title_text="test MSE (log)")
     fig.update_layout(title=dict(text="Every task along the path", x=0, font=dict(size=15)),
-                      height=470 if animate else 400, template="plotly_white",
-                      margin=dict(_MARGIN, b=110 if animate else 10),
-                      legend=dict(orientation="h", y=1.02, yanchor="bottom", x=1,
-                                  xanchor="right"))
+                      height=500 if animate else 400, template="plotly_white",
+                      margin=dict(_MARGIN, t=84, b=110 if animate else 10),
+                      legend=dict(orientation="h", y=1.02, yanchor="bottom", x=0,
+                                  xanchor="left"))
     if animate:
         frames = [go.Frame(name=str(k), traces=[first, first + 1], data=marker(k))
                   for k in range(len(alphas))]
@@ -152,9 +152,10 @@ def path_plane_fig(points: np.ndarray, path: np.ndarray, names: Sequence[str], c
                              marker=dict(symbol="circle", size=13, color="red",
                                          line=dict(color="white", width=2)),
                              name="current α", showlegend=False, hoverinfo="skip"))
-    fig.update_xaxes(title_text=axis_titles[0], showgrid=land is None, zeroline=False)
+    fig.update_xaxes(title_text=axis_titles[0], showgrid=land is None, zeroline=False,
+                     constrain="domain")
     fig.update_yaxes(title_text=axis_titles[1], showgrid=land is None, zeroline=False,
-                     scaleanchor="x")
+                     scaleanchor="x", constrain="domain")
     fig.update_layout(title=dict(text=title, x=0, font=dict(size=15)), height=420,
                       template="plotly_white", margin=_MARGIN)
     return fig

@@ -84,8 +84,7 @@ def render() -> None:
             xs, ys = cache.curves_at(t, entry.version, key)  # [T, X], [A, T, X]
             data = [(tk.x_train[:, 0].numpy(), tk.y_train[:, 0].numpy()) for tk in t.seq.tasks]
             st.plotly_chart(figs.morph_fig(alphas, xs, ys, data, names, k,
-                                           f"The generated function from {labels[a]} to "
-                                           f"{labels[b]}"),
+                                           "The generated function along the path"),
                             width="stretch", key="interp.morph")
         else:
             st.plotly_chart(figs.path_metrics_fig(alphas, values, names, i, j, k, t.metric_name),
