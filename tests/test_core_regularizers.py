@@ -64,3 +64,25 @@ def test_previous_embeddings_frozen():
     e0 = tr.method.hnet.task_embs[0].detach().clone()
     tr.advance(20)
     assert torch.equal(tr.method.hnet.task_embs[0].detach(), e0)
+
+
+def test_merged_forward_gives_same_regularizer_as_separate():
+    tr = _tiny(beta=0.3)
+    tr.advance(45)  # mid task 3: two previous tasks
+    m, t = tr.method, tr.task
+    w = m.train_weights(t)
+    merged = m.regularizer(t, torch.zeros(()))
+    separate = R.output_regularizer(m.hnet(m.hnet.emb_matrix()[:t]), m.snapshot, 0.3)
+    assert torch.allclose(merged, separate, atol=1e-6)
+    assert torch.allclose(w, m.weights(t), atol=1e-6)
+
+
+def test_reg_tasks_subsamples_previous_tasks():
+    tr = _tiny(beta=0.3, reg_tasks=1)
+    tr.advance(45)
+    m = tr.method
+    assert m._reg_tasks(2, torch.Generator().manual_seed(0)).numel() == 1
+    m.train_weights(2, torch.Generator().manual_seed(0))
+    assert m._step_prev[0].shape[0] == 1
+    tr.run()
+    assert tr.finished and tr.error is None

@@ -43,6 +43,10 @@ class Method(nn.Module):
     def weights(self, t: int) -> torch.Tensor:
         return self.w
 
+    def train_weights(self, t: int, gen: torch.Generator | None = None) -> torch.Tensor:
+        """Weights for the task loss of one training step (may prepare the regularizer)."""
+        return self.weights(t)
+
     def trainable(self, t: int) -> list[nn.Parameter]:
         return [self.w]
 
@@ -163,9 +167,31 @@ class HNET(Method):
         self.hnet = HyperNetwork(cfg.hnet, p, n_tasks)
         calibrate_output_scale(self.hnet, init_std(target), gen)
         self.register_buffer("snapshot", torch.zeros(0, p))  # [t, P] targets for tasks < t
+        self._step_prev: tuple[torch.Tensor, torch.Tensor] | None = None
 
     def weights(self, t):
         return self.hnet(self.hnet.task_embs[t])
+
+    def _reg_tasks(self, t: int, gen: torch.Generator | None) -> torch.Tensor:
+        """Indices of the previous tasks regularized this step: all of them, or a random subset
+        of `reg_tasks` (hypnettorch's cl_reg_batch_size) to keep long sequences cheap."""
+        k = self.cfg.train.reg_tasks
+        if k <= 0 or k >= t:
+            return torch.arange(t)
+        return torch.randperm(t, generator=gen)[:k].sort().values
+
+    def train_weights(self, t, gen=None):
+        """One batched hypernet forward for the current task AND the regularized previous ones:
+        f_h([e_t; e_t'...]) -> [1 + t', P]; row 0 feeds the task loss, the rest the regularizer."""
+        self._step_prev = None
+        if t == 0 or self.cfg.train.beta == 0 or self.cfg.train.lookahead:
+            return self.weights(t)
+        idx = self._reg_tasks(t, gen)
+        embs = torch.cat([self.hnet.task_embs[t].unsqueeze(0),
+                          self.hnet.emb_matrix()[idx].detach()])  # [1 + t', D]
+        W = self.hnet(embs)  # [1 + t', P]
+        self._step_prev = (W[1:], self.snapshot[idx])
+        return W[0]
 
     def trainable(self, t):
         return [*self.hnet.theta(), self.hnet.task_embs[t]]
@@ -182,6 +208,10 @@ class HNET(Method):
         beta = self.cfg.train.beta
         if t == 0 or beta == 0:
             return task_loss.new_zeros(())
+        if self._step_prev is not None:  # computed with the task weights in train_weights
+            w_now, w_snap = self._step_prev
+            self._step_prev = None
+            return R.output_regularizer(w_now, w_snap, beta)
         prev_embs = self.hnet.emb_matrix()[:t].detach()  # [t, D]
         if self.cfg.train.lookahead:
             # Δθ_h: the step the task loss alone would take (plain gradient step, held fixed).

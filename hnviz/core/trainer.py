@@ -132,10 +132,14 @@ class Trainer:
         return out
 
     # ------------------------------------------------------------------ training
+    def _gen(self, t: int, step: int, salt: int = 0) -> torch.Generator:
+        """The random stream of step `step` of task t (resumable: depends on nothing else)."""
+        seed = self.cfg.train.seed * 1_000_003 + t * 10_007 + step + salt * 7_919_591
+        return torch.Generator().manual_seed(seed % (2**63 - 1))
+
     def _batch(self, t: int, step: int) -> tuple[torch.Tensor, torch.Tensor]:
         tk = self.seq.tasks[t]
-        g = torch.Generator().manual_seed(
-            (self.cfg.train.seed * 1_000_003 + t * 10_007 + step) % (2**63 - 1))
+        g = self._gen(t, step)
         n = tk.x_train.shape[0]
         idx = torch.randint(n, (min(self.cfg.train.batch_size, n),), generator=g)
         return tk.x_train[idx], tk.y_train[idx]
@@ -151,7 +155,9 @@ class Trainer:
         losses = []
         for j in seen:
             x, y = self._batch(j, s)
-            out = self.target.head(forward(self.target, self.method.weights(j), x), j)
+            w = self.method.train_weights(j, self._gen(t, s, salt=1)) if j == t else \
+                self.method.weights(j)
+            out = self.target.head(forward(self.target, w, x), j)
             losses.append(self.loss_of(out, y))
         task_loss = torch.stack(losses).mean()
         reg = self.method.regularizer(t, task_loss)
