@@ -37,11 +37,16 @@ for _name in ("split-mnist", "permuted-mnist", "split-fashion-mnist"):
         train=TrainConfig(beta=0.01, lr=1e-3, iters_per_task=2000, batch_size=128,
                           eval_every=200))
 
-# Baseline strengths that work on the small benchmarks (λ for EWC is large: Fisher values are tiny).
-_BASELINE = {"ewc_lambda": 1000.0, "si_c": 1.0}
+# Baseline strengths that work on the small benchmarks. λ for EWC is large because the empirical
+# Fisher of a well-fitted classifier is tiny (split digits, 1000 iters: forgetting 5.6 points for
+# fine-tuning, 2.4 with λ=1e6, 0.35 for SI with c=10).
+# On the 1-D toy (MSE gradients are larger) λ=1e4 and c=10 keep task 1 (fine-tuning: MSE 1.19).
+_BASELINE = {"ewc_lambda": 1e6, "si_c": 10.0}
+_BASELINE_REGRESSION = {"ewc_lambda": 1e4, "si_c": 10.0}
 
 
 def default_config(benchmark: str = "regression1d", method: str = "hnet") -> RunConfig:
     base = _PRESETS[benchmark]
+    strengths = _BASELINE_REGRESSION if benchmark == "regression1d" else _BASELINE
     return dataclasses.replace(base, train=dataclasses.replace(base.train, method=method,
-                                                               **_BASELINE))
+                                                               **strengths))
