@@ -16,7 +16,7 @@ import torch
 
 from hnviz.core.targets import forward
 
-MAX_FLOATS = 2**24  # per intermediate tensor of one chunk (64 MB of float32)
+MAX_FLOATS = 2**20  # per intermediate tensor of one chunk (4 MB of float32: stays in cache)
 
 
 def hnet_of(trainer):
