@@ -52,7 +52,8 @@ def add_run_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("--target-hidden", type=_ints, help="target hidden widths, e.g. 100,100")
     p.add_argument("--ewc-lambda", type=float)
     p.add_argument("--si-c", type=float)
-    p.add_argument("--lookahead", action="store_true", help="HNET: the paper's lookahead Δθ")
+    p.add_argument("--lookahead", action=argparse.BooleanOptionalAction, default=None,
+                   help="HNET: the paper's lookahead Δθ (preset: on for regression1d)")
     p.add_argument("--eval-every", type=int)
     p.add_argument("--data-root", help="MNIST family: folder with the datasets (env HNVIZ_DATA)")
     p.add_argument("--download", action="store_true", help="MNIST family: download if missing")
@@ -64,8 +65,8 @@ def config_from_args(a: argparse.Namespace) -> RunConfig:
         "beta": a.beta, "lr": a.lr, "iters_per_task": a.iters, "batch_size": a.batch_size,
         "seed": a.seed, "ewc_lambda": a.ewc_lambda, "si_c": a.si_c, "eval_every": a.eval_every,
     }.items() if v is not None}
-    if a.lookahead:
-        train["lookahead"] = True
+    if a.lookahead is not None:
+        train["lookahead"] = a.lookahead
     hnet = {k: v for k, v in {"kind": a.hnet, "emb_dim": a.emb_dim, "hidden": a.hnet_hidden,
                               "chunk_size": a.chunk_size}.items() if v is not None}
     task = {"seed": a.seed, "n_tasks": a.n_tasks, "download": a.download}
