@@ -82,7 +82,7 @@ def value_slider(sweep: Sweep, active: int) -> dict:
     return dict(active=active, steps=steps, x=0.0, len=1.0, y=-0.08, yanchor="top",
                 pad=dict(t=10, b=10), font=dict(size=15),
                 currentvalue=dict(prefix=f"{label} = ", font=dict(size=22), xanchor="left"),
-                ticklen=6)
+                ticklen=6, transition=dict(duration=0))
 
 
 def _paper_note(sweep: Sweep, v: float) -> str:
@@ -203,7 +203,7 @@ def classification_scrub_figure(sweep: Sweep) -> go.Figure:
                            layout=dict(title=dict(text=title(i))))
                   for i in range(len(sweep.values))]
     fig.update_yaxes(autorange="reversed", row=1, col=1)
-    fig.update_yaxes(range=[0, 1.05], title_text="accuracy", row=1, col=2)
+    fig.update_yaxes(range=[0, 1.05], row=1, col=2)
     _layout(fig, title(k), height=520)
     fig.update_layout(sliders=[value_slider(sweep, k)], margin=dict(l=20, r=20, t=120, b=40))
     return fig

@@ -62,7 +62,7 @@ def test_slider_scrubs_in_browser(app_server: str, browser_page) -> None:
     screenshot(page, "explorer_toy_beta0", full_page=False)
 
     # classification sweep: heatmap + bars scrub the same way
-    page.get_by_test_id("stSelectbox").first.click()
+    page.get_by_test_id("stSelectbox").filter(has_text="Sweep").locator("input").click()
     page.get_by_role("option", name="Split Digits · HNET (β) · bundled").click()
     page.wait_for_function(
         "() => document.querySelector('[data-testid=\"stApp\"]')"
