@@ -54,6 +54,8 @@ def add_run_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("--si-c", type=float)
     p.add_argument("--lookahead", action=argparse.BooleanOptionalAction, default=None,
                    help="HNET: the paper's lookahead Δθ (preset: on for regression1d)")
+    p.add_argument("--reg-tasks", type=int,
+                   help="HNET: previous tasks regularized per step (0 = all; k = random subset)")
     p.add_argument("--eval-every", type=int)
     p.add_argument("--data-root", help="MNIST family: folder with the datasets (env HNVIZ_DATA)")
     p.add_argument("--download", action="store_true", help="MNIST family: download if missing")
@@ -64,6 +66,7 @@ def config_from_args(a: argparse.Namespace) -> RunConfig:
     train = {k: v for k, v in {
         "beta": a.beta, "lr": a.lr, "iters_per_task": a.iters, "batch_size": a.batch_size,
         "seed": a.seed, "ewc_lambda": a.ewc_lambda, "si_c": a.si_c, "eval_every": a.eval_every,
+        "reg_tasks": a.reg_tasks,
     }.items() if v is not None}
     if a.lookahead is not None:
         train["lookahead"] = a.lookahead

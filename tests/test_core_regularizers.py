@@ -26,7 +26,7 @@ def test_ewc_and_si_penalties():
 
 def _tiny(method="hnet", **train):
     cfg = default_config("regression1d", method).replace(
-        train={"iters_per_task": 20, "eval_every": 10, **train})
+        train={"iters_per_task": 20, "eval_every": 10, "lookahead": False, **train})
     return Trainer(cfg)
 
 

@@ -187,11 +187,14 @@ class HNET(Method):
         if t == 0 or self.cfg.train.beta == 0 or self.cfg.train.lookahead:
             return self.weights(t)
         idx = self._reg_tasks(t, gen)
-        embs = torch.cat([self.hnet.task_embs[t].unsqueeze(0),
-                          self.hnet.emb_matrix()[idx].detach()])  # [1 + t', D]
-        W = self.hnet(embs)  # [1 + t', P]
-        self._step_prev = (W[1:], self.snapshot[idx])
-        return W[0]
+        every = idx.numel() == t
+        prev = self.hnet.emb_matrix()[:t] if every else self.hnet.emb_matrix()[idx]
+        embs = torch.cat([self.hnet.task_embs[t].unsqueeze(0), prev.detach()])  # [1 + t', D]
+        # split (not indexing): its backward concatenates the two gradients instead of
+        # zero-filling a full [1 + t', P] buffer per part.
+        w_t, w_prev = self.hnet(embs).split([1, embs.shape[0] - 1])  # [1, P], [t', P]
+        self._step_prev = (w_prev, self.snapshot if every else self.snapshot[idx])
+        return w_t[0]
 
     def trainable(self, t):
         return [*self.hnet.theta(), self.hnet.task_embs[t]]
