@@ -15,6 +15,7 @@ import numpy as np
 import torch
 
 from hnviz.core.targets import forward
+from hnviz.core.threads import threads
 
 MAX_FLOATS = 2**20  # per intermediate tensor of one chunk (4 MB of float32: stays in cache)
 
@@ -81,9 +82,12 @@ def evaluate_embeddings(trainer, embs, max_floats: int = MAX_FLOATS) -> np.ndarr
     tasks = range(trainer.n_tasks)
     k = chunk_size(trainer, x.shape[0], max_floats)
     parts = []
-    for i in range(0, e.shape[0], k):
-        W = generate_weights(trainer, e[i:i + k])  # [k, P]
-        parts.append(_metrics(trainer, forward(trainer.target, W, x), spans, tasks))
+    # A big grid is a few GFLOP of batched matmuls: worth all cores (training keeps one thread).
+    n_threads = None if e.shape[0] * trainer.target_params * x.shape[0] > 10**9 else 1
+    with threads(n_threads):
+        for i in range(0, e.shape[0], k):
+            W = generate_weights(trainer, e[i:i + k])  # [k, P]
+            parts.append(_metrics(trainer, forward(trainer.target, W, x), spans, tasks))
     if not parts:
         return np.zeros((0, trainer.n_tasks), dtype=np.float32)
     return torch.cat(parts).numpy()
