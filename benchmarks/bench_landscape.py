@@ -16,7 +16,6 @@ import os
 import time
 
 import numpy as np
-import torch
 
 from hnviz.analysis.generated import evaluate_embeddings, evaluate_embeddings_loop
 from hnviz.analysis.landscape import compute_landscape
@@ -32,7 +31,6 @@ ITERS_PER_TASK = 100  # a short run: the timing does not depend on how well it i
 def train_run() -> Trainer:
     cfg = default_config("split-digits", "hnet").replace(
         hnet={"emb_dim": 2}, train={"iters_per_task": ITERS_PER_TASK, "eval_every": 50})
-    torch.set_num_threads(1)  # tiny per-step matmuls: one thread is fastest (no spin contention)
     tr = Trainer(cfg)
     t0 = time.perf_counter()
     tr.run(200)

@@ -74,28 +74,24 @@ def grid(values, seeds) -> list[tuple[float, int]]:
 def run_one(cfg_dict: dict[str, Any], path: str, grid_points: int) -> dict[str, Any]:
     """Train one grid point in a worker process and save it. Never raises: an exception becomes
     a failed record. Returns {"status", "error", "summary", "functions"?}."""
-    import torch
-
     from .core.io import save_run
+    from .core.threads import threads
     from .core.trainer import Trainer
 
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
     try:
-        cfg = RunConfig.from_dict(cfg_dict)
-        trainer = Trainer(cfg)
-        t0 = time.perf_counter()
-        while not trainer.done:
-            trainer.advance(500)
-        summary = run_summary(trainer, time.perf_counter() - t0)
-        rec = _record(trainer, summary, grid_points)
+        with threads(1):  # one thread per worker; also when n_jobs=1 runs in the caller
+            cfg = RunConfig.from_dict(cfg_dict)
+            trainer = Trainer(cfg)
+            t0 = time.perf_counter()
+            while not trainer.done:
+                trainer.advance(500)
+            summary = run_summary(trainer, time.perf_counter() - t0)
+            rec = _record(trainer, summary, grid_points)
         save_run(trainer, path, meta={"summary": summary, "sweep_record": rec})
         return rec
     except Exception as e:  # noqa: BLE001 - a crashed run must not stop the sweep
         last = traceback.format_exception_only(type(e), e)[-1].strip()
         return {"status": "failed", "error": last[:500], "summary": None}
-    finally:
-        torch.set_num_threads(threads)  # n_jobs=1 runs in the caller's process
 
 
 def _record(trainer, summary: dict[str, Any], grid_points: int) -> dict[str, Any]:

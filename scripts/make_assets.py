@@ -11,8 +11,6 @@ import sys
 import time
 from pathlib import Path
 
-import torch
-
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
@@ -48,7 +46,6 @@ DEMOS = [
 
 
 def main() -> int:
-    torch.set_num_threads(1)  # tiny nets: one thread is fastest
     OUT.mkdir(parents=True, exist_ok=True)
     for stem, bench, method, train, name, desc in DEMOS:
         cfg = default_config(bench, method).replace(train=train, name=name)

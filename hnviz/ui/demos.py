@@ -11,7 +11,6 @@ from __future__ import annotations
 from pathlib import Path
 
 import streamlit as st
-import torch
 
 from hnviz.core.io import RunFileError, load_run, read_run_dict
 from hnviz.ui import state
@@ -45,7 +44,6 @@ def _is_light(file: str) -> bool:
 def ensure_demos(light: bool = False) -> None:
     """Copy the bundled demos into this session's runs once (only the regression ones if
     `light`), and make the first demo active when the session has no active run."""
-    torch.set_num_threads(1)  # tiny nets, many sessions: one intra-op thread is fastest
     loaded = state.demos_loaded()
     for file, data in demo_files():
         if file in loaded or (light and not _is_light(file)):
