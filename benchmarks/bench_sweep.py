@@ -29,7 +29,8 @@ def main() -> None:
     p.add_argument("--jobs", type=int, default=os.cpu_count())
     p.add_argument("--skip-sequential", action="store_true")
     a = p.parse_args()
-    base = default_config("regression1d", "hnet").replace(train={"iters_per_task": a.iters})
+    base = default_config("regression1d", "hnet").replace(
+        train={"iters_per_task": a.iters, "lookahead": False})  # as the bundled sweeps
     n = len(BETAS) * len(SEEDS)
     print(f"1-D toy sweep: {len(BETAS)} β × {len(SEEDS)} seeds = {n} runs, "
           f"{a.iters} iters/task × 3 tasks, {os.cpu_count()} cores")

@@ -73,8 +73,9 @@ def morph_fig(alphas: np.ndarray, xs: np.ndarray, curves: np.ndarray, data: Sequ
     pad = 0.25 * (ys.max() - ys.min() or 1.0)
     fig.update_yaxes(range=[ys.min() - pad, ys.max() + pad], title_text="y")
     fig.update_xaxes(title_text="x")
-    fig.update_layout(title=dict(text=title, x=0, font=dict(size=15)), height=500,
-                      template="plotly_white", margin=dict(_MARGIN, t=84, b=110),
+    # Title pinned to the very top; the legend (up to two rows) sits between it and the plot.
+    fig.update_layout(title=dict(text=title, x=0, y=0.99, yanchor="top", font=dict(size=15)),
+                      height=530, template="plotly_white", margin=dict(_MARGIN, t=120, b=110),
                       legend=dict(orientation="h", y=1.02, yanchor="bottom", x=0, xanchor="left"))
     _animation(fig, alphas, frames, start)
     return fig
@@ -116,9 +117,10 @@ def path_metrics_fig(alphas: np.ndarray, values: np.ndarray, names: Sequence[str
         fig.update_yaxes(range=[lo, hi], tickformat=".0%", title_text="test accuracy")
     else:
         fig.update_yaxes(type="log", title_text="test MSE (log)")
-    fig.update_layout(title=dict(text="Every task along the path", x=0, font=dict(size=15)),
-                      height=500 if animate else 400, template="plotly_white",
-                      margin=dict(_MARGIN, t=84, b=110 if animate else 10),
+    fig.update_layout(title=dict(text="Every task along the path", x=0, y=0.99, yanchor="top",
+                                 font=dict(size=15)),
+                      height=530 if animate else 430, template="plotly_white",
+                      margin=dict(_MARGIN, t=120, b=110 if animate else 10),
                       legend=dict(orientation="h", y=1.02, yanchor="bottom", x=0,
                                   xanchor="left"))
     if animate:
