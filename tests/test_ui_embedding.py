@@ -12,6 +12,7 @@ from streamlit.testing.v1 import AppTest
 from hnviz.analysis.landscape import compute_landscape
 from hnviz.ui import embedding_figures as figs
 from hnviz.ui import embedding_train
+from tests.apptest_helpers import active, open_app
 from tests.test_analysis_generated import tiny_run
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -19,19 +20,10 @@ PAGE = "pages/4_Embedding_space.py"
 
 
 def _page(select: str | None = None) -> AppTest:
-    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=90)
-    at.run()
-    at.switch_page(PAGE).run()  # the page loads every demo (the home page only the light ones)
-    if select is not None:
-        names = list(at.session_state["hnviz.runs"])
-        at.session_state["hnviz.active"] = next(n for n in names if select in n)
-        at.run()
-    assert not at.exception, [e.value for e in at.exception]
-    return at
+    return open_app(PAGE, select)  # the page loads every demo (the home page only the light ones)
 
 
-def _active(at: AppTest):
-    return at.session_state["hnviz.runs"][at.session_state["hnviz.active"]]
+_active = active
 
 
 def _markdown(at: AppTest) -> str:

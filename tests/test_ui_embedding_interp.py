@@ -9,25 +9,17 @@ import numpy as np
 from streamlit.testing.v1 import AppTest
 
 from hnviz.ui import interp_figures as figs
+from tests.apptest_helpers import active, open_app
 
 ROOT = Path(__file__).resolve().parents[1]
 PAGE = "pages/5_Interpolation.py"
 
 
 def _page(select: str | None = None) -> AppTest:
-    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=90)
-    at.run()
-    at.switch_page(PAGE).run()
-    if select is not None:
-        names = list(at.session_state["hnviz.runs"])
-        at.session_state["hnviz.active"] = next(n for n in names if select in n)
-        at.run()
-    assert not at.exception, [e.value for e in at.exception]
-    return at
+    return open_app(PAGE, select)
 
 
-def _active(at: AppTest):
-    return at.session_state["hnviz.runs"][at.session_state["hnviz.active"]]
+_active = active
 
 
 def test_regression_walk_slerp_and_extrapolation() -> None:

@@ -13,24 +13,17 @@ from streamlit.testing.v1 import AppTest
 from hnviz.core.io import run_to_bytes
 from hnviz.core.presets import default_config
 from hnviz.core.trainer import Trainer
+from tests.apptest_helpers import active, open_app
 
 ROOT = Path(__file__).resolve().parents[1]
 TIMEOUT = 60
 
 
 def _app(page: str | None = None, **query: str) -> AppTest:
-    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=TIMEOUT)
-    for k, v in query.items():
-        at.query_params[k] = v
-    at.run()
-    if page:
-        at.switch_page(page).run()
-    assert not at.exception, [e.value for e in at.exception]
-    return at
+    return open_app(page, timeout=TIMEOUT, **query)
 
 
-def _active(at: AppTest):
-    return at.session_state["hnviz.runs"][at.session_state["hnviz.active"]]
+_active = active
 
 
 def test_home_renders_with_demo_active() -> None:
