@@ -131,6 +131,16 @@ def regression_curves(trainer, embs, xs: np.ndarray) -> np.ndarray:
     return torch.stack(ys, dim=1).numpy()
 
 
+@torch.no_grad()
+def task_functions(trainer, xs) -> np.ndarray:
+    """Each task's own network (the weights the run uses for task t, any method) on x grids,
+    read from task t's head: xs [T, G] -> y [T, G] float32 (regression runs only)."""
+    x = torch.as_tensor(np.asarray(xs), dtype=torch.float32)  # [T, G]
+    ys = [trainer.target.head(forward(trainer.target, trainer.weights_for(t), x[t, :, None]), t)
+          for t in range(x.shape[0])]  # each [G, 1]
+    return torch.stack(ys)[..., 0].numpy()
+
+
 def flops_per_network(trainer) -> float:
     """Multiply-adds × 2 to score one generated network on every task's test set."""
     macs = sum(a * b for b, a in trainer.target.linear_shapes)  # per input row

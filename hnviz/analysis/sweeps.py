@@ -28,6 +28,8 @@ from typing import Any
 import numpy as np
 import torch
 
+from hnviz.analysis.generated import task_functions
+
 FORMAT = "hnviz-sweep"
 VERSION = 1
 MANIFEST = "sweep.json"
@@ -66,14 +68,7 @@ def task_grids(seq, n: int = GRID_POINTS) -> list[list[float]]:
 def regression_functions(trainer, grids: list[list[float]]) -> list[list[float]]:
     """Task t's generated function f(x; f_h(e_t)) sampled on grids[t]: [T][G] floats (rounded to
     5 significant digits to keep manifests small)."""
-    from hnviz.core.targets import forward
-
-    out = []
-    for t, xs in enumerate(grids):
-        x = torch.tensor(xs, dtype=torch.float32).unsqueeze(1)  # [G, 1]
-        y = trainer.target.head(forward(trainer.target, trainer.weights_for(t), x), t)[:, 0]
-        out.append([_round(v) for v in y.tolist()])
-    return out
+    return [[_round(v) for v in row] for row in task_functions(trainer, grids).tolist()]
 
 
 def task_info(seq, grids: list[list[float]] | None) -> list[dict[str, Any]]:

@@ -34,6 +34,13 @@ class Method(nn.Module):
 
     name = "finetune"
     joint = False  # joint training samples every task seen so far at each step
+    grown_buffers: tuple[str, ...] = ()  # buffers whose first dim grows with tasks
+
+    def _load_from_state_dict(self, state_dict, prefix, *args, **kwargs):
+        for k in self.grown_buffers:  # take the saved shape before copying into it
+            if prefix + k in state_dict:
+                setattr(self, k, torch.empty_like(state_dict[prefix + k]))
+        super()._load_from_state_dict(state_dict, prefix, *args, **kwargs)
 
     def __init__(self, cfg: RunConfig, target: nn.Module, n_tasks: int, gen: torch.Generator):
         super().__init__()
@@ -84,6 +91,7 @@ class EWC(Method):
     Schwarz et al. 2018): F ← γF + F_t, anchor ← w after the latest task."""
 
     name = "ewc"
+    grown_buffers = ("anchors", "fishers")
 
     def __init__(self, cfg, target, n_tasks, gen, online: bool = False):
         super().__init__(cfg, target, n_tasks, gen)
@@ -108,11 +116,6 @@ class EWC(Method):
             self.fishers = torch.cat([self.fishers, fisher.unsqueeze(0)])
             self.anchors = torch.cat([self.anchors, w])
 
-    def _load_from_state_dict(self, state_dict, prefix, *args, **kwargs):
-        for k in ("anchors", "fishers"):  # buffers grow with tasks: take the saved shape
-            if prefix + k in state_dict:
-                setattr(self, k, torch.empty_like(state_dict[prefix + k]))
-        super()._load_from_state_dict(state_dict, prefix, *args, **kwargs)
 
 
 class SI(Method):
@@ -159,6 +162,7 @@ class HNET(Method):
     """Task-conditioned hypernetwork with the output regularizer (the paper's method)."""
 
     name = "hnet"
+    grown_buffers = ("snapshot",)
 
     def __init__(self, cfg, target, n_tasks, gen):
         nn.Module.__init__(self)
@@ -228,10 +232,6 @@ class HNET(Method):
             w_now = self.hnet(prev_embs)  # [t, P], all previous tasks in one forward
         return R.output_regularizer(w_now, self.snapshot, beta)
 
-    def _load_from_state_dict(self, state_dict, prefix, *args, **kwargs):
-        if prefix + "snapshot" in state_dict:
-            self.snapshot = torch.empty_like(state_dict[prefix + "snapshot"])
-        super()._load_from_state_dict(state_dict, prefix, *args, **kwargs)
 
 
 def build_method(cfg: RunConfig, target: nn.Module, n_tasks: int,

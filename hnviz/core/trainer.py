@@ -27,6 +27,7 @@ import torch.nn.functional as F
 
 from .config import RunConfig
 from .methods import Method, build_method, diag_fisher
+from .metrics import summarize
 from .targets import MLPTarget, forward, num_params
 from .tasks import TaskSequence, build_tasks
 
@@ -256,8 +257,6 @@ class Trainer:
 
     # ------------------------------------------------------------------ summaries
     def summary(self) -> dict[str, Any]:
-        from .metrics import summarize  # local: metrics is pure, keeps import order simple
-
         return summarize(self.history["R"], self.history["R0"], self.higher_is_better)
 
     # ------------------------------------------------------------------ (de)serialisation

@@ -5,12 +5,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+import numpy as np
 import torch
 
+from hnviz.analysis.generated import task_functions
 from hnviz.core.config import RunConfig
 from hnviz.core.hnets import compression_ratio, count_params
 from hnviz.core.methods import build_method
-from hnviz.core.targets import forward, num_params
+from hnviz.core.targets import num_params
 from hnviz.core.tasks import REGRESSION_DEFAULTS, build_tasks
 from hnviz.core.trainer import Trainer, build_target
 
@@ -54,8 +56,6 @@ def regression_view(trainer: Trainer, n_grid: int = 300):
     lo = min(min(x) for x, _ in train)
     hi = max(max(x) for x, _ in train)
     pad = 0.05 * (hi - lo)
-    grid = torch.linspace(lo - pad, hi + pad, n_grid).unsqueeze(1)  # [G, 1]
-    W = torch.stack([trainer.weights_for(t) for t in range(seq.n_tasks)])  # [T, P]
-    out = forward(trainer.target, W, grid)  # [T, G, heads]
-    preds = [trainer.target.head(out[t], t)[:, 0].tolist() for t in range(seq.n_tasks)]
-    return train, grid[:, 0].tolist(), preds
+    grid = np.linspace(lo - pad, hi + pad, n_grid, dtype=np.float32)  # [G]
+    preds = task_functions(trainer, np.tile(grid, (seq.n_tasks, 1)))  # [T, G]
+    return train, grid.tolist(), preds.tolist()
