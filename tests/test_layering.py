@@ -10,7 +10,7 @@ ROOT = Path(__file__).resolve().parents[1]
 def test_core_and_analysis_do_not_import_streamlit():
     mods = sorted(
         ".".join(p.relative_to(ROOT).with_suffix("").parts)
-        for sub in ("hnviz/core", "hnviz/analysis")
+        for sub in ("hnviz/core", "hnviz/analysis", "hnviz/live")
         for p in (ROOT / sub).glob("*.py")
         if p.name != "__init__.py"
     ) + ["hnviz.cli"]
@@ -26,3 +26,13 @@ def test_pages_hold_no_torch_code():
         if page.exists():
             text = page.read_text()
             assert "import torch" not in text, page
+
+
+def test_live_package_imports_no_torch_on_the_server_side():
+    """The server builds pools and reads mirrors without the engine; only workers (and
+    hnviz.live.host, which they import) load torch, after setting the CPU policy."""
+    code = ("import sys, hnviz.live, hnviz.live.worker, hnviz.live.pool\n"
+            "assert 'torch' not in sys.modules and 'streamlit' not in sys.modules\nprint('ok')")
+    r = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True,
+                       timeout=120)
+    assert r.returncode == 0 and "ok" in r.stdout, r.stderr
