@@ -227,6 +227,7 @@ class TrainPool:
         rec, slot = self._rec_slot(run_id)
         with slot.send_lock:
             with self._lock:
+                self._check_current(rec)
                 if rec.given_up:
                     raise RunLost(rec.mirror.snapshot().message or "the run was lost")
                 if rec.mode in ("playing", "done"):
@@ -245,7 +246,8 @@ class TrainPool:
         rec, slot = self._rec_slot(run_id)
         with slot.send_lock:
             with self._lock:
-                if rec.mode in ("done",) or rec.given_up:
+                self._check_current(rec)
+                if rec.mode == "done" or rec.given_up:
                     return
                 rec.mode = "paused"
                 rec.step_req = None
@@ -263,7 +265,10 @@ class TrainPool:
         req = next(self._req)
         with slot.send_lock:
             with self._lock:
-                if rec.lost or rec.given_up:
+                self._check_current(rec)
+                if rec.given_up:
+                    raise RunLost(rec.mirror.snapshot().message or "the run was lost")
+                if rec.lost:
                     raise RunLost("the run's training process stopped; it is being restored")
                 if rec.mode == "done":
                     return 0
@@ -350,6 +355,11 @@ class TrainPool:
         if rec is None:
             raise UnknownRun(f"no live run {run_id!r} (it was removed, or never started)")
         return rec
+
+    def _check_current(self, rec: _Rec) -> None:
+        """Pool lock held: the record was not removed since it was looked up."""
+        if self._recs.get(rec.run_id) is not rec:
+            raise UnknownRun(f"no live run {rec.run_id!r} (it was removed)")
 
     def _rec_slot(self, run_id: str) -> tuple[_Rec, WorkerSlot]:
         self.start()

@@ -7,8 +7,10 @@ dies, every pending request fails with RunLost, `on_lost(slot, reason)` marks it
 worker is started again (with a growing pause when it keeps dying); `on_ready(slot)` (run on a
 short helper thread, so the receiver is already reading) re-hosts what was lost.
 
-Locks: `send_lock` orders one slot's outgoing messages. The receiver takes no lock a sender may
-hold while blocked on the pipe, so a full pipe can never deadlock the two ends.
+Locks: every outgoing message is written under `send_lock` (one writer at a time; callers hold it
+to order a command with their bookkeeping). The receiver never takes `send_lock`, and nobody
+sends while holding the pool's lock, so a full pipe in both directions cannot deadlock: the
+receiver keeps draining the worker, which then drains its commands.
 """
 
 from __future__ import annotations
@@ -99,7 +101,7 @@ class WorkerSlot:
         self.index, self.backend = index, backend
         self._options, self._nice, self._start_timeout = options, nice, start_timeout
         self._on_update, self._on_lost, self._on_ready = on_update, on_lost, on_ready
-        self.send_lock = threading.Lock()
+        self.send_lock = threading.RLock()  # a Connection must not be written by two threads
         self.ready = threading.Event()
         self.info: dict[str, Any] = {}
         self.restarts = 0
@@ -188,7 +190,17 @@ class WorkerSlot:
                 if self._closing.is_set() or time.monotonic() > deadline:
                     raise PoolBusy(f"worker {self.index} did not start within "
                                    f"{self._start_timeout:g} s")
-            kind, info = conn.recv()  # EOFError when it died while starting
+            try:
+                kind, info = conn.recv()
+            except EOFError:
+                if self.backend == "process":
+                    w.join(2)
+                    why = exit_reason(w.exitcode)
+                else:
+                    why = "its thread ended"
+                raise LiveError(f"worker {self.index} stopped while starting: {why} (a script "
+                                "that starts a pool needs an `if __name__ == '__main__':` "
+                                "guard)") from None
             if kind != "hello":
                 raise LiveError(f"worker {self.index} sent {kind!r} before hello")
         except BaseException:
@@ -267,22 +279,24 @@ class WorkerSlot:
     # ------------------------------------------------------------------ messages
     def send(self, op: str, req: int, kwargs: dict[str, Any],
              pending: Pending | None = None) -> Pending | None:
-        """Send one command (the caller may hold `send_lock` to order it with bookkeeping).
-        With `pending`, its reply will resolve it; a dead worker fails it at once."""
-        with self._lock:
-            conn = self._conn
-            if pending is not None:
-                self._pending[req] = pending
-        if conn is None or not self.ready.is_set():
-            exc = RunLost("the training process is restarting; try again in a moment")
-            if pending is not None:
-                self._drop(req, exc)
-            return pending
-        try:
-            conn.send((op, req, kwargs))
-        except (OSError, ValueError) as e:  # the receiver will see the EOF and restart it
-            if pending is not None:
-                self._drop(req, RunLost(f"the training process stopped ({e})"))
+        """Send one command under `send_lock` (a caller may already hold it, to order the
+        command with its bookkeeping). With `pending`, its reply will resolve it; a dead worker
+        fails it at once."""
+        with self.send_lock:
+            with self._lock:
+                conn = self._conn
+                if pending is not None:
+                    self._pending[req] = pending
+            if conn is None or not self.ready.is_set():
+                if pending is not None:
+                    self._drop(req, RunLost("the training process is restarting; try again in "
+                                            "a moment"))
+                return pending
+            try:
+                conn.send((op, req, kwargs))
+            except (OSError, ValueError) as e:  # the receiver sees the EOF and restarts it
+                if pending is not None:
+                    self._drop(req, RunLost(f"the training process stopped ({e})"))
         return pending
 
     def fail(self, req: int, exc: Exception) -> None:
