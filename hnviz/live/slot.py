@@ -86,7 +86,7 @@ def exit_reason(exitcode: int | None) -> str:
             name = signal.Signals(-exitcode).name
         except ValueError:
             name = f"signal {-exitcode}"
-        hint = " (often the out-of-memory killer)" if name == "SIGKILL" else ""
+        hint = ", often the out-of-memory killer" if name == "SIGKILL" else ""
         return f"it was killed by {name}{hint}"
     return f"it exited with code {exitcode}"
 
