@@ -112,10 +112,11 @@ class TrainConfig:
         from .method_specs import METHODS  # lazy: the methods import this module
 
         _check(self.method in METHODS, "train.method", f"one of {tuple(METHODS)}")
-        for name in ("beta", "lr", "ewc_lambda", "si_c", "si_xi", "online_gamma"):
-            v = getattr(self, name)
-            _check(isinstance(v, (int, float)) and math.isfinite(v) and v >= 0,
-                   f"train.{name}", "a finite number >= 0")
+        for f in fields(self):  # every float knob (strengths, lr, ...): finite and >= 0
+            if f.type == "float":
+                v = getattr(self, f.name)
+                _check(isinstance(v, (int, float)) and math.isfinite(v) and v >= 0,
+                       f"train.{f.name}", "a finite number >= 0")
         _check(self.lr > 0, "train.lr", "> 0")
         _check(self.iters_per_task >= 1, "train.iters_per_task", ">= 1")
         _check(self.batch_size >= 1, "train.batch_size", ">= 1")
