@@ -194,9 +194,8 @@ def regression1d(cfg: TaskConfig, n_tasks: int, functions: Sequence | None = Non
     funcs = [_as_function(f) for f in (REGRESSION_DEFAULTS if functions is None else functions)]
     if not 1 <= n_tasks <= len(funcs):
         raise ValueError(f"regression1d has {len(funcs)} function(s); asked for {n_tasks} tasks")
-    n = n_tasks
-    tasks = tuple(_regression_task(f, t, cfg) for t, f in enumerate(funcs[:n]))
-    return TaskSequence("regression1d", "regression", tasks, 1, 1, (0,) * n, ())
+    tasks = tuple(_regression_task(f, t, cfg) for t, f in enumerate(funcs[:n_tasks]))
+    return TaskSequence("regression1d", "regression", tasks, 1, 1, (0,) * n_tasks, ())
 
 
 def _as_function(f: RegressionFunction | tuple) -> RegressionFunction:
