@@ -16,6 +16,7 @@ a random subset (`reg_tasks=1`); two extra cases cross them (`hnet-no-lookahead`
 
 Float results depend on the CPU's kernels, so each file also stores where it was recorded
 (`fingerprint()`); the test compares bit for bit only on a matching machine and skips elsewhere.
+Every case runs with one torch thread (hnviz's default policy), whatever the caller set.
 """
 
 from __future__ import annotations
@@ -33,6 +34,7 @@ sys.path.insert(0, str(ROOT))
 import torch  # noqa: E402
 
 from hnviz.core.presets import default_config  # noqa: E402
+from hnviz.core.threads import threads  # noqa: E402
 from hnviz.core.trainer import Trainer  # noqa: E402
 
 GOLDEN_DIR = ROOT / "tests" / "golden"
@@ -62,14 +64,15 @@ def config(benchmark: str, method: str, overrides: dict[str, Any]):
 def fingerprint() -> dict[str, str]:
     """What the float results depend on besides the code."""
     return {"torch": torch.__version__, "cpu": torch.backends.cpu.get_cpu_capability(),
-            "machine": platform.machine(), "threads": str(torch.get_num_threads())}
+            "machine": platform.machine()}
 
 
 def run_case(name: str) -> dict[str, Any]:
     """The recorded history of one case (plain JSON values)."""
     benchmark, method, overrides = cases()[name]
-    trainer = Trainer(config(benchmark, method, overrides))
-    trainer.run(chunk=1000)
+    with threads(1):
+        trainer = Trainer(config(benchmark, method, overrides))
+        trainer.run(chunk=1000)
     assert trainer.error is None, f"{name}: {trainer.error}"
     hist = {k: v for k, v in trainer.history.items() if k != "wall_s"}
     return json.loads(json.dumps(hist))  # exactly what the file holds
