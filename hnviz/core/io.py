@@ -15,6 +15,7 @@ from __future__ import annotations
 import io
 import json
 import os
+import re
 import tempfile
 from collections.abc import Callable
 from pathlib import Path
@@ -43,6 +44,13 @@ def run_to_dict(trainer: Trainer, meta: dict[str, Any] | None = None) -> dict[st
         "meta": json.dumps(meta or {}),
         "state": trainer.state_dict(),
     }
+
+
+def slugify(name: str, max_len: int = 80, empty: str = "run") -> str:
+    """A safe file (or folder) stem from a name ('HNET β=0.005 · test' -> 'HNET-0.005-test'),
+    at most `max_len` characters; `empty` when nothing usable is left."""
+    slug = re.sub(r"[^A-Za-z0-9._-]+", "-", name).strip("-._")
+    return slug[:max_len] or empty
 
 
 def write_atomic(path: str | os.PathLike, write: Callable[[BinaryIO], Any]) -> Path:

@@ -18,9 +18,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from hnviz.analysis.sweeps import progress
+from hnviz.core.io import slugify
 from hnviz.ui import state
 from hnviz.ui.explorer_data import ROOT, user_sweeps_dir
-from hnviz.ui.storage import slugify
 
 _KEY = "explorer.job"
 

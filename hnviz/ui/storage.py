@@ -7,23 +7,15 @@ thin layout and these can be tested directly.
 from __future__ import annotations
 
 import os
-import re
 from dataclasses import dataclass
 from pathlib import Path
 
-from hnviz.core.io import RunFileError, display_name, read_run_dict, save_run
+from hnviz.core.io import RunFileError, display_name, read_run_dict, save_run, slugify
 from hnviz.core.trainer import Trainer
 
 
 def runs_dir() -> Path:
     return Path(os.environ.get("HNVIZ_RUNS_DIR") or "runs")
-
-
-def slugify(name: str, max_len: int = 80, empty: str = "run") -> str:
-    """A safe file (or folder) stem from a name ('HNET β=0.005 · test' -> 'HNET-0.005-test'),
-    at most `max_len` characters; `empty` when nothing usable is left."""
-    slug = re.sub(r"[^A-Za-z0-9._-]+", "-", name).strip("-._")
-    return slug[:max_len] or empty
 
 
 def save(trainer: Trainer, name: str, folder: Path | None = None) -> Path:
