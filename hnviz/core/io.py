@@ -53,10 +53,14 @@ def slugify(name: str, max_len: int = 80, empty: str = "run") -> str:
     return slug[:max_len] or empty
 
 
-def write_atomic(path: str | os.PathLike, write: Callable[[BinaryIO], Any]) -> Path:
+def write_atomic(path: str | os.PathLike, write: Callable[[BinaryIO], Any],
+                 overwrite: bool = True) -> Path:
     """Write a file so that readers see the old or the new content, never a part, even after a
     crash: `write(f)` fills a temp file in the same folder, which is fsynced, renamed over `path`,
-    and the folder fsynced (so the rename itself is on disk). Creates the folder; returns path."""
+    and the folder fsynced (so the rename itself is on disk). Creates the folder; returns path.
+
+    overwrite=False makes it an atomic "create if absent": the finished temp file is hard-linked
+    to `path`, which raises FileExistsError (and leaves the existing file alone) if it exists."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
@@ -65,10 +69,12 @@ def write_atomic(path: str | os.PathLike, write: Callable[[BinaryIO], Any]) -> P
             write(f)
             f.flush()
             os.fsync(f.fileno())
-        os.replace(tmp, path)
-    except BaseException:
+        if overwrite:
+            os.replace(tmp, path)
+        else:
+            os.link(tmp, path)
+    finally:
         Path(tmp).unlink(missing_ok=True)
-        raise
     _fsync_dir(path.parent)
     return path
 

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from hnviz.core.config import RunConfig
+from hnviz.core.metrics import metric_named
 
 # What a run is doing, as the pages say it.
 STATES = ("idle", "playing", "paused", "done", "diverged", "lost")
@@ -66,11 +67,11 @@ class RunView:
     # ------------------------------------------------------------------ metric
     @property
     def higher_is_better(self) -> bool:
-        return self.metric != "mse"
+        return metric_named(self.metric).higher_is_better
 
     @property
     def is_regression(self) -> bool:
-        return self.metric == "mse"
+        return not self.higher_is_better
 
     def status(self) -> str:
         """'3/3 tasks done', '1/5 tasks done · step 1,250/5,000', '… · diverged'."""

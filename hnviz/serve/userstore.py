@@ -16,10 +16,11 @@ from __future__ import annotations
 import hashlib
 import os
 import re
-import tempfile
 import time
 from dataclasses import dataclass
 from pathlib import Path
+
+from hnviz.core.io import slugify, write_atomic
 
 MAX_SAVED_RUNS = int(os.environ.get("HNVIZ_MAX_SAVED_RUNS", "100"))
 MAX_USER_MB = float(os.environ.get("HNVIZ_MAX_USER_MB", "500"))
@@ -45,35 +46,8 @@ def user_id(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()[:24]
 
 
-def slugify(name: str) -> str:
-    """A safe file stem from a run name ('HNET β=0.005 · toy' -> 'HNET-0.005-toy')."""
-    slug = re.sub(r"[^A-Za-z0-9._-]+", "-", name).strip("-._")
-    return slug[:80] or "run"
-
-
-def write_atomic(path: Path, data: bytes, overwrite: bool = True) -> None:
-    """Write `data` to `path` so that readers see the old file or the whole new one, never a
-    part: temp file in the same folder, fsync, then rename (or, with overwrite=False, an
-    exclusive hard link that fails with FileExistsError), then fsync the folder."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "wb") as f:
-            f.write(data)
-            f.flush()
-            os.fsync(f.fileno())
-        if overwrite:
-            os.replace(tmp, path)
-        else:
-            os.link(tmp, path)  # atomic "create if absent"
-            os.unlink(tmp)
-        dfd = os.open(path.parent, os.O_RDONLY)
-        try:
-            os.fsync(dfd)
-        finally:
-            os.close(dfd)
-    finally:
-        Path(tmp).unlink(missing_ok=True)
+def write_bytes_atomic(path: Path, data: bytes, overwrite: bool = True) -> None:
+    write_atomic(path, lambda f: f.write(data), overwrite=overwrite)
 
 
 def remove_stale_tmp(folder: Path, older_than_s: float = STALE_TMP_S) -> int:
@@ -140,7 +114,7 @@ class UserStore:
             raise StoreError(f"your saved runs would use more than {MAX_USER_MB:g} MB, the most "
                              "this server keeps per user; delete some first")
         try:
-            write_atomic(path, data, overwrite=overwrite)
+            write_bytes_atomic(path, data, overwrite=overwrite)
         except FileExistsError:
             raise NameTaken(f"a saved run named {file_name[:-3]!r} exists already; choose "
                             "another name or confirm overwriting it") from None
@@ -163,7 +137,7 @@ class UserStore:
     # ------------------------------------------------------------------ autosaves
     def autosave(self, run_id: str, data: bytes) -> None:
         """Latest checkpoint of a live run (overwritten on every call)."""
-        write_atomic(self._path(self.autosave_dir, f"{run_id}.pt"), data, overwrite=True)
+        write_bytes_atomic(self._path(self.autosave_dir, f"{run_id}.pt"), data)
 
     def list_autosaves(self) -> list[StoredFile]:
         return _listing(self.autosave_dir)
