@@ -61,7 +61,7 @@ lint: $(STAMP_DEV)
 bench: $(STAMP_RUN)
 	@set -e; found=0; \
 	for f in benchmarks/*.py; do \
-	  [ -e "$$f" ] || continue; found=1; \
+	  [ -e "$$f" ] || continue; case "$$(basename $$f)" in _*) continue;; esac; found=1; \
 	  echo "== $$f"; PYTHONPATH=. $(VENV_PY) "$$f"; \
 	done; \
 	[ $$found = 1 ] || echo "no benchmarks/*.py found"

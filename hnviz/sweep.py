@@ -3,9 +3,10 @@
     python -m hnviz sweep --benchmark regression1d --method hnet \\
         --betas 0,1e-4,1e-3,1e-2,1e-1,1 --seeds 0,1,2 --iters 1000 --out runs/sweeps/toy
 
-The swept parameter follows the method: β for hnet (`--betas`), λ for ewc / online-ewc
-(`--lambdas`), c for si (`--cs`); or say it generically with `--param beta|ewc_lambda|si_c
---values ...` (any float TrainConfig knob: also lr, si_xi, online_gamma). Every grid point is a normal run file (`beta=0.001_seed=1.pt`, written atomically
+The swept parameter follows the method's registry entry (its `strength`): β for hnet
+(`--betas`), λ for ewc / online-ewc (`--lambdas`), c for si (`--cs`); or say it generically with
+`--param beta|ewc_lambda|si_c --values ...` (any float TrainConfig knob: also lr, si_xi,
+online_gamma). Every grid point is a normal run file (`beta=0.001_seed=1.pt`, written atomically
 by `save_run`); `sweep.json` (see `hnviz.analysis.sweeps`) is rewritten after every finished run,
 so the app can show progress. Runs whose checkpoint exists, matches the config and is complete
 (or failed deterministically) are skipped: a second invocation resumes. A run that raises or
@@ -23,39 +24,42 @@ import json
 import os
 import signal
 import sys
-import tempfile
 import time
 import traceback
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
+from .analysis.summary import run_summary
 from .analysis.sweeps import (
     FORMAT,
     MANIFEST,
-    PARAM_OF_METHOD,
     VERSION,
     regression_functions,
     run_file_name,
     task_grids,
     task_info,
 )
-from .cli import _floats, _ints, add_run_args, command, config_from_args, run_summary
 from .core.config import ConfigError, RunConfig
+from .core.io import write_atomic
+from .core.method_specs import METHODS, method_spec, sweepable_params
+from .run_args import add_run_args, config_from_args, parse_floats, parse_ints
 
 BACKENDS = ("loky", "ray", "dask")
 # The regularizer strengths, plus the other float knobs (e.g. a learning-rate sweep).
-PARAMS = ("beta", "ewc_lambda", "si_c", "lr", "si_xi", "online_gamma")
+PARAMS = sweepable_params()
+HELP = "train a grid of runs over a regularizer strength × seeds"
 
 
 # ------------------------------------------------------------------------------ grid
 def sweep_param(method: str, param: str | None = None) -> str:
     """The TrainConfig field a sweep varies: given, or the method's own strength."""
     if param is None:
-        if method not in PARAM_OF_METHOD:
+        strength = method_spec(method).strength
+        if strength is None:
             raise ConfigError(f"method {method!r} has no regularizer strength to sweep; "
                               f"give --param one of {PARAMS}")
-        return PARAM_OF_METHOD[method]
+        return strength.field
     if param not in PARAMS:
         raise ConfigError(f"--param must be one of {PARAMS}")
     return param
@@ -134,21 +138,14 @@ def finished_record(path: Path, cfg_dict: dict[str, Any]) -> dict[str, Any] | No
 
 # ------------------------------------------------------------------------------ manifest
 def write_json_atomic(path: Path, obj: Any) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "w") as f:
-            json.dump(obj, f, separators=(",", ":"))
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    data = json.dumps(obj, separators=(",", ":")).encode()
+    write_atomic(path, lambda f: f.write(data))
 
 
 def new_manifest(name: str, base: RunConfig, param: str, values, seeds,
                  paper_value: float | None, grid_points: int) -> dict[str, Any]:
     """The manifest before any run: config, grid, tasks (regression: data and x-grids)."""
-    from .core.tasks import build_tasks
+    from .core.benchmarks import build_tasks
 
     seq = build_tasks(base.task)
     grids = task_grids(seq, grid_points) if seq.is_regression else None
@@ -156,7 +153,7 @@ def new_manifest(name: str, base: RunConfig, param: str, values, seeds,
         "format": FORMAT, "version": VERSION, "name": name,
         "benchmark": base.task.benchmark, "method": base.train.method, "param": param,
         "values": [float(v) for v in values], "seeds": [int(s) for s in seeds],
-        "paper_value": paper_value, "metric": "mse" if seq.is_regression else "accuracy",
+        "paper_value": paper_value, "metric": seq.metric.name,
         "iters_per_task": base.train.iters_per_task, "base_config": base.to_dict(),
         "tasks": task_info(seq, grids), "status": "running", "wall_s": 0.0,
         "created": time.strftime("%Y-%m-%d %H:%M:%S"),
@@ -256,15 +253,21 @@ def _indexed(i: int, cfg_dict, path, grid_points) -> tuple[int, dict[str, Any]]:
 
 
 # ------------------------------------------------------------------------------ CLI
-def _sweep_args(p: argparse.ArgumentParser) -> None:
+def _own_params() -> str:
+    """'hnet→beta, ewc→ewc_lambda, …' for the help text."""
+    return ", ".join(f"{m.name}→{m.strength.field}" for m in METHODS.values() if m.strength)
+
+
+def add_sweep_args(p: argparse.ArgumentParser) -> None:
     add_run_args(p)
     g = p.add_argument_group("sweep")
     g.add_argument("--param", choices=PARAMS,
-                   help="the swept TrainConfig field (default: the method's own: hnet→beta, "
-                        "ewc/online-ewc→ewc_lambda, si→si_c)")
-    g.add_argument("--values", "--betas", "--lambdas", "--cs", dest="values", type=_floats,
+                   help=f"the swept TrainConfig field (default: the method's own: "
+                        f"{_own_params()})")
+    g.add_argument("--values", "--betas", "--lambdas", "--cs", dest="values", type=parse_floats,
                    required=True, help="comma-separated strengths, e.g. 0,1e-4,1e-3,1e-2")
-    g.add_argument("--seeds", type=_ints, default=(0,), help="comma-separated seeds (default 0)")
+    g.add_argument("--seeds", type=parse_ints, default=(0,),
+                   help="comma-separated seeds (default 0)")
     g.add_argument("--jobs", type=int, help="parallel workers (default: all cores)")
     g.add_argument("--backend", choices=BACKENDS, default="loky",
                    help="joblib backend: loky (local, default), ray or dask (if installed)")
@@ -284,9 +287,9 @@ def paper_value_of(cfg: RunConfig, param: str) -> float:
     return float(getattr(default_config(cfg.task.benchmark, cfg.train.method).train, param))
 
 
-@command("sweep", _sweep_args, "train a grid of runs over a regularizer strength × seeds")
 def cmd_sweep(a: argparse.Namespace) -> int:
-    from .core.tasks import DataUnavailableError, build_tasks
+    from .core.benchmarks import build_tasks
+    from .core.datasets_torchvision import DataUnavailableError
 
     base = config_from_args(a)
     param = sweep_param(base.train.method, a.param)

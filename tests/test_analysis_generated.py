@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 import torch
 
-from hnviz.analysis import generated as G
+from hnviz.analysis import generated
 from hnviz.core.presets import default_config
 from hnviz.core.targets import forward
 from hnviz.core.trainer import Trainer
@@ -40,7 +40,7 @@ def digits_run() -> Trainer:
 
 def test_learned_embeddings_reproduce_trainer_evaluation(reg_run, digits_run) -> None:
     for tr in (reg_run, digits_run):
-        got = G.evaluate_embeddings(tr, G.task_embeddings(tr))  # [T, T]
+        got = generated.evaluate_embeddings(tr, generated.task_embeddings(tr))  # [T, T]
         np.testing.assert_allclose(np.diag(got), tr.evaluate(range(tr.n_tasks)), rtol=1e-5,
                                    atol=1e-6)
 
@@ -49,23 +49,23 @@ def test_learned_embeddings_reproduce_trainer_evaluation(reg_run, digits_run) ->
 def test_batched_equals_loop_across_chunks(which, request) -> None:
     tr = request.getfixturevalue(which)
     embs = np.random.default_rng(0).normal(size=(13, 2)) * 2
-    loop = G.evaluate_embeddings_loop(tr, embs)
+    loop = generated.evaluate_embeddings_loop(tr, embs)
     # a tiny memory budget forces one network per chunk; the default takes all at once
-    for max_floats in (1, G.MAX_FLOATS):
-        np.testing.assert_allclose(G.evaluate_embeddings(tr, embs, max_floats), loop, rtol=1e-4,
+    for max_floats in (1, generated.MAX_FLOATS):
+        np.testing.assert_allclose(generated.evaluate_embeddings(tr, embs, max_floats), loop, rtol=1e-4,
                                    atol=1e-5)
 
 
 def test_chunk_size_bounds_memory(digits_run) -> None:
-    k = G.chunk_size(digits_run, n_rows=200, max_floats=2**20)
+    k = generated.chunk_size(digits_run, n_rows=200, max_floats=2**20)
     assert k >= 1
     assert k * digits_run.target_params <= 2**20 or k == 1
 
 
 def test_regression_curves_match_direct_forward(reg_run) -> None:
-    embs = G.task_embeddings(reg_run)
-    xs = G.regression_inputs(reg_run, n_points=7, pad=0.1)  # [T, 7]
-    ys = G.regression_curves(reg_run, embs, xs)  # [T, T, 7]
+    embs = generated.task_embeddings(reg_run)
+    xs = generated.regression_inputs(reg_run, n_points=7, pad=0.1)  # [T, 7]
+    ys = generated.regression_curves(reg_run, embs, xs)  # [T, T, 7]
     assert ys.shape == (3, 3, 7)
     for i in range(3):
         w = reg_run.weights_for(i)

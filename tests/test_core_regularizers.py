@@ -1,7 +1,10 @@
+import pytest
 import torch
+import torch.nn.functional as F
 
-from hnviz.core import regularizers as R
+from hnviz.core import regularizers
 from hnviz.core.presets import default_config
+from hnviz.core.targets import forward
 from hnviz.core.trainer import Trainer
 
 
@@ -9,8 +12,8 @@ def test_output_regularizer_formula():
     now = torch.tensor([[1.0, 2.0], [0.0, 0.0]])
     snap = torch.tensor([[1.0, 0.0], [3.0, 4.0]])
     # β/(T-1) Σ ||.||²: (4 + 25) / 2 * β
-    assert R.output_regularizer(now, snap, 0.1).item() == torch.tensor(0.1 * 29 / 2).item()
-    assert R.output_regularizer(now[:0], snap[:0], 0.1).item() == 0.0
+    assert regularizers.output_regularizer(now, snap, 0.1).item() == torch.tensor(0.1 * 29 / 2).item()
+    assert regularizers.output_regularizer(now[:0], snap[:0], 0.1).item() == 0.0
 
 
 def test_ewc_and_si_penalties():
@@ -18,9 +21,9 @@ def test_ewc_and_si_penalties():
     anchors = torch.tensor([[0.0, 2.0], [1.0, 0.0]])
     fishers = torch.tensor([[2.0, 5.0], [1.0, 3.0]])
     # λ/2 (2·1 + 3·4) = 0.5·10·14
-    assert R.ewc_penalty(w, anchors, fishers, 10.0).item() == 70.0
-    assert R.si_penalty(w, torch.zeros(2), torch.tensor([1.0, 0.5]), 2.0).item() == 2 * (1 + 2)
-    imp = R.si_importance(torch.tensor([1.0, -1.0]), torch.tensor([1.0, 1.0]), 0.0)
+    assert regularizers.ewc_penalty(w, anchors, fishers, 10.0).item() == 70.0
+    assert regularizers.si_penalty(w, torch.zeros(2), torch.tensor([1.0, 0.5]), 2.0).item() == 2 * (1 + 2)
+    imp = regularizers.si_importance(torch.tensor([1.0, -1.0]), torch.tensor([1.0, 1.0]), 0.0)
     assert imp.tolist() == [1.0, 0.0]
 
 
@@ -30,15 +33,25 @@ def _tiny(method="hnet", **train):
     return Trainer(cfg)
 
 
+def _gen(seed: int = 0) -> torch.Generator:
+    return torch.Generator().manual_seed(seed)
+
+
+def _task_loss(tr: Trainer, w: torch.Tensor) -> torch.Tensor:
+    """The current task's loss on a fixed batch, for weights w [P]."""
+    tk, t = tr.seq.tasks[tr.task], tr.task
+    return F.mse_loss(tr.target.head(forward(tr.target, w, tk.x_train[:32]), t), tk.y_train[:32])
+
+
 def test_hnet_regularizer_zero_right_after_snapshot_then_grows():
     tr = _tiny(beta=1.0)
     tr.advance(20)  # task 1 done
     tr.advance(1)  # begin task 2: snapshot taken, one step on task 2
     m = tr.method
-    m.begin_task(1)
-    assert m.regularizer(1, torch.zeros(())).item() == 0.0
+    m.begin_task(1)  # the batched forward may differ from the snapshot's by rounding only
+    assert m.step(1, _gen()).regularize(torch.zeros(())).item() == pytest.approx(0, abs=1e-12)
     tr.advance(5)
-    assert m.regularizer(1, torch.zeros(())).item() > 0.0
+    assert m.step(1, _gen()).regularize(torch.zeros(())).item() > 0.0
 
 
 def test_hnet_regularizer_keeps_old_weights_closer():
@@ -52,10 +65,38 @@ def test_hnet_regularizer_keeps_old_weights_closer():
     assert drift(1.0) < 0.2 * drift(0.0)
 
 
-def test_lookahead_runs_and_regularizes():
+def test_lookahead_regularizes_at_the_task_losss_next_step():
+    """With lookahead the penalty is taken at θ_h + Δθ_h, Δθ_h = −lr·∂L_task/∂θ_h, not at θ_h;
+    and a run with it ends elsewhere than one without."""
     tr = _tiny(beta=0.5, lookahead=True)
-    tr.run()
-    assert tr.finished and tr.error is None
+    tr.advance(45)  # mid task 3: two previous tasks
+    m, t, lr = tr.method, tr.task, tr.cfg.train.lr
+    step = m.step(t, _gen())
+    task_loss = _task_loss(tr, step.weights)
+    reg = step.regularize(task_loss)
+    theta = m.hnet.theta()
+    grads = torch.autograd.grad(task_loss, theta, retain_graph=True, allow_unused=True)
+    prev = m.hnet.emb_matrix()[:t].detach()
+    with torch.no_grad():
+        now = m.hnet(prev)
+        for p, g in zip(theta, grads):
+            if g is not None:
+                p -= lr * g
+        ahead = m.hnet(prev)
+        for p, g in zip(theta, grads):
+            if g is not None:
+                p += lr * g
+    expected = regularizers.output_regularizer(ahead, m.snapshot, 0.5)
+    assert torch.allclose(reg, expected, rtol=1e-4, atol=1e-9)
+    assert not torch.allclose(reg, regularizers.output_regularizer(now, m.snapshot, 0.5),
+                              rtol=1e-4, atol=1e-9)
+
+    with_la, without = _tiny(beta=0.5, lookahead=True), _tiny(beta=0.5)
+    with_la.run()
+    without.run()
+    assert with_la.finished and with_la.error is None
+    assert with_la.history["R"][0] == without.history["R"][0]  # task 1 has nothing to keep
+    assert with_la.history["R"][-1] != without.history["R"][-1]
 
 
 def test_previous_embeddings_frozen():
@@ -70,19 +111,57 @@ def test_merged_forward_gives_same_regularizer_as_separate():
     tr = _tiny(beta=0.3)
     tr.advance(45)  # mid task 3: two previous tasks
     m, t = tr.method, tr.task
-    w = m.train_weights(t)
-    merged = m.regularizer(t, torch.zeros(()))
-    separate = R.output_regularizer(m.hnet(m.hnet.emb_matrix()[:t]), m.snapshot, 0.3)
+    step = m.step(t, _gen())
+    merged = step.regularize(torch.zeros(()))
+    separate = regularizers.output_regularizer(m.hnet(m.hnet.emb_matrix()[:t]), m.snapshot, 0.3)
     assert torch.allclose(merged, separate, atol=1e-6)
-    assert torch.allclose(w, m.weights(t), atol=1e-6)
+    assert torch.allclose(step.weights, m.weights(t), atol=1e-6)
 
 
-def test_reg_tasks_subsamples_previous_tasks():
+def test_reg_tasks_regularizes_one_random_previous_task_per_step():
     tr = _tiny(beta=0.3, reg_tasks=1)
-    tr.advance(45)
-    m = tr.method
-    assert m._reg_tasks(2, torch.Generator().manual_seed(0)).numel() == 1
-    m.train_weights(2, torch.Generator().manual_seed(0))
-    assert m._step_prev[0].shape[0] == 1
+    tr.advance(45)  # mid task 3: two previous tasks
+    m, t = tr.method, tr.task
+    embs = m.hnet.emb_matrix()[:t].detach()
+    one = [regularizers.output_regularizer(m.hnet(embs[j:j + 1]), m.snapshot[j:j + 1], 0.3)
+           for j in range(t)]
+    assert not torch.allclose(one[0], one[1])
+    first = m.step(t, _gen(0))
+    first_reg = first.regularize(torch.zeros(()))
+    picked = set()
+    for seed in range(20):  # the step's generator picks which one
+        reg = m.step(t, _gen(seed)).regularize(torch.zeros(()))
+        matches = [j for j in range(t) if torch.allclose(reg, one[j], atol=1e-7)]
+        assert len(matches) == 1
+        picked.add(matches[0])
+    assert picked == {0, 1}
+    assert torch.equal(first.regularize(torch.zeros(())), first_reg)  # steps share no state
     tr.run()
     assert tr.finished and tr.error is None
+
+
+def test_si_importance_comes_from_the_task_loss_path():
+    """SI: the path integral ω accumulates −g·Δw of the task loss over task 1, so after it Ω > 0
+    and the penalty pulls w back to the end of task 1."""
+    tr = _tiny("si", si_c=1.0)
+    tr.advance(20)  # task 1 done
+    m = tr.method
+    assert (m.omega > 0).any() and torch.equal(m.anchor, m.w.detach())
+    tr.advance(5)
+    step = m.step(1, _gen())
+    reg = step.regularize(_task_loss(tr, step.weights))
+    expected = regularizers.si_penalty(m.w, m.anchor, m.omega, 1.0)
+    assert reg.item() > 0 and torch.allclose(reg, expected)
+
+
+def test_ewc_gets_the_fisher_at_task_end():
+    tr = _tiny("ewc")
+    tr.advance(20)
+    m = tr.method
+    assert m.fishers.shape == (1, m.w.numel()) and (m.fishers > 0).any()
+    assert torch.equal(m.anchors[0], m.w.detach())
+    tr.advance(20)
+    assert m.fishers.shape[0] == 2
+    online = _tiny("online-ewc")
+    online.advance(40)
+    assert online.method.fishers.shape[0] == 1  # one running Fisher

@@ -6,6 +6,7 @@ import math
 
 import plotly.graph_objects as go
 
+from hnviz.core.method_specs import METHODS
 from hnviz.ui import charts
 
 
@@ -53,7 +54,7 @@ def test_compare_figs_and_mean_seen() -> None:
     assert charts.mean_seen([[1.0, 0.0], [0.5, 1.0]]) == [1.0, 0.75]
     fig = charts.compare_final_fig({"a": [1, 0.5], "b": [0.9, 0.9]}, "accuracy",
                                    {"a": "hnet", "b": "finetune"})
-    assert [t.marker.color for t in fig.data] == [charts.METHOD_COLORS["hnet"],
-                                                  charts.METHOD_COLORS["finetune"]]
+    assert [t.marker.color for t in fig.data] == [METHODS["hnet"].color,
+                                                  METHODS["finetune"].color]
     fig = charts.compare_mean_fig({"a": [1, 0.75]}, "mse")
     assert fig.layout.yaxis.type == "log"

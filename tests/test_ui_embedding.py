@@ -59,8 +59,7 @@ def test_high_dim_run_shows_projection() -> None:
 
 
 def test_one_click_2d_training(monkeypatch) -> None:
-    monkeypatch.setitem(embedding_train.CHOICES, "regression1d", ("1-D regression (3 tasks)",
-                                                                  20, 3e-3))
+    monkeypatch.setitem(embedding_train.CHOICES, "regression1d", (20, 3e-3))
     at = _page()
     n_before = len(at.session_state["hnviz.runs"])
     at.button(key="emb.train.regression1d").click().run()

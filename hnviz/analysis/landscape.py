@@ -17,6 +17,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from hnviz.core.metrics import metric_named
+
 from .generated import evaluate_embeddings, task_embeddings
 
 MAX_RESOLUTION = 200
@@ -89,7 +91,7 @@ class Landscape:
 
     @property
     def higher_is_better(self) -> bool:
-        return self.metric == "accuracy"
+        return metric_named(self.metric).higher_is_better
 
     def display_values(self) -> np.ndarray:
         """What the heatmaps show: accuracy, or log10 MSE (MSE spans decades). [T, G, G]."""

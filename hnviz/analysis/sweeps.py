@@ -29,18 +29,13 @@ import numpy as np
 import torch
 
 from hnviz.analysis.generated import task_functions
+from hnviz.core.method_specs import param_symbol
+from hnviz.core.metrics import METRICS, metric_named
 
 FORMAT = "hnviz-sweep"
 VERSION = 1
 MANIFEST = "sweep.json"
 GRID_POINTS = 200  # x-grid samples of each regression task's generated function
-
-# method -> the TrainConfig field its regularizer strength lives in, and how to show it.
-PARAM_OF_METHOD = {"hnet": "beta", "ewc": "ewc_lambda", "online-ewc": "ewc_lambda", "si": "si_c"}
-PARAM_LABEL = {"beta": "β", "ewc_lambda": "λ", "si_c": "c", "lr": "lr", "si_xi": "ξ",
-               "online_gamma": "γ"}
-METHOD_LABEL = {"hnet": "HNET (β)", "ewc": "EWC (λ)", "online-ewc": "Online EWC (λ)",
-                "si": "SI (c)"}
 
 
 class SweepFileError(ValueError):
@@ -116,6 +111,8 @@ def read_manifest(path: str | os.PathLike) -> dict[str, Any]:
     for key in ("param", "values", "seeds", "runs", "benchmark", "method"):
         if key not in d:
             raise SweepFileError(f"{p}: manifest is missing {key!r}")
+    if d.get("metric", "accuracy") not in METRICS:
+        raise SweepFileError(f"{p}: unknown metric {d['metric']!r}")
     return d
 
 
@@ -143,7 +140,7 @@ class Sweep:
 
     @property
     def higher_is_better(self) -> bool:
-        return self.metric != "mse"
+        return metric_named(self.metric).higher_is_better
 
     @property
     def n_tasks(self) -> int:
@@ -168,14 +165,12 @@ class Sweep:
 
     @property
     def label(self) -> str:
-        return PARAM_LABEL.get(self.param, self.param)
+        """The swept parameter's symbol: β, λ, c, ..."""
+        return param_symbol(self.param)
 
     @property
     def grids(self) -> list[list[float]]:
         return [t.get("grid", []) for t in self.tasks]
-
-    def value_labels(self) -> list[str]:
-        return [f"{v:g}" for v in self.values]
 
 
 def _nanmean(a: np.ndarray, axis: int) -> np.ndarray:

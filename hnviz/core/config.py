@@ -3,6 +3,9 @@
 Every config round-trips through plain JSON (`to_dict` / `from_dict`), which is how runs are saved,
 shared in URLs and compared. `from_dict` rejects unknown keys and wrong types with a `ConfigError`
 that names the field, so a foreign or hand-edited file fails with a clear message.
+
+Which benchmarks and methods exist is the registries' business (`benchmarks.py`,
+`method_specs.py`); validation looks them up lazily, because their entries hold configs.
 """
 
 from __future__ import annotations
@@ -12,15 +15,6 @@ import math
 from dataclasses import dataclass, field, fields
 from typing import Any
 
-BENCHMARKS = (
-    "regression1d",
-    "split-digits",
-    "permuted-digits",
-    "split-mnist",
-    "permuted-mnist",
-    "split-fashion-mnist",
-)
-METHODS = ("hnet", "finetune", "ewc", "online-ewc", "si", "joint")
 HNET_KINDS = ("mlp", "chunked")
 ACTIVATIONS = ("relu", "tanh", "sigmoid", "elu", "leaky_relu")
 
@@ -31,7 +25,8 @@ class ConfigError(ValueError):
 
 @dataclass(frozen=True)
 class TaskConfig:
-    """Which task sequence. `n_tasks=None` means the benchmark's default (3, 5 or 10)."""
+    """Which task sequence. `n_tasks=None` means the benchmark's default (3, 5 or 10); more than
+    the benchmark's maximum is rejected here, before any data or network is built."""
 
     benchmark: str = "regression1d"
     n_tasks: int | None = None
@@ -45,8 +40,13 @@ class TaskConfig:
     test_fraction: float = 0.2  # digits only
 
     def __post_init__(self) -> None:
-        _check(self.benchmark in BENCHMARKS, "task.benchmark", f"one of {BENCHMARKS}")
+        from .benchmarks import BENCHMARKS  # lazy: the registry's entries hold configs
+
+        _check(self.benchmark in BENCHMARKS, "task.benchmark", f"one of {tuple(BENCHMARKS)}")
         _check(self.n_tasks is None or self.n_tasks >= 1, "task.n_tasks", ">= 1")
+        most = BENCHMARKS[self.benchmark].max_n_tasks
+        _check(self.n_tasks is None or self.n_tasks <= most, "task.n_tasks",
+               f"<= {most} for {self.benchmark} (got {self.n_tasks})")
         _check(self.noise_std >= 0, "task.noise_std", ">= 0")
         _check(self.n_train >= 1 and self.n_test >= 1, "task.n_train/n_test", ">= 1")
         _check(0 < self.test_fraction < 1, "task.test_fraction", "in (0, 1)")
@@ -90,7 +90,8 @@ class HnetConfig:
 @dataclass(frozen=True)
 class TrainConfig:
     """How to train. `beta` is the HNET output-regularizer strength; `ewc_lambda`, `si_c` and
-    `online_gamma` belong to the baselines. `eval_every` sets the resolution of the curves."""
+    `online_gamma` belong to the baselines (each method's entry in `method_specs` names its
+    strength field). `eval_every` sets the resolution of the curves."""
 
     method: str = "hnet"
     beta: float = 0.005
@@ -108,11 +109,14 @@ class TrainConfig:
     multi_head: bool = True
 
     def __post_init__(self) -> None:
-        _check(self.method in METHODS, "train.method", f"one of {METHODS}")
-        for name in ("beta", "lr", "ewc_lambda", "si_c", "si_xi", "online_gamma"):
-            v = getattr(self, name)
-            _check(isinstance(v, (int, float)) and math.isfinite(v) and v >= 0,
-                   f"train.{name}", "a finite number >= 0")
+        from .method_specs import METHODS  # lazy: the methods import this module
+
+        _check(self.method in METHODS, "train.method", f"one of {tuple(METHODS)}")
+        for f in fields(self):  # every float knob (strengths, lr, ...): finite and >= 0
+            if f.type == "float":
+                v = getattr(self, f.name)
+                _check(isinstance(v, (int, float)) and math.isfinite(v) and v >= 0,
+                       f"train.{f.name}", "a finite number >= 0")
         _check(self.lr > 0, "train.lr", "> 0")
         _check(self.iters_per_task >= 1, "train.iters_per_task", ">= 1")
         _check(self.batch_size >= 1, "train.batch_size", ">= 1")

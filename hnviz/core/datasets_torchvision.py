@@ -22,8 +22,6 @@ import shutil
 
 import torch
 
-from .tasks import DataUnavailableError
-
 DATASETS = ("MNIST", "FashionMNIST")  # torchvision class names == folder names
 RAW_FILES = (
     "train-images-idx3-ubyte",
@@ -33,6 +31,10 @@ RAW_FILES = (
 )
 LEGACY_FILES = ("training.pt", "test.pt")
 HINT = "pass --download (needs internet) or copy the 4 IDX files (train/t10k images/labels) there"
+
+
+class DataUnavailableError(RuntimeError):
+    """A benchmark's data is not on disk (one-line message naming the root and how to fill it)."""
 
 
 def resolve_data_root(data_root: str | None = None) -> str:

@@ -18,16 +18,7 @@ import torch
 from torch import nn
 
 from .config import HnetConfig
-from .targets import ACTIVATIONS
-
-
-def _mlp(widths: list[int], activation: str) -> nn.Sequential:
-    layers: list[nn.Module] = []
-    for i, (a, b) in enumerate(zip(widths[:-1], widths[1:], strict=True)):
-        layers.append(nn.Linear(a, b))
-        if i < len(widths) - 2:
-            layers.append(ACTIVATIONS[activation]())
-    return nn.Sequential(*layers)
+from .targets import mlp
 
 
 class HyperNetwork(nn.Module):
@@ -44,7 +35,7 @@ class HyperNetwork(nn.Module):
             self.n_chunks = 1
             self.chunk_embs = None
             in_dim, out_dim = cfg.emb_dim, target_numel
-        self.body = _mlp([in_dim, *cfg.hidden, out_dim], cfg.activation)
+        self.body = mlp([in_dim, *cfg.hidden, out_dim], cfg.activation)
 
     def forward(self, emb: torch.Tensor) -> torch.Tensor:
         """emb [K, D] (or [D]) -> generated target weights [K, P] (or [P])."""

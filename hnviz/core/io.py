@@ -3,7 +3,8 @@
 One file = `torch.save` of a dict with only tensors and plain values:
     {"format": "hnviz-run", "version": 1, "config": <json str>, "history": <json str>,
      "state": Trainer.state_dict(), "meta": <json str>}
-Written atomically (temp file in the same folder + os.replace), loaded with
+Written atomically (`write_atomic`: temp file in the same folder, fsync, os.replace, fsync of
+the folder), loaded with
 `torch.load(weights_only=True)` so a malicious pickle cannot execute code. Every way a file can be
 wrong (not a torch file, truncated, someone else's checkpoint, a newer version, a config that does
 not validate, tensors of the wrong shape) raises `RunFileError` with a one-line reason.
@@ -14,7 +15,9 @@ from __future__ import annotations
 import io
 import json
 import os
+import re
 import tempfile
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any, BinaryIO
 
@@ -43,21 +46,55 @@ def run_to_dict(trainer: Trainer, meta: dict[str, Any] | None = None) -> dict[st
     }
 
 
-def save_run(trainer: Trainer, path: str | os.PathLike, meta: dict[str, Any] | None = None) -> Path:
-    """Write the run to `path` atomically; returns the path."""
+def slugify(name: str, max_len: int = 80, empty: str = "run") -> str:
+    """A safe file (or folder) stem from a name ('HNET β=0.005 · test' -> 'HNET-0.005-test'),
+    at most `max_len` characters; `empty` when nothing usable is left."""
+    slug = re.sub(r"[^A-Za-z0-9._-]+", "-", name).strip("-._")
+    return slug[:max_len] or empty
+
+
+def write_atomic(path: str | os.PathLike, write: Callable[[BinaryIO], Any],
+                 overwrite: bool = True) -> Path:
+    """Write a file so that readers see the old or the new content, never a part, even after a
+    crash: `write(f)` fills a temp file in the same folder, which is fsynced, renamed over `path`,
+    and the folder fsynced (so the rename itself is on disk). Creates the folder; returns path.
+
+    overwrite=False makes it an atomic "create if absent": the finished temp file is hard-linked
+    to `path`, which raises FileExistsError (and leaves the existing file alone) if it exists."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     try:
         with os.fdopen(fd, "wb") as f:
-            torch.save(run_to_dict(trainer, meta), f)
+            write(f)
             f.flush()
             os.fsync(f.fileno())
-        os.replace(tmp, path)
-    except BaseException:
+        if overwrite:
+            os.replace(tmp, path)
+        else:
+            os.link(tmp, path)
+    finally:
         Path(tmp).unlink(missing_ok=True)
-        raise
+    _fsync_dir(path.parent)
     return path
+
+
+def _fsync_dir(folder: Path) -> None:
+    try:
+        fd = os.open(folder, os.O_RDONLY)
+    except OSError:  # e.g. platforms that cannot open folders
+        return
+    try:
+        os.fsync(fd)
+    except OSError:
+        pass
+    finally:
+        os.close(fd)
+
+
+def save_run(trainer: Trainer, path: str | os.PathLike, meta: dict[str, Any] | None = None) -> Path:
+    """Write the run to `path` atomically; returns the path."""
+    return write_atomic(path, lambda f: torch.save(run_to_dict(trainer, meta), f))
 
 
 def run_to_bytes(trainer: Trainer, meta: dict[str, Any] | None = None) -> bytes:
@@ -65,6 +102,13 @@ def run_to_bytes(trainer: Trainer, meta: dict[str, Any] | None = None) -> bytes:
     buf = io.BytesIO()
     torch.save(run_to_dict(trainer, meta), buf)
     return buf.getvalue()
+
+
+def display_name(meta: dict[str, Any], config_name: str = "", fallback: str = "") -> str:
+    """The name to show for a run file: its meta's "name" (set when saved from the app), else
+    the bundled demo's name, else the config's name, else `fallback` (e.g. the file stem)."""
+    demo = meta.get("demo") if isinstance(meta.get("demo"), dict) else {}
+    return str(meta.get("name") or demo.get("name") or config_name or fallback)
 
 
 def read_run_dict(src: str | os.PathLike | bytes | BinaryIO) -> dict[str, Any]:

@@ -15,8 +15,33 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
+from dataclasses import dataclass
 
 Matrix = Sequence[Sequence[float]]
+
+
+@dataclass(frozen=True)
+class Metric:
+    """What R holds for a kind of task, and which way is better."""
+
+    name: str  # "accuracy" | "mse": the value stored in run files and sweep manifests
+    label: str  # for people: "accuracy", "MSE"
+    higher_is_better: bool
+
+
+ACCURACY = Metric("accuracy", "accuracy", True)
+MSE = Metric("mse", "MSE", False)
+METRICS = {m.name: m for m in (ACCURACY, MSE)}
+# The one place a benchmark's kind decides its metric (and so "higher is better").
+METRIC_OF_KIND = {"classification": ACCURACY, "regression": MSE}
+
+
+def metric_named(name: str) -> Metric:
+    """The Metric called `name` ("accuracy" | "mse"); ValueError for anything else."""
+    try:
+        return METRICS[name]
+    except KeyError:
+        raise ValueError(f"unknown metric {name!r}; expected one of {tuple(METRICS)}") from None
 
 
 def _sign(higher_is_better: bool) -> float:

@@ -1,9 +1,11 @@
 """Target networks: plain nn.Modules that run on *generated* weights.
 
 The contract with the hypernetwork (as in hypnettorch): the target publishes its parameter shapes
-(`param_shapes`), the hypernet emits one flat vector of `num_params` numbers, and the target runs
-functionally on it (`torch.func.functional_call`). `forward_many` evaluates K weight sets at once
-(vmap), which is what landscapes and interpolation paths use.
+(`param_shapes`), the hypernet emits one flat vector of `num_params` numbers, and `forward` runs
+the target on it: on one weight vector [P] (training), or on K of them [K, P] in one batched
+matmul (landscapes, interpolation paths, entropy task inference, which chunk K themselves).
+`reference_forward` is the generic `torch.func.functional_call` (vmapped for [K, P]) that the
+tests compare `forward` against. `mlp` is the layer stack both networks are made of.
 """
 
 from __future__ import annotations
@@ -24,6 +26,17 @@ ACTIVATIONS = {
 }
 
 
+def mlp(widths: Sequence[int], activation: str) -> nn.Sequential:
+    """Linear layers widths[0] -> widths[1] -> ... with `activation` between them (not after
+    the last)."""
+    layers: list[nn.Module] = []
+    for i, (a, b) in enumerate(zip(widths[:-1], widths[1:], strict=True)):
+        layers.append(nn.Linear(a, b))
+        if i < len(widths) - 2:
+            layers.append(ACTIVATIONS[activation]())
+    return nn.Sequential(*layers)
+
+
 class MLPTarget(nn.Module):
     """in_dim -> hidden... -> out_dim MLP. With `n_heads > 1` the output layer holds one head of
     `out_dim` units per task (task-incremental multi-head); `head(out, t)` picks task t's."""
@@ -33,12 +46,7 @@ class MLPTarget(nn.Module):
         super().__init__()
         self.in_dim, self.out_dim, self.n_heads = in_dim, out_dim, n_heads
         widths = [in_dim, *hidden, out_dim * n_heads]
-        layers: list[nn.Module] = []
-        for i, (a, b) in enumerate(zip(widths[:-1], widths[1:], strict=True)):
-            layers.append(nn.Linear(a, b))
-            if i < len(widths) - 2:
-                layers.append(ACTIVATIONS[activation]())
-        self.net = nn.Sequential(*layers)
+        self.net = mlp(widths, activation)
         self.linear_shapes = [(b, a) for a, b in zip(widths[:-1], widths[1:], strict=True)]
         self.act_fn = ACTIVATIONS[activation]()
 
@@ -58,11 +66,6 @@ def param_shapes(target: nn.Module) -> list[tuple[str, torch.Size]]:
 
 def num_params(target: nn.Module) -> int:
     return sum(p.numel() for p in target.parameters())
-
-
-def flat_params(target: nn.Module) -> torch.Tensor:
-    """The target's own parameters as one flat vector [P] (keeps the autograd graph)."""
-    return torch.cat([p.reshape(-1) for p in target.parameters()])
 
 
 def unflatten(target: nn.Module, flat: torch.Tensor) -> dict[str, torch.Tensor]:
@@ -110,14 +113,6 @@ def forward(target: MLPTarget, weights: torch.Tensor, x: torch.Tensor) -> torch.
         if li < len(layers) - 1:
             h = target.act_fn(h)
     return h
-
-
-def forward_many(target: MLPTarget, weights: torch.Tensor, x: torch.Tensor,
-                 chunk: int = 1024) -> torch.Tensor:
-    """K weight sets [K, P] on x [B, in] -> [K, B, out], at most `chunk` networks per batch so
-    big grids stay within memory."""
-    parts = [forward(target, weights[i:i + chunk], x) for i in range(0, weights.shape[0], chunk)]
-    return torch.cat(parts)
 
 
 def reference_forward(target: nn.Module, weights: torch.Tensor, x: torch.Tensor) -> torch.Tensor:

@@ -1,20 +1,23 @@
 """Task sequences: the data of a continual-learning benchmark, one task after another.
 
 Contract (used by trainer, analysis and UI):
-  build_tasks(cfg: TaskConfig) -> TaskSequence
   TaskSequence.tasks[t].x_train  [N, in_dim] float32
   TaskSequence.tasks[t].y_train  [N, 1] float32 (regression) | [N] int64 local labels 0..out_dim-1
   TaskSequence.out_dim           outputs of one task's head (1, 2 or 10)
   TaskSequence.class_offsets[t]  global label = class_offsets[t] + local label (class-incremental)
 
-Benchmarks (all deterministic given the TaskConfig; task t's data never depends on n_tasks):
+The builders below make one sequence each, `builder(cfg, n_tasks) -> TaskSequence`; the benchmark
+registry (`benchmarks.py`) names them, resolves and bounds `n_tasks`, and is what callers use
+(`benchmarks.build_tasks(cfg)`).
+
+Builders (all deterministic given the TaskConfig; task t's data never depends on n_tasks):
   regression1d         the paper's 1-D toy: y = x + 3 on [-4, -2], y = 2x² - 1 on [-1, 1],
                        y = (x - 3)³ on [2, 4] (more in REGRESSION_DEFAULTS for n_tasks > 3).
                        Train x ~ U[lo, hi] with N(0, noise_std²) target noise; test x evenly
                        spaced over [lo, hi] (linspace, ends included) with noise-free targets.
-  split-digits         sklearn's 8×8 digits, tasks 0/1, 2/3, 4/5, 6/7, 8/9; labels local 0/1.
-  permuted-digits      10-class digits, task t = fixed pixel permutation t; task 0 = identity.
-  split-mnist, split-fashion-mnist, permuted-mnist: the same on 28×28 images read from disk via
+  split_digits         sklearn's 8×8 digits, tasks 0/1, 2/3, 4/5, 6/7, 8/9; labels local 0/1.
+  permuted_digits      10-class digits, task t = fixed pixel permutation t; task 0 = identity.
+  split_mnist, split_fashion_mnist, permuted_mnist: the same on 28×28 images read from disk via
                        torchvision (see datasets_torchvision), official train/test split.
 Digits use a per-class (stratified) train/test split drawn from cfg.seed and cfg.test_fraction.
 """
@@ -22,18 +25,15 @@ Digits use a per-class (stratified) train/test split drawn from cfg.seed and cfg
 from __future__ import annotations
 
 import functools
-import importlib.util
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 import numpy as np
 import torch
 
-from .config import BENCHMARKS, ConfigError, TaskConfig
-
-
-class DataUnavailableError(RuntimeError):
-    """A benchmark's data is not on disk (one-line message naming the root and how to fill it)."""
+from .config import TaskConfig
+from .datasets_torchvision import load_mnist_family
+from .metrics import METRIC_OF_KIND, Metric
 
 
 @dataclass(frozen=True)
@@ -66,16 +66,19 @@ class TaskSequence:
     def is_regression(self) -> bool:
         return self.kind == "regression"
 
+    @property
+    def metric(self) -> Metric:
+        """What R holds for this sequence (accuracy or MSE) and which way is better."""
+        return METRIC_OF_KIND[self.kind]
+
 
 # ---------------------------------------------------------------------------------------------
-# Registry
+# Constants
 
 DIGIT_NAMES = tuple(str(d) for d in range(10))
 FASHION_NAMES = ("T-shirt/top", "Trouser", "Pullover", "Dress", "Coat",
                  "Sandal", "Shirt", "Sneaker", "Bag", "Ankle boot")
 N_SPLIT_TASKS = 5  # class pairs (0,1) .. (8,9)
-_TORCHVISION = {"split-mnist": "MNIST", "permuted-mnist": "MNIST",
-                "split-fashion-mnist": "FashionMNIST"}
 _SEED_TAGS = {"split": 1, "perm": 2, "regression": 3}  # independent random streams per purpose
 
 
@@ -104,53 +107,6 @@ REGRESSION_DEFAULTS: tuple[RegressionFunction, ...] = (
 )
 N_PAPER_REGRESSION = 3
 
-DEFAULT_N_TASKS = {"regression1d": N_PAPER_REGRESSION, "split-digits": N_SPLIT_TASKS,
-                   "permuted-digits": 10, "split-mnist": N_SPLIT_TASKS, "permuted-mnist": 10,
-                   "split-fashion-mnist": N_SPLIT_TASKS}
-MAX_N_TASKS = {"regression1d": len(REGRESSION_DEFAULTS), "split-digits": N_SPLIT_TASKS,
-               "split-mnist": N_SPLIT_TASKS, "split-fashion-mnist": N_SPLIT_TASKS}
-
-
-def default_n_tasks(benchmark: str) -> int:
-    """Number of tasks when `TaskConfig.n_tasks` is None."""
-    return DEFAULT_N_TASKS[benchmark]
-
-
-def max_n_tasks(benchmark: str) -> int | None:
-    """Most tasks a benchmark offers (None: unbounded, the permuted ones)."""
-    return MAX_N_TASKS.get(benchmark)
-
-
-def build_tasks(cfg: TaskConfig) -> TaskSequence:
-    """The task sequence `cfg` describes; same cfg -> identical tensors."""
-    builders: dict[str, Callable[[TaskConfig], TaskSequence]] = {
-        "regression1d": regression1d, "split-digits": split_digits,
-        "permuted-digits": permuted_digits, "split-mnist": split_mnist,
-        "permuted-mnist": permuted_mnist, "split-fashion-mnist": split_fashion_mnist,
-    }
-    if cfg.benchmark not in builders:  # pragma: no cover - TaskConfig validates already
-        raise ConfigError(f"task.benchmark must be one of {BENCHMARKS}")
-    return builders[cfg.benchmark](cfg)
-
-
-def available_benchmarks(data_root: str | None = None) -> dict[str, tuple[bool, str]]:
-    """benchmark -> (available, one-line reason if not). Cheap: checks files, loads nothing."""
-    from . import datasets_torchvision as dtv
-
-    root = dtv.resolve_data_root(data_root)
-    reasons = {ds: dtv.missing_reason(ds, root) for ds in set(_TORCHVISION.values())}
-    no_sklearn = importlib.util.find_spec("sklearn") is None
-    out: dict[str, tuple[bool, str]] = {}
-    for name in BENCHMARKS:
-        if name in _TORCHVISION:
-            reason = reasons[_TORCHVISION[name]]
-            out[name] = (reason is None, reason or "")
-        elif "digits" in name and no_sklearn:
-            out[name] = (False, "needs scikit-learn, which is not installed")
-        else:
-            out[name] = (True, "")
-    return out
-
 
 # ---------------------------------------------------------------------------------------------
 # Shared helpers
@@ -159,13 +115,6 @@ def available_benchmarks(data_root: str | None = None) -> dict[str, tuple[bool, 
 def _rng(seed: int, purpose: str, *extra: int) -> np.random.Generator:
     """Generator for one purpose (and e.g. task index), independent of the other streams."""
     return np.random.default_rng([int(seed) % 2**32, _SEED_TAGS[purpose], *extra])
-
-
-def _n_tasks(cfg: TaskConfig, default: int, maximum: int | None) -> int:
-    n = default if cfg.n_tasks is None else int(cfg.n_tasks)
-    if maximum is not None and n > maximum:
-        raise ConfigError(f"task.n_tasks must be <= {maximum} for {cfg.benchmark} (got {n})")
-    return n
 
 
 def task_permutations(n_tasks: int, dim: int, seed: int) -> list[torch.Tensor]:
@@ -192,13 +141,18 @@ def stratified_split(
     return np.sort(np.concatenate(train)), np.sort(np.concatenate(test))
 
 
+def split_classes(t: int) -> tuple[int, int]:
+    """The two global classes of split task t: (2t, 2t + 1)."""
+    return 2 * t, 2 * t + 1
+
+
 def _split_pairs(benchmark: str, data: tuple[torch.Tensor, ...], n_tasks: int,
                  names: Sequence[str], input_shape: tuple[int, ...]) -> TaskSequence:
     """Class-incremental pairs (0,1), (2,3), ...; local labels 0/1, class_offsets 0, 2, 4, ..."""
     x_tr, y_tr, x_te, y_te = data  # [N, D] float32, [N] int64, [M, D], [M]
     tasks = []
     for t in range(n_tasks):
-        a, b = 2 * t, 2 * t + 1
+        a, b = split_classes(t)
         m_tr = (y_tr == a) | (y_tr == b)  # [N] bool
         m_te = (y_te == a) | (y_te == b)  # [M] bool
         tasks.append(Task(f"{names[a]} / {names[b]}", x_tr[m_tr], y_tr[m_tr] - a,
@@ -229,20 +183,19 @@ def _permuted(benchmark: str, data: tuple[torch.Tensor, ...], n_tasks: int, seed
 # regression1d
 
 
-def regression1d(cfg: TaskConfig, functions: Sequence | None = None) -> TaskSequence:
-    """1-D regression tasks. `functions`: RegressionFunction items or (name, fn, (lo, hi))
-    tuples; default: the first cfg.n_tasks (default 3, the paper's) of REGRESSION_DEFAULTS.
+def regression1d(cfg: TaskConfig, n_tasks: int, functions: Sequence | None = None
+                 ) -> TaskSequence:
+    """The first `n_tasks` 1-D regression tasks. `functions`: RegressionFunction items or
+    (name, fn, (lo, hi)) tuples; default REGRESSION_DEFAULTS (the paper's three first).
 
     Train: cfg.n_train x ~ U[lo, hi], y = fn(x) + N(0, noise_std²). Test: cfg.n_test x evenly
     spaced over [lo, hi] (both ends), y = fn(x) without noise. x, y: [N, 1] float32.
     """
     funcs = [_as_function(f) for f in (REGRESSION_DEFAULTS if functions is None else functions)]
-    if not funcs:
-        raise ValueError("regression1d needs at least one function")
-    default = N_PAPER_REGRESSION if functions is None else len(funcs)
-    n = _n_tasks(cfg, min(default, len(funcs)), len(funcs))
-    tasks = tuple(_regression_task(f, t, cfg) for t, f in enumerate(funcs[:n]))
-    return TaskSequence("regression1d", "regression", tasks, 1, 1, (0,) * n, ())
+    if not 1 <= n_tasks <= len(funcs):
+        raise ValueError(f"regression1d has {len(funcs)} function(s); asked for {n_tasks} tasks")
+    tasks = tuple(_regression_task(f, t, cfg) for t, f in enumerate(funcs[:n_tasks]))
+    return TaskSequence("regression1d", "regression", tasks, 1, 1, (0,) * n_tasks, ())
 
 
 def _as_function(f: RegressionFunction | tuple) -> RegressionFunction:
@@ -300,18 +253,16 @@ def digits_split(seed: int, test_fraction: float) -> tuple[torch.Tensor, ...]:
             torch.from_numpy(x[te]), torch.from_numpy(y[te]))
 
 
-def split_digits(cfg: TaskConfig) -> TaskSequence:
+def split_digits(cfg: TaskConfig, n_tasks: int) -> TaskSequence:
     """Split digits: up to 5 two-class tasks 0/1 .. 8/9."""
-    n = _n_tasks(cfg, N_SPLIT_TASKS, N_SPLIT_TASKS)
-    return _split_pairs("split-digits", digits_split(cfg.seed, cfg.test_fraction), n,
+    return _split_pairs("split-digits", digits_split(cfg.seed, cfg.test_fraction), n_tasks,
                         DIGIT_NAMES, (8, 8))
 
 
-def permuted_digits(cfg: TaskConfig) -> TaskSequence:
-    """Permuted digits: n_tasks (default 10) pixel permutations of the 10-class problem."""
-    n = _n_tasks(cfg, DEFAULT_N_TASKS["permuted-digits"], None)
-    return _permuted("permuted-digits", digits_split(cfg.seed, cfg.test_fraction), n, cfg.seed,
-                     DIGIT_NAMES, (8, 8))
+def permuted_digits(cfg: TaskConfig, n_tasks: int) -> TaskSequence:
+    """Permuted digits: n_tasks pixel permutations of the 10-class problem."""
+    return _permuted("permuted-digits", digits_split(cfg.seed, cfg.test_fraction), n_tasks,
+                     cfg.seed, DIGIT_NAMES, (8, 8))
 
 
 # ---------------------------------------------------------------------------------------------
@@ -321,8 +272,6 @@ def permuted_digits(cfg: TaskConfig) -> TaskSequence:
 def _torchvision_data(cfg: TaskConfig, dataset: str) -> tuple[torch.Tensor, ...]:
     """Official split, pixels in [0, 1]: (x_train [60000, 784] float32, y_train [60000] int64,
     x_test [10000, 784], y_test [10000]). Raises DataUnavailableError when not on disk."""
-    from .datasets_torchvision import load_mnist_family
-
     x_tr, y_tr, x_te, y_te = load_mnist_family(dataset, cfg.data_root, cfg.download)
 
     def flat(x: torch.Tensor) -> torch.Tensor:  # [N, 28, 28] uint8 -> [N, 784] float32
@@ -331,21 +280,19 @@ def _torchvision_data(cfg: TaskConfig, dataset: str) -> tuple[torch.Tensor, ...]
     return flat(x_tr), y_tr.clone(), flat(x_te), y_te.clone()
 
 
-def split_mnist(cfg: TaskConfig) -> TaskSequence:
+def split_mnist(cfg: TaskConfig, n_tasks: int) -> TaskSequence:
     """Split MNIST: up to 5 two-class tasks 0/1 .. 8/9."""
-    n = _n_tasks(cfg, N_SPLIT_TASKS, N_SPLIT_TASKS)
-    return _split_pairs("split-mnist", _torchvision_data(cfg, "MNIST"), n, DIGIT_NAMES, (28, 28))
+    return _split_pairs("split-mnist", _torchvision_data(cfg, "MNIST"), n_tasks, DIGIT_NAMES,
+                        (28, 28))
 
 
-def split_fashion_mnist(cfg: TaskConfig) -> TaskSequence:
+def split_fashion_mnist(cfg: TaskConfig, n_tasks: int) -> TaskSequence:
     """Split Fashion-MNIST: up to 5 two-class tasks (T-shirt/top / Trouser, ...)."""
-    n = _n_tasks(cfg, N_SPLIT_TASKS, N_SPLIT_TASKS)
-    return _split_pairs("split-fashion-mnist", _torchvision_data(cfg, "FashionMNIST"), n,
+    return _split_pairs("split-fashion-mnist", _torchvision_data(cfg, "FashionMNIST"), n_tasks,
                         FASHION_NAMES, (28, 28))
 
 
-def permuted_mnist(cfg: TaskConfig) -> TaskSequence:
-    """Permuted MNIST: n_tasks (default 10) permutations of 784 pixels (~220 MB per task)."""
-    n = _n_tasks(cfg, DEFAULT_N_TASKS["permuted-mnist"], None)
-    return _permuted("permuted-mnist", _torchvision_data(cfg, "MNIST"), n, cfg.seed,
+def permuted_mnist(cfg: TaskConfig, n_tasks: int) -> TaskSequence:
+    """Permuted MNIST: n_tasks permutations of 784 pixels (~220 MB per task)."""
+    return _permuted("permuted-mnist", _torchvision_data(cfg, "MNIST"), n_tasks, cfg.seed,
                      DIGIT_NAMES, (28, 28))

@@ -12,7 +12,7 @@ history (plain JSON, grows as it trains):
   R           [[metric per task] after task i]              the accuracy (or MSE) matrix
   emb_traj    [{"step", "task", "emb": [D]}, ...]            HNET: current task's embedding
   task_end_steps, wall_s
-metric: accuracy in [0, 1] for classification, MSE for regression (see `metric_name`).
+metric: accuracy in [0, 1] for classification, MSE for regression (`seq.metric`, `metric_name`).
 """
 
 from __future__ import annotations
@@ -25,11 +25,13 @@ from typing import Any
 import torch
 import torch.nn.functional as F
 
+from .benchmarks import build_tasks
 from .config import RunConfig
-from .methods import Method, build_method, diag_fisher
+from .method_specs import method_spec
+from .methods import Method, diag_fisher
 from .metrics import summarize
 from .targets import MLPTarget, forward, num_params
-from .tasks import TaskSequence, build_tasks
+from .tasks import TaskSequence
 
 LOG_EVERY = 5
 
@@ -58,7 +60,8 @@ class Trainer:
         gen = torch.Generator().manual_seed(cfg.train.seed)
         torch.manual_seed(cfg.train.seed)  # nn.Linear inits inside the hypernet
         self.target = build_target(cfg, self.seq)
-        self.method: Method = build_method(cfg, self.target, self.seq.n_tasks, gen)
+        self.method: Method = method_spec(cfg.train.method).build(cfg, self.target,
+                                                                  self.seq.n_tasks, gen)
         self.n_tasks = self.seq.n_tasks
         self.iters = cfg.train.iters_per_task
         self.task = 0  # task being trained (== n_tasks when done)
@@ -94,11 +97,11 @@ class Trainer:
 
     @property
     def metric_name(self) -> str:
-        return "mse" if self.seq.is_regression else "accuracy"
+        return self.seq.metric.name
 
     @property
     def higher_is_better(self) -> bool:
-        return not self.seq.is_regression
+        return self.seq.metric.higher_is_better
 
     @property
     def target_params(self) -> int:
@@ -152,27 +155,35 @@ class Trainer:
 
     def _step(self) -> tuple[float, float]:
         t, s = self.task, self.step_in_task
-        seen = range(t + 1) if self.method.joint else (t,)
+        step = self.method.step(t, self._gen(t, s, salt=1))
+        seen = range(t + 1) if self.method.spec.joint else (t,)
         losses = []
         for j in seen:
             x, y = self._batch(j, s)
-            w = self.method.train_weights(j, self._gen(t, s, salt=1)) if j == t else \
-                self.method.weights(j)
+            w = step.weights if j == t else self.method.weights(j)
             out = self.target.head(forward(self.target, w, x), j)
             losses.append(self.loss_of(out, y))
         task_loss = torch.stack(losses).mean()
-        reg = self.method.regularizer(t, task_loss)
+        reg = step.regularize(task_loss)
         loss = task_loss + reg
         if not torch.isfinite(loss):
             raise TrainingDiverged(
-                f"loss became {loss.item()} at step {s} of task {t + 1} "
-                f"(lr={self.cfg.train.lr:g}, beta={self.cfg.train.beta:g}); the run is kept at "
-                "its last finite state. Lower the learning rate or the regularizer strength.")
+                f"loss became {loss.item()} at step {s} of task {t + 1} ({self._settings()}); "
+                "the run is kept at its last finite state. Lower the learning rate or the "
+                "regularizer strength.")
         self.opt.zero_grad(set_to_none=True)
         loss.backward()
         self.opt.step()
-        self.method.after_step(t)
+        step.after()
         return task_loss.item(), reg.item()
+
+    def _settings(self) -> str:
+        """'lr=0.001, beta=0.005': the learning rate and the method's strength, if it has one."""
+        train, strength = self.cfg.train, self.method.spec.strength
+        text = f"lr={train.lr:g}"
+        if strength is not None:
+            text += f", {strength.field}={getattr(train, strength.field):g}"
+        return text
 
     def _fisher(self) -> torch.Tensor:
         tk = self.seq.tasks[self.task]
@@ -189,7 +200,7 @@ class Trainer:
         values = self.evaluate(range(self.task + 1))
         rec = {"step": self.global_step, "task": self.task, "values": values}
         self.history["evals"].append(rec)
-        if self.cfg.train.method == "hnet":
+        if self.method.spec.has_embeddings:
             emb = self.method.hnet.task_embs[self.task].detach().tolist()
             self.history["emb_traj"].append(
                 {"step": self.global_step, "task": self.task, "emb": emb})
@@ -230,10 +241,7 @@ class Trainer:
 
     def _end_task(self) -> Event:
         t = self.task
-        if self.cfg.train.method in ("ewc", "online-ewc"):
-            self.method.end_task(t, self._fisher)
-        else:
-            self.method.end_task(t, lambda: torch.zeros(0))
+        self.method.end_task(t, self._fisher() if self.method.spec.needs_fisher else None)
         row = self.evaluate(range(self.n_tasks))
         if not all(math.isfinite(v) for v in row[:t + 1]):
             self.error = f"evaluation gave non-finite values after task {t + 1}"

@@ -10,18 +10,14 @@ from __future__ import annotations
 from hnviz.core.config import RunConfig
 from hnviz.core.trainer import Trainer
 from hnviz.ui import state
+from hnviz.ui.labels import method_short, strength_text
 from hnviz.ui.live import advance
 from hnviz.ui.page import one_line
 
-SHORT_METHOD = {"hnet": "HNET", "finetune": "fine-tuning", "ewc": "EWC",
-                "online-ewc": "online EWC", "si": "SI", "joint": "joint"}
-
 
 def run_label(cfg: RunConfig) -> str:
-    """Default name of a new run: 'HNET β=0.005 · regression1d'."""
-    m = SHORT_METHOD.get(cfg.train.method, cfg.train.method)
-    if cfg.train.method == "hnet":
-        m += f" β={cfg.train.beta:g}"
+    """Default name of a new run: 'HNET β=0.005 · regression1d', 'fine-tuning · split-digits'."""
+    m = " ".join(filter(None, (method_short(cfg.train.method), strength_text(cfg))))
     return f"{m} · {cfg.task.benchmark}"
 
 

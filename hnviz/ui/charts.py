@@ -9,12 +9,13 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping, Sequence
 
+import numpy as np
 import plotly.graph_objects as go
+
+from hnviz.ui.labels import method_color, metric_label
 
 PALETTE = ("#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd",
            "#8c564b", "#e377c2", "#7f7f7f", "#bcbd22", "#17becf")
-METHOD_COLORS = {"hnet": "#1f77b4", "finetune": "#d62728", "ewc": "#ff7f0e",
-                 "online-ewc": "#bcbd22", "si": "#2ca02c", "joint": "#7f7f7f"}
 _MARGIN = dict(l=10, r=10, t=40, b=20)
 
 
@@ -22,8 +23,13 @@ def task_color(j: int) -> str:
     return PALETTE[j % len(PALETTE)]
 
 
-def metric_label(metric: str) -> str:
-    return {"mse": "test MSE", "accuracy": "test accuracy"}.get(metric, metric)
+def padded_range(values, frac: float) -> list[float]:
+    """[lo − pad, hi + pad] around `values` (any shape, not empty), pad = frac·(hi − lo), or frac
+    when they are all equal: a y-range that keeps the data in view whatever a network predicts."""
+    a = np.asarray(values, dtype=np.float64)
+    lo, hi = float(a.min()), float(a.max())
+    pad = frac * (hi - lo or 1.0)
+    return [lo - pad, hi + pad]
 
 
 def _layout(fig: go.Figure, title: str, height: int = 360, **kw) -> go.Figure:
@@ -61,9 +67,7 @@ def regression_fig(train: Sequence[tuple[Sequence[float], Sequence[float]]],
             opacity=1.0 if trained else 0.35))
     ys = [v for _, y in train for v in y]
     if ys:  # keep the view on the data even if an untrained net predicts wild values
-        lo, hi = min(ys), max(ys)
-        pad = 0.15 * (hi - lo or 1.0)
-        fig.update_yaxes(range=[lo - pad, hi + pad])
+        fig.update_yaxes(range=padded_range(ys, 0.15))
     fig.update_xaxes(title_text="x")
     fig.update_yaxes(title_text="y")
     return _layout(fig, "What each task's generated network computes", height=380)
@@ -182,7 +186,7 @@ def compare_final_fig(final: Mapping[str, Sequence[float]], metric: str,
     """Grouped bars: each run's final metric per task (`final`: run name -> last row of R)."""
     fig = go.Figure()
     for k, (name, row) in enumerate(final.items()):
-        color = METHOD_COLORS.get((methods or {}).get(name, ""), PALETTE[k % len(PALETTE)])
+        color = method_color((methods or {}).get(name), PALETTE[k % len(PALETTE)])
         fig.add_trace(go.Bar(x=[f"task {j + 1}" for j in range(len(row))],
                              y=[_finite(v) for v in row], name=name, marker_color=color))
     fig.update_layout(barmode="group")
@@ -197,7 +201,7 @@ def compare_mean_fig(means: Mapping[str, Sequence[float]], metric: str,
     """Lines: each run's mean metric over the tasks seen so far, after each task."""
     fig = go.Figure()
     for k, (name, vals) in enumerate(means.items()):
-        color = METHOD_COLORS.get((methods or {}).get(name, ""), PALETTE[k % len(PALETTE)])
+        color = method_color((methods or {}).get(name), PALETTE[k % len(PALETTE)])
         fig.add_trace(go.Scatter(x=list(range(1, len(vals) + 1)), y=[_finite(v) for v in vals],
                                  mode="lines+markers", name=name, line=dict(color=color)))
     fig.update_xaxes(title_text="after training task", dtick=1)

@@ -9,8 +9,9 @@ import streamlit as st
 
 from hnviz.core.io import run_to_bytes
 from hnviz.ui import state, storage
+from hnviz.ui.labels import benchmark_label, method_label
 from hnviz.ui.run_files import handle_upload, import_run
-from hnviz.ui.sidebar import BENCHMARK_LABELS, METHOD_LABELS, run_status
+from hnviz.ui.sidebar import run_status
 
 
 def render() -> None:
@@ -37,8 +38,8 @@ def session_runs() -> None:
     active = state.active_run()
     rows = [{"active": "●" if active and e.name == active.name else "", "run": n,
              "source": e.source,
-             "benchmark": BENCHMARK_LABELS.get(e.trainer.cfg.task.benchmark),
-             "method": METHOD_LABELS.get(e.trainer.cfg.train.method),
+             "benchmark": benchmark_label(e.trainer.cfg.task.benchmark),
+             "method": method_label(e.trainer.cfg.train.method),
              "status": run_status(e)} for n, e in runs.items()]
     st.dataframe(rows, hide_index=True, width="stretch")
     if not runs:
@@ -86,8 +87,8 @@ def saved_runs() -> None:
             if s.error:
                 c1.markdown(f"**{s.path.name}**  \n:red[{s.error}]")
             else:
-                c1.markdown(f"**{s.name}**  \n{BENCHMARK_LABELS.get(s.benchmark, s.benchmark)}"
-                            f" · {METHOD_LABELS.get(s.method, s.method)} · "
+                c1.markdown(f"**{s.name}**  \n{benchmark_label(s.benchmark)}"
+                            f" · {method_label(s.method)} · "
                             f"{s.tasks_done} task(s) done · `{s.path.name}`")
             c2.button("Load", key=f"ckpt.load.{s.path.name}", on_click=_load_saved,
                       args=(str(s.path),), disabled=s.error is not None, width="stretch")

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import streamlit as st
 
-from hnviz.core.io import RunFileError, load_run, read_run_dict
+from hnviz.core.io import RunFileError, display_name, load_run, read_run_dict
 from hnviz.ui import state
 
 DEMO_DIR = Path(__file__).resolve().parents[2] / "assets" / "runs"
@@ -31,10 +31,10 @@ def demo_files() -> tuple[tuple[str, bytes], ...]:
 def demo_name(file: str, data: bytes) -> str:
     """Display name stored in the demo's meta (falls back to the file stem)."""
     try:
-        meta = read_run_dict(data).get("meta") or {}
-        return str(meta.get("demo", {}).get("name") or Path(file).stem)
+        raw = read_run_dict(data)
     except RunFileError:
         return Path(file).stem
+    return display_name(raw.get("meta") or {}, raw["config"].get("name", ""), Path(file).stem)
 
 
 def _is_light(file: str) -> bool:

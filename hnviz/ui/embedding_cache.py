@@ -11,8 +11,7 @@ from __future__ import annotations
 import numpy as np
 import streamlit as st
 
-from hnviz.analysis import generated as G
-from hnviz.analysis import trajectories as TR
+from hnviz.analysis import generated, trajectories
 from hnviz.analysis.landscape import Landscape, compute_landscape
 from hnviz.analysis.projections import Projection, project
 from hnviz.ui import state
@@ -39,8 +38,8 @@ def projection(_trainer, version: str, method: str, k: int, seed: int, params: t
                with_traj: bool) -> tuple[Projection, np.ndarray, np.ndarray]:
     """(projection of final embeddings [+ trajectory points], task of each point [M],
     is-final mask [M]); params = (n_neighbors, min_dist, perplexity)."""
-    final = G.task_embeddings(_trainer)  # [T, D]
-    tasks, pts = TR.stacked(TR.embedding_trajectories(_trainer.history)) if with_traj else \
+    final = generated.task_embeddings(_trainer)  # [T, D]
+    tasks, pts = trajectories.stacked(trajectories.embedding_trajectories(_trainer.history)) if with_traj else \
         (np.zeros(0, dtype=np.int64), np.zeros((0, final.shape[1])))
     x = np.concatenate([final, pts]) if len(pts) else final
     n_neighbors, min_dist, perplexity = params
@@ -54,15 +53,15 @@ def projection(_trainer, version: str, method: str, k: int, seed: int, params: t
 @st.cache_data(max_entries=64, show_spinner=False)
 def metrics_at(_trainer, version: str, embs: tuple[tuple[float, ...], ...]) -> np.ndarray:
     """Metric of the network generated at each embedding on every task: [K, T]."""
-    return _locked(G.evaluate_embeddings, _trainer, np.asarray(embs, dtype=np.float64))
+    return _locked(generated.evaluate_embeddings, _trainer, np.asarray(embs, dtype=np.float64))
 
 
 @st.cache_data(max_entries=64, show_spinner=False)
 def curves_at(_trainer, version: str, embs: tuple[tuple[float, ...], ...],
               n_points: int = 120) -> tuple[np.ndarray, np.ndarray]:
     """Regression: (xs [T, X], ys [K, T, X]) of the networks generated at the embeddings."""
-    xs = G.regression_inputs(_trainer, n_points, pad=0.05)
-    return xs, _locked(G.regression_curves, _trainer, np.asarray(embs, dtype=np.float64), xs)
+    xs = generated.regression_inputs(_trainer, n_points, pad=0.05)
+    return xs, _locked(generated.regression_curves, _trainer, np.asarray(embs, dtype=np.float64), xs)
 
 
 def as_key(embs) -> tuple[tuple[float, ...], ...]:

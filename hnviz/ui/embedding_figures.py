@@ -13,7 +13,8 @@ import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
 from hnviz.analysis.landscape import Landscape
-from hnviz.ui.charts import PALETTE, task_color
+from hnviz.ui.charts import PALETTE, padded_range, task_color
+from hnviz.ui.labels import format_metric
 
 MAX_CLICK_POINTS = 48  # per axis: the click grid is a sub-grid of the heatmap grid
 _MARGIN = dict(l=10, r=10, t=48, b=10)
@@ -63,12 +64,12 @@ def _hover_grid(land: Landscape, names: Sequence[str], stride: int) -> tuple[np.
     ii = np.arange(0, len(land.v), stride)
     jj = np.arange(0, len(land.u), stride)
     vals = land.values[:, ii][:, :, jj]  # [T, g, g]
-    fmt = (lambda x: f"{x:.0%}") if land.higher_is_better else (lambda x: f"{x:.3g}")
     uu, vv = np.meshgrid(land.u[jj], land.v[ii])
     text = []
     for a in range(len(ii)):
         for b in range(len(jj)):
-            parts = [f"{names[t]}: {fmt(vals[t, a, b])}" for t in range(vals.shape[0])]
+            parts = [f"{names[t]}: {format_metric(float(vals[t, a, b]), land.metric, compact=True)}"
+                     for t in range(vals.shape[0])]
             text.append("<br>".join(parts))
     return np.stack([uu.ravel(), vv.ravel()], axis=1).astype(np.float32), text
 
@@ -178,8 +179,7 @@ def network_regression_fig(xs: np.ndarray, curves: np.ndarray, data: Sequence[tu
         fig.add_trace(go.Scatter(x=xs[t], y=curves[t], mode="lines", name=names[t],
                                  line=dict(color=task_color(t), width=3)))
     ys = np.concatenate([np.asarray(y, np.float64).ravel() for _, y in data])
-    pad = 0.2 * (ys.max() - ys.min() or 1.0)
-    fig.update_yaxes(range=[ys.min() - pad, ys.max() + pad], title_text="y")
+    fig.update_yaxes(range=padded_range(ys, 0.2), title_text="y")
     fig.update_xaxes(title_text="x")
     fig.update_layout(title=dict(text=title, x=0, font=dict(size=15)), height=380,
                       template="plotly_white", margin=_MARGIN,
@@ -193,8 +193,8 @@ def network_accuracy_fig(values: Sequence[float], names: Sequence[str], title: s
     fig = go.Figure(go.Bar(x=list(names), y=np.asarray(values, np.float32),
                            marker_color=[task_color(t) for t in range(len(names))],
                            name="network generated here", text=[
-                               f"{v:.0%}" if metric == "accuracy" else f"{v:.3g}"
-                               for v in values], textposition="outside"))
+                               format_metric(float(v), metric, compact=True) for v in values],
+                           textposition="outside"))
     if own is not None:
         fig.add_trace(go.Scatter(x=list(names), y=np.asarray(own, np.float32), mode="markers",
                                  name="each task's own network",

@@ -12,13 +12,13 @@ import time
 import numpy as np
 import streamlit as st
 
-from hnviz.analysis import generated as G
-from hnviz.analysis import trajectories as TR
+from hnviz.analysis import generated, trajectories
 from hnviz.analysis.landscape import Landscape
 from hnviz.analysis.projections import LABELS, METHODS, default_n_neighbors, default_perplexity
 from hnviz.ui import embedding_cache as cache
 from hnviz.ui import embedding_figures as figs
 from hnviz.ui import embedding_train, state
+from hnviz.ui.labels import format_metric, metric_name_label
 from hnviz.ui.model_info import task_names
 
 RESOLUTIONS = (16, 24, 32, 48, 64, 80, 100, 128)
@@ -36,7 +36,7 @@ def render() -> None:
     st.title("Embedding space")
     st.caption(INTRO)
     entry = state.active_run()
-    if entry is None or G.hnet_of(entry.trainer) is None:
+    if entry is None or generated.hnet_of(entry.trainer) is None:
         why = ("There is no run in this session yet." if entry is None else
                f"**{entry.name}** is a baseline without a hypernetwork, so it has no task "
                "embeddings.")
@@ -76,7 +76,7 @@ def render() -> None:
 
 # ----------------------------------------------------------------------------------- landscape
 def _max_resolution(t) -> int:
-    per_net = G.flops_per_network(t)
+    per_net = generated.flops_per_network(t)
     ok = [r for r in RESOLUTIONS if r * r * per_net <= LANDSCAPE_BUDGET_FLOP]
     return ok[-1] if ok else RESOLUTIONS[0]
 
@@ -155,8 +155,8 @@ def landscape_section(entry: state.RunEntry) -> None:
 
 
 def _plane_trajectories(t, land: Landscape) -> dict[int, np.ndarray]:
-    trajs = TR.embedding_trajectories(t.history)
-    final = G.task_embeddings(t)
+    trajs = trajectories.embedding_trajectories(t.history)
+    final = generated.task_embeddings(t)
     out = {}
     for j, (_steps, e) in trajs.items():
         if j < len(final):
@@ -171,7 +171,7 @@ def network_panel(entry: state.RunEntry, land: Landscape, uv: tuple[float, float
     st.markdown(f"**Network generated at ({uv[0]:.2f}, {uv[1]:.2f})**")
     key = cache.as_key([emb])
     if t.seq.is_regression:
-        own_key = cache.as_key(G.task_embeddings(t))
+        own_key = cache.as_key(generated.task_embeddings(t))
         xs, ys = cache.curves_at(t, entry.version, key)
         _, own = cache.curves_at(t, entry.version, own_key)
         data = [(tk.x_train[:, 0].numpy(), tk.y_train[:, 0].numpy()) for tk in t.seq.tasks]
@@ -185,8 +185,8 @@ def network_panel(entry: state.RunEntry, land: Landscape, uv: tuple[float, float
                                         own=current_metrics(entry), metric=t.metric_name)
     st.plotly_chart(fig, width="stretch", key="emb.network")
     vals = cache.metrics_at(t, entry.version, key)[0]
-    fmt = (lambda v: f"{v:.1%}") if t.higher_is_better else (lambda v: f"{v:.4g}")
-    st.caption(" · ".join(f"{names[j].split(':')[0]}: {fmt(v)}" for j, v in enumerate(vals)))
+    st.caption(" · ".join(f"{names[j].split(':')[0]}: {format_metric(float(v), t.metric_name)}"
+                          for j, v in enumerate(vals)))
     if st.button("Walk from here on the Interpolation page", key="emb.to_interp",
                  icon=":material/linear_scale:"):
         state.put(INTERP_POINT, {"run_id": entry.run_id, "emb": [float(x) for x in emb],
@@ -218,8 +218,8 @@ def projection_section(entry: state.RunEntry) -> None:
                         key="emb.proj.method")
     k = c[1].radio("Dimensions", (2, 3), horizontal=True, key="emb.proj.k")
     color_by = c[2].radio("Colour by", ("task", "metric"), horizontal=True, key="emb.proj.color",
-                          format_func={"task": "task index", "metric": "accuracy" if
-                                       t.higher_is_better else "MSE"}.get)
+                          format_func={"task": "task index",
+                                       "metric": metric_name_label(t.metric_name)}.get)
     with_traj = c[3].toggle("Include training trajectories", value=has_traj, disabled=not has_traj,
                             key="emb.proj.traj", help="Adds every recorded embedding of the "
                             "training run to the fit (UMAP / t-SNE can only place points they "
@@ -247,9 +247,9 @@ def projection_section(entry: state.RunEntry) -> None:
     coords = proj.coords
     final = coords[is_final]
     metrics = current_metrics(entry)
-    mname = "accuracy" if t.higher_is_better else "MSE"
-    fmt = (lambda v: f"{v:.1%}") if t.higher_is_better else (lambda v: f"{v:.4g}")
-    hover = [f"{names[j]}<br>{mname}: {fmt(metrics[j])}" for j in range(t.n_tasks)]
+    mname = metric_name_label(t.metric_name)
+    hover = [f"{names[j]}<br>{mname}: {format_metric(metrics[j], t.metric_name)}"
+             for j in range(t.n_tasks)]
     trajs = {}
     if with_traj:
         for j in range(t.n_tasks):

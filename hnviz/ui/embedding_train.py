@@ -10,25 +10,33 @@ from __future__ import annotations
 
 import streamlit as st
 
+from hnviz.core.benchmarks import benchmark as benchmark_entry
 from hnviz.core.config import RunConfig
+from hnviz.core.method_specs import DEFAULT_METHOD
 from hnviz.core.presets import default_config
 from hnviz.core.trainer import Trainer
 from hnviz.ui import live, state
 
 CHUNK = 200
 CHOICES = {
-    # benchmark: (label, iters per task, learning rate)
-    "regression1d": ("1-D regression (3 tasks)", 1000, 3e-3),
-    "split-digits": ("Split Digits (5 tasks)", 300, 1e-3),
+    # benchmark: (iters per task, learning rate)
+    "regression1d": (1000, 3e-3),
+    "split-digits": (300, 1e-3),
 }
+
+
+def choice_label(benchmark: str) -> str:
+    """'1-D regression (3 tasks)'."""
+    b = benchmark_entry(benchmark)
+    return f"{b.label} ({b.default_n_tasks} tasks)"
 
 
 def config_2d(benchmark: str) -> RunConfig:
     """The preset for `benchmark` with 2-D task embeddings, shortened to train in seconds."""
-    _, iters, lr = CHOICES[benchmark]
-    cfg = default_config(benchmark, "hnet").replace(
+    iters, lr = CHOICES[benchmark]
+    cfg = default_config(benchmark, DEFAULT_METHOD).replace(
         hnet={"emb_dim": 2}, train={"iters_per_task": iters, "lr": lr, "eval_every": 50})
-    return cfg.replace(name=f"2-D embeddings · {CHOICES[benchmark][0].split(' (')[0]}")
+    return cfg.replace(name=f"2-D embeddings · {benchmark_entry(benchmark).label}")
 
 
 def start(benchmark: str) -> state.RunEntry:
@@ -59,8 +67,8 @@ def resume(entry: state.RunEntry) -> None:
 def buttons(key: str) -> None:
     """The two one-click buttons (side by side)."""
     cols = st.columns(len(CHOICES))
-    for col, (bench, (label, iters, _lr)) in zip(cols, CHOICES.items()):
-        if col.button(f"Train 2-D embeddings: {label}", key=f"{key}.{bench}",
+    for col, (bench, (iters, _lr)) in zip(cols, CHOICES.items()):
+        if col.button(f"Train 2-D embeddings: {choice_label(bench)}", key=f"{key}.{bench}",
                       help=f"HNET with emb_dim = 2, {iters} steps per task (~10-20 s).",
                       width="stretch"):
             start(bench)

@@ -14,8 +14,9 @@ import numpy as np
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
-from hnviz.analysis.sweeps import METHOD_LABEL, PARAM_LABEL, Sweep, seed_stats
-from hnviz.ui.charts import METHOD_COLORS, metric_label, task_color
+from hnviz.analysis.sweeps import Sweep, seed_stats
+from hnviz.ui.charts import padded_range, task_color
+from hnviz.ui.labels import method_color, method_with_strength, metric_label
 
 FONT = dict(size=16)  # lecture-hall legible
 _MARGIN = dict(l=20, r=20, t=70, b=20)
@@ -74,7 +75,7 @@ def start_index(sweep: Sweep) -> int:
 
 def value_slider(sweep: Sweep, active: int) -> dict:
     """A Plotly slider: one step per swept value, each animating to its frame in the browser."""
-    label = PARAM_LABEL.get(sweep.param, sweep.param)
+    label = sweep.label
     steps = [dict(method="animate", label=fmt_value(v),
                   args=[[f"v{i}"], dict(mode="immediate", frame=dict(duration=0, redraw=True),
                                         transition=dict(duration=0))])
@@ -141,9 +142,7 @@ def regression_scrub_figure(sweep: Sweep, band: bool = True) -> go.Figure:
                            layout=dict(title=dict(text=title(i))))
                   for i in range(len(sweep.values))]
     if ys:
-        lo, hi = min(ys), max(ys)
-        pad = 0.25 * (hi - lo or 1.0)
-        fig.update_yaxes(range=[lo - pad, hi + pad])
+        fig.update_yaxes(range=padded_range(ys, 0.25))
     fig.update_xaxes(title_text="x")
     fig.update_yaxes(title_text="y")
     _layout(fig, title(k), height=560)
@@ -231,8 +230,8 @@ def tradeoff_figure(sweeps: Sequence[Sweep], title: str | None = None) -> go.Fig
     for s in sweeps:
         om, ox = seed_range(s.old_mean)
         nm, ny = seed_range(s.newest)
-        color = METHOD_COLORS.get(s.method, "#444")
-        label = METHOD_LABEL.get(s.method, s.method)
+        color = method_color(s.method)
+        label = method_with_strength(s.method)
         k = _paper_index(s)
         shown = label_indices(s.values, k)
         texts = [f"{s.label}={fmt_value(v)}" for v in s.values]
@@ -284,7 +283,7 @@ def small_multiples_figure(sweeps: Sequence[Sweep]) -> go.Figure:
     (log axis; 0 = no regularizer at the left), same y axis for all."""
     n = max(1, len(sweeps))
     fig = make_subplots(rows=1, cols=n, shared_yaxes=True, horizontal_spacing=0.04,
-                        subplot_titles=[METHOD_LABEL.get(s.method, s.method) for s in sweeps])
+                        subplot_titles=[method_with_strength(s.method) for s in sweeps])
     metric = sweeps[0].metric if sweeps else "accuracy"
     for c, s in enumerate(sweeps, start=1):
         x, ticks = strength_positions(s.values)

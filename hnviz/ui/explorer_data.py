@@ -10,7 +10,8 @@ from pathlib import Path
 import streamlit as st
 
 from hnviz.analysis.sweeps import MANIFEST, Sweep, SweepRef, find_sweeps, load_sweep
-from hnviz.ui.sidebar import BENCHMARK_LABELS
+from hnviz.core.method_specs import with_strength
+from hnviz.ui.labels import benchmark_label, method_with_strength
 from hnviz.ui.storage import runs_dir
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -45,18 +46,16 @@ def get_sweep(path: str) -> Sweep:
 
 def describe(ref: SweepRef) -> str:
     """The selector's label: 'Split Digits · HNET (β) · bundled'."""
-    from hnviz.analysis.sweeps import METHOD_LABEL
-
-    bench = BENCHMARK_LABELS.get(ref.benchmark, ref.benchmark)
     src = "bundled" if ref.source == "bundled" else f"yours: {ref.name}"
     extra = "" if ref.status == "done" else f" ({ref.status}, {ref.n_done}/{ref.n_total})"
-    return f"{bench} · {METHOD_LABEL.get(ref.method, ref.method)} · {src}{extra}"
+    return (f"{benchmark_label(ref.benchmark)} · {method_with_strength(ref.method)} · "
+            f"{src}{extra}")
 
 
 def companions(ref: SweepRef, refs: list[SweepRef]) -> list[SweepRef]:
     """The sweeps to compare with `ref`: one per method on the same benchmark (the selected
     sweep for its own method; for the others prefer the same source, then bundled)."""
-    order = {"hnet": 0, "ewc": 1, "online-ewc": 2, "si": 3}
+    order = {m: i for i, m in enumerate(with_strength())}  # registry order
     best: dict[str, SweepRef] = {ref.method: ref}
     for r in refs:
         if r.benchmark != ref.benchmark or r.method in best or r.method not in order:

@@ -9,15 +9,25 @@ import time
 
 import streamlit as st
 
-from hnviz.analysis.sweeps import PARAM_LABEL, PARAM_OF_METHOD
+from hnviz.core.benchmarks import embedded_benchmarks
+from hnviz.core.method_specs import METHODS, method_spec, with_strength
 from hnviz.ui import explorer_runner as runner
 from hnviz.ui import state
-from hnviz.ui.sidebar import BENCHMARK_LABELS, METHOD_LABELS
+from hnviz.ui.labels import benchmark_label, method_with_strength
 
-BENCHMARKS = ("regression1d", "split-digits", "permuted-digits")
-DEFAULT_VALUES = {"beta": "0, 1e-4, 1e-3, 0.005, 0.01, 0.1, 1", "ewc_lambda": "0, 1, 100, 1e4, 1e6",
-                  "si_c": "0, 0.01, 0.1, 1, 10, 100"}
-DEFAULT_ITERS = {"regression1d": 1000, "split-digits": 400, "permuted-digits": 300}
+
+def default_values(method: str) -> str:
+    """The method's default strength grid as the text field shows it: '0, 0.0001, ...'."""
+    return ", ".join(f"{v:g}" for v in method_spec(method).strength.sweep_values)
+
+
+def _strengths_help() -> str:
+    """'β for HNET, λ for EWC, ...' (each symbol once)."""
+    seen: dict[str, list[str]] = {}
+    for m in METHODS.values():
+        if m.strength is not None:
+            seen.setdefault(m.strength.symbol, []).append(m.short)
+    return ", ".join(f"{sym} for {' / '.join(names)}" for sym, names in seen.items())
 
 
 def parse_values(text: str) -> list[float]:
@@ -47,14 +57,14 @@ def render_new_sweep() -> None:
         return
     with st.form("explorer.new"):
         c1, c2, c3 = st.columns(3)
-        bench = c1.selectbox("Benchmark", BENCHMARKS, format_func=BENCHMARK_LABELS.get)
-        method = c2.selectbox("Method", tuple(PARAM_OF_METHOD),
-                              format_func=lambda m: f"{METHOD_LABELS.get(m, m)} "
-                                                    f"({PARAM_LABEL[PARAM_OF_METHOD[m]]})")
+        # Sweeps from the page: benchmarks without data files × methods with a strength.
+        bench = c1.selectbox("Benchmark", embedded_benchmarks(), format_func=benchmark_label)
+        methods = with_strength()
+        method = c2.selectbox("Method", methods, format_func=method_with_strength)
         iters = c3.number_input("Iterations per task", 10, 5000, 1000, step=100)
-        values = st.text_input("Strengths (comma-separated): β for HNET, λ for EWC, c for SI "
-                               "(left as is, EWC and SI get their own default grid)",
-                               DEFAULT_VALUES["beta"])
+        values = st.text_input(f"Strengths (comma-separated): {_strengths_help()} (left as is, "
+                               "each method gets its own default grid)",
+                               default_values(methods[0]))
         c4, c5, c6 = st.columns(3)
         seeds = c4.number_input("Seeds", 1, 5, 2)
         jobs = c5.number_input("Parallel workers", 1, os.cpu_count() or 1, os.cpu_count() or 1)
@@ -65,9 +75,8 @@ def render_new_sweep() -> None:
                "`python -m hnviz sweep --help`.")
     if not go:
         return
-    param = PARAM_OF_METHOD[method]
-    if values == DEFAULT_VALUES["beta"] and param != "beta":
-        values = DEFAULT_VALUES[param]  # the β default makes no sense as λ or c
+    if values == default_values(methods[0]):
+        values = default_values(method)  # the first method's grid makes no sense for another
     try:
         vals = parse_values(values)
     except ValueError as e:

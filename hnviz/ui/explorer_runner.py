@@ -10,7 +10,6 @@ running to completion, and its results show up in the selector like any other sw
 from __future__ import annotations
 
 import os
-import re
 import signal
 import subprocess
 import sys
@@ -19,6 +18,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from hnviz.analysis.sweeps import progress
+from hnviz.core.io import slugify
 from hnviz.ui import state
 from hnviz.ui.explorer_data import ROOT, user_sweeps_dir
 
@@ -64,10 +64,6 @@ class SweepJob:
         return text.replace("\r", "\n")[-n:]
 
 
-def slug(name: str) -> str:
-    return re.sub(r"[^A-Za-z0-9._-]+", "-", name).strip("-._")[:60] or "sweep"
-
-
 def sweep_argv(benchmark: str, method: str, values: list[float], seeds: list[int],
                iters: int, out: Path, jobs: int | None = None) -> list[str]:
     argv = [sys.executable, "-m", "hnviz", "sweep", "--benchmark", benchmark, "--method",
@@ -86,7 +82,7 @@ def current() -> SweepJob | None:
 def start(name: str, benchmark: str, method: str, values: list[float], seeds: list[int],
           iters: int, jobs: int | None = None) -> SweepJob:
     """Launch the sweep as a background process (its own process group)."""
-    out = user_sweeps_dir() / slug(name)
+    out = user_sweeps_dir() / slugify(name, 60, "sweep")
     out.mkdir(parents=True, exist_ok=True)
     log = out / "sweep.log"
     argv = sweep_argv(benchmark, method, values, seeds, iters, out, jobs)
@@ -96,7 +92,7 @@ def start(name: str, benchmark: str, method: str, values: list[float], seeds: li
     with open(log, "wb") as f:
         proc = subprocess.Popen(argv, cwd=ROOT, env=env, stdin=subprocess.DEVNULL, stdout=f,
                                 stderr=subprocess.STDOUT, start_new_session=True)
-    job = SweepJob(name=slug(name), out=str(out), pid=proc.pid, argv=argv, log=str(log),
+    job = SweepJob(name=out.name, out=str(out), pid=proc.pid, argv=argv, log=str(log),
                    started=time.time(), proc=proc)
     state.put(_KEY, job)
     return job

@@ -5,12 +5,12 @@ from __future__ import annotations
 
 import streamlit as st
 
-from hnviz.analysis.sweeps import METHOD_LABEL, PARAM_LABEL, Sweep, SweepRef
+from hnviz.analysis.sweeps import Sweep, SweepRef
 from hnviz.ui import explorer_charts as charts
 from hnviz.ui import explorer_data as data
 from hnviz.ui import state
 from hnviz.ui.explorer_form import render_new_sweep
-from hnviz.ui.sidebar import BENCHMARK_LABELS
+from hnviz.ui.labels import benchmark_label, method_with_strength
 
 _SELECT_KEY = "explorer.sweep"
 _CHART = dict(width="stretch", theme=None, config={"displaylogo": False})
@@ -64,13 +64,12 @@ def _select(refs: list[SweepRef]) -> SweepRef:
 
 
 def _title(s: Sweep) -> str:
-    bench = BENCHMARK_LABELS.get(s.benchmark, s.benchmark)
-    return f"{METHOD_LABEL.get(s.method, s.method)} on {bench}"
+    return f"{method_with_strength(s.method)} on {benchmark_label(s.benchmark)}"
 
 
 def _facts(s: Sweep) -> None:
     n_failed = int((~s.ok).sum())
-    label = PARAM_LABEL.get(s.param, s.param)
+    label = s.label
     cols = st.columns(4)
     cols[0].metric("values of " + label, len(s.values),
                    help=", ".join(charts.fmt_value(v) for v in s.values))

@@ -7,8 +7,8 @@ import streamlit as st
 
 from hnviz.core.metrics import summarize, task_curves
 from hnviz.ui import charts, state
+from hnviz.ui.labels import format_metric, method_label, metric_label
 from hnviz.ui.model_info import task_names
-from hnviz.ui.sidebar import METHOD_LABELS
 
 DEFINITIONS = r"""
 With $R_{i,j}$ the test metric on task $j$ after training task $i$ ($T$ tasks, $b_j$ before any
@@ -46,7 +46,7 @@ def render() -> None:
     left, right = st.columns([1, 1.15], gap="large")
     names = task_names(t)
     with left:
-        label = charts.metric_label(t.metric_name)
+        label = metric_label(t.metric_name)
         st.markdown(f"**{label[0].upper() + label[1:]} matrix** "
                     "R[after task i, on task j]. Grey cells: tasks not trained yet.")
         st.plotly_chart(charts.matrix_fig(R, t.n_tasks, t.metric_name,
@@ -67,8 +67,8 @@ def headline(entry: state.RunEntry) -> None:
     t = entry.trainer
     s = summarize(t.history["R"], t.history["R0"], t.higher_is_better)
     acc = t.metric_name == "accuracy"
-    fmt = (lambda v: f"{v:.1%}") if acc else (lambda v: f"{v:.4f}")
-    sign = (lambda v: f"{v:+.1%}") if acc else (lambda v: f"{v:+.4f}")
+    fmt = lambda v: format_metric(v, t.metric_name)
+    sign = lambda v: format_metric(v, t.metric_name, signed=True)
     c = st.columns(4)
     c[0].metric("ACC (mean final)" if acc else "Mean final MSE", fmt(s["mean_final"]),
                 help="Average over the tasks trained so far of the latest row of R.")
@@ -111,7 +111,7 @@ def compare(entry: state.RunEntry) -> None:
     for n in chosen:
         tr = same[n].trainer
         s = summarize(tr.history["R"], tr.history["R0"], tr.higher_is_better)
-        rows.append({"run": n, "method": METHOD_LABELS.get(tr.cfg.train.method),
+        rows.append({"run": n, "method": method_label(tr.cfg.train.method),
                      "tasks": f"{len(tr.history['R'])}/{tr.n_tasks}",
                      "mean final": s["mean_final"], "forgetting": s["forgetting"],
                      "BWT": s["bwt"], "FWT": s.get("fwt")})

@@ -9,7 +9,7 @@ import numpy as np
 import plotly.graph_objects as go
 
 from hnviz.analysis.landscape import Landscape
-from hnviz.ui.charts import task_color
+from hnviz.ui.charts import padded_range, task_color
 from hnviz.ui.embedding_figures import plane_view
 
 _MARGIN = dict(l=10, r=10, t=48, b=10)
@@ -70,8 +70,7 @@ def morph_fig(alphas: np.ndarray, xs: np.ndarray, curves: np.ndarray, data: Sequ
                        data=[go.Scatter(x=xs[t], y=curves[k, t]) for t in range(T)])
               for k in range(len(alphas))]
     ys = np.concatenate([np.asarray(y, np.float64).ravel() for _, y in data])
-    pad = 0.25 * (ys.max() - ys.min() or 1.0)
-    fig.update_yaxes(range=[ys.min() - pad, ys.max() + pad], title_text="y")
+    fig.update_yaxes(range=padded_range(ys, 0.25), title_text="y")
     fig.update_xaxes(title_text="x")
     # Title pinned to the very top; the legend (up to two rows) sits between it and the plot.
     fig.update_layout(title=dict(text=title, x=0, y=0.99, yanchor="top", font=dict(size=15)),

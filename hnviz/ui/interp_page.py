@@ -6,13 +6,13 @@ from __future__ import annotations
 import numpy as np
 import streamlit as st
 
-from hnviz.analysis import generated as G
-from hnviz.analysis import interpolation as I
+from hnviz.analysis import generated, interpolation
 from hnviz.analysis.projections import pca_fit
 from hnviz.ui import embedding_cache as cache
 from hnviz.ui import embedding_train, state
 from hnviz.ui import interp_figures as figs
 from hnviz.ui.embedding_page import INTERP_POINT
+from hnviz.ui.labels import format_metric
 from hnviz.ui.model_info import task_names
 
 POINT = "point"
@@ -29,7 +29,7 @@ def render() -> None:
     st.caption("Between two task embeddings lie infinitely many networks. Walk from one to the "
                "other and watch what the generated network does on every task.")
     entry = state.active_run()
-    if entry is None or G.hnet_of(entry.trainer) is None:
+    if entry is None or generated.hnet_of(entry.trainer) is None:
         st.info("Interpolation needs a run with a hypernetwork (HNET). Pick one in the sidebar "
                 "or train one with 2-D embeddings:")
         embedding_train.buttons("interp.train")
@@ -39,7 +39,7 @@ def render() -> None:
         st.info("This run has a single task: there is nothing to walk between.")
         return
     names = task_names(t)
-    embs = G.task_embeddings(t)  # [T, D]
+    embs = generated.task_embeddings(t)  # [T, D]
     st.subheader(entry.name)
     endpoints, labels = _endpoints(entry, embs, names)
     keys = list(endpoints)
@@ -53,7 +53,7 @@ def render() -> None:
                        format_func=labels.get, key="interp.from")
     b = c[1].selectbox("To", keys, index=0 if has_point else 1,
                        format_func=labels.get, key="interp.to")
-    kind = c[2].radio("Path", I.KINDS, horizontal=True, key="interp.kind",
+    kind = c[2].radio("Path", interpolation.KINDS, horizontal=True, key="interp.kind",
                       help="Linear: straight line. Spherical (slerp): the great arc between "
                            "the two directions.")
     extrap = c[3].toggle("Extrapolate", key="interp.extrap",
@@ -63,12 +63,12 @@ def render() -> None:
         st.warning("Pick two different endpoints.")
         return
     ea, eb = endpoints[a], endpoints[b]
-    if kind == "spherical" and I.is_degenerate_slerp(ea, eb):
+    if kind == "spherical" and interpolation.is_degenerate_slerp(ea, eb):
         st.info("The two embeddings point in (almost) the same or opposite directions: the arc "
                 "is undefined, so the path is the straight line.")
     lo, hi = (-0.5, 1.5) if extrap else (0.0, 1.0)
-    alphas = I.alpha_grid(20, lo, hi)  # [A]
-    path = I.interpolate(ea, eb, alphas, kind)  # [A, D]
+    alphas = interpolation.alpha_grid(20, lo, hi)  # [A]
+    path = interpolation.interpolate(ea, eb, alphas, kind)  # [A, D]
     alpha = st.select_slider("α", options=[float(x) for x in alphas], value=0.5,
                              format_func=lambda x: f"{x:.2f}", key=f"interp.alpha.{extrap}",
                              help="Picks the frame the charts start on; ▶ Play below animates "
@@ -91,9 +91,9 @@ def render() -> None:
                             width="stretch", key="interp.metrics")
     with right:
         st.plotly_chart(_plane(entry, embs, path, names, k), width="stretch", key="interp.plane")
-        fmt = (lambda v: f"{v:.1%}") if t.higher_is_better else (lambda v: f"{v:.4g}")
         st.markdown(f"**At α = {alphas[k]:.2f}**: " + " · ".join(
-            f"{names[m].split(':')[0]} {fmt(v)}" for m, v in enumerate(values[k])))
+            f"{names[m].split(':')[0]} {format_metric(float(v), t.metric_name)}"
+            for m, v in enumerate(values[k])))
     if t.seq.is_regression:
         st.plotly_chart(figs.path_metrics_fig(alphas, values, names, i, j, k, t.metric_name,
                                               animate=False),

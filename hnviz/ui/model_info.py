@@ -9,11 +9,11 @@ import numpy as np
 import torch
 
 from hnviz.analysis.generated import task_functions
+from hnviz.core.benchmarks import benchmark, build_tasks
 from hnviz.core.config import RunConfig
 from hnviz.core.hnets import compression_ratio, count_params
-from hnviz.core.methods import build_method
+from hnviz.core.method_specs import method_spec
 from hnviz.core.targets import num_params
-from hnviz.core.tasks import REGRESSION_DEFAULTS, build_tasks
 from hnviz.core.trainer import Trainer, build_target
 
 
@@ -29,23 +29,16 @@ def param_counts(cfg: RunConfig) -> ParamCounts:
     seq = build_tasks(cfg.task)
     target = build_target(cfg, seq)
     p = num_params(target)
-    if cfg.train.method != "hnet":
+    spec = method_spec(cfg.train.method)
+    if not spec.has_embeddings:
         return ParamCounts(p, None, None)
-    method = build_method(cfg, target, seq.n_tasks, torch.Generator().manual_seed(0))
+    method = spec.build(cfg, target, seq.n_tasks, torch.Generator().manual_seed(0))
     return ParamCounts(p, count_params(method.hnet), compression_ratio(method.hnet, p))
 
 
 def task_names(trainer: Trainer) -> list[str]:
-    """Short labels: 'task 1: y = x + 3' (regression), 'task 1: 0/1' (split), 'task 1'."""
-    seq, out = trainer.seq, []
-    for j, tk in enumerate(seq.tasks):
-        if seq.is_regression and j < len(REGRESSION_DEFAULTS):
-            out.append(f"task {j + 1}: {REGRESSION_DEFAULTS[j].formula}")
-        elif tk.classes:
-            out.append(f"task {j + 1}: " + "/".join(str(c) for c in tk.classes))
-        else:
-            out.append(f"task {j + 1}")
-    return out
+    """Short labels of the run's tasks (from its benchmark's entry): 'task 1: y = x + 3'."""
+    return benchmark(trainer.cfg.task.benchmark).task_names(trainer.n_tasks)
 
 
 @torch.no_grad()

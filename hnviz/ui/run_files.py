@@ -5,14 +5,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from hnviz.core.io import RunFileError, load_run
+from hnviz.core.io import RunFileError, display_name, load_run
 from hnviz.ui import state
 from hnviz.ui.page import one_line
-
-
-def _name_for(meta: dict, fallback: str) -> str:
-    name = meta.get("name") or (meta.get("demo") or {}).get("name") or fallback
-    return str(name)[:100]
 
 
 def import_run(src: bytes | str | Path, fallback_name: str, source: str,
@@ -24,7 +19,7 @@ def import_run(src: bytes | str | Path, fallback_name: str, source: str,
         return None, f"Could not load {fallback_name}: {e}"
     except Exception as e:  # e.g. its benchmark's data is not on this machine
         return None, f"Could not load {fallback_name}: {one_line(e)}"
-    name = state.unique_name(_name_for(meta, Path(fallback_name).stem))
+    name = state.unique_name(display_name(meta, trainer.cfg.name, Path(fallback_name).stem)[:100])
     entry = state.RunEntry(name, trainer, source=source,
                            saved_path=str(src) if isinstance(src, (str, Path)) else None)
     return state.add_run(entry, activate=activate), None

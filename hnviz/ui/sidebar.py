@@ -7,14 +7,9 @@ import streamlit as st
 
 from hnviz.ui import state
 from hnviz.ui.demos import ensure_demos
+from hnviz.ui.labels import benchmark_label, method_label, strength_text
 from hnviz.ui.nav import existing_pages, page_link
 
-METHOD_LABELS = {"hnet": "HNET (hypernetwork)", "finetune": "fine-tuning", "ewc": "EWC",
-                 "online-ewc": "online EWC", "si": "SI", "joint": "joint training"}
-BENCHMARK_LABELS = {"regression1d": "1-D regression", "split-digits": "Split Digits",
-                    "permuted-digits": "Permuted Digits", "split-mnist": "Split MNIST",
-                    "permuted-mnist": "Permuted MNIST",
-                    "split-fashion-mnist": "Split Fashion-MNIST"}
 _SELECT_KEY = "sidebar.active_run"
 
 
@@ -56,9 +51,9 @@ def render_sidebar(light: bool = False) -> state.RunEntry | None:
                      label_visibility="collapsed",
                      help="Every page shows this run. All runs of this session stay here.")
         cfg = entry.trainer.cfg
-        st.markdown(f"**{BENCHMARK_LABELS.get(cfg.task.benchmark, cfg.task.benchmark)}** · "
-                    f"{METHOD_LABELS.get(cfg.train.method, cfg.train.method)}"
-                    + (f" · β={cfg.train.beta:g}" if cfg.train.method == "hnet" else ""))
+        strength = strength_text(cfg)
+        st.markdown(f"**{benchmark_label(cfg.task.benchmark)}** · {method_label(cfg.train.method)}"
+                    + (f" · {strength}" if strength else ""))
         st.caption(run_status(entry))
         st.progress(entry.trainer.progress)
         if entry.trainer.error:

@@ -77,7 +77,7 @@ def remove_run(name: str) -> None:
 
 def get_config() -> RunConfig:
     """The configuration the Train page edits (defaults to the 1-D regression preset)."""
-    return st.session_state.setdefault(_CONFIG, default_config("regression1d"))
+    return st.session_state.setdefault(_CONFIG, default_config())
 
 
 def set_config(cfg: RunConfig) -> None:
@@ -137,6 +137,3 @@ def set_widget(key: str, value) -> None:
     """Pre-fill a widget (call before the widget is created, or from a callback)."""
     st.session_state[key] = value
 
-
-def forget_widget(key: str) -> None:
-    st.session_state.pop(key, None)

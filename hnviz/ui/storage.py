@@ -7,22 +7,15 @@ thin layout and these can be tested directly.
 from __future__ import annotations
 
 import os
-import re
 from dataclasses import dataclass
 from pathlib import Path
 
-from hnviz.core.io import RunFileError, read_run_dict, save_run
+from hnviz.core.io import RunFileError, display_name, read_run_dict, save_run, slugify
 from hnviz.core.trainer import Trainer
 
 
 def runs_dir() -> Path:
     return Path(os.environ.get("HNVIZ_RUNS_DIR") or "runs")
-
-
-def slugify(name: str) -> str:
-    """A safe file stem from a run name ('HNET β=0.005 · test' -> 'HNET-0.005-test')."""
-    slug = re.sub(r"[^A-Za-z0-9._-]+", "-", name).strip("-._")
-    return slug[:80] or "run"
 
 
 def save(trainer: Trainer, name: str, folder: Path | None = None) -> Path:
@@ -49,8 +42,7 @@ def describe(path: Path) -> SavedRun:
     except RunFileError as e:
         return SavedRun(path, path.stem, "?", "?", 0, None, str(e))
     cfg, meta, hist = raw["config"], raw.get("meta") or {}, raw["history"]
-    name = str(meta.get("name") or (meta.get("demo") or {}).get("name") or cfg.get("name")
-               or path.stem)
+    name = display_name(meta, cfg.get("name", ""), path.stem)
     task, train = cfg.get("task", {}), cfg.get("train", {})
     return SavedRun(path, name, str(task.get("benchmark", "?")), str(train.get("method", "?")),
                     len(hist.get("R", [])) if isinstance(hist, dict) else 0,

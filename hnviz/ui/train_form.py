@@ -12,18 +12,15 @@ import os
 
 import streamlit as st
 
-from hnviz.core.config import BENCHMARKS, HNET_KINDS, METHODS, RunConfig
+from hnviz.core.benchmarks import BENCHMARKS, available_benchmarks
+from hnviz.core.config import HNET_KINDS, RunConfig
+from hnviz.core.method_specs import DEFAULT_METHOD, METHODS, method_spec
 from hnviz.core.presets import default_config
-from hnviz.core.tasks import available_benchmarks
 from hnviz.ui import state, urlstate
+from hnviz.ui.labels import benchmark_label, method_label
 from hnviz.ui.model_info import ParamCounts, param_counts
-from hnviz.ui.sidebar import BENCHMARK_LABELS, METHOD_LABELS
 
 K = "train.form."  # widget key prefix
-WIDGETS = ("benchmark", "method", "beta", "lr", "iters", "emb_dim", "hnet_kind", "hnet_hidden",
-           "seed")
-OFFERED = ("regression1d", "split-digits", "permuted-digits", "split-mnist", "permuted-mnist",
-           "split-fashion-mnist")
 
 
 @st.cache_data(show_spinner=False, ttl=60)
@@ -54,7 +51,7 @@ def _fill_widgets(cfg: RunConfig, overwrite: bool) -> None:
 def _on_benchmark() -> None:
     """A new benchmark starts from its preset (keeping method and seed)."""
     bench = state.widget_value(K + "benchmark")
-    method = state.widget_value(K + "method") or "hnet"
+    method = state.widget_value(K + "method") or DEFAULT_METHOD
     seed = int(state.widget_value(K + "seed") or 0)
     cfg = default_config(bench, method).replace(train={"seed": seed}, task={"seed": seed})
     state.set_config(cfg)
@@ -69,7 +66,7 @@ def _apply_url() -> list[str]:
         return []
     state.put("url_applied", sig)
     cfg, problems = urlstate.decode(params)
-    if cfg is not None and cfg.task.benchmark in OFFERED:
+    if cfg is not None:
         state.set_config(cfg)
         _fill_widgets(cfg, overwrite=True)
     return problems
@@ -92,19 +89,18 @@ def settings_form() -> tuple[RunConfig, str | None]:
 
     def bench_label(b: str) -> str:
         ok = avail.get(b, (True, ""))[0]
-        return BENCHMARK_LABELS.get(b, b) + ("" if ok else " (data not available)")
+        return benchmark_label(b) + ("" if ok else " (data not available)")
 
-    bench = st.selectbox("Benchmark", [b for b in OFFERED if b in BENCHMARKS], key=K + "benchmark",
+    bench = st.selectbox("Benchmark", tuple(BENCHMARKS), key=K + "benchmark",
                          format_func=bench_label, on_change=_on_benchmark,
                          help="The sequence of tasks learned one after another.")
     blocked = None
     ok, reason = avail.get(bench, (True, ""))
     if not ok:
-        blocked = f"{BENCHMARK_LABELS.get(bench, bench)} is not available: {reason}"
+        blocked = f"{benchmark_label(bench)} is not available: {reason}"
         st.warning(blocked)
-    method = st.selectbox("Method", METHODS, key=K + "method",
-                          format_func=lambda m: METHOD_LABELS.get(m, m))
-    is_hnet = method == "hnet"
+    method = st.selectbox("Method", tuple(METHODS), key=K + "method", format_func=method_label)
+    is_hnet = method_spec(method).has_embeddings  # the hypernetwork's settings apply
     c1, c2 = st.columns(2)
     beta = c1.number_input("β (regularizer)", min_value=0.0, max_value=1e9,
                            key=K + "beta", format="%g", step=0.001, disabled=not is_hnet,

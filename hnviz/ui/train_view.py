@@ -7,6 +7,7 @@ import streamlit as st
 
 from hnviz.core.metrics import task_curves
 from hnviz.ui import charts, state
+from hnviz.ui.labels import format_metric
 from hnviz.ui.model_info import regression_view, task_names
 
 
@@ -26,9 +27,8 @@ def headline(entry: state.RunEntry) -> None:
     h = t.history
     cols = st.columns(min(t.n_tasks, 6) + 1)
     last = h["evals"][-1]["values"] if h["evals"] else []
-    fmt = (lambda v: f"{v:.1%}") if t.metric_name == "accuracy" else (lambda v: f"{v:.4f}")
     for j in range(min(t.n_tasks, 6)):
-        value = fmt(last[j]) if j < len(last) else "—"
+        value = format_metric(last[j] if j < len(last) else None, t.metric_name)
         cols[j].metric(f"Task {j + 1} {t.metric_name}", value)
     if h["loss"]:
         cols[-1].metric("Loss (task + reg)", f"{h['loss'][-1][1] + h['loss'][-1][2]:.4f}")

@@ -14,7 +14,9 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from typing import Any
 
-from hnviz.core.config import BENCHMARKS, METHODS, ConfigError, RunConfig
+from hnviz.core.benchmarks import BENCHMARKS, DEFAULT_BENCHMARK
+from hnviz.core.config import ConfigError, RunConfig
+from hnviz.core.method_specs import DEFAULT_METHOD, METHODS
 from hnviz.core.presets import default_config
 
 
@@ -62,14 +64,14 @@ def decode(params: Mapping[str, str]) -> tuple[RunConfig | None, list[str]]:
     if not any(k in params for k in KEYS):
         return None, []
     problems: list[str] = []
-    bench = params.get("benchmark", "regression1d")
-    method = params.get("method", "hnet")
+    bench = params.get("benchmark", DEFAULT_BENCHMARK)
+    method = params.get("method", DEFAULT_METHOD)
     if bench not in BENCHMARKS:
         problems.append(f"unknown benchmark {bench!r}")
-        bench = "regression1d"
+        bench = DEFAULT_BENCHMARK
     if method not in METHODS:
         problems.append(f"unknown method {method!r}")
-        method = "hnet"
+        method = DEFAULT_METHOD
     cfg = default_config(bench, method)
     for key, (section, name, parse, _fmt) in FIELDS.items():
         if key not in params:

@@ -1,0 +1,130 @@
+"""A class on one server: N browser sessions train at once (prints figures; localhost only).
+
+Starts the real app, measures an idle baseline (fresh page loads of the Train page, server RSS),
+then for each N in --sessions: opens N headless Chromium sessions that each press Play on the
+toy preset, and while they train measures
+  - page load: a fresh browser context loading /Train every couple of seconds (p50 / p95),
+  - tick latency: the time between successive updates of each session's step counter (p50/p95),
+  - training throughput per session (steps/s, from the counters),
+  - server memory: RSS of the server process and its children (worker processes included),
+  - that no session's active run changed by itself (the sidebar's run name is sampled).
+The browser itself runs on the same 2 cores, so the figures are pessimistic; compare them with
+the idle baseline of the same run.
+
+Goal (issue 9): with 5 sessions training on 2 cores, a fresh page load ≤ 2× idle; no session's
+active run changes by itself.
+
+Usage: PYTHONPATH=. .venv/bin/python benchmarks/load_app.py [--sessions 2,5,10] [--duration 30]
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+import time
+
+from _app import app, browser, click, load_time, new_page, percentile, rss_mb, shown_step
+
+MAX_SESSIONS = 20
+MAX_DURATION_S = 300
+_ACTIVE_JS = """() => {
+  const s = document.querySelector('[data-testid="stSidebar"] [data-testid="stSelectbox"]');
+  return s ? s.innerText.trim() : null;
+}"""
+
+
+def active_name(page) -> str | None:
+    return page.evaluate(_ACTIVE_JS)
+
+
+def fresh_loads(b, url: str, n: int) -> list[float]:
+    out = []
+    for _ in range(n):
+        p = new_page(b)
+        out.append(load_time(p, url))
+        p.context.close()
+    return out
+
+
+def under_load(b, url: str, pid: int, n: int, duration: float) -> dict:
+    sessions = []
+    for _ in range(n):
+        p = new_page(b, 1280, 800)
+        load_time(p, url + "/Train")
+        click(p, "Play")
+        sessions.append({"page": p, "last": None, "t_last": None, "ticks": [], "first": None,
+                         "names": set()})
+    for s in sessions:
+        s["page"].wait_for_timeout(200)
+        s["names"].add(active_name(s["page"]))
+    t0 = time.perf_counter()
+    loads, rss = [], []
+    next_load = t0 + 2
+    while time.perf_counter() - t0 < duration:
+        now = time.perf_counter()
+        for s in sessions:
+            cur = shown_step(s["page"])
+            if cur is None:
+                continue
+            if s["first"] is None:
+                s["first"] = (now, cur[0])
+            if s["last"] is not None and cur[0] != s["last"]:
+                s["ticks"].append(now - s["t_last"])
+            if cur[0] != s["last"]:
+                s["last"], s["t_last"] = cur[0], now
+        if now >= next_load:
+            p = new_page(b)
+            loads.append(load_time(p, url + "/Train"))
+            p.context.close()
+            rss.append(rss_mb(pid))
+            for s in sessions:
+                s["names"].add(active_name(s["page"]))
+            next_load = time.perf_counter() + 2
+        sessions[0]["page"].wait_for_timeout(100)
+    ticks = [x for s in sessions for x in s["ticks"]]
+    rates = []
+    for s in sessions:
+        if s["first"] and s["t_last"] and s["t_last"] > s["first"][0]:
+            rates.append((s["last"] - s["first"][1]) / (s["t_last"] - s["first"][0]))
+    changed = sum(len({x for x in s["names"] if x}) > 1 for s in sessions)
+    for s in sessions:
+        try:
+            click(s["page"], "Pause")
+        except Exception:  # noqa: BLE001 - a finished run shows no Pause
+            pass
+        s["page"].context.close()
+    return {"loads": loads, "ticks": ticks, "rates": rates, "rss": rss, "changed": changed}
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--sessions", default="2,5,10")
+    ap.add_argument("--duration", type=float, default=30.0, help="seconds of load per N")
+    a = ap.parse_args()
+    counts = [min(MAX_SESSIONS, max(1, int(x))) for x in a.sessions.split(",")]
+    duration = min(MAX_DURATION_S, a.duration)
+    with app() as (url, pid), browser() as b:
+        load_time(new_page(b), url + "/Train")  # warm-up
+        idle = fresh_loads(b, url + "/Train", 5)
+        idle_rss = rss_mb(pid)
+        p50 = statistics.median(idle)
+        print(f"idle: fresh /Train load p50 {p50:.2f} s, p95 {percentile(idle, 95):.2f} s; "
+              f"server RSS {idle_rss:.0f} MB")
+        print(f"{'N':>3s} {'load p50':>9s} {'p95':>6s} {'×idle':>6s} {'tick p50':>9s} "
+              f"{'p95':>6s} {'steps/s/session':>16s} {'RSS MB':>7s} {'active changed':>15s}")
+        for n in counts:
+            r = under_load(b, url, pid, n, duration)
+            lp50 = statistics.median(r["loads"]) if r["loads"] else float("nan")
+            print(f"{n:3d} {lp50:8.2f}s {percentile(r['loads'], 95):5.2f}s "
+                  f"{lp50 / p50:6.2f} {percentile(r['ticks'], 50):8.2f}s "
+                  f"{percentile(r['ticks'], 95):5.2f}s "
+                  f"{statistics.mean(r['rates']) if r['rates'] else float('nan'):16.0f} "
+                  f"{max(r['rss']) if r['rss'] else rss_mb(pid):7.0f} "
+                  f"{r['changed']:>10d}/{n}")
+        time.sleep(3)
+        print(f"after all sessions closed: server RSS {rss_mb(pid):.0f} MB "
+              f"(idle before: {idle_rss:.0f} MB)")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,196 @@
+"""The benchmark registry: one `Benchmark` entry per benchmark; everything that lists, labels,
+validates, builds or presets benchmarks reads it (config validation, the CLI's choices, sweeps,
+the app's selectors).
+
+    BENCHMARKS["split-digits"]        the entry (registry order is the order people see)
+    benchmark(name)                   the same, with a ConfigError naming the choices
+    build_tasks(cfg) -> TaskSequence  the data of `cfg` (n_tasks resolved and bounded here)
+    available_benchmarks(data_root)   {name: (available, one-line reason)}, loads nothing
+
+An entry knows everything about its benchmark that does not need the data: sizes (so parameter
+counts are arithmetic), task counts, kind (hence metric and direction), short task labels, which
+files it reads, and the HNET preset the CLI and the app start from. Adding a benchmark = one
+builder in `tasks.py` (or its own module) + one entry here; see docs/ARCHITECTURE.md.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import importlib.util
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from . import datasets_torchvision as torchvision_data
+from . import tasks
+from .config import ConfigError, HnetConfig, RunConfig, TargetConfig, TaskConfig, TrainConfig
+from .metrics import METRIC_OF_KIND, Metric
+from .tasks import TaskSequence
+
+Builder = Callable[[TaskConfig, int], TaskSequence]  # (cfg, n_tasks) -> the sequence
+_PIP_NAMES = {"sklearn": "scikit-learn"}  # import name -> what to pip install
+
+
+@dataclass(frozen=True, eq=False)
+class Benchmark:
+    name: str  # the id in configs, URLs, run files and sweep manifests
+    label: str  # for people: "Split Digits"
+    kind: str  # "regression" | "classification": decides the metric (see `metric`)
+    default_n_tasks: int  # when TaskConfig.n_tasks is None
+    max_n_tasks: int  # the most tasks it offers (bounds TaskConfig.n_tasks before any data)
+    in_dim: int  # inputs of the target network
+    out_dim: int  # outputs of one task's head
+    input_shape: tuple[int, ...]  # how one input is drawn, e.g. (8, 8); () for 1-D inputs
+    build: Builder
+    # The HNET preset (`preset()`); the baselines' strengths come from the method registry.
+    target: TargetConfig
+    hnet: HnetConfig
+    train: TrainConfig
+    task_label: Callable[[int], str] | None = None  # what task t is, e.g. "0/1"; None: nothing
+    dataset: str | None = None  # torchvision dataset read from the data root; None: embedded
+    needs: tuple[str, ...] = ()  # Python packages the builder imports
+
+    @property
+    def metric(self) -> Metric:
+        return METRIC_OF_KIND[self.kind]
+
+    @property
+    def higher_is_better(self) -> bool:
+        return self.metric.higher_is_better
+
+    @property
+    def embedded(self) -> bool:
+        """Needs no data files (generated, or bundled with a package): always offered."""
+        return self.dataset is None
+
+    def preset(self) -> RunConfig:
+        """The HNET settings this benchmark starts from (see `presets.default_config`)."""
+        return RunConfig(task=TaskConfig(benchmark=self.name), target=self.target,
+                         hnet=self.hnet, train=self.train)
+
+    def n_tasks(self, cfg: TaskConfig) -> int:
+        """How many tasks `cfg` asks for (TaskConfig has already bounded it)."""
+        return self.default_n_tasks if cfg.n_tasks is None else int(cfg.n_tasks)
+
+    def task_names(self, n_tasks: int) -> list[str]:
+        """Short labels without loading data: 'task 1: y = x + 3', 'task 1: 0/1', 'task 1'."""
+        if self.task_label is None:
+            return [f"task {j + 1}" for j in range(n_tasks)]
+        return [f"task {j + 1}: {self.task_label(j)}" for j in range(n_tasks)]
+
+    def unavailable_reason(self, data_root: str | None = None) -> str | None:
+        """Why it cannot be built here (one line), or None. Cheap: checks files, loads nothing."""
+        for package in self.needs:
+            if importlib.util.find_spec(package) is None:
+                return f"needs {_PIP_NAMES.get(package, package)}, which is not installed"
+        if self.dataset is not None:
+            root = torchvision_data.resolve_data_root(data_root)
+            return torchvision_data.missing_reason(self.dataset, root)
+        return None
+
+
+# ---------------------------------------------------------------------------------------------
+# Presets (HNET). β and the hypernet size are what the paper or our measurements found to work.
+
+_DIGIT_TARGET = TargetConfig(hidden=(100, 100))
+_DIGIT_HNET = HnetConfig(kind="chunked", emb_dim=8, hidden=(32, 32), chunk_size=400,
+                         chunk_emb_dim=8)
+_MNIST_TARGET = TargetConfig(hidden=(100, 100))
+_MNIST_HNET = HnetConfig(kind="chunked", emb_dim=16, hidden=(50, 50), chunk_size=2000,
+                         chunk_emb_dim=16)
+_MNIST_TRAIN = TrainConfig(beta=0.01, lr=1e-3, iters_per_task=2000, batch_size=128,
+                           eval_every=200)
+MAX_PERMUTATIONS = 100  # permuted benchmarks: any number of tasks, bounded (~220 MB/task MNIST)
+
+
+def _formula(t: int) -> str:
+    return tasks.REGRESSION_DEFAULTS[t].formula
+
+
+def _pair(t: int) -> str:
+    return "/".join(str(c) for c in tasks.split_classes(t))
+
+
+_ENTRIES = (
+    # The paper's 1-D toy (hypercl): 1-10-10-1 target, β = 0.005, with the paper's lookahead
+    # (without it, task 2's MSE drifted to 2.2× its post-training value on seed 0; with it 1.2×).
+    Benchmark(
+        "regression1d", "1-D regression", "regression",
+        default_n_tasks=tasks.N_PAPER_REGRESSION, max_n_tasks=len(tasks.REGRESSION_DEFAULTS),
+        in_dim=1, out_dim=1, input_shape=(), build=tasks.regression1d,
+        target=TargetConfig(hidden=(10, 10)), hnet=HnetConfig(kind="mlp", emb_dim=2,
+                                                              hidden=(10, 10)),
+        train=TrainConfig(beta=0.005, lr=1e-3, iters_per_task=4000, batch_size=32,
+                          eval_every=100, lookahead=True),
+        task_label=_formula),
+    Benchmark(
+        "split-digits", "Split Digits", "classification",
+        default_n_tasks=tasks.N_SPLIT_TASKS, max_n_tasks=tasks.N_SPLIT_TASKS,
+        in_dim=64, out_dim=2, input_shape=(8, 8), build=tasks.split_digits,
+        target=_DIGIT_TARGET, hnet=_DIGIT_HNET,
+        train=TrainConfig(beta=0.01, lr=1e-3, iters_per_task=1000, batch_size=32, eval_every=50),
+        task_label=_pair, needs=("sklearn",)),
+    # 10 ten-class tasks need a bigger hypernet and β than split digits (chunked (32,32), β=0.01:
+    # 76% mean final accuracy, 19 points forgotten; this: 91%, 2.8 points). Each step regularizes
+    # ONE random previous task (an unbiased estimate of the mean), so the step cost stays flat as
+    # tasks pile up (last/first task 1.35x). `reg_tasks=0` regularizes all of them every step
+    # (β=0.1: 92%, 1.2 points, but the step cost grows 3.5x over 10 tasks; reg_tasks=2: 2.2
+    # points, 1.5-1.7x).
+    Benchmark(
+        "permuted-digits", "Permuted Digits", "classification",
+        default_n_tasks=10, max_n_tasks=MAX_PERMUTATIONS,
+        in_dim=64, out_dim=10, input_shape=(8, 8), build=tasks.permuted_digits,
+        target=_DIGIT_TARGET, hnet=dataclasses.replace(_DIGIT_HNET, hidden=(100, 100)),
+        train=TrainConfig(beta=0.2, lr=1e-3, iters_per_task=1000, batch_size=32, eval_every=50,
+                          reg_tasks=1),
+        needs=("sklearn",)),
+    Benchmark(
+        "split-mnist", "Split MNIST", "classification",
+        default_n_tasks=tasks.N_SPLIT_TASKS, max_n_tasks=tasks.N_SPLIT_TASKS,
+        in_dim=784, out_dim=2, input_shape=(28, 28), build=tasks.split_mnist,
+        target=_MNIST_TARGET, hnet=_MNIST_HNET, train=_MNIST_TRAIN,
+        task_label=_pair, dataset="MNIST"),
+    Benchmark(
+        "permuted-mnist", "Permuted MNIST", "classification",
+        default_n_tasks=10, max_n_tasks=MAX_PERMUTATIONS,
+        in_dim=784, out_dim=10, input_shape=(28, 28), build=tasks.permuted_mnist,
+        target=_MNIST_TARGET, hnet=_MNIST_HNET,
+        train=dataclasses.replace(_MNIST_TRAIN, reg_tasks=1), dataset="MNIST"),
+    Benchmark(
+        "split-fashion-mnist", "Split Fashion-MNIST", "classification",
+        default_n_tasks=tasks.N_SPLIT_TASKS, max_n_tasks=tasks.N_SPLIT_TASKS,
+        in_dim=784, out_dim=2, input_shape=(28, 28), build=tasks.split_fashion_mnist,
+        target=_MNIST_TARGET, hnet=_MNIST_HNET, train=_MNIST_TRAIN,
+        task_label=_pair, dataset="FashionMNIST"),
+)
+
+BENCHMARKS: dict[str, Benchmark] = {b.name: b for b in _ENTRIES}
+DEFAULT_BENCHMARK = "regression1d"
+
+
+def benchmark(name: str) -> Benchmark:
+    """The registry entry called `name`; ConfigError naming the choices otherwise."""
+    try:
+        return BENCHMARKS[name]
+    except KeyError:
+        raise ConfigError(f"task.benchmark must be one of {tuple(BENCHMARKS)}") from None
+
+
+def embedded_benchmarks() -> tuple[str, ...]:
+    """Names of the benchmarks that need no data files, in registry order."""
+    return tuple(b.name for b in BENCHMARKS.values() if b.embedded)
+
+
+def build_tasks(cfg: TaskConfig) -> TaskSequence:
+    """The task sequence `cfg` describes; same cfg -> identical tensors. Raises
+    DataUnavailableError (datasets_torchvision) when its files are not on disk."""
+    b = benchmark(cfg.benchmark)
+    return b.build(cfg, b.n_tasks(cfg))
+
+
+def available_benchmarks(data_root: str | None = None) -> dict[str, tuple[bool, str]]:
+    """benchmark -> (available, one-line reason if not). Cheap: checks files, loads nothing."""
+    out = {}
+    for b in BENCHMARKS.values():
+        reason = b.unavailable_reason(data_root)
+        out[b.name] = (reason is None, reason or "")
+    return out

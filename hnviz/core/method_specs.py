@@ -1,0 +1,128 @@
+"""The method registry: one `MethodSpec` entry per continual-learning method; the trainer, CLI,
+sweeps and app ask the entry (or `method.spec` of a built method) instead of comparing names.
+
+    METHODS["ewc"]                                the entry (registry order is the order shown)
+    method_spec(name)                             the same, with a ConfigError naming the choices
+    method_spec(name).build(cfg, target, n, gen)  the Method (see methods.py for the protocol)
+    strength_fields()                             TrainConfig fields that are some method's strength
+    sweepable_params(), param_symbol(field)       what a sweep may vary, and how to write it
+
+Adding a method = one class in `methods.py` (or its own module) + one entry here; see
+docs/ARCHITECTURE.md.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+
+import torch
+from torch import nn
+
+from . import methods
+from .config import ConfigError, RunConfig
+
+
+@dataclass(frozen=True)
+class Strength:
+    """A method's regularizer strength: the TrainConfig field that holds it and how to show it."""
+
+    field: str  # TrainConfig field, e.g. "beta"
+    symbol: str  # β, λ, c
+    sweep_values: tuple[float, ...]  # a default sweep grid: 0 (off) then a sensible log range
+
+    @property
+    def range(self) -> tuple[float, float]:
+        """The sensible positive range (smallest and largest non-zero default sweep value)."""
+        positive = [v for v in self.sweep_values if v > 0]
+        return min(positive), max(positive)
+
+
+BETA = Strength("beta", "β", (0, 1e-4, 1e-3, 0.005, 0.01, 0.1, 1))
+EWC_LAMBDA = Strength("ewc_lambda", "λ", (0, 1, 100, 1e4, 1e6))
+SI_C = Strength("si_c", "c", (0, 0.01, 0.1, 1, 10, 100))
+
+
+@dataclass(frozen=True, eq=False)
+class MethodSpec:
+    name: str  # the id in configs, URLs, run files and sweep manifests
+    label: str  # for people: "HNET (hypernetwork)"
+    short: str  # in run names and compact labels: "HNET"
+    color: str  # the method's colour on every chart
+    cls: type[methods.Method]
+    strength: Strength | None = None  # None: nothing to tune (fine-tuning, joint)
+    # Preset value of `strength.field` per benchmark kind ("regression" | "classification");
+    # empty: the benchmark's own preset sets it (HNET's β differs per benchmark).
+    preset_strength: Mapping[str, float] = field(default_factory=dict)
+    has_embeddings: bool = False  # a hypernetwork with task embeddings (method.hnet)
+    needs_fisher: bool = False  # end_task gets the diagonal Fisher of the task just trained
+    joint: bool = False  # each step trains on every task seen so far
+
+    def build(self, cfg: RunConfig, target: nn.Module, n_tasks: int,
+              gen: torch.Generator) -> methods.Method:
+        """The method for a run on `target` (weights drawn from `gen`)."""
+        return self.cls(self, cfg, target, n_tasks, gen)
+
+
+# Baseline strengths that work on the small benchmarks. λ for EWC is large because the empirical
+# Fisher of a well-fitted classifier is tiny (split digits, 1000 iters: forgetting 5.6 points for
+# fine-tuning, 2.4 with λ=1e6, 0.35 for SI with c=10).
+# On the 1-D toy (MSE gradients are larger) λ=1e4 and c=10 keep task 1 (fine-tuning: MSE 1.19).
+_EWC_PRESET = {"regression": 1e4, "classification": 1e6}
+_SI_PRESET = {"regression": 10.0, "classification": 10.0}
+
+_ENTRIES = (
+    MethodSpec("hnet", "HNET (hypernetwork)", "HNET", "#1f77b4", methods.HNET, BETA,
+               has_embeddings=True),
+    MethodSpec("finetune", "fine-tuning", "fine-tuning", "#d62728", methods.Finetune),
+    MethodSpec("ewc", "EWC", "EWC", "#ff7f0e", methods.EWC, EWC_LAMBDA, _EWC_PRESET,
+               needs_fisher=True),
+    MethodSpec("online-ewc", "online EWC", "online EWC", "#bcbd22", methods.OnlineEWC,
+               EWC_LAMBDA, _EWC_PRESET, needs_fisher=True),
+    MethodSpec("si", "SI", "SI", "#2ca02c", methods.SI, SI_C, _SI_PRESET),
+    MethodSpec("joint", "joint training", "joint", "#7f7f7f", methods.Joint, joint=True),
+)
+
+METHODS: dict[str, MethodSpec] = {m.name: m for m in _ENTRIES}
+DEFAULT_METHOD = "hnet"
+# Float TrainConfig knobs that are no method's strength but may be swept, with their symbols.
+OTHER_KNOBS = {"lr": "lr", "si_xi": "ξ", "online_gamma": "γ"}
+
+
+def method_spec(name: str) -> MethodSpec:
+    """The registry entry called `name`; ConfigError naming the choices otherwise."""
+    try:
+        return METHODS[name]
+    except KeyError:
+        raise ConfigError(f"train.method must be one of {tuple(METHODS)}") from None
+
+
+def with_strength() -> tuple[str, ...]:
+    """Names of the methods that have a strength to tune (and so to sweep), registry order."""
+    return tuple(m.name for m in METHODS.values() if m.strength is not None)
+
+
+def strength_fields() -> tuple[str, ...]:
+    """TrainConfig fields that are some method's strength, each once: beta, ewc_lambda, si_c."""
+    return tuple(dict.fromkeys(m.strength.field for m in METHODS.values() if m.strength))
+
+
+def sweepable_params() -> tuple[str, ...]:
+    """What `hnviz sweep --param` accepts: every strength, then the other float knobs."""
+    return (*strength_fields(), *OTHER_KNOBS)
+
+
+def param_symbol(param: str) -> str:
+    """How a TrainConfig knob is written: β, λ, c, lr, ξ, γ (the field name if unknown)."""
+    for m in METHODS.values():
+        if m.strength is not None and m.strength.field == param:
+            return m.strength.symbol
+    return OTHER_KNOBS.get(param, param)
+
+
+def preset_strengths(kind: str) -> dict[str, float]:
+    """{strength field: preset value} of every method that presets its strength per benchmark
+    kind (`presets.default_config` applies them whatever the method, so switching method in a
+    config keeps sensible values)."""
+    return {m.strength.field: m.preset_strength[kind]
+            for m in METHODS.values() if m.strength is not None and m.preset_strength}

@@ -1,0 +1,72 @@
+"""The command-line options that describe one run, shared by `train` and `sweep`.
+
+Choices come from the registries: every benchmark and method, and one `--<strength>` option per
+regularizer strength a method declares (`--beta`, `--ewc-lambda`, `--si-c`).
+"""
+
+from __future__ import annotations
+
+import argparse
+
+from .core.benchmarks import BENCHMARKS, DEFAULT_BENCHMARK
+from .core.config import HNET_KINDS, RunConfig
+from .core.method_specs import DEFAULT_METHOD, METHODS, param_symbol, strength_fields
+from .core.presets import default_config
+
+
+def parse_floats(s: str) -> tuple[float, ...]:
+    """'0,1e-3, 0.01' -> (0.0, 0.001, 0.01)."""
+    return tuple(float(v) for v in s.split(",") if v.strip())
+
+
+def parse_ints(s: str) -> tuple[int, ...]:
+    """'50,50' -> (50, 50)."""
+    return tuple(int(v) for v in s.split(",") if v.strip())
+
+
+def _strength_help(field: str) -> str:
+    owners = [m.short for m in METHODS.values() if m.strength and m.strength.field == field]
+    return f"{' / '.join(owners)} regularizer strength {param_symbol(field)}"
+
+
+def add_run_args(p: argparse.ArgumentParser) -> None:
+    """The options that describe one run."""
+    p.add_argument("--benchmark", default=DEFAULT_BENCHMARK, choices=tuple(BENCHMARKS))
+    p.add_argument("--method", default=DEFAULT_METHOD, choices=tuple(METHODS))
+    for field in strength_fields():
+        p.add_argument("--" + field.replace("_", "-"), type=float, help=_strength_help(field))
+    p.add_argument("--lr", type=float, help="learning rate (Adam)")
+    p.add_argument("--iters", type=int, help="training iterations per task")
+    p.add_argument("--batch-size", type=int)
+    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--n-tasks", type=int, help="number of tasks (benchmark default if omitted)")
+    p.add_argument("--hnet", choices=HNET_KINDS, help="hypernetwork kind")
+    p.add_argument("--emb-dim", type=int, help="task-embedding dimension")
+    p.add_argument("--hnet-hidden", type=parse_ints, help="hypernet hidden widths, e.g. 50,50")
+    p.add_argument("--chunk-size", type=int, help="chunked hypernet: weights per chunk")
+    p.add_argument("--target-hidden", type=parse_ints, help="target hidden widths, e.g. 100,100")
+    p.add_argument("--lookahead", action=argparse.BooleanOptionalAction, default=None,
+                   help="HNET: the paper's lookahead Δθ (preset: on for regression1d)")
+    p.add_argument("--reg-tasks", type=int,
+                   help="HNET: previous tasks regularized per step (0 = all; k = random subset)")
+    p.add_argument("--eval-every", type=int)
+    p.add_argument("--data-root", help="MNIST family: folder with the datasets (env HNVIZ_DATA)")
+    p.add_argument("--download", action="store_true", help="MNIST family: download if missing")
+
+
+def config_from_args(a: argparse.Namespace) -> RunConfig:
+    """The preset of --benchmark/--method with every given option applied."""
+    cfg = default_config(a.benchmark, a.method)
+    given = {field: getattr(a, field) for field in strength_fields()}
+    given.update({"lr": a.lr, "iters_per_task": a.iters, "batch_size": a.batch_size,
+                  "seed": a.seed, "eval_every": a.eval_every, "reg_tasks": a.reg_tasks})
+    train = {k: v for k, v in given.items() if v is not None}
+    if a.lookahead is not None:
+        train["lookahead"] = a.lookahead
+    hnet = {k: v for k, v in {"kind": a.hnet, "emb_dim": a.emb_dim, "hidden": a.hnet_hidden,
+                              "chunk_size": a.chunk_size}.items() if v is not None}
+    task = {"seed": a.seed, "n_tasks": a.n_tasks, "download": a.download}
+    if a.data_root:
+        task["data_root"] = a.data_root
+    target = {"hidden": a.target_hidden} if a.target_hidden else {}
+    return cfg.replace(train=train, hnet=hnet, task=task, target=target)

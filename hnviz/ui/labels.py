@@ -1,0 +1,87 @@
+"""How the app writes benchmarks, methods, strengths and metric values.
+
+Every name comes from the registries (`hnviz.core.benchmarks`, `hnviz.core.method_specs`), so a
+new benchmark or method is labelled everywhere by its entry. Unknown names (a foreign file) are
+shown as they are. Pure functions, no Streamlit.
+"""
+
+from __future__ import annotations
+
+import math
+
+from hnviz.core.benchmarks import BENCHMARKS
+from hnviz.core.config import RunConfig
+from hnviz.core.method_specs import METHODS, param_symbol
+from hnviz.core.metrics import METRICS
+
+UNKNOWN_COLOR = "#444"
+
+
+def benchmark_label(name: str) -> str:
+    """'split-digits' -> 'Split Digits'."""
+    b = BENCHMARKS.get(name)
+    return b.label if b else name
+
+
+def method_label(name: str) -> str:
+    """'hnet' -> 'HNET (hypernetwork)'."""
+    m = METHODS.get(name)
+    return m.label if m else name
+
+
+def method_short(name: str) -> str:
+    """'hnet' -> 'HNET' (run names, compact places)."""
+    m = METHODS.get(name)
+    return m.short if m else name
+
+
+def method_color(name: str | None, default: str = UNKNOWN_COLOR) -> str:
+    """The method's colour on every chart (`default` for unknown names)."""
+    m = METHODS.get(name or "")
+    return m.color if m else default
+
+
+def method_with_strength(name: str) -> str:
+    """'hnet' -> 'HNET (β)': a method named by the knob its sweeps vary."""
+    m = METHODS.get(name)
+    if m is None:
+        return name
+    return f"{m.short} ({m.strength.symbol})" if m.strength else m.short
+
+
+def param_label(param: str) -> str:
+    """'ewc_lambda' -> 'λ'."""
+    return param_symbol(param)
+
+
+def strength_text(cfg: RunConfig) -> str:
+    """'β=0.005' for a config whose method has a strength, '' otherwise."""
+    m = METHODS.get(cfg.train.method)
+    if m is None or m.strength is None:
+        return ""
+    return f"{m.strength.symbol}={getattr(cfg.train, m.strength.field):g}"
+
+
+def metric_label(metric: str) -> str:
+    """'mse' -> 'test MSE', 'accuracy' -> 'test accuracy'."""
+    m = METRICS.get(metric)
+    return f"test {m.label}" if m else metric
+
+
+def metric_name_label(metric: str) -> str:
+    """'mse' -> 'MSE', 'accuracy' -> 'accuracy'."""
+    m = METRICS.get(metric)
+    return m.label if m else metric
+
+
+def format_metric(value: float | None, metric: str, signed: bool = False,
+                  compact: bool = False) -> str:
+    """One metric value for people: accuracy as a percentage ('91.3%'; compact '91%'), MSE with
+    4 significant digits ('0.01234'; compact 3); `signed` adds '+' (differences); '—' if missing.
+    """
+    if value is None or not math.isfinite(value):
+        return "—"
+    sign = "+" if signed else ""
+    if metric == "accuracy":
+        return f"{value:{sign}.{0 if compact else 1}%}"
+    return f"{value:{sign}.{3 if compact else 4}g}"
