@@ -1,6 +1,6 @@
 """Shared helpers for the live-training tests (tests/test_live_*.py). Also the extras hooks the
-tests name by dotted path ("live_helpers:extras_probe"): workers import them by that name (the
-tests folder is on sys.path, which spawned workers inherit)."""
+tests name by dotted path ("tests.live_helpers:extras_probe"): spawned workers import them by
+that name (they inherit the test process's sys.path, which has the repository root)."""
 
 from __future__ import annotations
 

@@ -1,17 +1,17 @@
 """RunHost: many trainers in one process, advanced in fair time slices (no processes here)."""
 
 import pytest
-from live_helpers import (
+
+from hnviz.core.io import RunFileError, load_run, read_run_dict
+from hnviz.live.host import RunHost
+from hnviz.live.options import HostOptions
+from tests.live_helpers import (
     fresh_bytes,
     reference,
     same_tensors,
     toy_cfg,
     without_wall,
 )
-
-from hnviz.core.io import RunFileError, load_run, read_run_dict
-from hnviz.live.host import RunHost
-from hnviz.live.options import HostOptions
 
 
 @pytest.fixture(scope="module")
@@ -143,7 +143,7 @@ def test_export_round_trips_through_load_run():
 def test_publishes_task_ends_done_and_checkpoints(ref):
     host = RunHost(HostOptions(slice_s=0.005, publish_s=60.0))  # only forced publishes
     [first] = host.add("a", "u", fresh_bytes(toy_cfg()), play=True,
-                       extras="live_helpers:extras_probe")
+                       extras="tests.live_helpers:extras_probe")
     assert first.reason == "add" and first.config == toy_cfg().to_dict()
     assert first.appended["loss"] == (0, []) and first.scalars["R0"] == ref.history["R0"]
     updates = drain(host)
@@ -170,11 +170,11 @@ def test_periodic_checkpoint_while_playing():
 def test_broken_extras_do_not_stop_training():
     host = RunHost(HostOptions(slice_s=0.005))
     [u] = host.add("a", "u", fresh_bytes(toy_cfg(iters=30)), play=True,
-                   extras="live_helpers:extras_broken")
+                   extras="tests.live_helpers:extras_broken")
     assert u.extras is None and u.extras_error == "ValueError: probe failed at step 0"
     assert drain(host)[-1].state == "done"
     with pytest.raises(ValueError, match="not found"):
-        host.add("b", "u", fresh_bytes(toy_cfg()), extras="live_helpers:no_such_function")
+        host.add("b", "u", fresh_bytes(toy_cfg()), extras="tests.live_helpers:no_such_function")
 
 
 def test_divergence_is_reported_and_kept():

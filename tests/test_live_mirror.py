@@ -3,12 +3,12 @@
 import threading
 
 import pytest
-from live_helpers import fresh_bytes, toy_cfg, without_wall
 
 from hnviz.live.delta import APPEND_ONLY, DeltaGap, HistoryCursor, apply_delta
 from hnviz.live.host import RunHost
 from hnviz.live.mirror import RunMirror
 from hnviz.live.options import HostOptions
+from tests.live_helpers import fresh_bytes, toy_cfg, without_wall
 
 
 def play_through(host: RunHost, run_id: str) -> list:
@@ -23,7 +23,7 @@ def recorded():
     """Every update of one toy run played to the end (one publish per slice) + its trainer."""
     host = RunHost(HostOptions(slice_s=0.003, publish_s=0.0))
     updates = host.add("a", "u", fresh_bytes(toy_cfg()), play=True,
-                       extras="live_helpers:extras_probe")
+                       extras="tests.live_helpers:extras_probe")
     updates += play_through(host, "a")
     return updates, host.trainer("a")
 

@@ -11,7 +11,6 @@ import threading
 import time
 
 import pytest
-from live_helpers import fresh_bytes, reference, toy_cfg, wait_until, without_wall
 
 from hnviz.core.io import RunFileError, load_run
 from hnviz.live import (
@@ -24,6 +23,7 @@ from hnviz.live import (
     UnknownRun,
     make_pool,
 )
+from tests.live_helpers import fresh_bytes, reference, toy_cfg, wait_until, without_wall
 
 LIMITS = Limits(workers=2, max_playing_per_user=2, max_hosted_per_user=4, max_hosted=64)
 SEEN_PIDS: set[int] = set()
@@ -72,7 +72,7 @@ def cleanup(pool, *run_ids):
 def test_runs_of_two_owners_train_concurrently_to_the_reference(pool, refs):
     owners = {"a0": ("alice", 0), "a1": ("alice", 1), "b2": ("bob", 2)}
     mirrors = {rid: pool.add(f"{pool.backend}-{rid}", owner, fresh_bytes(toy_cfg(seed=seed)),
-                             extras="live_helpers:extras_probe")
+                             extras="tests.live_helpers:extras_probe")
                for rid, (owner, seed) in owners.items()}
     for m in mirrors.values():
         assert m.snapshot().state == "paused"
@@ -129,7 +129,7 @@ def test_bad_requests_fail_in_one_line(pool):
     with pytest.raises(UnknownRun, match="no live run"):
         pool.play("nope")
     with pytest.raises(LiveError, match="extras function"):
-        pool.add(f"{pool.backend}-x", "erin", fresh_bytes(toy_cfg()), extras="live_helpers:nope")
+        pool.add(f"{pool.backend}-x", "erin", fresh_bytes(toy_cfg()), extras="tests.live_helpers:nope")
     rid = f"{pool.backend}-s"
     pool.add(rid, "erin", fresh_bytes(toy_cfg()))
     with pytest.raises(LiveError, match="a step must be 1.."):
@@ -233,7 +233,7 @@ def test_a_run_that_keeps_killing_its_worker_is_given_up():
     with InlinePool(LIMITS, max_restores=1) as p:
         assert p.ready(60)
         m = p.add("poison", "jo", fresh_bytes(toy_cfg()), play=True,
-                  extras="live_helpers:extras_exit")
+                  extras="tests.live_helpers:extras_exit")
         snap = m.wait(lambda s: s.state == "lost" and s.message.startswith("lost:"), 30)
         assert snap is not None, m.snapshot()
         assert snap.message == ("lost: its training process stopped 2 times (it exited with "

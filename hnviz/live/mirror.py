@@ -56,7 +56,7 @@ class RunMirror:
         self._progress = Progress()
         self._state = "starting"
         self._message = ""
-        self._note = ""  # set by the pool (e.g. "restored from step N ..."); kept until cleared
+        self._note = ""  # set by the pool ("restored from step N ..."); kept for the run's life
         self._config: dict[str, Any] | None = None
         self._meta: dict[str, Any] = {}
         self._extras: Any = None
@@ -139,8 +139,8 @@ class RunMirror:
             restores=self._restores, updated_at=self._updated_at)
 
     def wait(self, predicate: Callable[[Snapshot], bool], timeout: float) -> Snapshot | None:
-        """Block until predicate(snapshot) holds (checked on every change); the snapshot, or
-        None after `timeout` seconds."""
+        """Block until predicate(snapshot) holds (checked on every change, under the mirror's
+        lock: the predicate must not call the mirror); the snapshot, or None after `timeout`."""
         deadline = time.monotonic() + timeout
         with self._cond:
             while True:
