@@ -2,6 +2,7 @@
 
     <runs dir>/users/<user id>/saved/<slug>.pt      runs the user saved (by name)
     <runs dir>/users/<user id>/autosave/<run>.pt    the latest checkpoint of each live run
+    <runs dir>/users/<user id>/sweeps/<name>/       sweeps the user started from the app
 
 The user id is a hash of the browser's token, so tokens never appear on disk and one user's id
 tells nothing about another's. Everything a user can touch is addressed by a file NAME inside
@@ -37,8 +38,13 @@ class NameTaken(StoreError):
     pass
 
 
+def runs_root() -> Path:
+    """Where every user's folder lives: $HNVIZ_RUNS_DIR (default ./runs, git-ignored)."""
+    return Path(os.environ.get("HNVIZ_RUNS_DIR") or "runs")
+
+
 def valid_token(token: str | None) -> bool:
-    return bool(token) and _TOKEN_RE.match(token) is not None
+    return isinstance(token, str) and _TOKEN_RE.match(token) is not None
 
 
 def user_id(token: str) -> str:
@@ -82,6 +88,7 @@ class UserStore:
         self.root = Path(root) / "users" / user_id(token)
         self.saved = self.root / "saved"
         self.autosave_dir = self.root / "autosave"
+        self.sweeps = self.root / "sweeps"  # sweeps started from the app
         for d in (self.saved, self.autosave_dir):
             remove_stale_tmp(d)
 

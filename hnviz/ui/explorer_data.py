@@ -12,7 +12,7 @@ import streamlit as st
 from hnviz.analysis.sweeps import MANIFEST, Sweep, SweepRef, find_sweeps, load_sweep
 from hnviz.core.method_specs import with_strength
 from hnviz.ui.labels import benchmark_label, method_with_strength
-from hnviz.ui.storage import runs_dir
+from hnviz.ui import state
 
 ROOT = Path(__file__).resolve().parents[2]
 BUNDLED_DIR = ROOT / "assets" / "sweeps"
@@ -20,7 +20,8 @@ DEFAULT_SWEEP = "toy-hnet-beta"
 
 
 def user_sweeps_dir() -> Path:
-    return runs_dir() / "sweeps"
+    """This user's sweeps (started from the app): only they see them."""
+    return state.workspace().store.sweeps
 
 
 def all_sweeps() -> list[SweepRef]:

@@ -57,8 +57,8 @@ def _select(refs: list[SweepRef]) -> SweepRef:
     labels = {r.path: data.describe(r) for r in refs}
     chosen = st.selectbox("Sweep", paths, index=paths.index(chosen),
                           format_func=labels.__getitem__,
-                          help="Bundled sweeps ship with hnviz; yours are in "
-                               f"{data.user_sweeps_dir()}.")
+                          help="Bundled sweeps ship with hnviz; the ones you start below are "
+                               "yours alone.")
     state.put(_SELECT_KEY, chosen)
     return refs[paths.index(chosen)]
 

@@ -1,14 +1,12 @@
-"""Numbers the pages show about a model: parameter counts before training and the regression
-view (each task's generated function on a dense grid). Torch lives here, not in the pages."""
+"""Numbers the pages show about a model: parameter counts before training and task labels.
+Torch lives here, not in the pages."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
-import numpy as np
 import torch
 
-from hnviz.analysis.generated import task_functions
 from hnviz.core.benchmarks import benchmark, build_tasks
 from hnviz.core.config import RunConfig
 from hnviz.core.hnets import compression_ratio, count_params
@@ -39,16 +37,3 @@ def param_counts(cfg: RunConfig) -> ParamCounts:
 def task_names(trainer: Trainer) -> list[str]:
     """Short labels of the run's tasks (from its benchmark's entry): 'task 1: y = x + 3'."""
     return benchmark(trainer.cfg.task.benchmark).task_names(trainer.n_tasks)
-
-
-@torch.no_grad()
-def regression_view(trainer: Trainer, n_grid: int = 300):
-    """(train [(x, y)] per task, grid [G], preds [T][G]) for the 1-D regression chart."""
-    seq = trainer.seq
-    train = [(tk.x_train[:, 0].tolist(), tk.y_train[:, 0].tolist()) for tk in seq.tasks]
-    lo = min(min(x) for x, _ in train)
-    hi = max(max(x) for x, _ in train)
-    pad = 0.05 * (hi - lo)
-    grid = np.linspace(lo - pad, hi + pad, n_grid, dtype=np.float32)  # [G]
-    preds = task_functions(trainer, np.tile(grid, (seq.n_tasks, 1)))  # [T, G]
-    return train, grid.tolist(), preds.tolist()
