@@ -11,8 +11,8 @@ import streamlit as st
 
 from hnviz.analysis.sweeps import MANIFEST, Sweep, SweepRef, find_sweeps, load_sweep
 from hnviz.core.method_specs import with_strength
-from hnviz.ui.labels import benchmark_label, method_with_strength
 from hnviz.ui import state
+from hnviz.ui.labels import benchmark_label, method_with_strength
 
 ROOT = Path(__file__).resolve().parents[2]
 BUNDLED_DIR = ROOT / "assets" / "sweeps"

@@ -15,8 +15,8 @@ import threading
 from dataclasses import dataclass
 
 from hnviz.live import make_pool
-from hnviz.serve.workspace import Workspaces
 from hnviz.serve.userstore import runs_root
+from hnviz.serve.workspace import Workspaces
 
 EVICT_EVERY_S = 300.0
 
