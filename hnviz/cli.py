@@ -61,8 +61,13 @@ def cmd_train(a: argparse.Namespace) -> int:
     bar = tqdm(total=trainer.total_steps, disable=a.quiet, file=sys.stderr, unit="it",
                desc=f"{cfg.train.method} on {cfg.task.benchmark}")
 
-    def on_phase(phase: str) -> None:  # e.g. "evaluating" at the end of a task
-        bar.set_postfix_str(f"task {trainer.task + 1}/{n}, {phase}", refresh=True)
+    shown = [0.0]  # when the bar was last redrawn
+
+    def on_phase(phase: str) -> None:  # "evaluating" at the end of a task
+        bar.set_postfix_str(f"task {trainer.task + 1}/{n}, {phase}", refresh=False)
+        if time.monotonic() - shown[0] > 0.5:  # redraw at most twice a second
+            bar.refresh()
+            shown[0] = time.monotonic()
 
     trainer.on_phase = on_phase
     while not trainer.done:
@@ -165,9 +170,15 @@ SUBCOMMANDS: dict[str, Subcommand] = {
 }
 
 
+class _Parser(argparse.ArgumentParser):
+    """argparse with one-line errors (exit 2): 'error: <what> (python -m hnviz train --help)'."""
+
+    def error(self, message: str):  # type: ignore[override]
+        self.exit(2, f"error: {' '.join(message.split())} (see {self.prog} --help)\n")
+
+
 def build_parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(prog="python -m hnviz",
-                                description="Continual learning with hypernetworks.")
+    p = _Parser(prog="python -m hnviz", description="Continual learning with hypernetworks.")
     sub = p.add_subparsers(dest="cmd", required=True)
     for name, cmd in SUBCOMMANDS.items():
         cmd.add_args(sub.add_parser(name, help=cmd.help, description=cmd.help))

@@ -98,13 +98,18 @@ def app_limits(environ: Mapping[str, str] | None = None,
                               f"{'number' if name == 'max_memory_mb' else 'integer'}") from None
         cap = getattr(HARD, name)
         if not 0 < value <= cap:
-            raise ConfigError(f"{key}={text} must be in (0, {cap:g}]")
+            raise ConfigError(f"{key}={text} must be in (0, {_num(cap)}]")
         changes[name] = value
     return dataclasses.replace(base, origin="app", **changes)
 
 
+def _num(v: float) -> str:
+    """16777216 -> '16777216', 256.5 -> '256.5' (never 1.67772e+07)."""
+    return str(int(v)) if float(v).is_integer() else f"{v:g}"
+
+
 def _too_big(name: str, value: float, limits: Limits, field: str) -> ConfigError:
-    return ConfigError(f"{name}={value} exceeds the limit {getattr(limits, field):g} "
+    return ConfigError(f"{name}={_num(value)} exceeds the limit {_num(getattr(limits, field))} "
                        f"({limits.hint(field)})")
 
 
@@ -139,5 +144,5 @@ def check_limits(cfg: RunConfig, limits: Limits = LIBRARY) -> None:
         what, size = est.largest()
         raise ConfigError(
             f"this run needs ~{format_bytes(est.total)}, more than the "
-            f"{limits.max_memory_mb:g} MB budget ({limits.hint('max_memory_mb')}); "
+            f"{_num(limits.max_memory_mb)} MB budget ({limits.hint('max_memory_mb')}); "
             f"the largest part: {what} {format_bytes(size)}")
