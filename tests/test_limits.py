@@ -174,3 +174,21 @@ def test_from_dict_applies_limits_before_building(monkeypatch):
 def test_hard_caps_in_the_dataclasses(section, values, message):
     with pytest.raises(ConfigError, match=message):
         default_config().replace(**{section: values})
+
+
+def test_docs_list_every_limit_with_its_values():
+    """docs/LIMITS.md's table states the code's values (docs true to the code)."""
+    from pathlib import Path
+
+    text = (Path(__file__).resolve().parents[1] / "docs" / "LIMITS.md").read_text()
+
+    def n(v) -> str:
+        v = float(v)
+        return f"{int(v):,}".replace(",", " ") if v.is_integer() else f"{v:g}"
+
+    for f in LIMIT_FIELDS:
+        row = next((line for line in text.splitlines() if line.startswith(f"| `{f}` |")), None)
+        assert row is not None, f
+        cells = [c.strip() for c in row.strip("|").split("|")]
+        assert cells[2:] == [n(getattr(LIBRARY, f)), n(getattr(APP_DEFAULTS, f)),
+                             f"`{env_name(f)}`", n(getattr(HARD, f))], row

@@ -129,7 +129,7 @@ def check_history(h: Any, cfg: RunConfig, task: int, step_in_task: int) -> None:
     if "R0" in h:
         _check_row(h["R0"], T, "history R0")
     ends = _check_list(h, "task_end_steps", T)
-    if len(ends) != len(R) or not all(_is_int(v) for v in ends):
+    if ("task_end_steps" in h and len(ends) != len(R)) or not all(_is_int(v) for v in ends):
         _fail("run file history['task_end_steps'] must hold one step number per row of R")
     steps = task * tr.iters_per_task + step_in_task
     for row in _check_list(h, "loss", steps // LOG_EVERY + task + 1):

@@ -92,15 +92,25 @@ def param_counts(cfg: RunConfig) -> ParamCounts:
 
 @dataclass(frozen=True)
 class MemoryEstimate:
-    parts: tuple[tuple[str, int], ...]  # (what, bytes), largest first
+    """Bytes by part: `kept` parts live for the whole run; `transient` ones exist one at a time
+    (building the data, a training step, a Fisher, an evaluation, ...), so the peak is all kept
+    parts plus the largest transient one."""
+
+    kept: tuple[tuple[str, int], ...]  # (what, bytes), largest first
+    transient: tuple[tuple[str, int], ...]
 
     @property
     def total(self) -> int:
-        return sum(b for _, b in self.parts)
+        return sum(b for _, b in self.kept) + max((b for _, b in self.transient), default=0)
 
     @property
     def mb(self) -> float:
         return self.total / 2**20
+
+    @property
+    def parts(self) -> tuple[tuple[str, int], ...]:
+        """Every part, largest first."""
+        return tuple(sorted(self.kept + self.transient, key=lambda kv: -kv[1]))
 
     def largest(self) -> tuple[str, int]:
         return self.parts[0]
@@ -116,22 +126,24 @@ def format_bytes(n: float) -> str:
 
 
 def memory_estimate(cfg: RunConfig) -> MemoryEstimate:
-    """What one run of `cfg` allocates at most, by part (bytes):
+    """What one run of `cfg` allocates at most (bytes), kept for the whole run:
 
-    - task data: the benchmark's examples as float32 (twice: the base tensors and the per-task
-      subsets made from them), the uint8 copy of a torchvision data set, T permutations;
-      generated data (regression): T · (n_train + n_test) rows
+    - task data: the benchmark's examples as float32, the uint8 copy of a torchvision data set,
+      T permutations (permuted tasks share the data); generated data (regression):
+      T · (n_train + n_test) rows
     - weights and Adam state: 4 copies (value, gradient, two moments) of what is trained, and the
       target module itself
-    - HNET: the snapshot [T, P] of the output regularizer, one step's generated weights and
-      hypernet activations for 1 + k tasks (k regularized per step) with gradients, the
-      snapshot's own forward at the start of a task; EWC: anchors and Fishers [T, P] (online:
-      [1, P]) and the per-sample gradients [500, P] of the Fisher; SI: 5 vectors [P]
-    - activations of a training step (all seen tasks for joint training) and of evaluating one
-      task's test set
-    - history: loss rows, evaluation records, R, embedding trajectory (Python lists), twice (the
-      JSON text written when the run is saved)
-    """
+    - HNET: the snapshot [T, P] of the output regularizer; EWC: anchors and Fishers [T, P]
+      (online: [1, P]); SI: 5 vectors [P]
+    - history: loss rows, evaluation records, R, embedding trajectory (Python lists)
+
+    and, one at a time (`MemoryEstimate.transient`): building the data (another copy of it); a
+    training step (HNET: generated weights and hypernet activations for 1 + k tasks, k
+    regularized per step, with gradients; else the target's activations, all seen tasks for
+    joint training); HNET's snapshot forward at the start of a task; EWC's per-sample gradients
+    of the Fisher (~(layers + 1) × [500, P]); evaluating one task's test set; the JSON of the
+    history when the run is saved. Not included: the Python process with torch (~0.6-0.8 GB).
+    `benchmarks/bench_memory_estimate.py` compares it with measured runs."""
     b = benchmark(cfg.task.benchmark)
     spec = method_spec(cfg.train.method)
     T = n_tasks(cfg)
@@ -140,41 +152,49 @@ def memory_estimate(cfg: RunConfig) -> MemoryEstimate:
     P = counts.target
     widths = target_widths(cfg)
     widest_pair = max(a + c for a, c in zip(widths[:-1], widths[1:]))
-    parts: dict[str, int] = {}
+    kept: dict[str, int] = {}
+    transient: dict[str, int] = {}
 
     n_train, n_test = b.examples
     if n_train == 0:  # generated per task
         rows_train, rows_test = cfg.task.n_train, cfg.task.n_test
-        parts["task data"] = T * (rows_train + rows_test) * (b.in_dim + 1) * FLOAT
+        kept["task data"] = T * (rows_train + rows_test) * (b.in_dim + 1) * FLOAT
     else:
         rows_train, rows_test = n_train, n_test
         n = n_train + n_test
-        parts["task data"] = (2 * n * (b.in_dim * FLOAT + 8) + T * b.in_dim * 8
-                              + (n * b.in_dim if b.dataset is not None else 0))
+        copy = n * (b.in_dim * FLOAT + 8)
+        kept["task data"] = (copy + T * b.in_dim * 8
+                             + (n * b.in_dim if b.dataset is not None else 0))
+        transient["building the data (a second copy)"] = copy
 
     if spec.has_embeddings:
         G, C = counts.generated, counts.chunks
         body, _ = hnet_widths(cfg, G)
-        hidden_per_net = C * sum(body[1:-1]) + G  # activations of one generated vector
-        parts["weights and Adam state"] = (4 * counts.hnet + P) * FLOAT
-        parts[f"HNET snapshot [{T}, {G}]"] = T * G * FLOAT
+        # what autograd keeps per generated vector: the body's input, each hidden layer's linear
+        # and activation outputs, the output [G]
+        hidden_per_net = C * (body[0] + 2 * sum(body[1:-1])) + G
+        kept["weights and Adam state"] = (4 * counts.hnet + P) * FLOAT
+        kept[f"HNET snapshot [{T}, {G}]"] = T * G * FLOAT
         k = T - 1 if tr.reg_tasks <= 0 or tr.lookahead else min(tr.reg_tasks, T - 1)
         step = 3 * (1 + k) * hidden_per_net * FLOAT
         if tr.lookahead:
             step += 3 * (T - 1) * hidden_per_net * FLOAT
-        parts["HNET step (generated weights, activations, gradients)"] = step
-        parts["HNET snapshot forward"] = (T - 1) * (C * max(body[1:]) + G) * FLOAT
+        transient["HNET step (generated weights, activations, gradients)"] = step
+        transient["HNET snapshot forward"] = (T - 1) * (C * max(body[1:]) + G) * FLOAT
     else:
-        parts["weights and Adam state"] = 5 * P * FLOAT
+        kept["weights and Adam state"] = 5 * P * FLOAT
     if spec.needs_fisher:
         rows = 1 if tr.method == "online-ewc" else T
-        parts[f"EWC anchors and Fishers [{rows}, {P}]"] = 2 * rows * P * FLOAT
-        parts["Fisher per-sample gradients"] = 2 * min(FISHER_SAMPLES, rows_train) * P * FLOAT
+        kept[f"EWC anchors and Fishers [{rows}, {P}]"] = 2 * rows * P * FLOAT
+        # vmap(grad) of the flat [P] vector: each layer's per-sample gradient is scattered into
+        # an [N, P] of its own before they are summed (measured: ~(layers + 1) × [N, P])
+        transient["Fisher per-sample gradients"] = (len(widths) * min(FISHER_SAMPLES, rows_train)
+                                                    * P * FLOAT)
     if tr.method == "si":
-        parts["SI buffers"] = 5 * P * FLOAT
+        kept["SI buffers"] = 5 * P * FLOAT
     per_batch = min(tr.batch_size, rows_train) * sum(widths) * 3 * FLOAT
-    parts["training activations"] = per_batch * (T if spec.joint else 1)
-    parts["evaluation activations"] = rows_test * widest_pair * FLOAT
+    transient["training activations"] = per_batch * (T if spec.joint else 1)
+    transient["evaluation activations"] = rows_test * widest_pair * FLOAT
 
     evals_per_task = math.ceil(tr.iters_per_task / tr.eval_every)
     n_evals = T * evals_per_task
@@ -183,5 +203,10 @@ def memory_estimate(cfg: RunConfig) -> MemoryEstimate:
     history += (T * T + T) * PY_FLOAT  # R and R0
     if spec.has_embeddings:
         history += n_evals * (EVAL_REC + cfg.hnet.emb_dim * PY_FLOAT)
-    parts["history (lists and saved JSON)"] = 2 * history
-    return MemoryEstimate(tuple(sorted(parts.items(), key=lambda kv: -kv[1])))
+    kept["history"] = history
+    transient["saving the run (history as JSON)"] = history
+
+    def ordered(d: dict[str, int]) -> tuple[tuple[str, int], ...]:
+        return tuple(sorted(d.items(), key=lambda kv: -kv[1]))
+
+    return MemoryEstimate(ordered(kept), ordered(transient))
