@@ -89,12 +89,13 @@ def limits_from_args(a: argparse.Namespace) -> Limits:
     return HARD if getattr(a, "allow_large", False) else LIBRARY
 
 
-def check_out_arg(path: str | None, option: str = "--out") -> None:
-    """ConfigError (exit 2, one line) if `path` cannot be written (`io.check_output_path`);
-    nothing for None. Call it before training."""
+def check_out_arg(path: str | None, option: str = "--out", folder: bool = False) -> None:
+    """ConfigError (exit 2, one line: 'error: --out: ...') if `path` cannot be written
+    (`io.check_output_path`: a file, or a folder with folder=True, e.g. `sweep --out`); nothing
+    for None. Call it before any work."""
     if path is None:
         return
     try:
-        check_output_path(path)
+        check_output_path(path, folder=folder)
     except OutputPathError as e:
         raise ConfigError(f"{option}: {e}") from None

@@ -143,3 +143,17 @@ def test_check_output_path(tmp_path):
         with pytest.raises(OutputPathError) as e:
             check_output_path(bad)
         assert "\n" not in str(e.value)
+
+
+def test_check_output_folder(tmp_path):
+    from hnviz.core.io import OutputPathError, check_output_path
+
+    assert check_output_path(tmp_path, folder=True) == tmp_path  # exists, writable
+    assert check_output_path(tmp_path / "sweeps" / "toy", folder=True)  # can be created
+    assert list(tmp_path.iterdir()) == []
+    (tmp_path / "f").write_text("x")
+    for bad, match in ((tmp_path / "f", "is a file, not a folder"),
+                       (tmp_path / "f" / "sub", "is a file, not a folder"),
+                       ("/proc/hnviz-sweep", "not writable")):
+        with pytest.raises(OutputPathError, match=match):
+            check_output_path(bad, folder=True)

@@ -134,28 +134,35 @@ class OutputPathError(ValueError):
     """An output path that cannot be written (one line: which path and why)."""
 
 
-def check_output_path(path: str | os.PathLike) -> Path:
-    """Check, before any work, that a file can be written at `path` (as `write_atomic` will):
-    not a directory, its folder either exists and takes new files or can be created. Creates
-    nothing (a probe file in the nearest existing folder is removed at once). Returns the path;
-    raises OutputPathError with a one-line reason."""
+def check_output_path(path: str | os.PathLike, folder: bool = False) -> Path:
+    """Check, before any work, that output can be written at `path`: a file (default; as
+    `write_atomic` will write it: not a directory, its folder exists and takes new files or can
+    be created), or with `folder=True` a folder (e.g. a sweep's: an existing folder that takes
+    new files, or one that can be created; not a file). Creates nothing (a probe file in the
+    nearest existing folder is removed at once). Returns the path; raises OutputPathError with a
+    one-line reason."""
     text = os.fspath(path)
     if not text.strip():
         raise OutputPathError("the output path is empty")
     p = Path(text).expanduser()
-    if text.endswith(os.sep) or p.is_dir():
-        raise OutputPathError(f"{text} is a directory; give a file name, e.g. {p / 'run.pt'}")
-    folder = p.parent
-    while not folder.exists():  # the nearest existing ancestor: write_atomic creates the rest
-        if folder.parent == folder:
+    if folder:
+        if p.exists() and not p.is_dir():
+            raise OutputPathError(f"{text} is a file, not a folder")
+        nearest = p
+    else:
+        if text.endswith(os.sep) or p.is_dir():
+            raise OutputPathError(f"{text} is a directory; give a file name, e.g. {p / 'run.pt'}")
+        nearest = p.parent
+    while not nearest.exists():  # the nearest existing ancestor: the rest can be created
+        if nearest.parent == nearest:
             break
-        folder = folder.parent
-    if not folder.is_dir():
-        raise OutputPathError(f"cannot write {text}: {folder} is a file, not a folder")
+        nearest = nearest.parent
+    if not nearest.is_dir():
+        raise OutputPathError(f"cannot write {text}: {nearest} is a file, not a folder")
     try:
-        fd, probe = tempfile.mkstemp(prefix=".hnviz-probe.", dir=folder)
+        fd, probe = tempfile.mkstemp(prefix=".hnviz-probe.", dir=nearest)
     except OSError as e:
-        raise OutputPathError(f"cannot write {text}: folder {folder} is not writable "
+        raise OutputPathError(f"cannot write {text}: folder {nearest} is not writable "
                               f"({e.strerror or type(e).__name__})") from None
     os.close(fd)
     os.unlink(probe)

@@ -113,7 +113,8 @@ def _check_row(row: Any, n: int, what: str, exact: bool = True) -> None:
 
 def check_history(h: Any, cfg: RunConfig, task: int, step_in_task: int) -> None:
     """The history's structure: known keys, lists of the right shapes and lengths."""
-    from .sizes import LOG_EVERY, n_tasks
+    from .sizes import n_tasks
+    from .trainer import LOG_EVERY
 
     T, tr = n_tasks(cfg), cfg.train
     if not isinstance(h, dict) or "R" not in h:

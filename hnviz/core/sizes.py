@@ -21,13 +21,12 @@ from dataclasses import dataclass
 from .benchmarks import benchmark
 from .config import RunConfig
 from .method_specs import method_spec
+from .trainer import FISHER_SAMPLES, LOG_EVERY
 
 FLOAT = 4  # bytes of a float32
 PY_FLOAT = 32  # bytes of one number in a history list (float object + list slot)
 LOSS_ROW = 200  # bytes of one [step, loss, reg] row of history["loss"]
 EVAL_REC = 250  # bytes of one evaluation record without its values
-FISHER_SAMPLES = 500  # trainer._fisher: per-sample gradients of at most this many examples
-LOG_EVERY = 5  # trainer.LOG_EVERY (a loss row every 5 steps)
 
 
 @dataclass(frozen=True)

@@ -43,6 +43,7 @@ from .targets import MLPTarget, forward, forward_head, num_params
 from .tasks import TaskSequence
 
 LOG_EVERY = 5
+FISHER_SAMPLES = 500  # the empirical Fisher of a task uses at most this many training examples
 # An exploding loss stops the run like a non-finite one: loss > EXPLODE_FACTOR × the run's first
 # logged loss (task + regularizer) and > EXPLODE_MIN. No preset comes near (the golden and
 # acceptance runs check it); Split Digits at lr=10 reaches 1e24 and used to "finish".
@@ -238,7 +239,7 @@ class Trainer:
     def _fisher(self) -> torch.Tensor:
         tk = self.seq.tasks[self.task]
         t = self.task
-        n = min(tk.y_train.shape[0], 500)
+        n = min(tk.y_train.shape[0], FISHER_SAMPLES)
 
         def loss_of(out, y):
             return self.loss_of(self.target.head(out, t), y)
