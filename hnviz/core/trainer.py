@@ -79,7 +79,6 @@ class Trainer:
                  limits: Limits = LIBRARY):
         check_limits(cfg, limits)  # before any data or network is built
         self.cfg = cfg
-        self.limits = limits
         self.seq = seq if seq is not None else build_tasks(cfg.task)
         gen = torch.Generator().manual_seed(cfg.train.seed)
         torch.manual_seed(cfg.train.seed)  # nn.Linear inits inside the hypernet
