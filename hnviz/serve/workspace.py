@@ -27,6 +27,8 @@ from typing import Any
 
 from hnviz.core.config import RunConfig
 from hnviz.core.io import RunFileError, display_name, load_run, read_run_dict, run_to_bytes
+from hnviz.core.limits import LIBRARY, Limits
+from hnviz.core.run_checks import check_run_dict
 from hnviz.core.trainer import Trainer
 
 from .demos import Demo, demos, view_from_file
@@ -226,10 +228,12 @@ class Workspace:
         return name
 
     # ------------------------------------------------------------------ creating runs
-    def new_run(self, cfg: RunConfig, name: str, play: bool = False) -> RunHandle:
-        """A fresh run of `cfg`, hosted in the pool (playing or paused). Raises ConfigError,
-        DataUnavailableError, or the pool's QuotaExceeded / PoolBusy (messages for the user)."""
-        trainer = Trainer(cfg)
+    def new_run(self, cfg: RunConfig, name: str, play: bool = False,
+                limits: Limits = LIBRARY) -> RunHandle:
+        """A fresh run of `cfg`, hosted in the pool (playing or paused). Raises ConfigError
+        (e.g. over `limits`, checked before anything is built), DataUnavailableError, or the
+        pool's QuotaExceeded / PoolBusy (messages for the user)."""
+        trainer = Trainer(cfg, limits=limits)
         with self.lock:  # registered first: other tabs' reruns must find it while it is hosted
             h = RunHandle(self.unique_name(name), "trained")
             data = run_to_bytes(trainer, {"name": h.name})
@@ -243,11 +247,14 @@ class Workspace:
             raise
         return h
 
-    def add_file(self, data: bytes, fallback_name: str, source: str) -> RunHandle:
-        """A run file (upload, saved, autosave) as a static run; validated, no model built.
-        Raises RunFileError with a one-line reason."""
+    def add_file(self, data: bytes, fallback_name: str, source: str,
+                 limits: Limits = LIBRARY) -> RunHandle:
+        """A run file (upload, saved, autosave) as a static run, validated whole before it is
+        kept: the config against `limits` and the state's structure before anything is built,
+        then every tensor against the run it describes. Raises RunFileError (one line)."""
         raw = read_run_dict(data)
-        view_from_file(raw)  # validates the config and state before we keep anything
+        check_run_dict(raw, limits)
+        load_run(data, limits=limits)  # tensor names and shapes (bounded by the limits above)
         name = display_name(raw.get("meta") or {}, raw["config"].get("name", ""), fallback_name)
         h = RunHandle(self.unique_name(name), source, data=data)
         with self.lock:

@@ -259,6 +259,11 @@ def compare_mean_fig(means: Mapping[str, Sequence[float]], metric: str,
     return _layout(fig, f"Mean {metric_label(metric)} as tasks are added")
 
 
-def mean_seen(R: Sequence[Sequence[float]]) -> list[float]:
-    """Mean over tasks 0..i of row i, for each row i (the 'as tasks are added' curve)."""
-    return [sum(row[:i + 1]) / (i + 1) for i, row in enumerate(R)]
+def mean_seen(R: Sequence[Sequence[float | None]]) -> list[float | None]:
+    """Mean over tasks 0..i of row i, for each row i (the 'as tasks are added' curve); cells a
+    long sequence did not evaluate (None) are left out (None if a row has none)."""
+    out = []
+    for i, row in enumerate(R):
+        vals = [v for v in row[:i + 1] if v is not None]
+        out.append(sum(vals) / len(vals) if vals else None)
+    return out

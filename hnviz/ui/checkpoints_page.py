@@ -9,6 +9,7 @@ import datetime as dt
 import streamlit as st
 
 from hnviz.core.io import RunFileError, display_name, read_run_dict
+from hnviz.core.limits import app_limits
 from hnviz.serve.userstore import StoredFile, StoreError
 from hnviz.ui import state
 from hnviz.ui.labels import benchmark_label, method_label
@@ -88,7 +89,8 @@ def _remove(run_id: str) -> None:
 def _load_saved(file_name: str) -> None:
     ws = state.workspace()
     try:
-        h = ws.add_file(ws.store.read(file_name), file_name[:-3], source="file")
+        h = ws.add_file(ws.store.read(file_name), file_name[:-3], source="file",
+                        limits=app_limits())
     except (RunFileError, StoreError) as e:
         state.put("ckpt.flash", ("err", f"Could not load {file_name[:-3]}: {e}"))
         return
@@ -170,7 +172,8 @@ def handle_upload(file_name: str, data: bytes) -> tuple[str, str]:
     if len(data) > MAX_UPLOAD_MB * 2**20:
         return "err", f"Could not load {file_name}: it is larger than {MAX_UPLOAD_MB} MB"
     try:
-        h = state.workspace().add_file(data, file_name.rsplit(".", 1)[0], source="upload")
+        h = state.workspace().add_file(data, file_name.rsplit(".", 1)[0], source="upload",
+                                       limits=app_limits())
     except RunFileError as e:
         return "err", f"Could not load {file_name}: {e}"
     except Exception as e:  # noqa: BLE001 - e.g. a config this server does not allow

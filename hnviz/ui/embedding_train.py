@@ -12,6 +12,7 @@ import streamlit as st
 
 from hnviz.core.benchmarks import benchmark as benchmark_entry
 from hnviz.core.config import RunConfig
+from hnviz.core.limits import app_limits
 from hnviz.core.method_specs import DEFAULT_METHOD
 from hnviz.core.presets import default_config
 from hnviz.serve.workspace import RunHandle
@@ -43,7 +44,7 @@ def start(benchmark: str) -> RunHandle | None:
     """A fresh 2-D run, playing, made active (None and a flash message when refused)."""
     cfg = config_2d(benchmark)
     try:
-        h = state.workspace().new_run(cfg, cfg.name, play=True)
+        h = state.workspace().new_run(cfg, cfg.name, play=True, limits=app_limits())
     except Exception as exc:  # noqa: BLE001 - quotas, limits: say it
         state.flash(f"Could not start the run: {one_line(exc)}")
         return None

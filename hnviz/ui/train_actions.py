@@ -10,6 +10,7 @@ user's run list.
 from __future__ import annotations
 
 from hnviz.core.config import RunConfig
+from hnviz.core.limits import app_limits
 from hnviz.core.method_specs import METHODS, method_spec
 from hnviz.core.presets import default_config
 from hnviz.serve.workspace import RunHandle
@@ -74,7 +75,7 @@ def has_progress(h: RunHandle | None) -> bool:
 
 def _new(cfg: RunConfig, play: bool) -> RunHandle | None:
     try:
-        return state.workspace().new_run(cfg, run_label(cfg), play=play)
+        return state.workspace().new_run(cfg, run_label(cfg), play=play, limits=app_limits())
     except Exception as exc:  # noqa: BLE001 - DataUnavailableError, ConfigError, quotas ...
         state.flash(f"Could not start the run: {one_line(exc)}")
         return None

@@ -15,12 +15,13 @@ import os
 import streamlit as st
 
 from hnviz.core.benchmarks import BENCHMARKS, available_benchmarks
-from hnviz.core.config import HNET_KINDS, RunConfig
+from hnviz.core.config import HNET_KINDS, ConfigError, RunConfig
+from hnviz.core.limits import app_limits, check_limits
 from hnviz.core.method_specs import DEFAULT_METHOD, METHODS, method_spec
 from hnviz.core.presets import default_config
+from hnviz.core.sizes import param_counts
 from hnviz.ui import state, urlstate
 from hnviz.ui.labels import benchmark_label, method_label
-from hnviz.ui.model_info import ParamCounts, param_counts
 
 K = "train.form."  # widget key prefix
 STRENGTH_HELP = {
@@ -36,9 +37,6 @@ def benchmark_availability() -> dict[str, tuple[bool, str]]:
     return available_benchmarks(os.environ.get("HNVIZ_DATA") or None)
 
 
-@st.cache_data(show_spinner=False, max_entries=256)
-def cached_param_counts(cfg_dict: dict) -> ParamCounts:
-    return param_counts(RunConfig.from_dict(cfg_dict))
 
 
 def strength_field(method: str) -> str | None:
@@ -171,6 +169,11 @@ def settings_form() -> tuple[RunConfig, str | None]:
     _sync_url(cfg)
     for p in problems or state.get("url_problems") or ():
         st.warning(f"Link: {p}.")
+    try:  # every size together, before anything is built
+        check_limits(cfg, app_limits())
+    except ConfigError as e:
+        blocked = blocked or f"This setup is too large for this server: {e}"
+        st.error(blocked)
     return cfg, blocked
 
 
@@ -190,8 +193,8 @@ def _sync_url(cfg: RunConfig) -> None:
 def param_panel(cfg: RunConfig) -> None:
     """Hypernet / target parameter counts and compression ratio, before training."""
     try:
-        pc = cached_param_counts(cfg.to_dict())
-    except Exception:  # data not available etc.: the blocked message says why
+        pc = param_counts(cfg)  # arithmetic: nothing is built
+    except Exception:  # noqa: BLE001 - an invalid setting: the form says why
         return
     if pc.hnet is None:
         st.markdown(f"**Target network:** {pc.target:,} parameters, trained directly "

@@ -23,9 +23,9 @@ from typing import Any
 
 from hnviz.core.benchmarks import BENCHMARKS, DEFAULT_BENCHMARK, benchmark
 from hnviz.core.config import ConfigError, RunConfig
+from hnviz.core.limits import app_limits, check_limits
 from hnviz.core.method_specs import DEFAULT_METHOD, METHODS, strength_fields
 from hnviz.core.presets import default_config
-from hnviz.ui import app_limits
 
 
 def _ints(s: str) -> tuple[int, ...]:
@@ -38,6 +38,11 @@ def _fmt_float(v: float) -> str:
 
 def _fmt_ints(v: tuple[int, ...]) -> str:
     return ",".join(str(i) for i in v)
+
+
+def _app(field: str) -> Callable[[], float]:
+    """The app's limit `field` (read when used: HNVIZ_LIMIT_* can change between runs)."""
+    return lambda: getattr(app_limits(), field)
 
 
 @dataclass(frozen=True)
@@ -60,14 +65,14 @@ STRENGTH_MAX = 1e12  # β, λ, c: any finite non-negative value up to this is ta
 
 FIELDS: dict[str, Field] = {
     "lr": Field("train", "lr", float, _fmt_float, 1e-7, 100.0),
-    "iters": Field("train", "iters_per_task", int, str, 1, app_limits.max_iters),
+    "iters": Field("train", "iters_per_task", int, str, 1, _app("max_iters")),
     "seed": Field("train", "seed", int, str, 0, 2**31 - 1),
-    "tasks": Field("task", "n_tasks", int, str, 1, app_limits.max_tasks),
-    "emb_dim": Field("hnet", "emb_dim", int, str, 1, app_limits.max_emb_dim),
+    "tasks": Field("task", "n_tasks", int, str, 1, _app("max_tasks")),
+    "emb_dim": Field("hnet", "emb_dim", int, str, 1, _app("max_emb_dim")),
     "hnet": Field("hnet", "kind", str, str, 0, 0),
-    "hnet_hidden": Field("hnet", "hidden", _ints, _fmt_ints, 1, app_limits.max_width),
-    "chunk_size": Field("hnet", "chunk_size", int, str, 1, app_limits.max_chunk_size),
-    "target_hidden": Field("target", "hidden", _ints, _fmt_ints, 1, app_limits.max_width),
+    "hnet_hidden": Field("hnet", "hidden", _ints, _fmt_ints, 1, _app("max_width")),
+    "chunk_size": Field("hnet", "chunk_size", int, str, 1, _app("max_chunk_size")),
+    "target_hidden": Field("target", "hidden", _ints, _fmt_ints, 1, _app("max_width")),
     **{f: Field("train", f, float, _fmt_float, 0.0, STRENGTH_MAX) for f in strength_fields()},
 }
 KEYS = ("benchmark", "method", *FIELDS)
@@ -99,8 +104,8 @@ def out_of_range(key: str, value: Any) -> str | None:
             return f"is above the most allowed, {hi:g}"
     if isinstance(value, tuple) and not value:
         return "is empty"
-    if isinstance(value, tuple) and len(value) > app_limits.max_layers():
-        return f"has more than {app_limits.max_layers()} layers"
+    if isinstance(value, tuple) and len(value) > app_limits().max_layers:
+        return f"has more than {app_limits().max_layers} layers"
     return None
 
 
@@ -142,4 +147,10 @@ def decode(params: Mapping[str, str]) -> tuple[RunConfig | None, list[str]]:
                 cfg = cfg.replace(task={"seed": value})
         except (ValueError, ConfigError) as e:
             problems.append(f"{key}={raw!r} not used ({e}); kept {kept_text}")
+    try:  # sizes together (parameters, memory) within the app's budget
+        check_limits(cfg, app_limits())
+    except ConfigError as e:
+        problems.append(f"the linked setup is too large for this server ({e}); showing the "
+                        f"{bench} preset")
+        cfg = default_config(bench, method)
     return cfg, problems
