@@ -9,11 +9,11 @@ import pytest
 from hnviz.analysis.views import regression_grid, train_extras
 from hnviz.core.io import read_run_dict, run_to_bytes
 from hnviz.core.presets import default_config
+from hnviz.core.sizes import param_counts
 from hnviz.core.trainer import Trainer
 from hnviz.serve.demos import view_from_file
 from hnviz.serve.runview import view_of
 from hnviz.ui import train_actions
-from hnviz.core.sizes import param_counts
 from hnviz.ui.model_info import task_names
 
 
