@@ -96,15 +96,24 @@ def test_runner_starts_reports_progress_and_cancels(tmp_path, monkeypatch):
     monkeypatch.setenv("HNVIZ_RUNS_DIR", str(tmp_path))
     argv = runner.sweep_argv("regression1d", "hnet", [0, 0.5], [0], 20, tmp_path / "x", 1)
     assert argv[:4] == [sys.executable, "-m", "hnviz", "sweep"] and "--jobs" in argv
+    assert "--address" not in argv
+    monkeypatch.setenv("HNVIZ_SWEEP_ADDRESS", "tcp://127.0.0.1:8786")  # the server's cluster
+    argv = runner.sweep_argv("regression1d", "hnet", [0], [0], 20, tmp_path / "x", 1,
+                             runner.cluster_address())
+    assert argv[-4:] == ["--backend", "dask", "--address", "tcp://127.0.0.1:8786"]
+    monkeypatch.delenv("HNVIZ_SWEEP_ADDRESS")
     # cancel: a long sweep is stopped with its whole process group
     job = runner.start("long one", "regression1d", "hnet", [0, 0.1, 1], [0], 100000, 1)
     assert runner.current() is job and job.running and job.out.endswith("sweeps/long-one")
-    deadline = time.time() + 30
-    while job.progress()[2] == "starting" and time.time() < deadline:
+    deadline = time.time() + 60
+    while job.progress().running == 0 and time.time() < deadline:
         time.sleep(0.2)
+    p = job.progress()
+    assert p.running == 1 and p.total == 3 and p.workers == 1 and p.address is None
     runner.cancel(job)
     assert not job.running and job.cancelled
-    assert job.progress()[0] == 0
+    p = job.progress()  # the manifest is resumable: nothing half-done is recorded
+    assert (p.done, p.running, p.status) == (0, 0, "cancelled")
 
 
 def test_page_renders_in_apptest():

@@ -6,6 +6,7 @@ and a manifest (`sweep.json`, read by `hnviz.analysis.sweeps`).
     one_run.py      one grid point, trained on a worker, returned as bytes + record
     backends.py     the backend interface and its events; open_backend(name)
     local.py        worker processes on this machine (default)
+    inline.py       this process, one run after another (debugging, tests)
     dask_backend.py a Dask cluster (--address) or a LocalCluster
     ray_backend.py  a Ray cluster (--address) or a local Ray
     engine.py       run_sweep: resume, submit, retry lost runs, record results

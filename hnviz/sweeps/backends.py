@@ -1,6 +1,7 @@
 """Where runs execute: the interface every backend implements, and how to open one by name.
 
     local  worker processes on this machine (`local.py`; default; survives a killed worker)
+    inline this process, one run after another (`inline.py`; debugging, tests)
     dask   a Dask cluster: `--address tcp://host:8786`, or a LocalCluster (`dask_backend.py`)
     ray    a Ray cluster: `--address host:6379` / `ray://host:10001` / `auto`, or a local Ray
 
@@ -19,7 +20,7 @@ from typing import Any, Protocol
 
 from hnviz.core.config import ConfigError
 
-BACKENDS = ("local", "dask", "ray")
+BACKENDS = ("local", "dask", "ray", "inline")
 ALIASES = {"loky": "local"}  # the joblib backend of hnviz < 0.3: same meaning
 
 
@@ -101,12 +102,13 @@ def open_backend(name: str, n_workers: int, address: str | None = None,
     name = ALIASES.get(name, name)
     if name not in BACKENDS:
         raise ConfigError(f"--backend must be one of {BACKENDS}")
-    if name == "local":
+    if name in ("local", "inline"):
         if address or resources:
             raise ConfigError("--address and --resources need --backend dask or ray")
+        from .inline import InlineBackend
         from .local import LocalBackend
 
-        return LocalBackend(n_workers)
+        return LocalBackend(n_workers) if name == "local" else InlineBackend()
     if name == "dask":
         from .dask_backend import DaskBackend
 

@@ -151,7 +151,7 @@ def _drive(be: Backend, todo: dict[int, Job], manifest: Manifest, out: Path, ret
     attempts: Counter[int] = Counter()  # starts seen per run
     losses: Counter[int] = Counter()  # attempts reported lost per run
     lost_reason: dict[int, str] = {}
-    where = f"{be.name} {be.address or '(this machine)'}" if be.name != "local" else ""
+    where = f"{be.name} {be.address or '(this machine)'}" if be.name in ("dask", "ray") else ""
     display.counts(manifest.counts(), where)
     last_workers = time.monotonic()
     while todo and not stop.requested:
