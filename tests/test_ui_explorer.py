@@ -129,3 +129,45 @@ def test_page_renders_in_apptest():
     sweep_box = next(s for s in at.selectbox if s.label == "Sweep")
     assert "bundled" in sweep_box.format_func(sweep_box.value)
     assert len(at.get("plotly_chart")) >= 2
+
+
+def test_explorer_reads_a_sweep_while_it_runs(tmp_path, monkeypatch):
+    """A real sweep in the background: once one run is done and the other running, the page
+    draws the finished one, says how far it got and lists every run."""
+    import os
+    import signal
+    import subprocess
+
+    from streamlit.testing.v1 import AppTest
+
+    from hnviz.analysis.sweeps import progress
+
+    monkeypatch.setenv("HNVIZ_RUNS_DIR", str(tmp_path))
+    out = tmp_path / "sweeps" / "growing"
+    argv = [sys.executable, "-m", "hnviz", "sweep", "--param", "train.iters_per_task",
+            "--values", "20,1000000", "--jobs", "1", "--no-lookahead", "--quiet",
+            "--out", str(out)]
+    proc = subprocess.Popen(argv, cwd=REPO, stdin=subprocess.DEVNULL,
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                            start_new_session=True)
+    try:
+        deadline = time.time() + 120
+        while not (progress(out).done == 1 and progress(out).running == 1):
+            assert time.time() < deadline and proc.poll() is None, "sweep did not get going"
+            time.sleep(0.2)
+        at = AppTest.from_file(str(REPO / "app.py"), default_timeout=60).run()
+        at.switch_page("pages/6_Beta_explorer.py")
+        at.session_state["hnviz.ui.explorer.sweep"] = str(out)  # as the selector would
+        at.run()
+        assert not at.exception and not at.error, [e.value for e in at.exception]
+        box = next(s for s in at.selectbox if s.label == "Sweep")
+        assert "(running, 1/2)" in box.format_func(box.value)
+        info = " ".join(i.value for i in at.info)
+        assert "This sweep is running: 1 of 2 runs finished, 1 running" in info
+        assert len(at.get("plotly_chart")) >= 2
+        table = next(e for e in at.expander if "All 2 runs" in e.label)
+        df = table.dataframe[0].value
+        assert sorted(df["status"]) == ["ok", "running"] and list(df["worker"]) == ["local-1"] * 2
+    finally:
+        os.killpg(proc.pid, signal.SIGKILL)
+        proc.wait(timeout=30)

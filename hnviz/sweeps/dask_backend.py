@@ -39,7 +39,8 @@ def dask_task(cfg: dict[str, Any], grid_points: int, job_id: int, topic: str) ->
     name = str(worker.name)
 
     def report(event: dict[str, Any]) -> None:
-        worker.log_event(topic, {"id": job_id, "worker": name, **event})
+        # ("worker" would be overwritten: the scheduler sets it to the worker's address)
+        worker.log_event(topic, {"id": job_id, "name": name, **event})
 
     return train_point(cfg, grid_points, report)
 
@@ -119,7 +120,7 @@ class DaskBackend:
             if item[0] == "event":
                 msg = item[1]
                 if msg.get("event") == "start":
-                    events.append(Started(msg["id"], msg.get("worker", "?"), msg.get("host"),
+                    events.append(Started(msg["id"], msg.get("name", "?"), msg.get("host"),
                                           msg.get("pid")))
                 elif msg.get("event") == "progress":
                     events.append(Progress(msg["id"], msg["step"], msg["total"]))

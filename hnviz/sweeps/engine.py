@@ -47,7 +47,7 @@ from .backends import (
     open_backend,
 )
 from .grid import Grid
-from .manifest import Manifest, finished_record, new_manifest
+from .manifest import Manifest, finished_record, new_manifest, previous_runs
 from .one_run import failed
 from .progress import Display
 
@@ -98,6 +98,7 @@ def run_sweep(grid: Grid, out: str | os.PathLike, *, backend: str = "local",
     out.mkdir(parents=True, exist_ok=True)
     backend = ALIASES.get(backend, backend)
     points = list(grid.points())
+    before = previous_runs(out / MANIFEST)
     manifest = Manifest(out / MANIFEST, new_manifest(grid, name or out.name, grid_points,
                                                      backend, address))
     todo: dict[int, Job] = {}
@@ -105,7 +106,9 @@ def run_sweep(grid: Grid, out: str | os.PathLike, *, backend: str = "local",
         cfg = p.config.to_dict()
         done = finished_record(out / p.file, cfg)
         if done is not None:
-            rec.update(done, skipped=True)
+            old = before.get(p.file, {})
+            rec.update({k: old[k] for k in ("attempts", "worker") if k in old}, **done,
+                       skipped=True)
         else:
             todo[p.index] = Job(p.index, cfg, grid_points)
     manifest.data["n_skipped"] = len(points) - len(todo)

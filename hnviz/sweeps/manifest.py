@@ -135,6 +135,16 @@ def _jsonable(x: Any) -> Any:
     return x
 
 
+def previous_runs(file: Path) -> dict[str, dict[str, Any]]:
+    """The run records of the manifest already in the folder, by file name ({} if none or
+    unreadable): a resumed sweep keeps how its finished runs went (attempts, worker)."""
+    try:
+        d = json.loads(Path(file).read_text())
+        return {r["file"]: r for r in d["runs"] if isinstance(r, dict) and "file" in r}
+    except (OSError, ValueError, TypeError, KeyError):
+        return {}
+
+
 def finished_record(path: Path, cfg_dict: dict[str, Any]) -> dict[str, Any] | None:
     """The record of an existing checkpoint that already holds this run to its end (finished, or
     failed deterministically: diverged), else None (missing, unreadable, another config, or
