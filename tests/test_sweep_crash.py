@@ -9,7 +9,8 @@ invocation trains nothing new, and the explorer's loader reads the result.
 
 Dask: a real `dask scheduler` and two `dask worker` processes on 127.0.0.1, each in its own
 working folder; the client gets only `--address` (no shared output folder: the workers send the
-runs back). Everything started here is in its own process group and killed at teardown. Without
+runs back). Ray: a head node started with `ray start --head` (2 CPUs), the client attached with
+`--address`. Everything started here is in its own process group and killed at teardown. Without
 dask (or ray) the tests are skipped, unless HNVIZ_SWEEP_TESTS_REQUIRED=1 (set by .ci/run).
 """
 
@@ -18,6 +19,7 @@ from __future__ import annotations
 import importlib
 import json
 import os
+import re
 import shutil
 import signal
 import subprocess
@@ -235,23 +237,37 @@ def ray_tmp():
     shutil.rmtree(folder, ignore_errors=True)
 
 
-def test_ray_worker_killed_mid_run(tmp_path, spawn, ray_tmp):
+def test_ray_cluster_worker_killed_mid_run(tmp_path, spawn, ray_tmp):
     _require("ray")
+    head_log = tmp_path / "ray-head.log"
+    head = spawn([str(Path(sys.executable).parent / "ray"), "start", "--head", "--port=0",
+                  "--num-cpus=2", "--include-dashboard=false", "--disable-usage-stats"],
+                 tmp_path, head_log, RAY_TMPDIR=ray_tmp)
+    assert head.wait(timeout=120) == 0, head_log.read_text()[-2000:]
+    address = re.search(r"ray start --address='([^']+)'", head_log.read_text()).group(1)
     out, log = tmp_path / "out", tmp_path / "client.log"
-    client = spawn(_sweep_argv(out, "--backend", "ray", "--jobs", "2"), REPO, log,
-                   RAY_TMPDIR=ray_tmp)
+    # `ray start --head` turns on token authentication (the token in ~/.ray/auth_token); a
+    # driver attaching by address must say so (docs/SWEEPS.md)
+    client = spawn(_sweep_argv(out, "--backend", "ray", "--address", address), REPO, log,
+                   RAY_TMPDIR=ray_tmp, RAY_AUTH_MODE="token")
 
-    def ours(pid: int) -> bool:
-        return _descends_from(pid, client.pid)  # a worker of the Ray this sweep started
+    def ours(pid: int) -> bool:  # a worker started by the raylet of the cluster of this test
+        while pid > 1:
+            if os.getpgid(pid) == head.pid:
+                return True
+            pid = _parent(pid)
+        return False
 
     r = _wait_running(out, seed=0, attempt=1, client=client)
     _kill(r["pid"], ours)
     _finish(client, log)
     d = _check_result(out, killed_seed=0)
-    assert d["backend"] == "ray"
-    _resume_trains_nothing(out, spawn, tmp_path, "--backend", "ray", "--jobs", "2")
+    assert d["backend"] == "ray" and d["address"] == address
+    _resume_trains_nothing(out, spawn, tmp_path, "--backend", "ray", "--address", address)
+    assert d["runs"][0]["worker"].count("/") == 1  # node/pid
+    os.killpg(head.pid, signal.SIGKILL)  # the whole cluster (what teardown does anyway)
     time.sleep(2)
-    assert _processes_mentioning(ray_tmp) == []  # Ray's processes ended with the client
+    assert _processes_mentioning(ray_tmp) == []
 
 
 def _processes_mentioning(text: str) -> list[str]:

@@ -120,6 +120,9 @@ def cmd_sweep(a: argparse.Namespace) -> int:
     except DataUnavailableError as e:
         print(f"error: {e}", file=sys.stderr)
         return 2
+    except KeyboardInterrupt:  # a second Ctrl-C: stopped at once, the manifest is saved
+        print("sweep cancelled; run the same command again to resume", file=sys.stderr)
+        return 130
     except BackendError as e:
         print(f"error: {e} (the manifest in {a.out} is resumable)", file=sys.stderr)
         return 1
