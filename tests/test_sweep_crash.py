@@ -241,10 +241,12 @@ def test_ray_cluster_worker_killed_mid_run(tmp_path, spawn, ray_tmp):
     _require("ray")
     head_log = tmp_path / "ray-head.log"
     head = spawn([str(Path(sys.executable).parent / "ray"), "start", "--head", "--port=0",
-                  "--num-cpus=2", "--include-dashboard=false", "--disable-usage-stats"],
+                  "--node-ip-address=127.0.0.1", "--num-cpus=2", "--include-dashboard=false",
+                  "--disable-usage-stats"],
                  tmp_path, head_log, RAY_TMPDIR=ray_tmp)
     assert head.wait(timeout=120) == 0, head_log.read_text()[-2000:]
-    address = re.search(r"ray start --address='([^']+)'", head_log.read_text()).group(1)
+    port = re.search(r"ray start --address='[^':]+:(\d+)'", head_log.read_text()).group(1)
+    address = f"127.0.0.1:{port}"  # localhost only
     out, log = tmp_path / "out", tmp_path / "client.log"
     # `ray start --head` turns on token authentication (the token in ~/.ray/auth_token); a
     # driver attaching by address must say so (docs/SWEEPS.md)
