@@ -60,7 +60,8 @@ def add_sweep_args(p: argparse.ArgumentParser) -> None:
                    help="comma-separated seeds (default 0)")
     r = p.add_argument_group("where and how")
     r.add_argument("--backend", choices=BACKENDS + tuple(ALIASES), default="local",
-                   help="local worker processes (default), or a dask / ray cluster")
+                   help="local worker processes (default), a dask / ray cluster, or inline "
+                        "(this process, one run after another: debugging)")
     r.add_argument("--address",
                    help="dask: tcp://scheduler:8786; ray: host:6379, ray://host:10001 or auto "
                         "(default: start a local cluster)")
