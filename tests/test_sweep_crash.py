@@ -33,7 +33,7 @@ import pytest
 from hnviz.analysis.sweeps import SweepFileError, grid_rows, load_sweep, read_manifest
 
 REPO = Path(__file__).resolve().parents[1]
-LONG = 700  # iterations per task of the runs that get killed (a few seconds each)
+LONG = 400  # iterations per task of the runs that get killed (a second or more each)
 GRID = ["--param", "train.iters_per_task", "--values", f"40,{LONG}", "--seeds", "0,1",
         "--no-lookahead", "--eval-every", "100", "--quiet"]
 TIMEOUT = 240
@@ -178,6 +178,27 @@ def test_local_worker_killed_mid_run_is_retried_and_a_repeat_crash_is_failed(tmp
             if p.name in mtimes} == mtimes
     _check_result(out, killed_seed=0)
     _resume_trains_nothing(out, spawn, tmp_path, "--jobs", "2")
+
+
+def test_sigterm_leaves_a_resumable_manifest(tmp_path, spawn):
+    """SIGTERM (the app's Cancel, a cluster's pre-emption) mid-sweep: exit 130, manifest
+    `cancelled` with the finished runs kept and the rest pending; the same command completes
+    it, training only what was missing."""
+    out, log = tmp_path / "out", tmp_path / "client.log"
+    client = spawn(_sweep_argv(out, "--jobs", "1"), REPO, log)
+    _wait_running(out, seed=0, attempt=1, client=client)  # the short runs are done by now
+    os.kill(client.pid, signal.SIGTERM)
+    assert client.wait(timeout=60) == 130, log.read_text()[-2000:]
+    d = read_manifest(out)
+    assert d["status"] == "cancelled"
+    assert [r["status"] for r in d["runs"]] == ["ok", "ok", "pending", "pending"]
+    assert sorted(p.name for p in out.glob("*.pt")) == ["iters_per_task=40_seed=0.pt",
+                                                        "iters_per_task=40_seed=1.pt"]
+    assert not [p for p in out.iterdir() if p.name.startswith(".")]  # no temp files left
+    again = spawn(_sweep_argv(out, "--jobs", "2", "--json"), REPO, tmp_path / "resume.log")
+    _finish(again, tmp_path / "resume.log")
+    info = json.loads((tmp_path / "resume.log").read_text().strip().splitlines()[-1])
+    assert (info["skipped"], info["ok"], info["status"]) == (2, 4, "done")
 
 
 def _start_dask_cluster(tmp: Path, spawn) -> tuple[str, dict[str, subprocess.Popen]]:

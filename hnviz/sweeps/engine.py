@@ -131,13 +131,15 @@ def run_sweep(grid: Grid, out: str | os.PathLike, *, backend: str = "local",
         manifest.data["error"] = str(e)
         raise
     finally:
-        if be is not None:
-            be.close()
-        for i in range(len(manifest.runs)):
-            manifest.back_to_pending(i)
-        manifest.data.update(status=status, wall_s=round(time.perf_counter() - t0, 2))
-        manifest.save()
-        display.close()
+        try:
+            if be is not None:
+                be.close()
+        finally:  # the manifest is saved even if stopping the workers fails
+            for i in range(len(manifest.runs)):
+                manifest.back_to_pending(i)
+            manifest.data.update(status=status, wall_s=round(time.perf_counter() - t0, 2))
+            manifest.save()
+            display.close()
     return manifest.data
 
 
