@@ -1,0 +1,133 @@
+"""The worker: a process (or, for InlinePool, a thread) that hosts runs and trains them.
+
+Protocol over one duplex connection (a `multiprocessing` Pipe, or `channel.ThreadConnection`):
+  server → worker   (op, req, kwargs)  op: "add" (run_id, owner, data, play, extras), "play",
+                                        "pause", "step" (run_id, n), "export", "remove" (run_id),
+                                        "stop"
+  worker → server   ("hello", info)            once, when ready (pid, torch threads, niceness)
+                    ("update", Update)          every publish of every run, in order
+                    ("reply", req, ok, value)   one per request; value is the result, or
+                                                (error type name, one-line message) when not ok.
+A Step's reply is sent right after the update that completes it, so when the server sees the
+reply its mirror already shows the steps.
+
+The loop: while any run plays, drain the commands that are waiting (never blocking), then train
+one slice (`RunHost.work(0)`); when nothing plays, block on the connection. So a Pause takes
+effect within one slice. When the server's end closes (the server exited or was killed), the
+worker exits.
+
+`main` is the process entry (spawned, never forked). Before torch is imported it sets the CPU
+policy: OMP_NUM_THREADS = MKL_NUM_THREADS = HNVIZ_THREADS (default 1), then
+torch.set_num_threads; it lowers its own priority by `nice` (os.nice) so the web server's own work
+preempts training, and ignores SIGINT (Ctrl+C on the server closes the pipe, which ends the
+worker). This module imports neither torch nor hnviz.core at import time.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+import pickle
+import signal
+import sys
+from typing import Any
+
+STOP = "stop"
+
+
+def _threads_setting() -> int:
+    """HNVIZ_THREADS as `hnviz.core.threads.default_threads` reads it (that module imports
+    torch, which must not happen before OMP_NUM_THREADS is set)."""
+    try:
+        return max(1, int(os.environ.get("HNVIZ_THREADS", "1")))
+    except ValueError:
+        return 1
+
+
+def main(conn, options, nice: int = 5) -> None:
+    """Process entry (target of a spawned multiprocessing.Process)."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    n = _threads_setting()
+    os.environ["OMP_NUM_THREADS"] = os.environ["MKL_NUM_THREADS"] = str(n)
+    preimported = "torch" in sys.modules  # e.g. the server's main script imports torch
+    niceness = None
+    if nice:
+        try:
+            niceness = os.nice(nice)
+        except OSError:
+            pass
+    import torch
+
+    torch.set_num_threads(n)
+    serve(conn, options, {"pid": os.getpid(), "threads": torch.get_num_threads(),
+                          "nice": niceness, "torch_preimported": preimported})
+
+
+def serve(conn, options, info: dict[str, Any] | None = None) -> None:
+    """Host runs and answer requests until "stop" or the server's end closes."""
+    from hnviz.core import threads
+
+    from .host import RunHost
+
+    threads.configure()  # per thread where torch keeps it per thread (the thread backend)
+    _warm_up()
+    host = RunHost(options)
+    try:
+        conn.send(("hello", dict(info or {}, pid=os.getpid())))
+        while True:
+            timeout = 0.0 if host.busy else None  # None: block until a command arrives
+            while conn.poll(timeout):
+                op, req, kwargs = conn.recv()
+                if op == STOP:
+                    return
+                _handle(conn, host, op, req, kwargs)
+                timeout = 0.0
+            _emit(conn, host.work(0.0))
+    except (EOFError, OSError, BrokenPipeError):
+        return  # the server is gone
+
+
+def _warm_up() -> None:
+    """Pay the first optimizer's one-off imports (torch._dynamo, ~1 s) before saying hello,
+    not at the first Play."""
+    import torch
+
+    torch.optim.Adam([torch.zeros(1, requires_grad=True)], foreach=True)
+
+
+def _handle(conn, host, op: str, req: int, kw: dict[str, Any]) -> None:
+    try:
+        if op == "add":
+            _emit(conn, host.add(kw["run_id"], kw["owner"], kw["data"], play=kw.get("play", False),
+                                 extras=kw.get("extras")))
+            conn.send(("reply", req, True, None))
+        elif op in ("play", "pause"):
+            _emit(conn, getattr(host, op)(kw["run_id"]))
+            conn.send(("reply", req, True, None))
+        elif op == "step":  # replied to by _emit when the step completes
+            _emit(conn, host.step(kw["run_id"], kw["n"], token=req))
+        elif op == "export":
+            conn.send(("reply", req, True, host.export(kw["run_id"])))
+        elif op == "remove":
+            host.remove(kw["run_id"])
+            conn.send(("reply", req, True, None))
+        else:
+            raise ValueError(f"unknown command {op!r}")
+    except (EOFError, OSError):
+        raise
+    except Exception as e:  # a bad request fails alone; the worker goes on
+        first = str(e).strip().splitlines()[0] if str(e).strip() else ""
+        if isinstance(e, KeyError) and e.args:
+            first = str(e.args[0])
+        conn.send(("reply", req, False, (type(e).__name__, first[:300])))
+
+
+def _emit(conn, updates) -> None:
+    for u in updates:
+        try:
+            conn.send(("update", u))
+        except (pickle.PicklingError, TypeError, AttributeError) as e:
+            conn.send(("update", dataclasses.replace(
+                u, extras=None, extras_error=f"extras are not picklable: {e}"[:300])))
+        if u.step_token is not None:
+            conn.send(("reply", u.step_token, True, u.steps_done))

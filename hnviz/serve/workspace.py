@@ -1,0 +1,340 @@
+"""A user's runs on the server: what every page of that user's sessions shows.
+
+One `Workspace` per user token (hnviz.ui.identity), kept by `Workspaces` so that a reload or a
+second tab finds the same runs; never shared between tokens. A run (`RunHandle`) is one of
+  - a bundled demo: a reference to the process-wide, read-only `Demo` (never copied);
+  - a live run: hosted in the training pool (hnviz.live), which trains it in a worker process
+    while the server reads its mirror;
+  - a static run: run-file bytes held here (a loaded/uploaded file, an autosave, or a live run
+    that finished or was paused long enough to leave the pool).
+Pages read `handle.view()` (a RunView) for everything but the analysis pages, which ask for
+`handle.trainer()`: a read-only Trainer rebuilt from the run's latest state (cached by version).
+
+Every live run's checkpoints are autosaved into the user's folder (hnviz.serve.userstore), and a
+new workspace starts with the user's autosaves, so a server restart or an evicted workspace loses
+nothing but the steps since the last checkpoint.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+import uuid
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from hnviz.core.config import RunConfig
+from hnviz.core.io import RunFileError, display_name, load_run, read_run_dict, run_to_bytes
+from hnviz.core.trainer import Trainer
+
+from .demos import Demo, demos, view_from_file
+from .runview import RunView
+from .userstore import UserStore
+
+EXTRAS = "hnviz.analysis.views:train_extras"
+SOURCES = ("demo", "trained", "file", "upload", "autosave")
+
+
+def new_run_id() -> str:
+    return uuid.uuid4().hex[:16]
+
+
+class RunHandle:
+    """One run of one user, wherever it is held (see the module docstring)."""
+
+    def __init__(self, name: str, source: str, *, demo: Demo | None = None,
+                 data: bytes | None = None, run_id: str | None = None):
+        self.run_id = run_id or new_run_id()
+        self.name = name
+        self.source = source
+        self.demo = demo
+        self.created = time.time()
+        self._data = data  # static run file bytes (None for demos and live runs)
+        self._static: RunView | None = None
+        self._mirror = None  # hnviz.live.RunMirror while hosted
+        self._lock = threading.Lock()
+        self._replica: tuple[Any, Trainer] | None = None
+        self._static_extras: dict | None = None
+
+    # ------------------------------------------------------------------ what it is
+    @property
+    def hosted(self) -> bool:
+        return self._mirror is not None
+
+    @property
+    def is_demo(self) -> bool:
+        return self.demo is not None
+
+    @property
+    def own(self) -> bool:
+        """The user's own run (not a bundled demo)."""
+        return self.demo is None
+
+    def view(self) -> RunView:
+        """What the pages draw (a consistent snapshot)."""
+        if self.demo is not None:
+            return self.demo.view
+        if self._mirror is not None:
+            return _view_of_snapshot(self._mirror.snapshot())
+        if self._static is None:
+            self._static = view_from_file(read_run_dict(self._data))
+        return self._static
+
+    @property
+    def playing(self) -> bool:
+        return self._mirror is not None and self._mirror.state in ("playing", "starting")
+
+    @property
+    def version(self) -> str:
+        """Changes whenever the run changes (a cache key for derived data)."""
+        v = self._mirror.version if self._mirror is not None else 0
+        return f"{self.run_id}:{v}"
+
+    def extras(self) -> dict:
+        """The live-chart extras (regression: each task's function on a grid)."""
+        if self.demo is not None:
+            return self.demo.extras()
+        if self._mirror is not None:
+            return self._mirror.snapshot().extras or {}
+        with self._lock:
+            if self._static_extras is None:
+                from hnviz.analysis.views import train_extras
+
+                self._static_extras = train_extras(self._replica_locked(None))
+            return self._static_extras
+
+    # ------------------------------------------------------------------ state and model
+    def data(self, pool=None) -> bytes:
+        """The run as a run file, as it is now."""
+        if self.demo is not None:
+            return self.demo.data
+        if self._mirror is not None:
+            return pool.export(self.run_id)
+        return self._data
+
+    def trainer(self, pool=None) -> Trainer:
+        """A Trainer with the run's current state, for READING (analysis pages). Shared with
+        other callers of the same version: never train it."""
+        if self.demo is not None:
+            return self.demo.trainer()
+        with self._lock:
+            return self._replica_locked(pool)
+
+    def _replica_locked(self, pool) -> Trainer:
+        key = self.version
+        if self._replica is None or self._replica[0] != key:
+            self._replica = (key, load_run(self.data(pool))[0])
+        return self._replica[1]
+
+    # ------------------------------------------------------------------ hosting
+    def attach(self, mirror) -> None:
+        self._mirror = mirror
+        self._static = None
+
+    def detach(self, data: bytes) -> None:
+        """Leave the pool: keep `data` (the final state) as a static run."""
+        self._data, self._mirror, self._static = data, None, None
+        self._static_extras = None
+
+
+def _view_of_snapshot(snap) -> RunView:
+    from hnviz.core.benchmarks import benchmark
+
+    cfg = RunConfig.from_dict(snap.config)
+    b = benchmark(cfg.task.benchmark)
+    p = snap.progress
+    n = p.n_tasks or b.n_tasks(cfg.task)
+    state = {"starting": "playing"}.get(snap.state, snap.state)
+    return RunView(cfg=cfg, history=snap.history, task=p.task, step_in_task=p.step_in_task,
+                   n_tasks=n, task_names=tuple(b.task_names(n)), metric=b.metric.name,
+                   error=p.error, state=state, message=snap.message or None,
+                   extras=snap.extras or {}, version=snap.version)
+
+
+class Workspace:
+    """One user's runs (ordered: their own, newest first, then the demos)."""
+
+    def __init__(self, token: str, store: UserStore, pool_factory: Callable[[], Any]):
+        self.token = token
+        self.store = store
+        self._pool_factory = pool_factory
+        self.lock = threading.RLock()
+        self.runs: dict[str, RunHandle] = {}
+        self.last_seen = time.time()
+        for d in demos():
+            h = RunHandle(d.name, "demo", demo=d)
+            self.runs[h.run_id] = h
+        self._restore_autosaves()
+
+    @property
+    def pool(self):
+        return self._pool_factory()
+
+    def touch(self) -> None:
+        self.last_seen = time.time()
+
+    # ------------------------------------------------------------------ listing
+    def handles(self) -> list[RunHandle]:
+        with self.lock:
+            own = sorted((h for h in self.runs.values() if h.own), key=lambda h: -h.created)
+            return own + [h for h in self.runs.values() if not h.own]
+
+    def get(self, run_id: str | None) -> RunHandle | None:
+        return self.runs.get(run_id) if run_id else None
+
+    def by_name(self, name: str) -> RunHandle | None:
+        return next((h for h in self.handles() if h.name == name), None)
+
+    def unique_name(self, base: str) -> str:
+        names = {h.name for h in self.runs.values()}
+        name, i = base[:100], 2
+        while name in names:
+            name, i = f"{base[:95]} ({i})", i + 1
+        return name
+
+    # ------------------------------------------------------------------ creating runs
+    def new_run(self, cfg: RunConfig, name: str, play: bool = False) -> RunHandle:
+        """A fresh run of `cfg`, hosted in the pool (playing or paused). Raises ConfigError,
+        DataUnavailableError, or the pool's QuotaExceeded / PoolBusy (messages for the user)."""
+        trainer = Trainer(cfg)
+        h = RunHandle(self.unique_name(name), "trained")
+        self._host(h, run_to_bytes(trainer, {"name": h.name}), play)
+        with self.lock:
+            self.runs[h.run_id] = h
+        return h
+
+    def add_file(self, data: bytes, fallback_name: str, source: str) -> RunHandle:
+        """A run file (upload, saved, autosave) as a static run; validated, no model built.
+        Raises RunFileError with a one-line reason."""
+        raw = read_run_dict(data)
+        view_from_file(raw)  # validates the config and state before we keep anything
+        name = display_name(raw.get("meta") or {}, raw["config"].get("name", ""), fallback_name)
+        h = RunHandle(self.unique_name(name), source, data=data)
+        with self.lock:
+            self.runs[h.run_id] = h
+        return h
+
+    def remove(self, h: RunHandle) -> None:
+        with self.lock:
+            self.runs.pop(h.run_id, None)
+        if h.hosted:
+            self.pool.remove(h.run_id)
+        self.store.drop_autosave(h.run_id)
+
+    # ------------------------------------------------------------------ training
+    def _host(self, h: RunHandle, data: bytes, play: bool) -> None:
+        h.attach(self.pool.add(h.run_id, self.token, data, play=play, extras=EXTRAS))
+
+    def play(self, h: RunHandle) -> None:
+        if h.demo is not None:
+            raise ValueError("a bundled demo is read-only: start a new run to train")
+        if h.hosted:
+            self.pool.play(h.run_id)
+        else:
+            self._host(h, h.data(), play=True)
+
+    def pause(self, h: RunHandle) -> None:
+        if h.hosted:
+            self.pool.pause(h.run_id)
+
+    def step(self, h: RunHandle, n_steps: int) -> int:
+        if not h.hosted:
+            self._host(h, h.data(), play=False)
+        return self.pool.step(h.run_id, n_steps)
+
+    def settle(self, h: RunHandle) -> None:
+        """A hosted run that is done leaves the pool (its worker memory is freed); the final
+        state stays here as a static run."""
+        if h.hosted and h.view().done:
+            data, _step = h._mirror.checkpoint()
+            if data is None:
+                data = self.pool.export(h.run_id)
+            self.pool.remove(h.run_id)
+            h.detach(data)
+
+    # ------------------------------------------------------------------ files
+    def save(self, h: RunHandle, name: str, overwrite: bool = False) -> str:
+        data = h.data(self.pool)
+        return self.store.save(name, _with_name(data, name), overwrite=overwrite)
+
+    def autosave(self, run_id: str, data: bytes) -> None:
+        if run_id in self.runs:
+            self.store.autosave(run_id, data)
+
+    def _restore_autosaves(self) -> None:
+        for f in self.store.list_autosaves():
+            try:
+                data = self.store.read_autosave(f.name)
+                h = self.add_file(data, Path(f.name).stem, "autosave")
+            except (RunFileError, OSError, Exception):  # noqa: BLE001 - skip a broken autosave
+                continue
+            # keep the autosave's run id, so later checkpoints overwrite the same file
+            with self.lock:
+                self.runs.pop(h.run_id)
+                h.run_id = Path(f.name).stem
+                self.runs[h.run_id] = h
+
+
+def _with_name(data: bytes, name: str) -> bytes:
+    """The run file with meta["name"] set (what the Checkpoints page lists it by)."""
+    import io as _io
+    import json
+
+    import torch
+
+    raw = torch.load(_io.BytesIO(data), map_location="cpu", weights_only=True)
+    meta = json.loads(raw.get("meta") or "{}")
+    meta["name"] = name
+    raw["meta"] = json.dumps(meta)
+    buf = _io.BytesIO()
+    torch.save(raw, buf)
+    return buf.getvalue()
+
+
+class Workspaces:
+    """Every user's Workspace in this server process, by token; idle ones are dropped after
+    `ttl_s` (their live runs were autosaved and come back on the user's next visit)."""
+
+    def __init__(self, runs_root: str | Path, pool_factory: Callable[[], Any],
+                 ttl_s: float = 6 * 3600):
+        self.root = Path(runs_root)
+        self._pool_factory = pool_factory
+        self.ttl_s = ttl_s
+        self._lock = threading.Lock()
+        self._by_token: dict[str, Workspace] = {}
+
+    def get(self, token: str) -> Workspace:
+        with self._lock:
+            ws = self._by_token.get(token)
+            if ws is None:
+                ws = Workspace(token, UserStore(self.root, token), self._pool_factory)
+                self._by_token[token] = ws
+        ws.touch()
+        return ws
+
+    def on_checkpoint(self, run_id: str, owner: str, data: bytes) -> None:
+        """The pool's checkpoint hook: autosave into the owner's folder."""
+        ws = self._by_token.get(owner)
+        if ws is not None:
+            ws.autosave(run_id, data)
+
+    def evict_idle(self, now: float | None = None) -> int:
+        """Drop workspaces unseen for ttl_s whose runs are not training. Returns how many."""
+        now = time.time() if now is None else now
+        dropped = []
+        with self._lock:
+            for token, ws in list(self._by_token.items()):
+                if now - ws.last_seen > self.ttl_s and not any(h.playing for h in ws.runs.values()):
+                    dropped.append(self._by_token.pop(token))
+        for ws in dropped:
+            for h in list(ws.runs.values()):
+                if h.hosted:
+                    try:
+                        ws.pool.remove(h.run_id)
+                    except Exception:  # noqa: BLE001 - best effort on the way out
+                        pass
+        return len(dropped)
+
+    def __len__(self) -> int:
+        return len(self._by_token)
