@@ -21,7 +21,7 @@ from typing import Any, Protocol
 from hnviz.core.config import ConfigError
 
 BACKENDS = ("local", "dask", "ray", "inline")
-ALIASES = {"loky": "local"}  # the joblib backend of hnviz < 0.3: same meaning
+ALIASES = {"loky": "local"}  # the joblib backend sweeps used before: same meaning
 
 
 @dataclass(frozen=True)
