@@ -229,6 +229,16 @@ def test_cli_rejects_bad_input_in_one_line(tmp_path: Path, capsys):
         assert message in err and len(err.splitlines()) == 1, (args, err)
 
 
+def test_cli_refuses_an_output_it_cannot_write_before_training(tmp_path: Path, capsys):
+    blocker = tmp_path / "a-file"
+    blocker.write_text("x")
+    rc = main(["sweep", "--values", "0", "--iters", "10", "--backend", "inline", "--quiet",
+               "--out", str(blocker / "sweep")])
+    err = capsys.readouterr().err.strip()
+    assert rc == 2 and err.startswith("error: cannot write the sweep into") and \
+        len(err.splitlines()) == 1, err
+
+
 def test_resources_parse():
     assert parse_resources(["GPU=1", "MEM=4e9"]) == {"GPU": 1.0, "MEM": 4e9}
     for bad in ("GPU", "GPU=0", "=1", "GPU=x"):

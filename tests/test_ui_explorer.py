@@ -164,6 +164,7 @@ def test_explorer_reads_a_sweep_while_it_runs(tmp_path, monkeypatch):
         assert "(running, 1/2)" in box.format_func(box.value)
         info = " ".join(i.value for i in at.info)
         assert "This sweep is running: 1 of 2 runs finished, 1 running" in info
+        assert next(m for m in at.metric if m.label == "failed runs").value == "0"
         assert len(at.get("plotly_chart")) >= 2
         table = next(e for e in at.expander if "All 2 runs" in e.label)
         df = table.dataframe[0].value

@@ -69,7 +69,7 @@ def _title(s: Sweep) -> str:
 
 
 def _facts(s: Sweep) -> None:
-    n_failed = int((~s.ok).sum())
+    n_failed = len(s.errors)  # not the runs still pending or running
     label = s.label
     cols = st.columns(4)
     cols[0].metric("values of " + label, len(s.values),
