@@ -239,6 +239,15 @@ def test_cli_refuses_an_output_it_cannot_write_before_training(tmp_path: Path, c
         len(err.splitlines()) == 1, err
 
 
+def test_cli_says_data_is_missing_once_before_starting_workers(tmp_path, capsys, monkeypatch):
+    monkeypatch.setenv("HNVIZ_DATA", str(tmp_path / "no-data"))
+    rc = main(["sweep", "--benchmark", "split-mnist", "--values", "0", "--quiet",
+               "--out", str(tmp_path / "s")])
+    err = capsys.readouterr().err.strip()
+    assert rc == 2 and "split-mnist: MNIST not found" in err and len(err.splitlines()) == 1
+    assert not (tmp_path / "s").exists()
+
+
 def test_resources_parse():
     assert parse_resources(["GPU=1", "MEM=4e9"]) == {"GPU": 1.0, "MEM": 4e9}
     for bad in ("GPU", "GPU=0", "=1", "GPU=x"):

@@ -13,8 +13,9 @@ sweeps ship without checkpoints. Version 2 (written since the grid became any fi
      "axes": {method: [{"field": "train.beta", "values": [V]}, ...]}   (a product per method)
      "presets": {"benchmark|method": {field: the preset's value}},   (the explorer's star)
      "base_configs": {"benchmark|method": RunConfig dict},
-     "task_sets": {key: {"benchmark", "n_tasks", "metric", "tasks": [{"name", "formula"?,
-                   "range"?, "x"?, "y"?, "grid"?, "classes"?}]}},     (regression: data + x-grid)
+     "task_sets": {key: {"benchmark", "n_tasks", "metric", "tasks": [{"name", "label"?,
+                   "formula"?, "range"?, "x"?, "y"?, "grid"?, "classes"?}]}},
+                   (regression: data + x-grid; classification: the registry's names, labels)
      "runs": [{"file", "benchmark", "method", "params": {field: value}, "value": the first
                param's value, "seed", "task_set", "status": "pending" | "running" | "ok" |
                "failed", "error": why it failed, "attempts", "worker", "host", "device",

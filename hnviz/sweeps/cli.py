@@ -104,6 +104,22 @@ def grid_from_args(a: argparse.Namespace) -> Grid:
     return make_grid(bases, params, a.seeds)
 
 
+def check_data(grid: Grid) -> None:
+    """Runs on this machine need the benchmarks' data here: say so now, in one line
+    (DataUnavailableError), not once per run; with --download fetch it once, before the
+    workers start. (On a cluster the data is the workers' business.)"""
+    from hnviz.core.benchmarks import benchmark
+    from hnviz.core.datasets_torchvision import DataUnavailableError, load_mnist_family
+
+    for base in grid.bases:
+        b, task = benchmark(base.task.benchmark), base.task
+        if task.download and b.dataset is not None:
+            load_mnist_family(b.dataset, task.data_root, download=True)
+        reason = b.unavailable_reason(task.data_root)
+        if reason is not None:
+            raise DataUnavailableError(f"{b.name}: {reason}")
+
+
 def cmd_sweep(a: argparse.Namespace) -> int:
     from hnviz.core.datasets_torchvision import DataUnavailableError
 
@@ -115,6 +131,8 @@ def cmd_sweep(a: argparse.Namespace) -> int:
         raise ConfigError("--retries must be in 0..100")
     grid = grid_from_args(a)
     try:
+        if ALIASES.get(a.backend, a.backend) in ("local", "inline"):
+            check_data(grid)
         m = run_sweep(grid, a.out, backend=a.backend, jobs=a.jobs, address=a.address,
                       resources=parse_resources(a.resources), retries=a.retries,
                       grid_points=a.grid_points, progress=not a.quiet, name=a.name)

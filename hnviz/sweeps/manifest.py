@@ -74,17 +74,27 @@ def _run_record(p) -> dict[str, Any]:
 
 
 def _task_sets(points, grid_points: int) -> dict[str, dict[str, Any]]:
-    """What the explorer shows of each task sequence in the grid (regression: data + x-grids)."""
-    from hnviz.core.benchmarks import build_tasks
+    """What the explorer shows of each task sequence in the grid. Regression (tiny, generated):
+    each task's data and x-grid, so the sequence is built here. Classification: names from the
+    benchmark's registry entry, without loading data (the client may have none: a cluster's
+    workers hold it; and 100 permuted MNIST tasks would take gigabytes)."""
+    from hnviz.core.benchmarks import benchmark, build_tasks
 
     out: dict[str, dict[str, Any]] = {}
     for p in points:
         if p.task_set in out:
             continue
-        seq = build_tasks(p.config.task)
-        grids = task_grids(seq, grid_points) if seq.is_regression else None
-        out[p.task_set] = {"benchmark": p.benchmark, "n_tasks": seq.n_tasks,
-                           "metric": seq.metric.name, "tasks": task_info(seq, grids)}
+        b = benchmark(p.benchmark)
+        n = b.n_tasks(p.config.task)
+        if b.kind == "regression":
+            seq = build_tasks(p.config.task)
+            tasks = task_info(seq, task_grids(seq, grid_points))
+        else:
+            labels = [b.task_label(t) if b.task_label else None for t in range(n)]
+            tasks = [{"name": name, "label": label}
+                     for name, label in zip(b.task_names(n), labels)]
+        out[p.task_set] = {"benchmark": p.benchmark, "n_tasks": n, "metric": b.metric.name,
+                           "tasks": tasks}
     return out
 
 
