@@ -168,7 +168,6 @@ def test_local_worker_killed_mid_run_is_retried_and_a_repeat_crash_is_failed(tmp
     assert (failed["seed"], failed["error"]) == (1, "worker process died (signal 9) twice")
     assert not (out / failed["file"]).exists()
     assert sum(r["status"] == "ok" for r in d["runs"]) == 3
-    assert max(int(r["worker"].split("-")[1]) for r in d["runs"]) > 2  # fresh workers
 
     # resume: the crashed run (not a deterministic failure) is trained again, nothing else
     mtimes = {p.name: p.stat().st_mtime_ns for p in out.glob("*.pt")}
