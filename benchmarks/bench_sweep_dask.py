@@ -70,6 +70,11 @@ def main() -> None:
     p.add_argument("--repeats", type=int, default=2, help="A B pairs per worker count")
     p.add_argument("--empty", type=int, default=100, help="near-empty runs per overhead pass")
     a = p.parse_args()
+    try:
+        import distributed  # noqa: F401
+    except ImportError:  # `make bench` installs requirements.txt only
+        print("bench_sweep_dask: skipped, needs dask[distributed] (requirements-dev.txt)")
+        return
     base = default_config("regression1d", "hnet").replace(
         train={"iters_per_task": a.iters, "lookahead": False})
     grid = make_grid([base], {"beta": list(np.round(np.logspace(-4, 0, a.runs), 8))})
