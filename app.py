@@ -3,6 +3,6 @@
 
 from hnviz.ui import home, page
 
-page.setup("Home", "🧠", light=True)
+page.setup("Home", "🧠")
 with page.guard("the home page"):
     home.render()

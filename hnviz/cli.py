@@ -14,8 +14,14 @@ from typing import Any, NamedTuple
 
 from .analysis.summary import run_summary
 from .core.benchmarks import benchmark
-from .core.config import ConfigError, RunConfig
-from .run_args import add_run_args, config_from_args
+from .core.config import ConfigError
+from .run_args import (
+    add_limit_args,
+    add_run_args,
+    check_out_arg,
+    config_from_args,
+    limits_from_args,
+)
 from .sweeps import cli as sweep
 
 
@@ -27,6 +33,7 @@ class Subcommand(NamedTuple):
 
 def _train_args(p: argparse.ArgumentParser) -> None:
     add_run_args(p)
+    add_limit_args(p)
     p.add_argument("--out", help="save the run to this file (.pt)")
     p.add_argument("--json", action="store_true", help="last stdout line: one JSON summary")
     p.add_argument("--quiet", action="store_true", help="no progress bar")
@@ -37,40 +44,72 @@ def cmd_train(a: argparse.Namespace) -> int:
 
     from .core.datasets_torchvision import DataUnavailableError
     from .core.io import save_run
+    from .core.limits import check_limits
     from .core.trainer import Trainer
 
     cfg = config_from_args(a)
+    limits = limits_from_args(a)
+    check_limits(cfg, limits)  # sizes and memory budget, before anything is built
+    check_out_arg(a.out)  # and the output file, before any training
     try:
-        trainer = Trainer(cfg)
+        trainer = Trainer(cfg, limits=limits)
     except DataUnavailableError as e:
         print(f"error: {e}", file=sys.stderr)
         return 2
     t0 = time.perf_counter()
+    n = trainer.n_tasks
     bar = tqdm(total=trainer.total_steps, disable=a.quiet, file=sys.stderr, unit="it",
                desc=f"{cfg.train.method} on {cfg.task.benchmark}")
+
+    shown = [0.0]  # when the bar was last redrawn
+
+    def on_phase(phase: str) -> None:  # "evaluating" at the end of a task
+        bar.set_postfix_str(f"task {trainer.task + 1}/{n}, {phase}", refresh=False)
+        if time.monotonic() - shown[0] > 0.5:  # redraw at most twice a second
+            bar.refresh()
+            shown[0] = time.monotonic()
+
+    trainer.on_phase = on_phase
     while not trainer.done:
         evs = trainer.advance(100)
         bar.update(sum(e.kind == "step" for e in evs))
-        bar.set_postfix(task=f"{min(trainer.task + 1, trainer.n_tasks)}/{trainer.n_tasks}")
+        bar.set_postfix_str(f"task {min(trainer.task + 1, n)}/{n}, training", refresh=False)
     bar.close()
+    trainer.on_phase = None
     wall = time.perf_counter() - t0
     summary = run_summary(trainer, wall)
+    status = 1 if trainer.error else 0
     if a.out:
-        save_run(trainer, a.out, meta={"summary": summary})
+        try:
+            save_run(trainer, a.out, meta={"summary": summary})
+        except OSError as e:
+            print(f"error: could not save the run to {a.out}: {e.strerror or e}", file=sys.stderr)
+            a.out, status = None, 1
     if trainer.error:
         print(f"error: {trainer.error}", file=sys.stderr)
     if a.json:
         print(json.dumps(summary))
     else:
         _print_summary(summary, a.out)
-    return 1 if trainer.error else 0
+    return status
+
+
+def _cell(v: float | None) -> str:
+    return f"{v:8.4f}" if v is not None else f"{'-':>8}"
 
 
 def _print_summary(s: dict[str, Any], out: str | None) -> None:
     name = s["metric"]
     print(f"{s['method']} on {s['benchmark']} (seed {s['seed']}): {name} matrix R[after i, on j]")
-    for i, row in enumerate(s["acc_matrix"]):
-        print(f"  after {i + 1}: " + " ".join(f"{v:8.4f}" for v in row))
+    rows = s["acc_matrix"]
+    if len(rows) > 20:  # long sequences: the first and last rows, the first 20 columns
+        print(f"  ({len(rows)} rows of {len(rows[0])}; showing 5 + 5 rows, 20 columns; "
+              "'-' = not evaluated)")
+        rows = [*enumerate(rows)][:5] + [*enumerate(rows)][-5:]
+    else:
+        rows = list(enumerate(rows))
+    for i, row in rows:
+        print(f"  after {i + 1}: " + " ".join(_cell(v) for v in row[:20]))
     print(f"mean final {name}: {s['mean_final']:.4f}   BWT: {s['bwt']:+.4f}   "
           f"forgetting: {s['forgetting']:.4f}")
     if s.get("hnet_params"):
@@ -90,12 +129,14 @@ def _info_args(p: argparse.ArgumentParser) -> None:
 
 def cmd_info(a: argparse.Namespace) -> int:
     from .core.io import RunFileError, read_run_dict
+    from .core.limits import HARD
     from .core.metrics import summarize
+    from .core.run_checks import check_run_dict
 
-    try:
+    try:  # the whole file is checked (config, state, history); nothing is built
         raw = read_run_dict(a.path)
-        cfg = RunConfig.from_dict(raw["config"])
-    except (RunFileError, ConfigError) as e:
+        cfg = check_run_dict(raw, HARD)
+    except RunFileError as e:
         print(f"error: {a.path}: {e}", file=sys.stderr)
         return 2
     h = raw["history"]
@@ -129,9 +170,15 @@ SUBCOMMANDS: dict[str, Subcommand] = {
 }
 
 
+class _Parser(argparse.ArgumentParser):
+    """argparse with one-line errors (exit 2): 'error: <what> (python -m hnviz train --help)'."""
+
+    def error(self, message: str):  # type: ignore[override]
+        self.exit(2, f"error: {' '.join(message.split())} (see {self.prog} --help)\n")
+
+
 def build_parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(prog="python -m hnviz",
-                                description="Continual learning with hypernetworks.")
+    p = _Parser(prog="python -m hnviz", description="Continual learning with hypernetworks.")
     sub = p.add_subparsers(dest="cmd", required=True)
     for name, cmd in SUBCOMMANDS.items():
         cmd.add_args(sub.add_parser(name, help=cmd.help, description=cmd.help))

@@ -1,7 +1,9 @@
 """The command-line options that describe one run, shared by `train` and `sweep`.
 
 Choices come from the registries: every benchmark and method, and one `--<strength>` option per
-regularizer strength a method declares (`--beta`, `--ewc-lambda`, `--si-c`).
+regularizer strength a method declares (`--beta`, `--ewc-lambda`, `--si-c`). `--allow-large`
+(`add_limit_args`, `limits_from_args`) chooses the size limits a run is checked against, and
+`check_out_arg` checks an output file before any work.
 """
 
 from __future__ import annotations
@@ -9,7 +11,9 @@ from __future__ import annotations
 import argparse
 
 from .core.benchmarks import BENCHMARKS, DEFAULT_BENCHMARK
-from .core.config import HNET_KINDS, RunConfig
+from .core.config import HNET_KINDS, ConfigError, RunConfig
+from .core.io import OutputPathError, check_output_path
+from .core.limits import HARD, LIBRARY, Limits
 from .core.method_specs import DEFAULT_METHOD, METHODS, param_symbol, strength_fields
 from .core.presets import default_config
 
@@ -76,3 +80,28 @@ def config_for(a: argparse.Namespace, benchmark: str, method: str) -> RunConfig:
         task["data_root"] = a.data_root
     target = {"hidden": a.target_hidden} if a.target_hidden else {}
     return cfg.replace(train=train, hnet=hnet, task=task, target=target)
+
+
+def add_limit_args(p: argparse.ArgumentParser) -> None:
+    """--allow-large: only the absolute caps remain (docs/LIMITS.md)."""
+    p.add_argument("--allow-large", action="store_true",
+                   help="lift the library's size limits and memory budget (only the absolute "
+                        "caps remain; see docs/LIMITS.md)")
+
+
+def limits_from_args(a: argparse.Namespace) -> Limits:
+    """The limits a run from the command line is checked against: LIBRARY, or HARD with
+    --allow-large."""
+    return HARD if getattr(a, "allow_large", False) else LIBRARY
+
+
+def check_out_arg(path: str | None, option: str = "--out", folder: bool = False) -> None:
+    """ConfigError (exit 2, one line: 'error: --out: ...') if `path` cannot be written
+    (`io.check_output_path`: a file, or a folder with folder=True, e.g. `sweep --out`); nothing
+    for None. Call it before any work."""
+    if path is None:
+        return
+    try:
+        check_output_path(path, folder=folder)
+    except OutputPathError as e:
+        raise ConfigError(f"{option}: {e}") from None

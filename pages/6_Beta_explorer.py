@@ -2,6 +2,6 @@
 
 from hnviz.ui import explorer_view, page
 
-page.setup("β explorer", "🎚️", light=True)
+page.setup("β explorer", "🎚️")
 with page.guard("the β explorer"):
     explorer_view.render()

@@ -12,6 +12,10 @@ import tempfile
 
 _RUNS_DIR = tempfile.mkdtemp(prefix="hnviz-test-runs-")
 os.environ["HNVIZ_RUNS_DIR"] = _RUNS_DIR
+# AppTest runs the app in this process: train with the in-process pool (one background thread)
+# instead of spawning worker processes per test session. The browser tests start a real server
+# with real worker processes (tests/e2e/helpers.start_streamlit sets HNVIZ_WORKERS=2).
+os.environ["HNVIZ_WORKERS"] = "0"
 
 
 def pytest_unconfigure(config) -> None:

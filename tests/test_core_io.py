@@ -113,3 +113,47 @@ def _evil_zip() -> bytes:
                 data = pickle.dumps(Evil(), protocol=2)
             z.writestr(item, data)
     return out.getvalue()
+
+
+def test_save_removes_stale_temp_files_of_killed_writes(tmp_path):
+    import time
+
+    from hnviz.core.io import STALE_TMP_S
+
+    old, new = tmp_path / ".run.pt.k3j9x0ab.tmp", tmp_path / ".other.pt.zz81hh2c.tmp"
+    foreign = tmp_path / ".notes.tmp"  # not a run file's temp file: never touched
+    for p in (old, new, foreign):
+        p.write_bytes(b"partial")
+    past = time.time() - 2 * STALE_TMP_S
+    for p in (old, foreign):
+        os.utime(p, (past, past))
+    save_run(tiny(), tmp_path / "saved.pt")
+    assert not old.exists() and new.exists() and foreign.exists()
+    assert (tmp_path / "saved.pt").exists()
+
+
+def test_check_output_path(tmp_path):
+    from hnviz.core.io import OutputPathError, check_output_path
+
+    assert check_output_path(tmp_path / "a" / "b" / "run.pt") == tmp_path / "a" / "b" / "run.pt"
+    assert list(tmp_path.iterdir()) == []  # creates nothing
+    for bad in (tmp_path, tmp_path / "f.txt" / "run.pt", "/proc/x/run.pt", ""):
+        if bad == tmp_path / "f.txt" / "run.pt":
+            (tmp_path / "f.txt").write_text("x")
+        with pytest.raises(OutputPathError) as e:
+            check_output_path(bad)
+        assert "\n" not in str(e.value)
+
+
+def test_check_output_folder(tmp_path):
+    from hnviz.core.io import OutputPathError, check_output_path
+
+    assert check_output_path(tmp_path, folder=True) == tmp_path  # exists, writable
+    assert check_output_path(tmp_path / "sweeps" / "toy", folder=True)  # can be created
+    assert list(tmp_path.iterdir()) == []
+    (tmp_path / "f").write_text("x")
+    for bad, match in ((tmp_path / "f", "is a file, not a folder"),
+                       (tmp_path / "f" / "sub", "is a file, not a folder"),
+                       ("/proc/hnviz-sweep", "not writable")):
+        with pytest.raises(OutputPathError, match=match):
+            check_output_path(bad, folder=True)

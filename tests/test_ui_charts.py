@@ -6,20 +6,41 @@ import math
 
 import plotly.graph_objects as go
 
-from hnviz.core.method_specs import METHODS
 from hnviz.ui import charts
 
 
-def test_regression_fig_one_line_per_task_and_dotted_untrained() -> None:
+def test_regression_fig_bold_on_own_interval_faint_outside() -> None:
     train = [([0.0, 1.0], [0.0, 1.0]), ([2.0, 3.0], [4.0, 9.0]), ([4.0], [1.0])]
     fig = charts.regression_fig(train, [0, 1, 2, 3, 4], [[0] * 5, [1] * 5, [2] * 5],
                                 n_trained=1, current=1)
     lines = [t for t in fig.data if t.mode == "lines"]
-    assert len(lines) == 3
-    assert lines[0].line.dash is None and lines[1].line.dash is None  # trained, current
-    assert lines[2].line.dash == "dot"
-    assert lines[1].line.width > lines[0].line.width
-    assert lines[0].line.color == charts.task_color(0)
+    faint, bold = lines[0::2], lines[1::2]  # per task: the whole curve faint, then its interval
+    assert len(bold) == 3 and [t.name for t in bold] == ["task 1", "task 2", "task 3"]
+    assert all(f.opacity < b.opacity and f.line.width < b.line.width for f, b in zip(faint, bold))
+    assert list(bold[0].x) == [0, 1] and list(bold[1].x) == [2, 3] and list(bold[2].x) == [4]
+    assert list(faint[0].x) == [0, 1, 2, 3, 4]  # extrapolation drawn, but faint
+    assert bold[0].line.dash is None and bold[1].line.dash is None  # trained, current
+    assert bold[2].line.dash == "dot"  # not trained yet
+    assert bold[1].line.width > bold[0].line.width
+    assert bold[0].line.color == charts.task_color(0)
+
+
+def test_regression_fig_keeps_a_forgotten_curve_in_view_or_names_it() -> None:
+    train = [([0.0, 1.0], [0.0, 1.0]), ([2.0, 3.0], [0.0, 1.0])]
+    grid = [0, 1, 2, 3]
+    # task 1 drifted to y≈3 on its own interval: the axis widens to show it
+    fig = charts.regression_fig(train, grid, [[3, 3, 0, 0], [0, 0, 0.5, 0.5]], n_trained=2)
+    lo, hi = fig.layout.yaxis.range
+    assert hi >= 3 and not fig.layout.annotations
+    # far away (y = 1000): beyond the stretch limit, so a note on the plot says so
+    fig = charts.regression_fig(train, grid, [[1000, 1000, 0, 0], [0, 0, 0.5, 0.5]],
+                                n_trained=2)
+    assert fig.layout.yaxis.range[1] < 1000
+    assert "leaves the plot" in fig.layout.annotations[0].text and "task 1" in \
+        fig.layout.annotations[0].text
+    # an untrained task's wild extrapolation never stretches the axis
+    fig = charts.regression_fig(train, grid, [[0, 1, 0, 0], [0, 0, 1e6, 1e6]], n_trained=1)
+    assert fig.layout.yaxis.range[1] < 10 and not fig.layout.annotations
 
 
 def test_task_curves_fig_marks_boundaries_and_current_task() -> None:
@@ -52,9 +73,10 @@ def test_matrix_fig_greys_upper_triangle_and_annotates() -> None:
 
 def test_compare_figs_and_mean_seen() -> None:
     assert charts.mean_seen([[1.0, 0.0], [0.5, 1.0]]) == [1.0, 0.75]
-    fig = charts.compare_final_fig({"a": [1, 0.5], "b": [0.9, 0.9]}, "accuracy",
-                                   {"a": "hnet", "b": "finetune"})
-    assert [t.marker.color for t in fig.data] == [METHODS["hnet"].color,
-                                                  METHODS["finetune"].color]
+    # two runs of one method (HNET at β = 0 and β = 0.005) get different colours
+    fig = charts.compare_final_fig({"HNET β=0": [1, 0.5], "HNET β=0.005": [0.9, 0.9]},
+                                   "accuracy")
+    colors = [t.marker.color for t in fig.data]
+    assert len(set(colors)) == 2 and [t.name for t in fig.data] == ["HNET β=0", "HNET β=0.005"]
     fig = charts.compare_mean_fig({"a": [1, 0.75]}, "mse")
     assert fig.layout.yaxis.type == "log"

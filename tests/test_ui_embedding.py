@@ -12,7 +12,7 @@ from streamlit.testing.v1 import AppTest
 from hnviz.analysis.landscape import compute_landscape
 from hnviz.ui import embedding_figures as figs
 from hnviz.ui import embedding_train
-from tests.apptest_helpers import active, open_app
+from tests.apptest_helpers import active, open_app, wait_until, workspace
 from tests.test_analysis_generated import tiny_run
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -46,7 +46,7 @@ def test_2d_landscape_and_clicked_point() -> None:
 
 def test_high_dim_run_shows_projection() -> None:
     at = _page(select="digits · HNET")
-    assert _active(at).trainer.cfg.hnet.emb_dim > 2
+    assert _active(at).view().cfg.hnet.emb_dim > 2
     assert at.radio(key="emb.proj.method").value == "pca"
     at.radio(key="emb.proj.method").set_value("tsne").run()
     assert not at.exception, [e.value for e in at.exception]
@@ -61,13 +61,16 @@ def test_high_dim_run_shows_projection() -> None:
 def test_one_click_2d_training(monkeypatch) -> None:
     monkeypatch.setitem(embedding_train.CHOICES, "regression1d", (20, 3e-3))
     at = _page()
-    n_before = len(at.session_state["hnviz.runs"])
+    n_before = len(workspace(at).handles())
     at.button(key="emb.train.regression1d").click().run()
     assert not at.exception, [e.value for e in at.exception]
     entry = _active(at)
-    assert len(at.session_state["hnviz.runs"]) == n_before + 1
-    assert entry.source == "trained" and entry.trainer.finished
-    assert entry.trainer.cfg.hnet.emb_dim == 2 and entry.name.startswith("2-D embeddings")
+    assert len(workspace(at).handles()) == n_before + 1
+    wait_until(at, lambda: entry.view().done)
+    assert entry.source == "trained" and entry.view().finished
+    assert entry.view().cfg.hnet.emb_dim == 2 and entry.name.startswith("2-D embeddings")
+    assert not at.exception, [e.value for e in at.exception]
+    assert at.select_slider(key="emb.res"), "the trained run's plane is drawn"
 
 
 @pytest.fixture(scope="module")

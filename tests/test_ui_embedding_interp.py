@@ -40,7 +40,7 @@ def test_regression_walk_slerp_and_extrapolation() -> None:
 def test_clicked_point_is_an_endpoint_and_classification_curves() -> None:
     at = _page(select="digits · HNET")
     entry = _active(at)
-    D = entry.trainer.cfg.hnet.emb_dim
+    D = entry.view().cfg.hnet.emb_dim
     at.session_state["hnviz.ui.interp.point"] = {"run_id": entry.run_id, "emb": [0.1] * D,
                                                  "label": "clicked point (0.10, 0.10)",
                                                  "fresh": True}

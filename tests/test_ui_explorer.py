@@ -131,7 +131,7 @@ def test_page_renders_in_apptest():
     assert len(at.get("plotly_chart")) >= 2
 
 
-def test_explorer_reads_a_sweep_while_it_runs(tmp_path, monkeypatch):
+def test_explorer_reads_a_sweep_while_it_runs():
     """A real sweep in the background: once one run is done and the other running, the page
     draws the finished one, says how far it got and lists every run."""
     import os
@@ -141,9 +141,10 @@ def test_explorer_reads_a_sweep_while_it_runs(tmp_path, monkeypatch):
     from streamlit.testing.v1 import AppTest
 
     from hnviz.analysis.sweeps import progress
+    from tests.apptest_helpers import workspace
 
-    monkeypatch.setenv("HNVIZ_RUNS_DIR", str(tmp_path))
-    out = tmp_path / "sweeps" / "growing"
+    at = AppTest.from_file(str(REPO / "app.py"), default_timeout=60).run()
+    out = workspace(at).store.sweeps / "growing"  # this session's user's sweeps
     argv = [sys.executable, "-m", "hnviz", "sweep", "--param", "train.iters_per_task",
             "--values", "20,1000000", "--jobs", "1", "--no-lookahead", "--quiet",
             "--out", str(out)]
@@ -155,7 +156,6 @@ def test_explorer_reads_a_sweep_while_it_runs(tmp_path, monkeypatch):
         while not (progress(out).done == 1 and progress(out).running == 1):
             assert time.time() < deadline and proc.poll() is None, "sweep did not get going"
             time.sleep(0.2)
-        at = AppTest.from_file(str(REPO / "app.py"), default_timeout=60).run()
         at.switch_page("pages/6_Beta_explorer.py")
         at.session_state["hnviz.ui.explorer.sweep"] = str(out)  # as the selector would
         at.run()

@@ -1,6 +1,7 @@
-"""AppTest: every page of the app renders, and its widgets drive the session's runs.
+"""AppTest: every page of the app renders, and its widgets drive the user's runs (trained by the
+in-process pool here; tests/e2e drives the real worker processes).
 
-One AppTest per test (a fresh session); the bundled demos are loaded on first render.
+One AppTest per test (a fresh session and a fresh user); the bundled demos are shared.
 """
 
 from __future__ import annotations
@@ -13,62 +14,102 @@ from streamlit.testing.v1 import AppTest
 from hnviz.core.io import run_to_bytes
 from hnviz.core.presets import default_config
 from hnviz.core.trainer import Trainer
-from tests.apptest_helpers import active, open_app
+from tests.apptest_helpers import active, open_app, wait_until, workspace
 
 ROOT = Path(__file__).resolve().parents[1]
 TIMEOUT = 60
+TRAIN = "pages/1_Train.py"
 
 
 def _app(page: str | None = None, **query: str) -> AppTest:
     return open_app(page, timeout=TIMEOUT, **query)
 
 
-_active = active
-
-
 def test_home_renders_with_demo_active() -> None:
     at = _app()
     assert at.title[0].value.startswith("hnviz")
     assert at.latex, "the regularizer formula is shown"
-    assert _active(at).name == "Demo · regression · HNET β=0.005"
+    assert active(at).name == "Demo · regression · HNET β=0.005"
     assert not at.error
 
 
-def test_train_play_step_pause_and_url() -> None:
-    at = _app("pages/1_Train.py", iters="40", beta="0.01")
-    assert at.number_input(key="train.form.iters").value == 40
-    assert at.number_input(key="train.form.beta").value == 0.01
+def test_train_play_pause_step_and_url() -> None:
+    at = _app(TRAIN, iters="5000", beta="0.01")
+    assert at.number_input(key="train.form.iters").value == 5000
+    assert at.number_input(key="train.form.strength").value == 0.01
     assert not at.error
     at.button(key="train.play").click().run()
-    entry = _active(at)
-    assert entry.source == "trained" and entry.trainer.cfg.train.iters_per_task == 40
-    assert entry.trainer.global_step > 0, "play advances the run"
-    assert at.session_state["hnviz.playing"] == entry.run_id
+    entry = active(at)
+    assert entry.source == "trained" and entry.view().cfg.train.iters_per_task == 5000
+    assert entry.view().cfg.train.beta == 0.01 and entry.playing
+    wait_until(at, lambda: entry.view().global_step > 0)
     at.button(key="train.pause").click().run()
-    assert at.session_state["hnviz.playing"] is None
-    before = entry.trainer.global_step
+    wait_until(at, lambda: not entry.playing)
+    paused_at = entry.view().global_step
+    assert 0 < paused_at < entry.view().total_steps
     at.button(key="train.step").click().run()
-    assert entry.trainer.global_step > before
+    assert entry.view().global_step == paused_at + entry.view().cfg.train.eval_every
     # settings -> URL
     at.number_input(key="train.form.iters").set_value(55).run()
-    assert at.query_params["iters"] == ["55"] or at.query_params["iters"] == "55"
+    assert at.query_params["iters"] in (["55"], "55")
+    assert not at.exception
+
+
+def test_out_of_range_link_values_are_reported_not_clamped() -> None:
+    at = _app(TRAIN, iters="200000", lr="1000", emb_dim="300", beta="2000000000")
+    warnings = " ".join(w.value for w in at.warning)
+    assert "iters=200000 is above the most allowed" in warnings
+    assert "lr=1000" in warnings and "emb_dim=300" in warnings
+    assert at.number_input(key="train.form.iters").value == 4000  # the preset, not 1
+    assert at.number_input(key="train.form.lr").value == 0.001  # not 1e-6
+    assert at.number_input(key="train.form.emb_dim").value == 2  # not 1
+    assert at.number_input(key="train.form.strength").value == 2e9  # taken as written, never 0
+    assert not at.exception
+
+
+def test_every_method_strength_can_be_set() -> None:
+    at = _app(TRAIN)
+    at.selectbox(key="train.form.method").set_value("ewc").run()
+    assert "λ" in at.number_input(key="train.form.strength").label
+    at.number_input(key="train.form.strength").set_value(123.0).run()
+    assert at.query_params["ewc_lambda"] in (["123"], "123")
+    at.selectbox(key="train.form.method").set_value("si").run()
+    assert "c" in at.number_input(key="train.form.strength").label
+    assert at.number_input(key="train.form.strength").value == \
+        default_config("regression1d", "si").train.si_c
     assert not at.exception
 
 
 def test_new_run_with_progress_asks_first_and_keeps_old_run() -> None:
-    at = _app("pages/1_Train.py", iters="40")
+    at = _app(TRAIN, iters="40")
     at.button(key="train.step").click().run()
-    old = _active(at)
-    n_runs = len(at.session_state["hnviz.runs"])
+    old = active(at)
+    assert old.view().global_step > 0
+    n_runs = len(workspace(at).handles())
     at.button(key="train.new").click().run()
-    assert _active(at) is old and at.button(key="train.confirm_yes")
+    assert active(at) is old and at.button(key="train.confirm_yes")
     at.button(key="train.confirm_yes").click().run()
-    assert _active(at) is not old and old.name in at.session_state["hnviz.runs"]
-    assert len(at.session_state["hnviz.runs"]) == n_runs + 1
+    assert active(at) is not old and workspace(at).get(old.run_id) is old
+    assert len(workspace(at).handles()) == n_runs + 1
+
+
+def test_side_by_side_trains_both_runs() -> None:
+    at = _app(TRAIN, iters="30")
+    at.toggle(key="train.compare").set_value(True).run()
+    assert at.selectbox(key="train.compare_with").value == "off"  # β = 0 first
+    at.button(key="train.play").click().run()
+    ws = workspace(at)
+    a, b = (ws.get(i) for i in at.session_state["hnviz.pair"])
+    assert a.view().cfg.train.beta == 0.005 and b.view().cfg.train.beta == 0.0
+    wait_until(at, lambda: a.view().done and b.view().done)
+    assert a.view().tasks_done == 3 and b.view().tasks_done == 3
+    names = [m.value for m in at.markdown]
+    assert any(a.name in n for n in names) and any(b.name in n for n in names)
+    assert not at.exception
 
 
 def test_benchmark_change_loads_its_preset() -> None:
-    at = _app("pages/1_Train.py")
+    at = _app(TRAIN)
     at.selectbox(key="train.form.benchmark").set_value("split-digits").run()
     assert at.selectbox(key="train.form.hnet_kind").value == "chunked"
     assert at.query_params["benchmark"] in ("split-digits", ["split-digits"])
@@ -76,13 +117,14 @@ def test_benchmark_change_loads_its_preset() -> None:
 
 
 def test_diverged_run_shows_error_and_stays() -> None:
-    at = _app("pages/1_Train.py", iters="40")
-    at.button(key="train.step").click().run()
-    entry = _active(at)
-    entry.trainer.error = "loss became nan at step 3 of task 1 (lr=10, beta=0.005)"
+    at = _app(TRAIN, lr="50", benchmark="split-digits", iters="200")
+    at.button(key="train.play").click().run()
+    entry = active(at)
+    wait_until(at, lambda: entry.view().done)
+    assert entry.view().error, "an exploding loss stops the run with a message"
     at.run()
-    assert any("diverged" in e.value and "loss became nan" in e.value for e in at.error)
-    assert entry.name in at.session_state["hnviz.runs"]
+    assert any("diverged" in e.value for e in at.error)
+    assert workspace(at).get(entry.run_id) is entry
 
 
 def test_forgetting_page_matrix_metrics_and_compare() -> None:
@@ -95,10 +137,10 @@ def test_forgetting_page_matrix_metrics_and_compare() -> None:
 
 def test_checkpoints_bad_upload_keeps_active_run() -> None:
     at = _app("pages/3_Checkpoints.py")
-    active = _active(at)
+    before = active(at)
     at.file_uploader(key="ckpt.upload").upload("evil.pt", b"\x80\x04garbage not a zip").run()
     assert any("Could not load evil.pt" in e.value for e in at.error)
-    assert _active(at) is active and not at.exception
+    assert active(at) is before and not at.exception
 
 
 def test_checkpoints_good_upload_becomes_active() -> None:
@@ -106,25 +148,24 @@ def test_checkpoints_good_upload_becomes_active() -> None:
     t.run()
     at = _app("pages/3_Checkpoints.py")
     at.file_uploader(key="ckpt.upload").upload("mine.pt", run_to_bytes(t, {"name": "mine"})).run()
-    assert _active(at).name == "mine" and _active(at).source == "upload"
+    assert active(at).name == "mine" and active(at).source == "upload"
     assert not at.exception
 
 
 @pytest.mark.parametrize("data,needle", [
     (b"", "empty"),
-    (b"PK\x03\x04 truncated zip", "not a readable hnviz run file"),
+    (b"PK\x03\x04 truncated zip", "not"),
 ])
 def test_upload_handler_messages(data: bytes, needle: str) -> None:
     def script() -> None:
         import streamlit as st
 
-        from hnviz.ui.run_files import handle_upload
+        from hnviz.ui.checkpoints_page import handle_upload
 
-        entry, err = handle_upload("x.pt", st.session_state["data"])
-        st.session_state["result"] = (entry, err)
+        st.session_state["result"] = handle_upload("x.pt", st.session_state["data"])
 
     at = AppTest.from_function(script, default_timeout=TIMEOUT)
     at.session_state["data"] = data
     at.run()
-    entry, err = at.session_state["result"]
-    assert entry is None and needle in err
+    kind, msg = at.session_state["result"]
+    assert kind == "err" and needle in msg and "x.pt" in msg

@@ -1,54 +1,66 @@
-"""UI helpers without a Streamlit session: tick sizing, run files folder, param counts."""
+"""UI helpers without a Streamlit session: param counts, live-chart extras, run views, the Train
+page's run names and side-by-side variants."""
 
 from __future__ import annotations
 
-from pathlib import Path
-
+import numpy as np
 import pytest
 
+from hnviz.analysis.views import regression_grid, train_extras
+from hnviz.core.io import read_run_dict, run_to_bytes
 from hnviz.core.presets import default_config
+from hnviz.core.sizes import param_counts
 from hnviz.core.trainer import Trainer
-from hnviz.ui import live, storage
-from hnviz.ui.model_info import param_counts, regression_view, task_names
-
-
-def test_steps_for_tick_targets_the_budget() -> None:
-    assert live.steps_for_tick(None) == live.FIRST_TICK_STEPS
-    assert live.steps_for_tick(0.001) == 150
-    assert live.steps_for_tick(10.0) == 1
-    assert live.steps_for_tick(1e-9) == live.MAX_TICK_STEPS
-    assert live.tick_budget(None) == live.TICK_BUDGET_S
-    assert live.tick_budget(0.1) == live.TICK_BUDGET_S
-    assert live.tick_budget(0.6) == pytest.approx(0.3)
-    assert live.tick_budget(5.0) == live.MAX_BUDGET_S
+from hnviz.serve.demos import view_from_file
+from hnviz.serve.runview import view_of
+from hnviz.ui import train_actions
+from hnviz.ui.model_info import task_names
 
 
 def _small_trainer() -> Trainer:
     return Trainer(default_config("regression1d").replace(train={"iters_per_task": 20}))
 
 
-def test_storage_save_list_delete(tmp_path: Path) -> None:
-    t = _small_trainer()
-    t.run()
-    path = storage.save(t, "HNET β=0.005 · my run", tmp_path)
-    assert path.name == "HNET-0.005-my-run.pt"
-    (tmp_path / "junk.pt").write_bytes(b"not a run")
-    listed = {s.path.name: s for s in storage.list_saved(tmp_path)}
-    assert listed[path.name].name == "HNET β=0.005 · my run"
-    assert listed[path.name].tasks_done == 3 and listed[path.name].error is None
-    assert "not a readable hnviz run file" in listed["junk.pt"].error
-    with pytest.raises(ValueError):
-        storage.delete(tmp_path.parent / "elsewhere.pt", tmp_path)
-    storage.delete(path, tmp_path)
-    assert not path.exists()
-    assert storage.slugify("///") == "run"
-
-
-def test_param_counts_and_regression_view() -> None:
+def test_param_counts() -> None:
     pc = param_counts(default_config("regression1d", "hnet"))
     assert pc.target == 163 and pc.hnet and pc.compression == pytest.approx(pc.hnet / 163)
     assert param_counts(default_config("regression1d", "ewc")).hnet is None
+
+
+def test_train_extras_are_each_tasks_function_on_one_grid() -> None:
     t = _small_trainer()
-    train, grid, preds = regression_view(t, n_grid=50)
-    assert len(train) == 3 and len(grid) == 50 and len(preds) == 3 and len(preds[0]) == 50
+    t.run()
+    ex = train_extras(t)
+    grid = regression_grid(t)
+    assert np.allclose(ex["grid"], grid) and len(ex["preds"]) == 3
+    assert all(len(p) == len(grid) for p in ex["preds"])
+    assert grid[0] < -4 and grid[-1] > 4  # padded beyond the data range [-4, 4]
     assert task_names(t)[0] == "task 1: y = x + 3"
+    assert train_extras(Trainer(default_config("split-digits").replace(
+        train={"iters_per_task": 2}))) == {}
+
+
+def test_view_from_file_equals_view_of_trainer() -> None:
+    t = _small_trainer()
+    t.advance(25)  # mid task 2
+    live = view_of(t, task_names(t))
+    filed = view_from_file(read_run_dict(run_to_bytes(t)))
+    for attr in ("global_step", "total_steps", "tasks_done", "task", "step_in_task", "metric",
+                 "state", "task_names"):
+        assert getattr(live, attr) == getattr(filed, attr), attr
+    assert live.history["R"] == filed.history["R"] and filed.state == "paused"
+    assert filed.status() == "1/3 tasks done · step 25/60"
+
+
+def test_run_labels_and_side_by_side_variants() -> None:
+    cfg = default_config("regression1d", "hnet").replace(train={"iters_per_task": 77, "seed": 3},
+                                                         task={"seed": 3})
+    assert train_actions.run_label(cfg) == "HNET β=0.005 · 1-D regression"
+    off = train_actions.variant(cfg, train_actions.COMPARE_OFF)
+    assert off.train.beta == 0 and off.train.iters_per_task == 77
+    assert train_actions.same_setup(off.replace(train={"beta": 0.005}), cfg)
+    ewc = train_actions.variant(cfg, "ewc")
+    assert ewc.train.method == "ewc" and ewc.train.seed == 3 and ewc.task.seed == 3
+    assert ewc.train.iters_per_task == 77 and ewc.train.ewc_lambda > 0
+    assert train_actions.compare_choices("finetune")[0] != train_actions.COMPARE_OFF
+    assert train_actions.compare_choices("hnet")[0] == train_actions.COMPARE_OFF

@@ -35,3 +35,27 @@ def test_decode_partial_and_bad_params() -> None:
                                      "beta": "0.1"})
     assert cfg.task.benchmark == "regression1d" and cfg.train.beta == 0.1
     assert len(problems) == 3 and any("lr" in p for p in problems)
+
+
+def test_out_of_range_values_are_reported_never_mapped(monkeypatch) -> None:
+    monkeypatch.setenv("HNVIZ_LIMIT_MAX_ITERS", "20000")
+    preset = default_config("regression1d", "hnet")
+    cfg, problems = urlstate.decode({"iters": "200000", "lr": "1000", "emb_dim": "300",
+                                     "beta": "2000000000", "tasks": "99"})
+    assert cfg.train.iters_per_task == preset.train.iters_per_task  # not clamped to 20000 or 1
+    assert cfg.train.lr == preset.train.lr and cfg.hnet.emb_dim == preset.hnet.emb_dim
+    assert cfg.train.beta == 2e9  # in range: taken as written, never mapped to 0
+    assert cfg.task.n_tasks is None  # regression1d offers 8 tasks
+    text = " | ".join(problems)
+    assert "iters=200000 is above the most allowed, 20000; kept 4000" in text
+    assert "lr=1000" in text and "emb_dim=300" in text and "tasks=99" in text
+    assert len(problems) == 4
+
+
+def test_strength_of_every_method_round_trips() -> None:
+    for method, field in (("ewc", "ewc_lambda"), ("si", "si_c"), ("online-ewc", "ewc_lambda")):
+        cfg = default_config("split-digits", method)
+        cfg = cfg.replace(train={field: getattr(cfg.train, field) * 3})
+        params = urlstate.encode(cfg)
+        assert field in params
+        assert urlstate.decode(params) == (cfg, [])

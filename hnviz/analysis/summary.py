@@ -5,13 +5,14 @@ from __future__ import annotations
 
 from typing import Any
 
+from hnviz.core.evaluation import is_long
 from hnviz.core.hnets import compression_ratio, count_params
 
 
 def run_summary(trainer, wall_s: float) -> dict[str, Any]:
     """Metric matrix and its summaries, parameter counts, timing, error; for methods with task
-    embeddings also the compression and (classification, finished) accuracy without task
-    identity (HNET+ENT)."""
+    embeddings also the compression and (classification, finished, not a long sequence: it
+    costs T² network evaluations) accuracy without task identity (HNET+ENT)."""
     out: dict[str, Any] = {
         "benchmark": trainer.cfg.task.benchmark,
         "method": trainer.cfg.train.method,
@@ -31,7 +32,7 @@ def run_summary(trainer, wall_s: float) -> dict[str, Any]:
         hnet = trainer.method.hnet
         out["hnet_params"] = count_params(hnet)
         out["compression"] = round(compression_ratio(hnet, trainer.target_params), 4)
-        if not trainer.seq.is_regression and trainer.finished:
+        if not trainer.seq.is_regression and trainer.finished and not is_long(trainer.n_tasks):
             from hnviz.core.inference import entropy_task_inference
 
             ent = entropy_task_inference(trainer)

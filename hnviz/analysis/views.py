@@ -34,6 +34,7 @@ def train_extras(trainer) -> dict:
     return {"grid": grid.tolist(), "preds": preds.tolist()}
 
 
-def regression_data(trainer) -> list[tuple[list[float], list[float]]]:
-    """Each task's training points [(x, y)] (static per run; the plot's background)."""
-    return [(tk.x_train[:, 0].tolist(), tk.y_train[:, 0].tolist()) for tk in trainer.seq.tasks]
+def regression_data(seq) -> list[tuple[list[float], list[float]]]:
+    """Each task's training points [(x, y)] of a regression TaskSequence (static per run; the
+    plot's background)."""
+    return [(tk.x_train[:, 0].tolist(), tk.y_train[:, 0].tolist()) for tk in seq.tasks]

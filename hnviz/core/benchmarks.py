@@ -48,6 +48,9 @@ class Benchmark:
     task_label: Callable[[int], str] | None = None  # what task t is, e.g. "0/1"; None: nothing
     dataset: str | None = None  # torchvision dataset read from the data root; None: embedded
     needs: tuple[str, ...] = ()  # Python packages the builder imports
+    # (train, test) examples of its data set, at most (for the memory estimate in `sizes`);
+    # (0, 0): generated per task from TaskConfig.n_train / n_test
+    examples: tuple[int, int] = (0, 0)
 
     @property
     def metric(self) -> Metric:
@@ -99,7 +102,12 @@ _MNIST_HNET = HnetConfig(kind="chunked", emb_dim=16, hidden=(50, 50), chunk_size
                          chunk_emb_dim=16)
 _MNIST_TRAIN = TrainConfig(beta=0.01, lr=1e-3, iters_per_task=2000, batch_size=128,
                            eval_every=200)
-MAX_PERMUTATIONS = 100  # permuted benchmarks: any number of tasks, bounded (~220 MB/task MNIST)
+# Permuted benchmarks offer any number of tasks; this is only the absolute cap. How many a run
+# may have is the business of the limits (`limits.py`: max_tasks and the memory budget; tasks
+# are permuted lazily, so a task costs its permutation, not a copy of the data).
+MAX_PERMUTATIONS = 10_000
+DIGITS = (1797, 1797)  # sklearn's digits: 1797 examples, split by test_fraction (upper bounds)
+MNIST_SIZE = (60_000, 10_000)  # the official splits of MNIST and Fashion-MNIST
 
 
 def _formula(t: int) -> str:
@@ -128,7 +136,7 @@ _ENTRIES = (
         in_dim=64, out_dim=2, input_shape=(8, 8), build=tasks.split_digits,
         target=_DIGIT_TARGET, hnet=_DIGIT_HNET,
         train=TrainConfig(beta=0.01, lr=1e-3, iters_per_task=1000, batch_size=32, eval_every=50),
-        task_label=_pair, needs=("sklearn",)),
+        task_label=_pair, needs=("sklearn",), examples=DIGITS),
     # 10 ten-class tasks need a bigger hypernet and β than split digits (chunked (32,32), β=0.01:
     # 76% mean final accuracy, 19 points forgotten; this: 91%, 2.8 points). Each step regularizes
     # ONE random previous task (an unbiased estimate of the mean), so the step cost stays flat as
@@ -142,25 +150,26 @@ _ENTRIES = (
         target=_DIGIT_TARGET, hnet=dataclasses.replace(_DIGIT_HNET, hidden=(100, 100)),
         train=TrainConfig(beta=0.2, lr=1e-3, iters_per_task=1000, batch_size=32, eval_every=50,
                           reg_tasks=1),
-        needs=("sklearn",)),
+        needs=("sklearn",), examples=DIGITS),
     Benchmark(
         "split-mnist", "Split MNIST", "classification",
         default_n_tasks=tasks.N_SPLIT_TASKS, max_n_tasks=tasks.N_SPLIT_TASKS,
         in_dim=784, out_dim=2, input_shape=(28, 28), build=tasks.split_mnist,
         target=_MNIST_TARGET, hnet=_MNIST_HNET, train=_MNIST_TRAIN,
-        task_label=_pair, dataset="MNIST"),
+        task_label=_pair, dataset="MNIST", examples=MNIST_SIZE),
     Benchmark(
         "permuted-mnist", "Permuted MNIST", "classification",
         default_n_tasks=10, max_n_tasks=MAX_PERMUTATIONS,
         in_dim=784, out_dim=10, input_shape=(28, 28), build=tasks.permuted_mnist,
         target=_MNIST_TARGET, hnet=_MNIST_HNET,
-        train=dataclasses.replace(_MNIST_TRAIN, reg_tasks=1), dataset="MNIST"),
+        train=dataclasses.replace(_MNIST_TRAIN, reg_tasks=1), dataset="MNIST",
+        examples=MNIST_SIZE),
     Benchmark(
         "split-fashion-mnist", "Split Fashion-MNIST", "classification",
         default_n_tasks=tasks.N_SPLIT_TASKS, max_n_tasks=tasks.N_SPLIT_TASKS,
         in_dim=784, out_dim=2, input_shape=(28, 28), build=tasks.split_fashion_mnist,
         target=_MNIST_TARGET, hnet=_MNIST_HNET, train=_MNIST_TRAIN,
-        task_label=_pair, dataset="FashionMNIST"),
+        task_label=_pair, dataset="FashionMNIST", examples=MNIST_SIZE),
 )
 
 BENCHMARKS: dict[str, Benchmark] = {b.name: b for b in _ENTRIES}

@@ -4,6 +4,10 @@ Every config round-trips through plain JSON (`to_dict` / `from_dict`), which is 
 shared in URLs and compared. `from_dict` rejects unknown keys and wrong types with a `ConfigError`
 that names the field, so a foreign or hand-edited file fails with a clear message.
 
+Every size has an absolute cap (`limits.HARD`) checked in `__post_init__`; the tighter limits of
+the library, the CLI and the app, and the memory budget, are `limits.check_limits`, which
+`RunConfig.from_dict(d, limits=...)` applies.
+
 Which benchmarks and methods exist is the registries' business (`benchmarks.py`,
 `method_specs.py`); validation looks them up lazily, because their entries hold configs.
 """
@@ -50,6 +54,16 @@ class TaskConfig:
         _check(self.noise_std >= 0, "task.noise_std", ">= 0")
         _check(self.n_train >= 1 and self.n_test >= 1, "task.n_train/n_test", ">= 1")
         _check(0 < self.test_fraction < 1, "task.test_fraction", "in (0, 1)")
+        _check(_is_seed(self.seed), "task.seed", _SEED_RANGE)
+        _hard_caps(self.limited())
+
+    def limited(self) -> list[tuple[str, int, str]]:
+        """The sizes a limit bounds: (field, value, `limits.Limits` field)."""
+        from .benchmarks import BENCHMARKS
+
+        return [("task.n_tasks", BENCHMARKS[self.benchmark].n_tasks(self), "max_tasks"),
+                ("task.n_train", self.n_train, "max_samples"),
+                ("task.n_test", self.n_test, "max_samples")]
 
 
 @dataclass(frozen=True)
@@ -63,6 +77,11 @@ class TargetConfig:
         object.__setattr__(self, "hidden", tuple(int(h) for h in self.hidden))
         _check(all(h >= 1 for h in self.hidden), "target.hidden", "positive widths")
         _check(self.activation in ACTIVATIONS, "target.activation", f"one of {ACTIVATIONS}")
+        _hard_caps(self.limited())
+
+    def limited(self) -> list[tuple[str, int, str]]:
+        """The sizes a limit bounds: (field, value, `limits.Limits` field)."""
+        return _hidden_sizes("target", self.hidden)
 
 
 @dataclass(frozen=True)
@@ -85,6 +104,14 @@ class HnetConfig:
         _check(all(h >= 1 for h in self.hidden), "hnet.hidden", "positive widths")
         _check(self.activation in ACTIVATIONS, "hnet.activation", f"one of {ACTIVATIONS}")
         _check(self.chunk_size >= 1 and self.chunk_emb_dim >= 1, "hnet.chunk_*", ">= 1")
+        _hard_caps(self.limited())
+
+    def limited(self) -> list[tuple[str, int, str]]:
+        """The sizes a limit bounds: (field, value, `limits.Limits` field)."""
+        return [*_hidden_sizes("hnet", self.hidden),
+                ("hnet.emb_dim", self.emb_dim, "max_emb_dim"),
+                ("hnet.chunk_emb_dim", self.chunk_emb_dim, "max_chunk_emb_dim"),
+                ("hnet.chunk_size", self.chunk_size, "max_chunk_size")]
 
 
 @dataclass(frozen=True)
@@ -121,6 +148,16 @@ class TrainConfig:
         _check(self.iters_per_task >= 1, "train.iters_per_task", ">= 1")
         _check(self.batch_size >= 1, "train.batch_size", ">= 1")
         _check(self.eval_every >= 1, "train.eval_every", ">= 1")
+        _check(self.reg_tasks >= 0, "train.reg_tasks", ">= 0")
+        _check(_is_seed(self.seed), "train.seed", _SEED_RANGE)
+        _hard_caps(self.limited())
+
+    def limited(self) -> list[tuple[str, int, str]]:
+        """The sizes a limit bounds: (field, value, `limits.Limits` field)."""
+        return [("train.iters_per_task", self.iters_per_task, "max_iters"),
+                ("train.batch_size", self.batch_size, "max_batch_size"),
+                ("train.eval_every", self.eval_every, "max_eval_every"),
+                ("train.reg_tasks", self.reg_tasks, "max_tasks")]
 
 
 @dataclass(frozen=True)
@@ -135,8 +172,15 @@ class RunConfig:
         return to_dict(self)
 
     @classmethod
-    def from_dict(cls, d: dict[str, Any]) -> RunConfig:
-        return from_dict(cls, d)
+    def from_dict(cls, d: dict[str, Any], limits: Any = None) -> RunConfig:
+        """The config `d` describes (see `to_dict`); with `limits` (a `limits.Limits`) also
+        checked against them and their memory budget (`limits.check_limits`). ConfigError."""
+        cfg = from_dict(cls, d)
+        if limits is not None:
+            from .limits import check_limits  # lazy: limits reads the registries
+
+            check_limits(cfg, limits)
+        return cfg
 
     def replace(self, **sections: Any) -> RunConfig:
         """`cfg.replace(train={"beta": 0.1})` returns a copy with those fields changed."""
@@ -152,6 +196,25 @@ class RunConfig:
 def _check(ok: bool, name: str, expected: str) -> None:
     if not ok:
         raise ConfigError(f"{name} must be {expected}")
+
+
+_SEED_RANGE = "an integer with |seed| < 2**63"
+
+
+def _is_seed(v: Any) -> bool:
+    return isinstance(v, int) and not isinstance(v, bool) and -(2**63) < v < 2**63
+
+
+def _hidden_sizes(section: str, hidden: tuple[int, ...]) -> list[tuple[str, int, str]]:
+    return [(f"len({section}.hidden)", len(hidden), "max_layers"),
+            *((f"{section}.hidden[{i}]", h, "max_width") for i, h in enumerate(hidden))]
+
+
+def _hard_caps(sizes: list[tuple[str, int, str]]) -> None:
+    """Refuse (field, value, Limits field) sizes above the absolute caps `limits.HARD`."""
+    from .limits import HARD, check_sizes  # lazy: limits imports this module
+
+    check_sizes(sizes, HARD)
 
 
 def to_dict(cfg: Any) -> dict[str, Any]:

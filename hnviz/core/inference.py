@@ -14,6 +14,8 @@ import torch
 
 from .targets import forward
 
+MAX_FLOATS = 2**22  # per activation tensor [T, rows, width] of one chunk of test rows (16 MB)
+
 
 @torch.no_grad()
 def predictive_entropy(logits: torch.Tensor) -> torch.Tensor:
@@ -37,14 +39,19 @@ def infer_tasks(target, weights: torch.Tensor, x: torch.Tensor) -> tuple[torch.T
 @torch.no_grad()
 def entropy_task_inference(trainer) -> dict[str, float | list[float]]:
     """Accuracy without task identity on every task's test set: how often the task is inferred
-    right (`task_acc`) and how often the global class is right (`acc`), overall and per task."""
+    right (`task_acc`) and how often the global class is right (`acc`), overall and per task.
+    Test rows go through the T networks in chunks, so activations stay within MAX_FLOATS."""
     seq = trainer.seq
     if seq.is_regression:
         raise ValueError("task inference from entropy needs a classification benchmark")
     W = torch.stack([trainer.weights_for(t) for t in range(seq.n_tasks)])  # [T, P]
+    widest = max(max(n_out for n_out, _ in trainer.target.linear_shapes), seq.in_dim)
+    rows = max(1, MAX_FLOATS // (seq.n_tasks * widest))
     per_task_acc, per_task_tacc, n_tot, hit, thit = [], [], 0, 0, 0
     for t, tk in enumerate(seq.tasks):
-        t_hat, local = infer_tasks(trainer.target, W, tk.x_test)
+        x = tk.x_test
+        parts = [infer_tasks(trainer.target, W, x[i:i + rows]) for i in range(0, len(x), rows)]
+        t_hat, local = torch.cat([p[0] for p in parts]), torch.cat([p[1] for p in parts])
         offsets = torch.tensor(seq.class_offsets)
         pred_global = offsets[t_hat] + local
         true_global = seq.class_offsets[t] + tk.y_test

@@ -7,7 +7,12 @@ Written atomically (`write_atomic`: temp file in the same folder, fsync, os.repl
 the folder), loaded with
 `torch.load(weights_only=True)` so a malicious pickle cannot execute code. Every way a file can be
 wrong (not a torch file, truncated, someone else's checkpoint, a newer version, a config that does
-not validate, tensors of the wrong shape) raises `RunFileError` with a one-line reason.
+not validate or exceeds the size limits, state or history that do not fit the config, tensors of
+the wrong shape) raises `RunFileError` with a one-line reason, before the run is built or its
+tensors are loaded (`run_checks.py`).
+
+Also here: `check_output_path` (is a run file path writable? before training, for the CLI's
+`--out`) and `remove_stale_tmp` (temp files of killed writes, removed when a run is saved).
 """
 
 from __future__ import annotations
@@ -17,22 +22,28 @@ import json
 import os
 import re
 import tempfile
+import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any, BinaryIO
 
 import torch
 
-from .config import ConfigError, RunConfig
+from .limits import LIBRARY, Limits
+from .run_checks import RunFileError, check_run_dict, check_tensors
 from .tasks import TaskSequence
 from .trainer import Trainer
 
+__all__ = ["RunFileError", "FORMAT", "VERSION", "STALE_TMP_S", "OutputPathError",
+           "check_output_path", "display_name", "load_run", "read_run_dict",
+           "remove_stale_tmp", "run_to_bytes", "run_to_dict", "save_run", "slugify",
+           "write_atomic"]
+
 FORMAT = "hnviz-run"
 VERSION = 1
-
-
-class RunFileError(ValueError):
-    """A run file that cannot be loaded; the message says why, in one line."""
+STALE_TMP_S = 3600.0  # temp files older than this are leftovers of killed writes
+_ZIP_MAGIC = b"PK\x03\x04"  # torch.save's format (a zip archive)
+_LEGACY_MAGIC = b"\x80\x02\x8a\x0a"  # torch's legacy format: a pickled magic number first
 
 
 def run_to_dict(trainer: Trainer, meta: dict[str, Any] | None = None) -> dict[str, Any]:
@@ -92,9 +103,70 @@ def _fsync_dir(folder: Path) -> None:
         os.close(fd)
 
 
+def remove_stale_tmp(folder: str | os.PathLike, older_than_s: float = STALE_TMP_S) -> int:
+    """Delete leftovers of killed run-file writes in `folder` (not recursive): hidden temp files
+    `.<name>.pt.<random>.tmp` (what `write_atomic` makes for a .pt file) last modified more than
+    `older_than_s` ago. Cheap (one glob); returns how many were removed."""
+    folder = Path(folder)
+    if not folder.is_dir():
+        return 0
+    n = 0
+    now = time.time()
+    for p in folder.glob(".*.pt.*.tmp"):
+        try:
+            if p.is_file() and now - p.stat().st_mtime > older_than_s:
+                p.unlink()
+                n += 1
+        except OSError:  # removed meanwhile, or not ours to remove
+            pass
+    return n
+
+
 def save_run(trainer: Trainer, path: str | os.PathLike, meta: dict[str, Any] | None = None) -> Path:
-    """Write the run to `path` atomically; returns the path."""
-    return write_atomic(path, lambda f: torch.save(run_to_dict(trainer, meta), f))
+    """Write the run to `path` atomically; returns the path. Removes stale temp files of earlier
+    killed writes in the same folder (`remove_stale_tmp`)."""
+    out = write_atomic(path, lambda f: torch.save(run_to_dict(trainer, meta), f))
+    remove_stale_tmp(out.parent)
+    return out
+
+
+class OutputPathError(ValueError):
+    """An output path that cannot be written (one line: which path and why)."""
+
+
+def check_output_path(path: str | os.PathLike, folder: bool = False) -> Path:
+    """Check, before any work, that output can be written at `path`: a file (default; as
+    `write_atomic` will write it: not a directory, its folder exists and takes new files or can
+    be created), or with `folder=True` a folder (e.g. a sweep's: an existing folder that takes
+    new files, or one that can be created; not a file). Creates nothing (a probe file in the
+    nearest existing folder is removed at once). Returns the path; raises OutputPathError with a
+    one-line reason."""
+    text = os.fspath(path)
+    if not text.strip():
+        raise OutputPathError("the output path is empty")
+    p = Path(text).expanduser()
+    if folder:
+        if p.exists() and not p.is_dir():
+            raise OutputPathError(f"{text} is a file, not a folder")
+        nearest = p
+    else:
+        if text.endswith(os.sep) or p.is_dir():
+            raise OutputPathError(f"{text} is a directory; give a file name, e.g. {p / 'run.pt'}")
+        nearest = p.parent
+    while not nearest.exists():  # the nearest existing ancestor: the rest can be created
+        if nearest.parent == nearest:
+            break
+        nearest = nearest.parent
+    if not nearest.is_dir():
+        raise OutputPathError(f"cannot write {text}: {nearest} is a file, not a folder")
+    try:
+        fd, probe = tempfile.mkstemp(prefix=".hnviz-probe.", dir=nearest)
+    except OSError as e:
+        raise OutputPathError(f"cannot write {text}: folder {nearest} is not writable "
+                              f"({e.strerror or type(e).__name__})") from None
+    os.close(fd)
+    os.unlink(probe)
+    return p
 
 
 def run_to_bytes(trainer: Trainer, meta: dict[str, Any] | None = None) -> bytes:
@@ -111,19 +183,49 @@ def display_name(meta: dict[str, Any], config_name: str = "", fallback: str = ""
     return str(meta.get("name") or demo.get("name") or config_name or fallback)
 
 
+def _head(src: Any) -> bytes:
+    """The first bytes of a file, bytes or binary stream (the stream is rewound)."""
+    if isinstance(src, (bytes, bytearray)):
+        return bytes(src[:8])
+    if hasattr(src, "read"):
+        pos = src.tell()
+        head = src.read(8)
+        src.seek(pos)
+        return head
+    with open(src, "rb") as f:
+        return f.read(8)
+
+
+def _load_failure(e: Exception, head: bytes) -> str:
+    """Why torch.load failed, in words: refused for safety (a pickle that names Python objects),
+    not a PyTorch file at all, or a PyTorch file that is truncated or corrupt."""
+    text = str(e)
+    if "GLOBAL" in text or "Unsupported global" in text:
+        return "it contains Python objects other than tensors (refused for safety)"
+    if not head:
+        return "the file is empty"
+    if head.startswith(_ZIP_MAGIC) or head.startswith(_LEGACY_MAGIC):
+        return "the PyTorch file is truncated or corrupt"
+    return "not a PyTorch file"
+
+
 def read_run_dict(src: str | os.PathLike | bytes | BinaryIO) -> dict[str, Any]:
-    """Load and validate the raw dict (no model built). Raises RunFileError."""
+    """Load the raw dict and check its format and version (no model built, nothing validated
+    against the config yet: see `run_checks.check_run_dict`). Raises RunFileError."""
+    head = b""
     try:
         if isinstance(src, (bytes, bytearray)):
             src = io.BytesIO(src)
+        head = _head(src)
         raw = torch.load(src, map_location="cpu", weights_only=True)
     except FileNotFoundError:
         raise RunFileError(f"no such file: {src}") from None
-    except Exception as e:  # UnpicklingError, RuntimeError (zip), EOFError, ...
-        reason = str(e).strip().splitlines()[0] if str(e).strip() else type(e).__name__
-        if "weights_only" in str(e) or "Unsupported global" in str(e):
-            reason = "it contains Python objects other than tensors (refused for safety)"
-        raise RunFileError(f"not a readable hnviz run file: {reason[:200]}") from None
+    except IsADirectoryError:
+        raise RunFileError(f"{src} is a directory, not a run file") from None
+    except PermissionError:
+        raise RunFileError(f"cannot read {src}: permission denied") from None
+    except Exception as e:  # UnpicklingError, RuntimeError (zip), EOFError, OSError, ...
+        raise RunFileError(f"not a readable hnviz run file: {_load_failure(e, head)}") from None
     if not isinstance(raw, dict) or raw.get("format") != FORMAT:
         raise RunFileError("not an hnviz run file (it is some other PyTorch file)")
     version = raw.get("version")
@@ -139,25 +241,26 @@ def read_run_dict(src: str | os.PathLike | bytes | BinaryIO) -> dict[str, Any]:
         raw["meta"] = json.loads(raw.get("meta") or "{}")
     except (TypeError, json.JSONDecodeError) as e:
         raise RunFileError(f"run file metadata is not valid JSON: {e}") from None
+    if not isinstance(raw["meta"], dict):
+        raise RunFileError("run file meta is not a JSON object")
     return raw
 
 
-def load_run(src: str | os.PathLike | bytes | BinaryIO,
-             seq: TaskSequence | None = None) -> tuple[Trainer, dict[str, Any]]:
-    """Rebuild the Trainer (ready to continue training) and the file's meta dict."""
+def load_run(src: str | os.PathLike | bytes | BinaryIO, seq: TaskSequence | None = None,
+             limits: Limits = LIBRARY) -> tuple[Trainer, dict[str, Any]]:
+    """Rebuild the Trainer (ready to continue training) and the file's meta dict.
+
+    Checked whole before allocation: the config against `limits` (library limits by default;
+    the app passes its own) before anything is built, the state's scalars and the history's
+    structure, then every tensor's shape against the freshly built run before loading it."""
     raw = read_run_dict(src)
-    try:
-        cfg = RunConfig.from_dict(raw["config"])
-    except ConfigError as e:
-        raise RunFileError(f"run file has an invalid config: {e}") from None
-    trainer = Trainer(cfg, seq)
+    cfg = check_run_dict(raw, limits)
+    trainer = Trainer(cfg, seq, limits=limits)
+    check_tensors(raw["state"], trainer)
     try:
         trainer.load_state_dict(raw["state"])
-    except (KeyError, RuntimeError, ValueError, TypeError) as e:
-        first = str(e).strip().splitlines()[0] if str(e).strip() else type(e).__name__
-        raise RunFileError(f"run file weights do not match its config: {first[:200]}") from None
-    hist = raw["history"]
-    if not isinstance(hist, dict) or "R" not in hist:
-        raise RunFileError("run file history is malformed")
-    trainer.history.update(hist)
+    except (KeyError, RuntimeError, ValueError, TypeError) as e:  # pragma: no cover - checked
+        first = " ".join(str(e).split()) or type(e).__name__
+        raise RunFileError(f"run file weights do not match its config: {first[:300]}") from None
+    trainer.history.update(raw["history"])
     return trainer, raw["meta"]

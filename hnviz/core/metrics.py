@@ -9,6 +9,11 @@ Definitions (Lopez-Paz & Ranzato 2017; Chaudhry et al. 2018):
   BWT          = 1/(T−1) · Σ_{j<T−1} (R[T−1, j] − R[j, j])
   FWT          = 1/(T−1) · Σ_{j>0}   (R[j−1, j] − b_j)
   forgetting_j = max_{i<T−1} R[i, j] − R[T−1, j]   (j < T−1), averaged over j
+
+Cells may be empty (None): long sequences evaluate only part of R (`evaluation.py`). Every sum
+and maximum runs over the cells that are there, every mean divides by their count; a value
+with no cell to compute it from is None (forgetting of a task) or NaN (a mean over nothing).
+With no empty cells these are the formulas above, operation for operation.
 """
 
 from __future__ import annotations
@@ -17,7 +22,7 @@ import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-Matrix = Sequence[Sequence[float]]
+Matrix = Sequence[Sequence[float | None]]
 
 
 @dataclass(frozen=True)
@@ -48,13 +53,16 @@ def _sign(higher_is_better: bool) -> float:
     return 1.0 if higher_is_better else -1.0
 
 
+def _mean(values: list[float]) -> float:
+    return sum(values) / len(values) if values else math.nan
+
+
 def mean_final(R: Matrix) -> float:
     """Average over tasks seen so far of the last row (on tasks 0..len(R)-1)."""
     if not R:
         return math.nan
-    last = R[-1]
     n = len(R)
-    return sum(last[:n]) / n
+    return _mean([v for v in R[-1][:n] if v is not None])
 
 
 def bwt(R: Matrix, higher_is_better: bool = True) -> float:
@@ -64,30 +72,36 @@ def bwt(R: Matrix, higher_is_better: bool = True) -> float:
     if n < 2:
         return 0.0
     s = _sign(higher_is_better)
-    return sum(s * (R[-1][j] - R[j][j]) for j in range(n - 1)) / (n - 1)
+    return _mean([s * (R[-1][j] - R[j][j]) for j in range(n - 1)
+                  if R[-1][j] is not None and R[j][j] is not None])
 
 
-def fwt(R: Matrix, r0: Sequence[float], higher_is_better: bool = True) -> float:
+def fwt(R: Matrix, r0: Sequence[float | None], higher_is_better: bool = True) -> float:
     n = len(R)
     if n < 2:
         return 0.0
     s = _sign(higher_is_better)
-    return sum(s * (R[j - 1][j] - r0[j]) for j in range(1, n)) / (n - 1)
+    return _mean([s * (R[j - 1][j] - r0[j]) for j in range(1, n)
+                  if R[j - 1][j] is not None and r0[j] is not None])
 
 
-def forgetting_per_task(R: Matrix, higher_is_better: bool = True) -> list[float]:
-    """For each task j < last: best earlier value minus final value (≥ 0 means forgotten)."""
+def forgetting_per_task(R: Matrix, higher_is_better: bool = True) -> list[float | None]:
+    """For each task j < last: best earlier value minus final value (≥ 0 means forgotten);
+    None where the last row or every earlier row lacks task j."""
     n = len(R)
     s = _sign(higher_is_better)
-    out = []
+    out: list[float | None] = []
     for j in range(n - 1):
-        best = max(s * R[i][j] for i in range(j, n - 1))
-        out.append(best - s * R[-1][j])
+        earlier = [s * R[i][j] for i in range(j, n - 1) if R[i][j] is not None]
+        if not earlier or R[-1][j] is None:
+            out.append(None)
+            continue
+        out.append(max(earlier) - s * R[-1][j])
     return out
 
 
 def forgetting(R: Matrix, higher_is_better: bool = True) -> float:
-    f = forgetting_per_task(R, higher_is_better)
+    f = [v for v in forgetting_per_task(R, higher_is_better) if v is not None]
     return sum(f) / len(f) if f else 0.0
 
 
@@ -105,10 +119,12 @@ def summarize(R: Matrix, r0: Sequence[float] | None = None,
 
 def task_curves(evals: Sequence[dict], n_tasks: int) -> dict[int, tuple[list[int], list[float]]]:
     """Per-task curves over training steps from the trainer's periodic evaluations:
-    {task j: (steps, values)} with the points where task j had been seen."""
+    {task j: (steps, values)} with the points where task j had been seen (and evaluated)."""
     curves: dict[int, tuple[list[int], list[float]]] = {j: ([], []) for j in range(n_tasks)}
     for rec in evals:
         for j, v in enumerate(rec["values"]):
+            if v is None:
+                continue
             curves[j][0].append(rec["step"])
             curves[j][1].append(v)
     return curves

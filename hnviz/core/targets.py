@@ -115,6 +115,29 @@ def forward(target: MLPTarget, weights: torch.Tensor, x: torch.Tensor) -> torch.
     return h
 
 
+def forward_head(target: MLPTarget, weights: torch.Tensor, x: torch.Tensor, t: int
+                 ) -> torch.Tensor:
+    """Task t's head only: weights [P], x [B, in] -> [B, out_dim], what
+    `target.head(forward(target, weights, x), t)` gives, without computing the other heads: the
+    output layer uses rows t·out_dim .. (t+1)·out_dim of its weight matrix and bias. With one
+    head per task that layer costs O(T) per input, so long sequences evaluate with this (equal up
+    to float rounding; short sequences keep `forward` and its exact numbers)."""
+    if target.n_heads == 1:
+        return forward(target, weights, x)
+    h, i = x, 0
+    layers = target.linear_shapes
+    for li, (n_out, n_in) in enumerate(layers):
+        W = weights[i:i + n_out * n_in].reshape(n_out, n_in)  # [out, in]
+        i += n_out * n_in
+        b = weights[i:i + n_out]
+        i += n_out
+        if li == len(layers) - 1:
+            rows = slice(t * target.out_dim, (t + 1) * target.out_dim)
+            return torch.nn.functional.linear(h, W[rows], b[rows])
+        h = target.act_fn(torch.nn.functional.linear(h, W, b))
+    raise AssertionError("unreachable")  # pragma: no cover
+
+
 def reference_forward(target: nn.Module, weights: torch.Tensor, x: torch.Tensor) -> torch.Tensor:
     """The generic path: functional_call on [P], vmap(functional_call) on [K, P]."""
     def one(w: torch.Tensor) -> torch.Tensor:

@@ -1,7 +1,8 @@
 """Task sequences: the data of a continual-learning benchmark, one task after another.
 
 Contract (used by trainer, analysis and UI):
-  TaskSequence.tasks[t].x_train  [N, in_dim] float32
+  TaskSequence.tasks[t].x_train  [N, in_dim] float32 (permuted tasks: a fresh permuted copy per
+                                 access; the trainer reads rows with `inputs(split, rows)`)
   TaskSequence.tasks[t].y_train  [N, 1] float32 (regression) | [N] int64 local labels 0..out_dim-1
   TaskSequence.out_dim           outputs of one task's head (1, 2 or 10)
   TaskSequence.class_offsets[t]  global label = class_offsets[t] + local label (class-incremental)
@@ -17,6 +18,8 @@ Builders (all deterministic given the TaskConfig; task t's data never depends on
                        spaced over [lo, hi] (linspace, ends included) with noise-free targets.
   split_digits         sklearn's 8×8 digits, tasks 0/1, 2/3, 4/5, 6/7, 8/9; labels local 0/1.
   permuted_digits      10-class digits, task t = fixed pixel permutation t; task 0 = identity.
+                       Every task shares the unpermuted tensors; its permutation is applied when
+                       its inputs are read, so a task costs [in_dim] indices, not a data copy.
   split_mnist, split_fashion_mnist, permuted_mnist: the same on 28×28 images read from disk via
                        torchvision (see datasets_torchvision), official train/test split.
 Digits use a per-class (stratified) train/test split drawn from cfg.seed and cfg.test_fraction.
@@ -26,7 +29,7 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 import torch
@@ -38,13 +41,41 @@ from .metrics import METRIC_OF_KIND, Metric
 
 @dataclass(frozen=True)
 class Task:
+    """One task's data. Inputs are stored as `base_*`; a permuted task (`permutation` set) sees
+    input j = base input permutation[j], applied when read (`inputs`, `x_train`, `x_test`), so
+    permuted tasks share one copy of the data."""
+
     name: str
-    x_train: torch.Tensor  # [N, in_dim] float32
+    base_train: torch.Tensor  # [N, in_dim] float32, before `permutation`
     y_train: torch.Tensor  # [N, 1] float32 | [N] int64
-    x_test: torch.Tensor  # [M, in_dim]
+    base_test: torch.Tensor  # [M, in_dim]
     y_test: torch.Tensor  # [M, 1] | [M]
     classes: tuple[int, ...] = ()  # global classes of this task (split benchmarks); () otherwise
     permutation: torch.Tensor | None = None  # [in_dim] int64 pixel order (permuted benchmarks)
+    _identity: bool = field(init=False, repr=False, compare=False, default=True)
+
+    def __post_init__(self) -> None:
+        p = self.permutation
+        object.__setattr__(self, "_identity", p is None or bool(
+            torch.equal(p, torch.arange(p.numel(), dtype=p.dtype))))
+
+    def inputs(self, split: str = "train", rows: torch.Tensor | slice | None = None
+               ) -> torch.Tensor:
+        """Inputs of `split` ("train" | "test"): all [N, in_dim] or `rows` of them [n, in_dim].
+        Rows are gathered before the columns are permuted: the same numbers as indexing a
+        permuted copy, at the cost of the rows asked for."""
+        x = self.base_train if split == "train" else self.base_test
+        if rows is not None:
+            x = x[rows]
+        return x if self._identity else x.index_select(1, self.permutation)
+
+    @property
+    def x_train(self) -> torch.Tensor:  # [N, in_dim]
+        return self.inputs("train")
+
+    @property
+    def x_test(self) -> torch.Tensor:  # [M, in_dim]
+        return self.inputs("test")
 
 
 @dataclass(frozen=True)
@@ -164,17 +195,14 @@ def _split_pairs(benchmark: str, data: tuple[torch.Tensor, ...], n_tasks: int,
 def _permuted(benchmark: str, data: tuple[torch.Tensor, ...], n_tasks: int, seed: int,
               names: Sequence[str], input_shape: tuple[int, ...]) -> TaskSequence:
     """Domain-incremental: every task sees all 10 classes with its own pixel permutation.
-    Labels are shared between tasks (same tensors); inputs are index-permuted copies."""
+    Labels and inputs are shared between tasks (same tensors); pixel j of task t is base pixel
+    perm[j], applied when the task's inputs are read (`Task.inputs`)."""
     x_tr, y_tr, x_te, y_te = data  # [N, D] float32, [N] int64, [M, D], [M]
     dim = x_tr.shape[1]
     tasks = []
     for t, perm in enumerate(task_permutations(n_tasks, dim, seed)):
-        if t == 0:  # identity: share the base tensors
-            xt_tr, xt_te = x_tr, x_te
-        else:  # [N, D] columns reordered: pixel j of task t is base pixel perm[j]
-            xt_tr, xt_te = x_tr.index_select(1, perm), x_te.index_select(1, perm)
         label = "identity" if t == 0 else f"permutation {t}"
-        tasks.append(Task(f"P{t} ({label})", xt_tr, y_tr, xt_te, y_te, permutation=perm))
+        tasks.append(Task(f"P{t} ({label})", x_tr, y_tr, x_te, y_te, permutation=perm))
     return TaskSequence(benchmark, "classification", tuple(tasks), dim, 10, (0,) * n_tasks,
                         input_shape, tuple(names))
 
@@ -293,6 +321,6 @@ def split_fashion_mnist(cfg: TaskConfig, n_tasks: int) -> TaskSequence:
 
 
 def permuted_mnist(cfg: TaskConfig, n_tasks: int) -> TaskSequence:
-    """Permuted MNIST: n_tasks permutations of 784 pixels (~220 MB per task)."""
+    """Permuted MNIST: n_tasks permutations of 784 pixels (the 220 MB of data shared by all)."""
     return _permuted("permuted-mnist", _torchvision_data(cfg, "MNIST"), n_tasks, cfg.seed,
                      DIGIT_NAMES, (28, 28))

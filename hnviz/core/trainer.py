@@ -13,12 +13,19 @@ history (plain JSON, grows as it trains):
   emb_traj    [{"step", "task", "emb": [D]}, ...]            HNET: current task's embedding
   task_end_steps, wall_s
 metric: accuracy in [0, 1] for classification, MSE for regression (`seq.metric`, `metric_name`).
+Which cells are evaluated is `evaluation.py`'s schedule: all of them for up to 50 tasks; longer
+sequences leave some None (null).
+
+The config is checked against size limits before anything is built (`limits.check_limits`; the
+library's `LIBRARY` unless the caller passes others). A run stops with an error, keeping its last
+state, when its loss is not finite or explodes (`exploded`).
 """
 
 from __future__ import annotations
 
 import math
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -27,13 +34,21 @@ import torch.nn.functional as F
 
 from .benchmarks import build_tasks
 from .config import RunConfig
+from .evaluation import cells, is_long, periodic_tasks, row_tasks
+from .limits import LIBRARY, Limits, check_limits
 from .method_specs import method_spec
 from .methods import Method, diag_fisher
 from .metrics import summarize
-from .targets import MLPTarget, forward, num_params
+from .targets import MLPTarget, forward, forward_head, num_params
 from .tasks import TaskSequence
 
 LOG_EVERY = 5
+FISHER_SAMPLES = 500  # the empirical Fisher of a task uses at most this many training examples
+# An exploding loss stops the run like a non-finite one: loss > EXPLODE_FACTOR × the run's first
+# logged loss (task + regularizer) and > EXPLODE_MIN. No preset comes near (the golden and
+# acceptance runs check it); Split Digits at lr=10 reaches 1e24 and used to "finish".
+EXPLODE_FACTOR = 1e4
+EXPLODE_MIN = 1e6
 
 
 @dataclass(frozen=True)
@@ -53,8 +68,16 @@ def build_target(cfg: RunConfig, seq: TaskSequence) -> MLPTarget:
     return MLPTarget(seq.in_dim, cfg.target.hidden, seq.out_dim, cfg.target.activation, n_heads)
 
 
+def exploded(loss: float, first_loss: float | None) -> bool:
+    """The exploding-loss rule: loss > EXPLODE_FACTOR · first_loss and loss > EXPLODE_MIN."""
+    return (first_loss is not None and loss > EXPLODE_MIN
+            and loss > EXPLODE_FACTOR * abs(first_loss))
+
+
 class Trainer:
-    def __init__(self, cfg: RunConfig, seq: TaskSequence | None = None):
+    def __init__(self, cfg: RunConfig, seq: TaskSequence | None = None,
+                 limits: Limits = LIBRARY):
+        check_limits(cfg, limits)  # before any data or network is built
         self.cfg = cfg
         self.seq = seq if seq is not None else build_tasks(cfg.task)
         gen = torch.Generator().manual_seed(cfg.train.seed)
@@ -68,6 +91,8 @@ class Trainer:
         self.step_in_task = 0
         self.error: str | None = None
         self.opt: torch.optim.Optimizer | None = None
+        # Told what a long call is doing ("evaluating" at a task's end), e.g. a progress bar.
+        self.on_phase: Callable[[str], None] | None = None
         self.history: dict[str, Any] = {
             "loss": [], "evals": [], "R0": [], "R": [], "emb_traj": [], "task_end_steps": [],
             "wall_s": 0.0,
@@ -127,13 +152,24 @@ class Trainer:
 
     @torch.no_grad()
     def evaluate(self, tasks, split: str = "test") -> list[float]:
+        """The metric of each task in `tasks` on its `split` ("test" | "train"), in order. Long
+        sequences (`evaluation.is_long`) run only each task's own head."""
+        head_only = is_long(self.n_tasks)
         out = []
         for j in tasks:
             tk = self.seq.tasks[j]
-            x, y = (tk.x_test, tk.y_test) if split == "test" else (tk.x_train, tk.y_train)
-            o = self.target.head(forward(self.target, self.weights_for(j), x), j)
+            x, y = tk.inputs(split), (tk.y_test if split == "test" else tk.y_train)
+            w = self.weights_for(j)
+            if head_only:
+                o = forward_head(self.target, w, x, j)
+            else:
+                o = self.target.head(forward(self.target, w, x), j)
             out.append(self.metric(o, y))
         return out
+
+    def _evaluate_cells(self, tasks: list[int], n: int) -> list[float | None]:
+        """Evaluate `tasks`; a list of n cells with None where a task was not evaluated."""
+        return cells(dict(zip(tasks, self.evaluate(tasks), strict=True)), n)
 
     # ------------------------------------------------------------------ training
     def _gen(self, t: int, step: int, salt: int = 0) -> torch.Generator:
@@ -144,9 +180,9 @@ class Trainer:
     def _batch(self, t: int, step: int) -> tuple[torch.Tensor, torch.Tensor]:
         tk = self.seq.tasks[t]
         g = self._gen(t, step)
-        n = tk.x_train.shape[0]
+        n = tk.y_train.shape[0]
         idx = torch.randint(n, (min(self.cfg.train.batch_size, n),), generator=g)
-        return tk.x_train[idx], tk.y_train[idx]
+        return tk.inputs("train", idx), tk.y_train[idx]
 
     def _begin_task(self) -> None:
         t = self.task
@@ -166,16 +202,30 @@ class Trainer:
         task_loss = torch.stack(losses).mean()
         reg = step.regularize(task_loss)
         loss = task_loss + reg
-        if not torch.isfinite(loss):
+        value = loss.item()
+        if not math.isfinite(value):
             raise TrainingDiverged(
-                f"loss became {loss.item()} at step {s} of task {t + 1} ({self._settings()}); "
+                f"loss became {value} at step {s} of task {t + 1} ({self._settings()}); "
                 "the run is kept at its last finite state. Lower the learning rate or the "
+                "regularizer strength.")
+        first = self.first_loss
+        if exploded(value, first):
+            raise TrainingDiverged(
+                f"loss exploded to {value:.3g} at step {s} of task {t + 1}, more than "
+                f"{EXPLODE_FACTOR:g} × the first loss {first:.3g} ({self._settings()}); the run "
+                "is kept at its last state before that step. Lower the learning rate or the "
                 "regularizer strength.")
         self.opt.zero_grad(set_to_none=True)
         loss.backward()
         self.opt.step()
         step.after()
         return task_loss.item(), reg.item()
+
+    @property
+    def first_loss(self) -> float | None:
+        """The run's first logged loss (task + regularizer), the exploding-loss reference."""
+        rows = self.history["loss"]
+        return rows[0][1] + rows[0][2] if rows else None
 
     def _settings(self) -> str:
         """'lr=0.001, beta=0.005': the learning rate and the method's strength, if it has one."""
@@ -188,16 +238,16 @@ class Trainer:
     def _fisher(self) -> torch.Tensor:
         tk = self.seq.tasks[self.task]
         t = self.task
-        n = min(tk.x_train.shape[0], 500)
+        n = min(tk.y_train.shape[0], FISHER_SAMPLES)
 
         def loss_of(out, y):
             return self.loss_of(self.target.head(out, t), y)
 
-        return diag_fisher(self.target, self.method.weights(t), tk.x_train[:n], tk.y_train[:n],
-                           loss_of)
+        return diag_fisher(self.target, self.method.weights(t), tk.inputs("train", slice(0, n)),
+                           tk.y_train[:n], loss_of)
 
     def _eval_event(self) -> Event:
-        values = self.evaluate(range(self.task + 1))
+        values = self._evaluate_cells(periodic_tasks(self.task, self.n_tasks), self.task + 1)
         rec = {"step": self.global_step, "task": self.task, "values": values}
         self.history["evals"].append(rec)
         if self.method.spec.has_embeddings:
@@ -242,8 +292,10 @@ class Trainer:
     def _end_task(self) -> Event:
         t = self.task
         self.method.end_task(t, self._fisher() if self.method.spec.needs_fisher else None)
-        row = self.evaluate(range(self.n_tasks))
-        if not all(math.isfinite(v) for v in row[:t + 1]):
+        if self.on_phase is not None:
+            self.on_phase("evaluating")
+        row = self._evaluate_cells(row_tasks(t, self.n_tasks), self.n_tasks)
+        if not all(math.isfinite(v) for v in row[:t + 1] if v is not None):
             self.error = f"evaluation gave non-finite values after task {t + 1}"
         self.history["R"].append(row)
         self.history["task_end_steps"].append(self.global_step)

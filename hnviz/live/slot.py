@@ -16,12 +16,15 @@ receiver keeps draining the worker, which then drains its commands.
 from __future__ import annotations
 
 import collections
+import contextlib
 import logging
 import multiprocessing as mp
 import signal
+import sys
 import threading
 import time
-from collections.abc import Callable
+import types
+from collections.abc import Callable, Iterator
 from typing import Any
 
 from . import worker
@@ -31,6 +34,26 @@ from .errors import LiveError, PoolBusy, RunLost, UnknownRun
 log = logging.getLogger("hnviz.live")
 
 _SPAWN = mp.get_context("spawn")  # the server is multi-threaded: never fork it
+_MAIN_LOCK = threading.Lock()
+
+
+@contextlib.contextmanager
+def plain_main() -> Iterator[None]:
+    """Start a spawned worker without re-running the parent's `__main__` in it.
+
+    spawn re-imports `sys.modules["__main__"]` in every child. Under Streamlit that is the PAGE
+    SCRIPT while a script run is active (Streamlit installs it as `__main__`), so each worker
+    would run the app (and try to start a pool of its own: "daemonic processes are not allowed
+    to have children"). During `Process.start()` an empty `__main__` stands in for it; the
+    worker needs nothing from the parent's main module."""
+    with _MAIN_LOCK:
+        saved = sys.modules.get("__main__")
+        sys.modules["__main__"] = types.ModuleType("__main__")
+        try:
+            yield
+        finally:
+            if saved is not None:
+                sys.modules["__main__"] = saved
 
 
 class Pending:
@@ -177,7 +200,8 @@ class WorkerSlot:
             conn, child = _SPAWN.Pipe(duplex=True)
             w = _SPAWN.Process(target=worker.main, args=(child, self._options, self._nice),
                                daemon=True, name=f"hnviz-live-worker-{self.index}")
-            w.start()
+            with plain_main():
+                w.start()
             child.close()  # only the worker holds its end: its death closes the pipe
         else:
             conn, child = thread_pipe()

@@ -2,6 +2,7 @@
 
     <runs dir>/users/<user id>/saved/<slug>.pt      runs the user saved (by name)
     <runs dir>/users/<user id>/autosave/<run>.pt    the latest checkpoint of each live run
+    <runs dir>/users/<user id>/sweeps/<name>/       sweeps the user started from the app
 
 The user id is a hash of the browser's token, so tokens never appear on disk and one user's id
 tells nothing about another's. Everything a user can touch is addressed by a file NAME inside
@@ -16,15 +17,13 @@ from __future__ import annotations
 import hashlib
 import os
 import re
-import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from hnviz.core.io import slugify, write_atomic
+from hnviz.core.io import STALE_TMP_S, remove_stale_tmp, slugify, write_atomic
 
 MAX_SAVED_RUNS = int(os.environ.get("HNVIZ_MAX_SAVED_RUNS", "100"))
 MAX_USER_MB = float(os.environ.get("HNVIZ_MAX_USER_MB", "500"))
-STALE_TMP_S = 3600.0  # temp files older than this are leftovers of killed writes
 _NAME_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,99}\.pt$")
 _TOKEN_RE = re.compile(r"^[A-Za-z0-9_-]{16,128}$")
 
@@ -37,8 +36,13 @@ class NameTaken(StoreError):
     pass
 
 
+def runs_root() -> Path:
+    """Where every user's folder lives: $HNVIZ_RUNS_DIR (default ./runs, git-ignored)."""
+    return Path(os.environ.get("HNVIZ_RUNS_DIR") or "runs")
+
+
 def valid_token(token: str | None) -> bool:
-    return bool(token) and _TOKEN_RE.match(token) is not None
+    return isinstance(token, str) and _TOKEN_RE.match(token) is not None
 
 
 def user_id(token: str) -> str:
@@ -48,22 +52,6 @@ def user_id(token: str) -> str:
 
 def write_bytes_atomic(path: Path, data: bytes, overwrite: bool = True) -> None:
     write_atomic(path, lambda f: f.write(data), overwrite=overwrite)
-
-
-def remove_stale_tmp(folder: Path, older_than_s: float = STALE_TMP_S) -> int:
-    """Delete `.*.tmp` leftovers of killed writes in `folder` (not recursive). Returns count."""
-    n = 0
-    if not folder.is_dir():
-        return 0
-    now = time.time()
-    for p in folder.glob(".*.tmp"):
-        try:
-            if now - p.stat().st_mtime > older_than_s:
-                p.unlink()
-                n += 1
-        except OSError:
-            pass
-    return n
 
 
 @dataclass(frozen=True)
@@ -82,8 +70,9 @@ class UserStore:
         self.root = Path(root) / "users" / user_id(token)
         self.saved = self.root / "saved"
         self.autosave_dir = self.root / "autosave"
+        self.sweeps = self.root / "sweeps"  # sweeps started from the app
         for d in (self.saved, self.autosave_dir):
-            remove_stale_tmp(d)
+            remove_stale_tmp(d, STALE_TMP_S)
 
     # ------------------------------------------------------------------ names
     @staticmethod

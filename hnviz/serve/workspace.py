@@ -17,6 +17,7 @@ nothing but the steps since the last checkpoint.
 
 from __future__ import annotations
 
+import dataclasses
 import threading
 import time
 import uuid
@@ -26,6 +27,8 @@ from typing import Any
 
 from hnviz.core.config import RunConfig
 from hnviz.core.io import RunFileError, display_name, load_run, read_run_dict, run_to_bytes
+from hnviz.core.limits import LIBRARY, Limits
+from hnviz.core.run_checks import check_run_dict
 from hnviz.core.trainer import Trainer
 
 from .demos import Demo, demos, view_from_file
@@ -56,11 +59,22 @@ class RunHandle:
         self._lock = threading.Lock()
         self._replica: tuple[Any, Trainer] | None = None
         self._static_extras: dict | None = None
+        # Hosting in progress (the pool's workers are still starting): the state it will start
+        # from, whether it should play once hosted, and why it failed (if it did).
+        self._pending: bytes | None = None
+        self._pending_play = False
+        self._pending_error: str | None = None
+        self._hosted_event = threading.Event()
 
     # ------------------------------------------------------------------ what it is
     @property
     def hosted(self) -> bool:
         return self._mirror is not None
+
+    @property
+    def starting(self) -> bool:
+        """Waiting for the training workers (the first run after a server start)."""
+        return self._pending is not None
 
     @property
     def is_demo(self) -> bool:
@@ -77,12 +91,21 @@ class RunHandle:
             return self.demo.view
         if self._mirror is not None:
             return _view_of_snapshot(self._mirror.snapshot())
+        if self._pending is not None:
+            v = view_from_file(read_run_dict(self._pending), state="playing")
+            return dataclasses.replace(v, message="Starting the training workers (the first "
+                                                  "run after a server start takes a few "
+                                                  "seconds) …")
         if self._static is None:
             self._static = view_from_file(read_run_dict(self._data))
+            if self._pending_error:
+                self._static = dataclasses.replace(self._static, message=self._pending_error)
         return self._static
 
     @property
     def playing(self) -> bool:
+        if self._pending is not None:
+            return self._pending_play
         return self._mirror is not None and self._mirror.state in ("playing", "starting")
 
     @property
@@ -111,6 +134,8 @@ class RunHandle:
             return self.demo.data
         if self._mirror is not None:
             return pool.export(self.run_id)
+        if self._pending is not None:
+            return self._pending
         return self._data
 
     def trainer(self, pool=None) -> Trainer:
@@ -131,6 +156,14 @@ class RunHandle:
     def attach(self, mirror) -> None:
         self._mirror = mirror
         self._static = None
+        self._pending = None
+        self._hosted_event.set()
+
+    def wait_hosted(self, timeout: float) -> bool:
+        """Wait for a pending hosting to end (True when hosted)."""
+        if self._pending is not None:
+            self._hosted_event.wait(timeout)
+        return self._mirror is not None
 
     def detach(self, data: bytes) -> None:
         """Leave the pool: keep `data` (the final state) as a static run."""
@@ -162,6 +195,7 @@ class Workspace:
         self.lock = threading.RLock()
         self.runs: dict[str, RunHandle] = {}
         self.last_seen = time.time()
+        self.last_active: str | None = None  # the run a new session of this user opens on
         for d in demos():
             h = RunHandle(d.name, "demo", demo=d)
             self.runs[h.run_id] = h
@@ -194,21 +228,33 @@ class Workspace:
         return name
 
     # ------------------------------------------------------------------ creating runs
-    def new_run(self, cfg: RunConfig, name: str, play: bool = False) -> RunHandle:
-        """A fresh run of `cfg`, hosted in the pool (playing or paused). Raises ConfigError,
-        DataUnavailableError, or the pool's QuotaExceeded / PoolBusy (messages for the user)."""
-        trainer = Trainer(cfg)
-        h = RunHandle(self.unique_name(name), "trained")
-        self._host(h, run_to_bytes(trainer, {"name": h.name}), play)
-        with self.lock:
+    def new_run(self, cfg: RunConfig, name: str, play: bool = False,
+                limits: Limits = LIBRARY) -> RunHandle:
+        """A fresh run of `cfg`, hosted in the pool (playing or paused). Raises ConfigError
+        (e.g. over `limits`, checked before anything is built), DataUnavailableError, or the
+        pool's QuotaExceeded / PoolBusy (messages for the user)."""
+        trainer = Trainer(cfg, limits=limits)
+        with self.lock:  # registered first: other tabs' reruns must find it while it is hosted
+            h = RunHandle(self.unique_name(name), "trained")
+            data = run_to_bytes(trainer, {"name": h.name})
+            h._data = data
             self.runs[h.run_id] = h
+        try:
+            self._host(h, data, play)
+        except BaseException:
+            with self.lock:
+                self.runs.pop(h.run_id, None)
+            raise
         return h
 
-    def add_file(self, data: bytes, fallback_name: str, source: str) -> RunHandle:
-        """A run file (upload, saved, autosave) as a static run; validated, no model built.
-        Raises RunFileError with a one-line reason."""
+    def add_file(self, data: bytes, fallback_name: str, source: str,
+                 limits: Limits = LIBRARY) -> RunHandle:
+        """A run file (upload, saved, autosave) as a static run, validated whole before it is
+        kept: the config against `limits` and the state's structure before anything is built,
+        then every tensor against the run it describes. Raises RunFileError (one line)."""
         raw = read_run_dict(data)
-        view_from_file(raw)  # validates the config and state before we keep anything
+        check_run_dict(raw, limits)
+        load_run(data, limits=limits)  # tensor names and shapes (bounded by the limits above)
         name = display_name(raw.get("meta") or {}, raw["config"].get("name", ""), fallback_name)
         h = RunHandle(self.unique_name(name), source, data=data)
         with self.lock:
@@ -224,23 +270,53 @@ class Workspace:
 
     # ------------------------------------------------------------------ training
     def _host(self, h: RunHandle, data: bytes, play: bool) -> None:
-        h.attach(self.pool.add(h.run_id, self.token, data, play=play, extras=EXTRAS))
+        """Hand the run to the training pool. While the pool's workers are still starting
+        (seconds after a server start), this returns at once and a thread finishes it: the run
+        shows as "starting" meanwhile, and a failure becomes its message."""
+        pool = self.pool
+        if pool.ready(0):
+            h.attach(pool.add(h.run_id, self.token, data, play=play, extras=EXTRAS))
+            return
+        h._pending, h._pending_play, h._pending_error = data, play, None
+        h._hosted_event.clear()
+
+        def host() -> None:
+            try:
+                mirror = pool.add(h.run_id, self.token, data, play=h._pending_play,
+                                  extras=EXTRAS, timeout=300)
+            except Exception as exc:  # noqa: BLE001 - the run stays, with the reason
+                h._data, h._pending, h._static = data, None, None
+                h._pending_error = f"Could not start training: {exc}"
+                h._hosted_event.set()
+                return
+            h.attach(mirror)
+            if not h._pending_play and mirror.state == "playing":
+                pool.pause(h.run_id)  # paused while it was starting
+
+        threading.Thread(target=host, daemon=True, name=f"hnviz-host-{h.run_id}").start()
 
     def play(self, h: RunHandle) -> None:
         if h.demo is not None:
             raise ValueError("a bundled demo is read-only: start a new run to train")
+        if h.starting:
+            h._pending_play = True
+            return
         if h.hosted:
             self.pool.play(h.run_id)
         else:
             self._host(h, h.data(), play=True)
 
     def pause(self, h: RunHandle) -> None:
-        if h.hosted:
+        if h.starting:
+            h._pending_play = False
+        elif h.hosted:
             self.pool.pause(h.run_id)
 
     def step(self, h: RunHandle, n_steps: int) -> int:
-        if not h.hosted:
+        if not h.hosted and not h.starting:
             self._host(h, h.data(), play=False)
+        if h.starting and not h.wait_hosted(120):
+            raise RuntimeError(h._pending_error or "the training workers are still starting")
         return self.pool.step(h.run_id, n_steps)
 
     def settle(self, h: RunHandle) -> None:

@@ -12,7 +12,7 @@ from collections.abc import Mapping, Sequence
 import numpy as np
 import plotly.graph_objects as go
 
-from hnviz.ui.labels import method_color, metric_label
+from hnviz.ui.labels import metric_label
 
 PALETTE = ("#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd",
            "#8c564b", "#e377c2", "#7f7f7f", "#bcbd22", "#17becf")
@@ -43,34 +43,71 @@ def _finite(v: float) -> float | None:
     return v if v is not None and math.isfinite(v) else None
 
 
+MAX_Y_STRETCH = 4.0  # the y-axis widens for an off-range curve by at most this × the data span
+
+
 def regression_fig(train: Sequence[tuple[Sequence[float], Sequence[float]]],
                    grid: Sequence[float], preds: Sequence[Sequence[float]],
                    n_trained: int, current: int | None = None,
-                   names: Sequence[str] | None = None) -> go.Figure:
+                   names: Sequence[str] | None = None, title: str | None = None,
+                   height: int = 380) -> go.Figure:
     """The 1-D regression view: each task's training points and the function its generated
-    network computes now on `grid`. Tasks not trained yet are drawn dotted and faint;
-    `current` (the task being trained) is drawn thicker."""
+    network computes now on `grid`.
+
+    A task's function is drawn bold over its own input interval (where it was trained) and thin
+    and faint outside it: what a network does far from its data is extrapolation, not failure.
+    Tasks not trained yet are dotted and faint; `current` (being trained) is thickest. The y-axis
+    covers the data and widens (up to MAX_Y_STRETCH × the data's span) to show a trained task's
+    curve that has left it on its own interval — forgetting stays visible; a curve beyond even
+    that is named in a note on the plot."""
     fig = go.Figure()
+    g = np.asarray(grid, dtype=np.float64)
     for j, (x, y) in enumerate(train):
         name = names[j] if names else f"task {j + 1}"
-        fig.add_trace(go.Scatter(x=list(x), y=list(y), mode="markers", name=f"{name} data",
-                                 legendgroup=str(j), showlegend=False,
+        fig.add_trace(go.Scatter(x=np.asarray(x, np.float32), y=np.asarray(y, np.float32),
+                                 mode="markers", name=f"{name} data", legendgroup=str(j),
+                                 showlegend=False, hoverinfo="skip",
                                  marker=dict(color=task_color(j), size=5, opacity=0.45)))
+    ys = np.concatenate([np.asarray(y, np.float64) for _, y in train]) if train else \
+        np.zeros(1)
+    lo, hi = padded_range(ys, 0.15)
+    span = hi - lo
+    off_range = []
     for j, p in enumerate(preds):
         name = names[j] if names else f"task {j + 1}"
         trained = j < n_trained or j == current
-        width = 4 if j == current else 2.5
+        pv = np.asarray([_finite(v) if v is not None else None for v in p], dtype=np.float64)
+        x_lo, x_hi = (min(train[j][0]), max(train[j][0])) if j < len(train) else (g[0], g[-1])
+        own = (g >= x_lo) & (g <= x_hi)
+        color = task_color(j)
+        # faint everywhere (the extrapolation), bold on the task's own interval
+        fig.add_trace(go.Scatter(x=g, y=pv, mode="lines", legendgroup=str(j), showlegend=False,
+                                 hoverinfo="skip", opacity=0.3 if trained else 0.15,
+                                 line=dict(color=color, width=1.2,
+                                           dash=None if trained else "dot")))
         fig.add_trace(go.Scatter(
-            x=list(grid), y=[_finite(v) for v in p], mode="lines", name=name,
-            legendgroup=str(j),
-            line=dict(color=task_color(j), width=width, dash=None if trained else "dot"),
-            opacity=1.0 if trained else 0.35))
-    ys = [v for _, y in train for v in y]
-    if ys:  # keep the view on the data even if an untrained net predicts wild values
-        fig.update_yaxes(range=padded_range(ys, 0.15))
+            x=g[own], y=pv[own], mode="lines", name=name, legendgroup=str(j),
+            line=dict(color=color, width=4.5 if j == current else 3,
+                      dash=None if trained else "dot"),
+            opacity=1.0 if trained else 0.4,
+            hovertemplate=f"{name}<br>x=%{{x:.2f}}<br>y=%{{y:.3g}}<extra></extra>"))
+        if trained and own.any():
+            seg = pv[own][np.isfinite(pv[own])]
+            if seg.size:
+                lo = min(lo, max(float(seg.min()), lo - MAX_Y_STRETCH * span))
+                hi = max(hi, min(float(seg.max()), hi + MAX_Y_STRETCH * span))
+                if seg.min() < lo or seg.max() > hi:
+                    off_range.append(f"{name.split(':')[0]} (y from {seg.min():.3g} to "
+                                     f"{seg.max():.3g})")
+    pad = 0.03 * (hi - lo)
+    fig.update_yaxes(range=[lo - pad, hi + pad], title_text="y")
     fig.update_xaxes(title_text="x")
-    fig.update_yaxes(title_text="y")
-    return _layout(fig, "What each task's generated network computes", height=380)
+    if off_range:
+        fig.add_annotation(xref="paper", yref="paper", x=0.01, y=0.98, xanchor="left",
+                           showarrow=False, font=dict(color="#d62728", size=12),
+                           text="leaves the plot: " + "; ".join(off_range))
+    return _layout(fig, "What each task's generated network computes" if title is None else
+                   title, height=height)
 
 
 def _task_boundaries(fig: go.Figure, task_end_steps: Sequence[int], total_steps: int | None,
@@ -91,7 +128,7 @@ def _task_boundaries(fig: go.Figure, task_end_steps: Sequence[int], total_steps:
 def task_curves_fig(curves: Mapping[int, tuple[Sequence[int], Sequence[float]]],
                     task_end_steps: Sequence[int], metric: str, current: int | None = None,
                     iters: int | None = None, total_steps: int | None = None,
-                    names: Sequence[str] | None = None) -> go.Figure:
+                    names: Sequence[str] | None = None, height: int = 360) -> go.Figure:
     """Per-task test metric over training steps; dashed lines mark task boundaries and the
     task being trained is shaded and drawn thicker."""
     fig = go.Figure()
@@ -109,7 +146,7 @@ def task_curves_fig(curves: Mapping[int, tuple[Sequence[int], Sequence[float]]],
         fig.update_yaxes(range=[0, 1.02])
     else:
         fig.update_yaxes(type="log")
-    return _layout(fig, f"Per-task {metric_label(metric)} while training")
+    return _layout(fig, f"Per-task {metric_label(metric)} while training", height=height)
 
 
 def loss_fig(loss: Sequence[Sequence[float]], task_end_steps: Sequence[int] = (),
@@ -139,7 +176,7 @@ def _fmt(v: float, metric: str) -> str:
 
 
 def matrix_fig(R: Sequence[Sequence[float]], n_tasks: int, metric: str,
-               names: Sequence[str] | None = None) -> go.Figure:
+               names: Sequence[str] | None = None, height: int | None = None) -> go.Figure:
     """Annotated heatmap of R[after task i, on task j]. Cells of tasks not yet trained (j > i,
     the upper triangle) are greyed out; rows after tasks not yet reached stay empty."""
     rows = len(R)
@@ -177,18 +214,28 @@ def matrix_fig(R: Sequence[Sequence[float]], n_tasks: int, metric: str,
                                    font=dict(color="#aaaaaa", size=11))
     fig.update_yaxes(autorange="reversed", title_text="after training")
     fig.update_xaxes(side="top", title_text="evaluated on")
-    size = max(300, 60 * n_tasks + 120)
+    size = height or max(300, 60 * n_tasks + 120)
     return _layout(fig, "", height=size, legend={}, margin=dict(l=10, r=10, t=60, b=10))
 
 
+RUN_PALETTE = ("#1f77b4", "#d62728", "#2ca02c", "#ff7f0e", "#9467bd", "#8c564b", "#e377c2",
+               "#17becf", "#bcbd22", "#7f7f7f", "#393b79", "#637939")
+
+
+def run_colors(names: Sequence[str]) -> dict[str, str]:
+    """One distinct colour per compared run (in the order given): two runs of the same method,
+    e.g. HNET at β = 0 and at β = 0.005, must not share a colour."""
+    return {n: RUN_PALETTE[k % len(RUN_PALETTE)] for k, n in enumerate(names)}
+
+
 def compare_final_fig(final: Mapping[str, Sequence[float]], metric: str,
-                      methods: Mapping[str, str] | None = None) -> go.Figure:
+                      colors: Mapping[str, str] | None = None) -> go.Figure:
     """Grouped bars: each run's final metric per task (`final`: run name -> last row of R)."""
+    colors = colors or run_colors(list(final))
     fig = go.Figure()
-    for k, (name, row) in enumerate(final.items()):
-        color = method_color((methods or {}).get(name), PALETTE[k % len(PALETTE)])
+    for name, row in final.items():
         fig.add_trace(go.Bar(x=[f"task {j + 1}" for j in range(len(row))],
-                             y=[_finite(v) for v in row], name=name, marker_color=color))
+                             y=[_finite(v) for v in row], name=name, marker_color=colors[name]))
     fig.update_layout(barmode="group")
     fig.update_yaxes(title_text=metric_label(metric),
                      range=[0, 1.02] if metric == "accuracy" else None,
@@ -197,13 +244,14 @@ def compare_final_fig(final: Mapping[str, Sequence[float]], metric: str,
 
 
 def compare_mean_fig(means: Mapping[str, Sequence[float]], metric: str,
-                     methods: Mapping[str, str] | None = None) -> go.Figure:
+                     colors: Mapping[str, str] | None = None) -> go.Figure:
     """Lines: each run's mean metric over the tasks seen so far, after each task."""
+    colors = colors or run_colors(list(means))
     fig = go.Figure()
-    for k, (name, vals) in enumerate(means.items()):
-        color = method_color((methods or {}).get(name), PALETTE[k % len(PALETTE)])
+    for name, vals in means.items():
         fig.add_trace(go.Scatter(x=list(range(1, len(vals) + 1)), y=[_finite(v) for v in vals],
-                                 mode="lines+markers", name=name, line=dict(color=color)))
+                                 mode="lines+markers", name=name,
+                                 line=dict(color=colors[name])))
     fig.update_xaxes(title_text="after training task", dtick=1)
     fig.update_yaxes(title_text=f"mean {metric_label(metric)} (seen tasks)",
                      range=[0, 1.02] if metric == "accuracy" else None,
@@ -211,6 +259,11 @@ def compare_mean_fig(means: Mapping[str, Sequence[float]], metric: str,
     return _layout(fig, f"Mean {metric_label(metric)} as tasks are added")
 
 
-def mean_seen(R: Sequence[Sequence[float]]) -> list[float]:
-    """Mean over tasks 0..i of row i, for each row i (the 'as tasks are added' curve)."""
-    return [sum(row[:i + 1]) / (i + 1) for i, row in enumerate(R)]
+def mean_seen(R: Sequence[Sequence[float | None]]) -> list[float | None]:
+    """Mean over tasks 0..i of row i, for each row i (the 'as tasks are added' curve); cells a
+    long sequence did not evaluate (None) are left out (None if a row has none)."""
+    out = []
+    for i, row in enumerate(R):
+        vals = [v for v in row[:i + 1] if v is not None]
+        out.append(sum(vals) / len(vals) if vals else None)
+    return out

@@ -1,29 +1,35 @@
-"""Layout of the Checkpoints page: this session's runs, the runs folder, the bundled demos, and
-upload."""
+"""Layout of the Checkpoints page: your runs (trained, loaded, restored), your saved runs, and
+upload. Saved runs belong to this browser's user alone; they are addressed by name, never by a
+server path."""
 
 from __future__ import annotations
 
-from pathlib import Path
+import datetime as dt
 
 import streamlit as st
 
-from hnviz.core.io import run_to_bytes
-from hnviz.ui import state, storage
+from hnviz.core.io import RunFileError, display_name, read_run_dict
+from hnviz.core.limits import app_limits
+from hnviz.serve.userstore import StoredFile, StoreError
+from hnviz.ui import state
 from hnviz.ui.labels import benchmark_label, method_label
-from hnviz.ui.run_files import handle_upload, import_run
-from hnviz.ui.sidebar import run_status
+from hnviz.ui.page import one_line
+from hnviz.ui.sidebar import SOURCE_LABELS
+
+MAX_UPLOAD_MB = 50  # also .streamlit/config.toml's server.maxUploadSize
 
 
 def render() -> None:
     st.title("Checkpoints")
-    st.caption("Your runs live in this browser session. Save them to the runs folder or "
-               "download them to keep them; load or upload a run file to continue working on it.")
+    st.caption("Your runs stay on this server for this browser, also across reloads. Save "
+               "them under a name to keep them, or download them; load or upload a run file to "
+               "continue working on it.")
     msg = state.get("ckpt.flash")
     if msg:
         kind, text = msg
         (st.success if kind == "ok" else st.error)(text)
         state.put("ckpt.flash", None)
-    session_runs()
+    your_runs()
     st.divider()
     c1, c2 = st.columns([1.4, 1], gap="large")
     with c1:
@@ -32,78 +38,116 @@ def render() -> None:
         upload()
 
 
-def session_runs() -> None:
-    st.subheader("This session's runs")
-    runs = state.runs()
+def your_runs() -> None:
+    st.subheader("Your runs")
+    handles = state.runs()
     active = state.active_run()
-    rows = [{"active": "●" if active and e.name == active.name else "", "run": n,
-             "source": e.source,
-             "benchmark": benchmark_label(e.trainer.cfg.task.benchmark),
-             "method": method_label(e.trainer.cfg.train.method),
-             "status": run_status(e)} for n, e in runs.items()]
+    rows = [{"active": "●" if active is not None and h.run_id == active.run_id else "",
+             "run": h.name, "source": SOURCE_LABELS.get(h.source, h.source),
+             "benchmark": benchmark_label(h.view().cfg.task.benchmark),
+             "method": method_label(h.view().cfg.train.method),
+             "status": ("training · " if h.playing else "") + h.view().status()}
+            for h in handles]
     st.dataframe(rows, hide_index=True, width="stretch")
-    if not runs:
+    if not handles:
         return
-    c1, c2, c3 = st.columns([2, 1, 1], vertical_alignment="bottom")
-    names = list(runs)
-    name = c1.selectbox("Run", names, index=names.index(active.name) if active else 0,
-                        key="ckpt.session_pick")
-    entry = runs[name]
+    c1, c2, c3, c4 = st.columns([2, 1, 1, 1], vertical_alignment="bottom")
+    ids = [h.run_id for h in handles]
+    names = {h.run_id: h.name for h in handles}
+    pick = c1.selectbox("Run", ids, index=ids.index(active.run_id) if active else 0,
+                        format_func=names.get, key="ckpt.session_pick")
+    h = state.workspace().get(pick)
     c2.button("Make active", key="ckpt.activate", width="stretch",
-              on_click=state.set_active, args=(name,), disabled=active is entry)
-    c3.download_button("Download .pt", data=lambda: run_to_bytes(entry.trainer,
-                                                                   {"name": entry.name}),
-                       file_name=f"{storage.slugify(name)}.pt", key="ckpt.download",
+              on_click=state.set_active, args=(pick,), disabled=active is h)
+    c3.download_button("Download .pt", data=lambda: h.data(state.pool()),
+                       file_name=f"{_slug(h.name)}.pt", key="ckpt.download",
                        mime="application/octet-stream", width="stretch", on_click="ignore")
+    c4.button("Remove", key="ckpt.remove", width="stretch", disabled=not h.own or h.playing,
+              on_click=_remove, args=(pick,),
+              help="Take the run out of your list (saved copies stay). Demos cannot be removed; "
+                   "pause a training run first.")
 
 
-def _load_saved(path: str) -> None:
-    entry, err = import_run(path, Path(path).name, source="file")
-    state.put("ckpt.flash", ("err", err) if err else ("ok", f"Loaded {entry.name}; it is now "
-                                                             "the active run."))
+def _slug(name: str) -> str:
+    from hnviz.core.io import slugify
+
+    return slugify(name)
 
 
-def _delete(path: str) -> None:
+def _remove(run_id: str) -> None:
+    ws = state.workspace()
+    h = ws.get(run_id)
+    if h is None:
+        return
     try:
-        storage.delete(Path(path))
-        state.put("ckpt.flash", ("ok", f"Deleted {Path(path).name}"))
-    except Exception as e:
+        ws.remove(h)
+        state.put("ckpt.flash", ("ok", f"Removed {h.name} from your runs."))
+    except Exception as e:  # noqa: BLE001
+        state.put("ckpt.flash", ("err", f"Could not remove {h.name}: {one_line(e)}"))
+
+
+def _load_saved(file_name: str) -> None:
+    ws = state.workspace()
+    try:
+        h = ws.add_file(ws.store.read(file_name), file_name[:-3], source="file",
+                        limits=app_limits())
+    except (RunFileError, StoreError) as e:
+        state.put("ckpt.flash", ("err", f"Could not load {file_name[:-3]}: {e}"))
+        return
+    state.set_active(h)
+    state.put("ckpt.flash", ("ok", f"Loaded {h.name}; it is now the active run."))
+
+
+def _delete(file_name: str) -> None:
+    try:
+        state.workspace().store.delete(file_name)
+        state.put("ckpt.flash", ("ok", f"Deleted the saved run {file_name[:-3]}."))
+    except StoreError as e:
         state.put("ckpt.flash", ("err", f"Could not delete: {e}"))
     state.put("ckpt.confirm_delete", None)
 
 
+def _describe(f: StoredFile) -> tuple[str, str]:
+    """(display name, one line) of a saved run (reads its metadata, builds nothing)."""
+    try:
+        raw = read_run_dict(state.workspace().store.read(f.name))
+    except (RunFileError, StoreError) as e:
+        return f.name[:-3], f":red[{e}]"
+    cfg, hist = raw["config"], raw["history"]
+    task, train = cfg.get("task", {}), cfg.get("train", {})
+    when = dt.datetime.fromtimestamp(f.mtime).strftime("%Y-%m-%d %H:%M")
+    done = len(hist.get("R", [])) if isinstance(hist, dict) else 0
+    line = (f"{benchmark_label(str(task.get('benchmark', '?')))} · "
+            f"{method_label(str(train.get('method', '?')))} · {done} task(s) done · saved {when}")
+    return display_name(raw.get("meta") or {}, cfg.get("name", ""), f.name[:-3]), line
+
+
 def saved_runs() -> None:
-    folder = storage.runs_dir()
     st.subheader("Saved runs")
-    st.caption(f"Folder: `{folder}` (set `HNVIZ_RUNS_DIR` to change). Save a run on the Train "
-               "page.")
-    saved = storage.list_saved()
+    st.caption("Runs you saved from the Train page; only this browser sees them.")
+    saved = state.workspace().store.list_saved()
     if not saved:
         st.info("No saved runs yet.")
         return
-    for s in saved:
+    for f in saved:
+        name, line = _describe(f)
         with st.container(border=True):
             c1, c2, c3 = st.columns([3, 1, 1], vertical_alignment="center")
-            if s.error:
-                c1.markdown(f"**{s.path.name}**  \n:red[{s.error}]")
+            c1.markdown(f"**{name}**  \n{line}")
+            c2.button("Load", key=f"ckpt.load.{f.name}", on_click=_load_saved, args=(f.name,),
+                      width="stretch")
+            if state.get("ckpt.confirm_delete") == f.name:
+                c3.button("Confirm delete", key=f"ckpt.del2.{f.name}", type="primary",
+                          on_click=_delete, args=(f.name,), width="stretch")
             else:
-                c1.markdown(f"**{s.name}**  \n{benchmark_label(s.benchmark)}"
-                            f" · {method_label(s.method)} · "
-                            f"{s.tasks_done} task(s) done · `{s.path.name}`")
-            c2.button("Load", key=f"ckpt.load.{s.path.name}", on_click=_load_saved,
-                      args=(str(s.path),), disabled=s.error is not None, width="stretch")
-            if state.get("ckpt.confirm_delete") == str(s.path):
-                c3.button("Confirm delete", key=f"ckpt.del2.{s.path.name}", type="primary",
-                          on_click=_delete, args=(str(s.path),), width="stretch")
-            else:
-                c3.button("Delete", key=f"ckpt.del.{s.path.name}", width="stretch",
-                          on_click=state.put, args=("ckpt.confirm_delete", str(s.path)))
+                c3.button("Delete", key=f"ckpt.del.{f.name}", width="stretch",
+                          on_click=state.put, args=("ckpt.confirm_delete", f.name))
 
 
 def upload() -> None:
     st.subheader("Upload a run file")
-    st.caption("A `.pt` file saved or downloaded from hnviz. Files are read safely (tensors "
-               "only); anything else is refused with a message.")
+    st.caption(f"A `.pt` file saved or downloaded from hnviz (at most {MAX_UPLOAD_MB} MB). "
+               "Files are read safely (tensors only); anything else is refused with a message.")
     up = st.file_uploader("Run file", type=["pt"], key="ckpt.upload",
                           label_visibility="collapsed")
     if up is None:
@@ -114,9 +158,25 @@ def upload() -> None:
             (st.success if last[0] == "ok" else st.error)(last[1])
         return
     state.put("ckpt.upload_seen", up.file_id)
-    entry, err = handle_upload(up.name, up.getvalue())
-    result = ("err", err) if err else ("ok", f"Loaded {entry.name}; it is now the active run.")
+    result = handle_upload(up.name, up.getvalue())
     state.put("ckpt.upload_result", result)
     (st.success if result[0] == "ok" else st.error)(result[1])
-    if not err:
+    if result[0] == "ok":
         st.rerun()  # redraw the sidebar and the run list with the new active run
+
+
+def handle_upload(file_name: str, data: bytes) -> tuple[str, str]:
+    """("ok" | "err", message) for an uploaded file; the active run changes only on success."""
+    if not data:
+        return "err", f"Could not load {file_name}: the file is empty"
+    if len(data) > MAX_UPLOAD_MB * 2**20:
+        return "err", f"Could not load {file_name}: it is larger than {MAX_UPLOAD_MB} MB"
+    try:
+        h = state.workspace().add_file(data, file_name.rsplit(".", 1)[0], source="upload",
+                                       limits=app_limits())
+    except RunFileError as e:
+        return "err", f"Could not load {file_name}: {e}"
+    except Exception as e:  # noqa: BLE001 - e.g. a config this server does not allow
+        return "err", f"Could not load {file_name}: {one_line(e)}"
+    state.set_active(h)
+    return "ok", f"Loaded {h.name}; it is now the active run."

@@ -15,9 +15,12 @@ import streamlit as st
 from hnviz.analysis import generated, trajectories
 from hnviz.analysis.landscape import Landscape
 from hnviz.analysis.projections import LABELS, METHODS, default_n_neighbors, default_perplexity
+from hnviz.core.method_specs import method_spec
+from hnviz.serve.workspace import RunHandle
 from hnviz.ui import embedding_cache as cache
 from hnviz.ui import embedding_figures as figs
-from hnviz.ui import embedding_train, state
+from hnviz.ui import embedding_train, runrefs, state
+from hnviz.ui.embedding_cache import trainer_of
 from hnviz.ui.labels import format_metric, metric_name_label
 from hnviz.ui.model_info import task_names
 
@@ -35,23 +38,30 @@ INTRO = (
 def render() -> None:
     st.title("Embedding space")
     st.caption(INTRO)
+    runrefs.apply_run_param()
     entry = state.active_run()
-    if entry is None or generated.hnet_of(entry.trainer) is None:
+    if entry is not None:
+        runrefs.sync_run_param(entry)
+    if entry is None or not method_spec(entry.view().cfg.train.method).has_embeddings:
         why = ("There is no run in this session yet." if entry is None else
                f"**{entry.name}** is a baseline without a hypernetwork, so it has no task "
                "embeddings.")
         st.info(f"{why} Pick an HNET run in the sidebar, or train one with 2-D embeddings:")
         embedding_train.buttons("emb.train.top")
         return
-    t = entry.trainer
-    D = t.cfg.hnet.emb_dim
+    v = entry.view()
+    D = v.cfg.hnet.emb_dim
     st.subheader(entry.name)
-    st.caption(f"{t.n_tasks} tasks · {D}-D task embeddings · step {t.global_step:,} of "
-               f"{t.total_steps:,}")
-    if not t.finished and not t.error:
+    st.caption(f"{v.n_tasks} tasks · {D}-D task embeddings · step {v.global_step:,} of "
+               f"{v.total_steps:,}")
+    if entry.playing:
+        embedding_train.progress_panel(entry)
+        st.info("The plane is drawn from the run's state when the page was drawn; it is redrawn "
+                "when training ends.")
+    elif not v.done:
         st.warning("This run is not fully trained: the later embeddings are still at their "
                    "random start.", icon="⏳")
-        if st.button("Finish training it here", key="emb.resume"):
+        if entry.own and st.button("Finish training it", key="emb.resume"):
             embedding_train.resume(entry)
             st.rerun()
     if D == 1:
@@ -104,13 +114,13 @@ def point_uv(point: dict) -> tuple[float, float] | None:
         return None
 
 
-def clicked_point(entry: state.RunEntry) -> tuple[float, float] | None:
+def clicked_point(entry: RunHandle) -> tuple[float, float] | None:
     c = state.get(CLICK_KEY)
     return tuple(c["uv"]) if c and c.get("run_id") == entry.run_id else None
 
 
-def landscape_section(entry: state.RunEntry) -> None:
-    t = entry.trainer
+def landscape_section(entry: RunHandle) -> None:
+    t = trainer_of(entry)
     names = task_names(t)
     top = _max_resolution(t)
     choices = [r for r in RESOLUTIONS if r <= top]
@@ -164,9 +174,9 @@ def _plane_trajectories(t, land: Landscape) -> dict[int, np.ndarray]:
     return out
 
 
-def network_panel(entry: state.RunEntry, land: Landscape, uv: tuple[float, float],
+def network_panel(entry: RunHandle, land: Landscape, uv: tuple[float, float],
                   names: list[str]) -> None:
-    t = entry.trainer
+    t = trainer_of(entry)
     emb = land.plane.to_emb(np.asarray([uv]))[0]  # [D]
     st.markdown(f"**Network generated at ({uv[0]:.2f}, {uv[1]:.2f})**")
     key = cache.as_key([emb])
@@ -203,14 +213,14 @@ def _current_metrics(_trainer, version: str) -> list[float]:
     return t.evaluate(range(t.n_tasks))
 
 
-def current_metrics(entry: state.RunEntry) -> list[float]:
+def current_metrics(entry: RunHandle) -> list[float]:
     """Each task's metric with its own learned embedding (the run's current state)."""
-    return _current_metrics(entry.trainer, entry.version)
+    return _current_metrics(trainer_of(entry), entry.version)
 
 
 # --------------------------------------------------------------------------------- projections
-def projection_section(entry: state.RunEntry) -> None:
-    t = entry.trainer
+def projection_section(entry: RunHandle) -> None:
+    t = trainer_of(entry)
     names = task_names(t)
     has_traj = bool(t.history.get("emb_traj"))
     c = st.columns([1.6, 0.9, 1, 1.3])

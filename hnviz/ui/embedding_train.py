@@ -1,9 +1,9 @@
 """One-click training of a run with 2-D task embeddings (the paper's 2-D embedding-space
 experiment) on the 1-D regression toy or on Split Digits.
 
-Blocking, in chunks of CHUNK steps under the trainer lock (hnviz.ui.live.advance) with a progress
-bar. The run is registered in the session *before* training starts and every chunk is committed
-in its Trainer, so a click or rerun in the middle keeps what was trained; `resume` finishes it.
+The run trains in the live pool (hnviz.live) like any other, registered as the user's run and
+made active at once; the page shows its progress (polling) and redraws when it is done. Leaving
+the page does not stop it.
 """
 
 from __future__ import annotations
@@ -12,12 +12,13 @@ import streamlit as st
 
 from hnviz.core.benchmarks import benchmark as benchmark_entry
 from hnviz.core.config import RunConfig
+from hnviz.core.limits import app_limits
 from hnviz.core.method_specs import DEFAULT_METHOD
 from hnviz.core.presets import default_config
-from hnviz.core.trainer import Trainer
+from hnviz.serve.workspace import RunHandle
 from hnviz.ui import live, state
+from hnviz.ui.page import one_line
 
-CHUNK = 200
 CHOICES = {
     # benchmark: (iters per task, learning rate)
     "regression1d": (1000, 3e-3),
@@ -39,29 +40,42 @@ def config_2d(benchmark: str) -> RunConfig:
     return cfg.replace(name=f"2-D embeddings · {benchmark_entry(benchmark).label}")
 
 
-def start(benchmark: str) -> state.RunEntry:
-    """Register a fresh 2-D run (active) and train it to the end."""
+def start(benchmark: str) -> RunHandle | None:
+    """A fresh 2-D run, playing, made active (None and a flash message when refused)."""
     cfg = config_2d(benchmark)
-    entry = state.add_run(state.RunEntry(state.unique_name(cfg.name), Trainer(cfg),
-                                         source="trained"))
-    resume(entry)
-    return entry
+    try:
+        h = state.workspace().new_run(cfg, cfg.name, play=True, limits=app_limits())
+    except Exception as exc:  # noqa: BLE001 - quotas, limits: say it
+        state.flash(f"Could not start the run: {one_line(exc)}")
+        return None
+    state.set_active(h)
+    return h
 
 
-def resume(entry: state.RunEntry) -> None:
-    """Train `entry` to the end in CHUNK-step chunks with a progress bar."""
-    t = entry.trainer
-    with st.status(f"Training {entry.name} …", expanded=True) as status:
-        bar = st.progress(t.progress, text="starting")
-        while not t.done:
-            live.advance(entry, CHUNK, blocking=True)
-            bar.progress(t.progress, text=f"task {min(t.task + 1, t.n_tasks)}/{t.n_tasks} · "
-                                          f"step {t.global_step:,}/{t.total_steps:,}")
-        if t.error:
-            status.update(label=f"{entry.name}: {t.error}", state="error")
-        else:
-            status.update(label=f"Trained {entry.name} in {t.history['wall_s']:.0f} s",
-                          state="complete", expanded=False)
+def resume(entry: RunHandle) -> None:
+    """Train an unfinished run of the user's to its end (in the pool)."""
+    try:
+        state.workspace().play(entry)
+    except Exception as exc:  # noqa: BLE001
+        state.flash(f"Could not train {entry.name}: {one_line(exc)}")
+
+
+def progress_panel(entry: RunHandle) -> None:
+    """While `entry` trains: its progress, polled; the page reruns when it is done."""
+    if not entry.playing:
+        return
+
+    @st.fragment(run_every=live.POLL_S * 2)
+    def panel() -> None:
+        state.workspace().settle(entry)
+        v = entry.view()
+        st.progress(v.progress, text=f"Training {entry.name}: task "
+                                     f"{min(v.task + 1, v.n_tasks)}/{v.n_tasks} · step "
+                                     f"{v.global_step:,}/{v.total_steps:,}")
+        if not entry.playing:
+            st.rerun(scope="app")
+
+    panel()
 
 
 def buttons(key: str) -> None:
@@ -73,3 +87,6 @@ def buttons(key: str) -> None:
                       width="stretch"):
             start(bench)
             st.rerun()
+    msg = state.take_flash()
+    if msg:
+        st.error(msg[1])

@@ -1,5 +1,5 @@
-"""Where the explorer's sweeps come from: the bundled ones (assets/sweeps/, read-only) and the
-user's ($HNVIZ_RUNS_DIR/sweeps/), one entry per slice a multi-axis sweep has. Loading is cached
+"""Where the explorer's sweeps come from: the bundled ones (assets/sweeps/, read-only) and this
+user's (their workspace's sweeps folder), one entry per slice a multi-axis sweep has. Loading is cached
 per (path, slice, manifest mtime), so a sweep that is still being written reloads as it grows and
 a finished one is read once."""
 
@@ -12,8 +12,8 @@ import streamlit as st
 
 from hnviz.analysis.sweeps import MANIFEST, Sweep, SweepRef, find_sweeps, load_sweep
 from hnviz.core.method_specs import METHODS, with_strength
+from hnviz.ui import state
 from hnviz.ui.labels import benchmark_label, method_short, method_with_strength, param_label
-from hnviz.ui.storage import runs_dir
 
 ROOT = Path(__file__).resolve().parents[2]
 BUNDLED_DIR = ROOT / "assets" / "sweeps"
@@ -21,7 +21,8 @@ DEFAULT_SWEEP = "toy-hnet-beta"
 
 
 def user_sweeps_dir() -> Path:
-    return runs_dir() / "sweeps"
+    """This user's sweeps (started from the app): only they see them."""
+    return state.workspace().store.sweeps
 
 
 def all_sweeps() -> list[SweepRef]:

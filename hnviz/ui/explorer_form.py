@@ -71,7 +71,7 @@ def render_new_sweep() -> None:
         name = c6.text_input("Name", f"{time.strftime('%m%d-%H%M')}")
         go = st.form_submit_button("Start sweep", type="primary")
     st.caption("The sweep runs as a separate process (it keeps going if you close the tab) into "
-               "`$HNVIZ_RUNS_DIR/sweeps/<name>`; the same from a terminal: "
+               "your own sweeps folder on the server; the same from a terminal: "
                "`python -m hnviz sweep --help`.")
     if not go:
         return

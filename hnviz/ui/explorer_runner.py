@@ -1,6 +1,6 @@
 """Start, watch and cancel a sweep from the page: a background OS process, not a thread.
 
-`start()` launches `python -m hnviz sweep ... --out $HNVIZ_RUNS_DIR/sweeps/<name>` in its own
+`start()` launches `python -m hnviz sweep ... --out <the user's sweeps folder>/<name>` in its own
 process group (so Cancel can end it together with its worker processes) and remembers it in this
 session's state. Progress is read from the sweep's manifest on disk, which the process rewrites
 whenever a run starts or finishes. Nothing here keeps the process alive: closing the browser

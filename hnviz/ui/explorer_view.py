@@ -57,9 +57,9 @@ def _select(refs: list[SweepRef]) -> SweepRef:
     labels = {r.key: data.describe(r) for r in refs}
     chosen = st.selectbox("Sweep", keys, index=keys.index(chosen),
                           format_func=labels.__getitem__,
-                          help="Bundled sweeps ship with hnviz; yours are in "
-                               f"{data.user_sweeps_dir()}. A sweep over several fields "
-                               "appears once per value of the fields it does not vary.")
+                          help="Bundled sweeps ship with hnviz; the ones you start below are "
+                               "yours alone. A sweep over several fields appears once per "
+                               "value of the fields it does not vary.")
     state.put(_SELECT_KEY, chosen)
     return refs[keys.index(chosen)]
 

@@ -6,9 +6,16 @@ from __future__ import annotations
 import streamlit as st
 
 from hnviz.core.metrics import summarize, task_curves
-from hnviz.ui import charts, state
-from hnviz.ui.labels import format_metric, method_label, metric_label
-from hnviz.ui.model_info import task_names
+from hnviz.serve.runview import RunView
+from hnviz.serve.workspace import RunHandle
+from hnviz.ui import charts, runrefs, state
+from hnviz.ui.labels import (
+    benchmark_label,
+    format_metric,
+    method_label,
+    metric_label,
+    strength_text,
+)
 
 DEFINITIONS = r"""
 With $R_{i,j}$ the test metric on task $j$ after training task $i$ ($T$ tasks, $b_j$ before any
@@ -31,44 +38,47 @@ so that negative BWT and positive forgetting still mean "got worse".
 def render() -> None:
     st.title("Forgetting")
     st.caption("How well each task is remembered as the next ones are learned.")
+    note = runrefs.apply_run_param()
     entry = state.active_run()
+    if note:
+        st.info(note)
     if entry is None:
-        st.info("No run in this session yet: train one on the Train page.")
+        st.info("No run yet: train one on the Train page.")
         return
-    t = entry.trainer
-    R = t.history["R"]
+    runrefs.sync_run_param(entry)
+    v = entry.view()
+    R = v.history.get("R", [])
     st.subheader(f"{entry.name}")
     if not R:
         st.info("This run has not finished its first task yet, so the matrix is empty. Train it "
                 "on the Train page (▶ Play) and come back.")
+        compare(entry)
         return
-    headline(entry)
+    headline(v)
     left, right = st.columns([1, 1.15], gap="large")
-    names = task_names(t)
     with left:
-        label = metric_label(t.metric_name)
+        label = metric_label(v.metric)
         st.markdown(f"**{label[0].upper() + label[1:]} matrix** "
                     "R[after task i, on task j]. Grey cells: tasks not trained yet.")
-        st.plotly_chart(charts.matrix_fig(R, t.n_tasks, t.metric_name,
-                                          [f"task {j + 1}" for j in range(t.n_tasks)]),
+        st.plotly_chart(charts.matrix_fig(R, v.n_tasks, v.metric,
+                                          [f"task {j + 1}" for j in range(v.n_tasks)]),
                         width="stretch", key="forget.matrix")
     with right:
-        curves = task_curves(t.history["evals"], t.n_tasks)
-        st.plotly_chart(charts.task_curves_fig(curves, t.history["task_end_steps"],
-                                               t.metric_name, None, t.iters, t.total_steps,
-                                               names),
+        curves = task_curves(v.history.get("evals", []), v.n_tasks)
+        st.plotly_chart(charts.task_curves_fig(curves, v.history.get("task_end_steps", []),
+                                               v.metric, None, v.iters, v.total_steps,
+                                               v.task_names),
                         width="stretch", key="forget.curves")
     with st.expander("Definitions of ACC, BWT, FWT and forgetting"):
         st.markdown(DEFINITIONS)
     compare(entry)
 
 
-def headline(entry: state.RunEntry) -> None:
-    t = entry.trainer
-    s = summarize(t.history["R"], t.history["R0"], t.higher_is_better)
-    acc = t.metric_name == "accuracy"
-    fmt = lambda v: format_metric(v, t.metric_name)
-    sign = lambda v: format_metric(v, t.metric_name, signed=True)
+def headline(v: RunView) -> None:
+    s = summarize(v.history["R"], v.history.get("R0"), v.higher_is_better)
+    acc = v.metric == "accuracy"
+    fmt = lambda x: format_metric(x, v.metric)
+    sign = lambda x: format_metric(x, v.metric, signed=True)
     c = st.columns(4)
     c[0].metric("ACC (mean final)" if acc else "Mean final MSE", fmt(s["mean_final"]),
                 help="Average over the tasks trained so far of the latest row of R.")
@@ -77,42 +87,80 @@ def headline(entry: state.RunEntry) -> None:
     c[2].metric("BWT", sign(s["bwt"]), help="Backward transfer; negative means forgetting.")
     c[3].metric("FWT", sign(s.get("fwt", 0.0)),
                 help="Forward transfer: a task's value before training it, minus chance.")
-    if not t.finished:
-        st.caption(f"{len(t.history['R'])} of {t.n_tasks} tasks trained so far.")
+    if not v.finished:
+        st.caption(f"{v.tasks_done} of {v.n_tasks} tasks trained so far.")
 
 
-def compare(entry: state.RunEntry) -> None:
-    """Several runs of the same benchmark on the same axes."""
-    bench = entry.trainer.cfg.task.benchmark
-    same = {n: e for n, e in state.runs().items()
-            if e.trainer.cfg.task.benchmark == bench and e.trainer.history["R"]}
-    st.subheader("Compare methods")
+COMPARE_KEY = "forget.compare"
+
+
+def _default_selection(entry: RunHandle, same: dict[str, RunHandle]) -> list[str]:
+    """The active run, then the user's own runs (newest first), then demos; at most 5."""
+    own = [n for n, h in same.items() if h.own and n != entry.name]
+    demos = [n for n, h in same.items() if not h.own and n != entry.name]
+    return ([entry.name] + own + demos)[:5]
+
+
+def _on_compare_change(bench: str) -> None:
+    chosen = state.widget_value(f"{COMPARE_KEY}.{bench}") or []
+    st.query_params["runs"] = runrefs.SEP.join(chosen)
+    state.put("forget.runs_applied", st.query_params["runs"])
+
+
+def compare(entry: RunHandle) -> None:
+    """Several runs of the same benchmark on the same axes, one colour per run."""
+    bench = entry.view().cfg.task.benchmark
+    same = {h.name: h for h in state.runs()
+            if h.view().cfg.task.benchmark == bench and h.view().history.get("R")}
+    st.subheader("Compare runs")
     if len(same) < 2:
         st.caption("Train or load another run on this benchmark to compare (the bundled demos "
                    "include fine-tuning, EWC, SI and joint training on Split Digits).")
         return
-    default = [entry.name] + [n for n in same if n != entry.name][:4]
-    chosen = st.multiselect(f"Runs on {bench}", list(same), default=default,
-                            key=f"forget.compare.{bench}")
+    key = f"{COMPARE_KEY}.{bench}"
+    url_names = runrefs.names_param("runs")
+    raw = st.query_params.get("runs")
+    if url_names and state.get("forget.runs_applied") != raw:
+        state.put("forget.runs_applied", raw)
+        picked, notes = [], []
+        for n in url_names:
+            h, note = runrefs.resolve(n, bench)
+            if note:
+                notes.append(note)
+            if h is not None and h.name in same and h.name not in picked:
+                picked.append(h.name)
+        state.put("forget.notes", notes)
+        if picked:
+            state.set_widget(key, picked)
+    for note in state.get("forget.notes") or ():
+        st.info(note)
+    if state.widget_value(key) is None:
+        state.set_widget(key, _default_selection(entry, same))
+    else:  # runs deleted meanwhile
+        state.set_widget(key, [n for n in state.widget_value(key) if n in same])
+    chosen = st.multiselect(f"Runs on {benchmark_label(bench)}", list(same), key=key,
+                            on_change=_on_compare_change, args=(bench,),
+                            help="Your own runs are listed first. Each run has its own colour.")
     if not chosen:
         return
-    metric = entry.trainer.metric_name
-    finals = {n: same[n].trainer.history["R"][-1] for n in chosen}
-    means = {n: charts.mean_seen(same[n].trainer.history["R"]) for n in chosen}
-    methods = {n: same[n].trainer.cfg.train.method for n in chosen}
+    views = {n: same[n].view() for n in chosen}
+    metric = entry.view().metric
+    colors = charts.run_colors(chosen)
+    finals = {n: v.history["R"][-1] for n, v in views.items()}
+    means = {n: charts.mean_seen(v.history["R"]) for n, v in views.items()}
     c1, c2 = st.columns(2)
     with c1:
-        st.plotly_chart(charts.compare_final_fig(finals, metric, methods), width="stretch",
+        st.plotly_chart(charts.compare_final_fig(finals, metric, colors), width="stretch",
                         key="forget.cmp_final")
     with c2:
-        st.plotly_chart(charts.compare_mean_fig(means, metric, methods), width="stretch",
+        st.plotly_chart(charts.compare_mean_fig(means, metric, colors), width="stretch",
                         key="forget.cmp_mean")
     rows = []
-    for n in chosen:
-        tr = same[n].trainer
-        s = summarize(tr.history["R"], tr.history["R0"], tr.higher_is_better)
-        rows.append({"run": n, "method": method_label(tr.cfg.train.method),
-                     "tasks": f"{len(tr.history['R'])}/{tr.n_tasks}",
+    for n, v in views.items():
+        s = summarize(v.history["R"], v.history.get("R0"), v.higher_is_better)
+        rows.append({"run": n, "method": method_label(v.cfg.train.method),
+                     "setting": strength_text(v.cfg) or "—",
+                     "tasks": f"{v.tasks_done}/{v.n_tasks}",
                      "mean final": s["mean_final"], "forgetting": s["forgetting"],
                      "BWT": s["bwt"], "FWT": s.get("fwt")})
     st.dataframe(rows, hide_index=True, width="stretch",

@@ -8,9 +8,11 @@ import streamlit as st
 
 from hnviz.analysis import generated, interpolation
 from hnviz.analysis.projections import pca_fit
+from hnviz.core.method_specs import method_spec
 from hnviz.ui import embedding_cache as cache
-from hnviz.ui import embedding_train, state
+from hnviz.ui import embedding_train, runrefs, state
 from hnviz.ui import interp_figures as figs
+from hnviz.ui.embedding_cache import trainer_of
 from hnviz.ui.embedding_page import INTERP_POINT
 from hnviz.ui.labels import format_metric
 from hnviz.ui.model_info import task_names
@@ -28,13 +30,16 @@ def render() -> None:
     st.title("Interpolation")
     st.caption("Between two task embeddings lie infinitely many networks. Walk from one to the "
                "other and watch what the generated network does on every task.")
+    runrefs.apply_run_param()
     entry = state.active_run()
-    if entry is None or generated.hnet_of(entry.trainer) is None:
+    if entry is not None:
+        runrefs.sync_run_param(entry)
+    if entry is None or not method_spec(entry.view().cfg.train.method).has_embeddings:
         st.info("Interpolation needs a run with a hypernetwork (HNET). Pick one in the sidebar "
                 "or train one with 2-D embeddings:")
         embedding_train.buttons("interp.train")
         return
-    t = entry.trainer
+    t = trainer_of(entry)
     if t.n_tasks < 2 and state.get(INTERP_POINT) is None:
         st.info("This run has a single task: there is nothing to walk between.")
         return
@@ -113,7 +118,7 @@ def _endpoints(entry, embs: np.ndarray, names: list[str]) -> tuple[dict, dict]:
 
 
 def _plane(entry, embs: np.ndarray, path: np.ndarray, names: list[str], k: int):
-    t = entry.trainer
+    t = trainer_of(entry)
     if embs.shape[1] == 2:
         land = cache.landscape(t, entry.version, 32, 0.5)
         return figs.path_plane_fig(embs, path, names, k, land)

@@ -1,40 +1,42 @@
-"""The sidebar every page shows: the active run (name, benchmark, method, progress) and a
-selectbox to switch the active run among this session's runs."""
+"""The sidebar every page shows: navigation, the active run (a selector over this user's runs,
+then the bundled demos) and its live status."""
 
 from __future__ import annotations
 
 import streamlit as st
 
-from hnviz.ui import state
-from hnviz.ui.demos import ensure_demos
-from hnviz.ui.labels import benchmark_label, method_label, strength_text
+from hnviz.serve.workspace import RunHandle
+from hnviz.ui import identity, state
+from hnviz.ui.labels import benchmark_label, method_short, strength_text
+from hnviz.ui.live import POLL_S
 from hnviz.ui.nav import existing_pages, page_link
 
-_SELECT_KEY = "sidebar.active_run"
+SOURCE_LABELS = {"demo": "bundled demo", "trained": "trained here", "file": "loaded file",
+                 "upload": "uploaded file", "autosave": "restored autosave"}
 
 
-def run_status(entry: state.RunEntry) -> str:
-    """'3/3 tasks done', '1/5 tasks done · step 1,250', 'diverged' ..."""
-    t = entry.trainer
-    done = len(t.history["R"])
-    text = f"{done}/{t.n_tasks} tasks done"
-    if t.error:
-        return text + " · diverged"
-    if not t.finished and t.global_step:
-        text += f" · step {t.global_step:,}/{t.total_steps:,}"
-    return text
+def run_caption(h: RunHandle) -> str:
+    """'Split Digits · HNET · β=0.01'."""
+    cfg = h.view().cfg
+    parts = [benchmark_label(cfg.task.benchmark), method_short(cfg.train.method),
+             strength_text(cfg)]
+    return " · ".join(p for p in parts if p)
 
 
-def _on_select() -> None:
-    name = state.widget_value(_SELECT_KEY)
-    if name:
-        state.set_active(name)
+def selector_key() -> str:
+    return f"sidebar.active_run.{state.selector_version()}"
 
 
-def render_sidebar(light: bool = False) -> state.RunEntry | None:
-    """Draw the sidebar and return the active run. Loads the bundled demos into the session on
-    first use (only the quick regression ones if `light`)."""
-    ensure_demos(light=light)
+def _on_select(key: str) -> None:
+    """The user picked a run. A selector the app has replaced since (its key is stale) may
+    still send the value it showed, e.g. along with a fragment's rerun: that is ignored, so the
+    active run never changes by itself."""
+    if key == selector_key():
+        state.set_active(state.widget_value(key), from_selector=True)
+
+
+def render_sidebar() -> RunHandle | None:
+    """Draw the sidebar and return the active run."""
     entry = state.active_run()
     with st.sidebar:
         st.markdown("## hnviz")
@@ -42,21 +44,36 @@ def render_sidebar(light: bool = False) -> state.RunEntry | None:
             page_link(path, label, icon)
         st.divider()
         st.markdown("### Active run")
-        names = list(state.runs())
-        if entry is None or not names:
+        handles = state.runs()
+        if entry is None or not handles:
             st.caption("No run yet: train one on the Train page.")
+            identity.write_cookie()
             return None
-        state.set_widget(_SELECT_KEY, entry.name)
-        st.selectbox("Active run", names, key=_SELECT_KEY, on_change=_on_select,
+        ids = [h.run_id for h in handles]
+        names = {h.run_id: h.name for h in handles}
+        key = selector_key()
+        st.selectbox("Active run", ids, index=ids.index(entry.run_id), key=key,
+                     format_func=names.get, on_change=_on_select, args=(key,),
                      label_visibility="collapsed",
-                     help="Every page shows this run. All runs of this session stay here.")
-        cfg = entry.trainer.cfg
-        strength = strength_text(cfg)
-        st.markdown(f"**{benchmark_label(cfg.task.benchmark)}** · {method_label(cfg.train.method)}"
-                    + (f" · {strength}" if strength else ""))
-        st.caption(run_status(entry))
-        st.progress(entry.trainer.progress)
-        if entry.trainer.error:
-            st.caption(":red[This run diverged; it is kept at its last finite state.]")
-        st.caption(f"{len(names)} run(s) in this session · source: {entry.source}")
+                     help="Every page shows this run. Your runs come first, then the demos.")
+        st.markdown(f"**{run_caption(entry)}**")
+        _status(entry)
+        n_own = sum(h.own for h in handles)
+        st.caption(f"{n_own} run(s) of yours · {SOURCE_LABELS.get(entry.source, entry.source)}")
+        identity.write_cookie()
     return entry
+
+
+def _status(entry: RunHandle) -> None:
+    """Progress of the active run; refreshes itself while the run trains."""
+    @st.fragment(run_every=POLL_S * 3 if entry.playing else None)
+    def status() -> None:
+        v = entry.view()
+        st.caption(v.status())
+        st.progress(v.progress)
+        if v.error:
+            st.caption(":red[This run diverged; it is kept at its last finite state.]")
+        elif v.message:
+            st.caption(v.message)
+
+    status()

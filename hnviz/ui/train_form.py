@@ -2,8 +2,10 @@
 
 The pending config lives in state (a key no widget owns), so it survives page switches; the
 widgets are re-filled from it whenever they are (re)created. Opening a URL with config query
-parameters (hnviz.ui.urlstate) pre-fills the widgets; every change is written back to the URL,
-so the address bar is always a shareable link to this setup.
+parameters (hnviz.ui.urlstate) pre-fills the widgets (a value out of range is reported, never
+clamped); every change is written back to the URL, so the address bar is always a shareable
+link to this setup. Every method's regularizer strength (β, λ, c) has its widget, labelled by the
+method registry.
 """
 
 from __future__ import annotations
@@ -13,14 +15,21 @@ import os
 import streamlit as st
 
 from hnviz.core.benchmarks import BENCHMARKS, available_benchmarks
-from hnviz.core.config import HNET_KINDS, RunConfig
+from hnviz.core.config import HNET_KINDS, ConfigError, RunConfig
+from hnviz.core.limits import app_limits, check_limits
 from hnviz.core.method_specs import DEFAULT_METHOD, METHODS, method_spec
 from hnviz.core.presets import default_config
+from hnviz.core.sizes import param_counts
 from hnviz.ui import state, urlstate
 from hnviz.ui.labels import benchmark_label, method_label
-from hnviz.ui.model_info import ParamCounts, param_counts
 
 K = "train.form."  # widget key prefix
+STRENGTH_HELP = {
+    "beta": "Strength β of the HNET output regularizer that keeps old tasks' generated weights "
+            "in place. 0 = no protection.",
+    "ewc_lambda": "Strength λ of the EWC penalty (weights pulled back, weighted by the Fisher).",
+    "si_c": "Strength c of the SI penalty (weights pulled back, weighted by path importance).",
+}
 
 
 @st.cache_data(show_spinner=False, ttl=60)
@@ -28,17 +37,21 @@ def benchmark_availability() -> dict[str, tuple[bool, str]]:
     return available_benchmarks(os.environ.get("HNVIZ_DATA") or None)
 
 
-@st.cache_data(show_spinner=False, max_entries=256)
-def cached_param_counts(cfg_dict: dict) -> ParamCounts:
-    return param_counts(RunConfig.from_dict(cfg_dict))
+
+
+def strength_field(method: str) -> str | None:
+    s = method_spec(method).strength
+    return s.field if s else None
 
 
 def widget_values(cfg: RunConfig) -> dict:
     """The widget values that show `cfg`."""
+    field = strength_field(cfg.train.method)
     return {"benchmark": cfg.task.benchmark, "method": cfg.train.method,
-            "beta": float(cfg.train.beta), "lr": float(cfg.train.lr),
-            "iters": int(cfg.train.iters_per_task), "emb_dim": int(cfg.hnet.emb_dim),
-            "hnet_kind": cfg.hnet.kind, "hnet_hidden": ",".join(str(h) for h in cfg.hnet.hidden),
+            "strength": float(getattr(cfg.train, field)) if field else 0.0,
+            "lr": float(cfg.train.lr), "iters": int(cfg.train.iters_per_task),
+            "emb_dim": int(cfg.hnet.emb_dim), "hnet_kind": cfg.hnet.kind,
+            "hnet_hidden": ",".join(str(h) for h in cfg.hnet.hidden),
             "seed": int(cfg.train.seed)}
 
 
@@ -58,6 +71,15 @@ def _on_benchmark() -> None:
     _fill_widgets(cfg, overwrite=True)
 
 
+def _on_method() -> None:
+    """A new method shows its own strength (from the pending config, which holds every
+    method's preset strength)."""
+    method = state.widget_value(K + "method")
+    cfg = state.get_config().replace(train={"method": method})
+    state.set_config(cfg)
+    state.set_widget(K + "strength", widget_values(cfg)["strength"])
+
+
 def _apply_url() -> list[str]:
     """Take a config from the URL once per distinct query string; returns its problems."""
     params = {k: st.query_params[k] for k in urlstate.KEYS if k in st.query_params}
@@ -69,15 +91,24 @@ def _apply_url() -> list[str]:
     if cfg is not None:
         state.set_config(cfg)
         _fill_widgets(cfg, overwrite=True)
+    state.put("url_problems", problems)
     return problems
 
 
-def _hidden(text: str) -> tuple[int, ...] | None:
+def parse_widths(text: str, key: str) -> tuple[tuple[int, ...] | None, str | None]:
+    """'10, 10' -> ((10, 10), None); a problem message instead when it is not usable."""
     try:
         widths = tuple(int(v) for v in text.replace(" ", "").split(",") if v)
     except ValueError:
-        return None
-    return widths if widths and all(1 <= w <= 4096 for w in widths) else None
+        return None, "must be comma-separated positive integers, e.g. 10,10"
+    why = urlstate.out_of_range(key, widths)
+    return (None, why) if why else (widths, None)
+
+
+def _number(col, label: str, key: str, url_key: str, **kw):
+    f = urlstate.FIELDS[url_key]
+    return col.number_input(label, min_value=type(kw.get("step", 1))(f.lo),
+                            max_value=type(kw.get("step", 1))(f.upper()), key=K + key, **kw)
 
 
 def settings_form() -> tuple[RunConfig, str | None]:
@@ -99,43 +130,50 @@ def settings_form() -> tuple[RunConfig, str | None]:
     if not ok:
         blocked = f"{benchmark_label(bench)} is not available: {reason}"
         st.warning(blocked)
-    method = st.selectbox("Method", tuple(METHODS), key=K + "method", format_func=method_label)
-    is_hnet = method_spec(method).has_embeddings  # the hypernetwork's settings apply
+    method = st.selectbox("Method", tuple(METHODS), key=K + "method", format_func=method_label,
+                          on_change=_on_method)
+    spec = method_spec(method)
+    is_hnet = spec.has_embeddings  # the hypernetwork's settings apply
     c1, c2 = st.columns(2)
-    beta = c1.number_input("β (regularizer)", min_value=0.0, max_value=1e9,
-                           key=K + "beta", format="%g", step=0.001, disabled=not is_hnet,
-                           help="Strength of the HNET regularizer that keeps old tasks' "
-                                "generated weights in place. 0 = no protection.")
-    lr = c2.number_input("Learning rate", min_value=1e-6, max_value=100.0, key=K + "lr",
-                         format="%g", step=1e-4, help="Adam step size.")
+    field = strength_field(method)
+    strength = c1.number_input(
+        f"Strength {spec.strength.symbol}" if spec.strength else "Strength (none)",
+        min_value=0.0, max_value=urlstate.STRENGTH_MAX, key=K + "strength", format="%g",
+        step=0.001 if field == "beta" else 1.0, disabled=field is None,
+        help=STRENGTH_HELP.get(field or "", f"{spec.short} has no regularizer strength."))
+    lr = _number(c2, "Learning rate", "lr", "lr", format="%g", step=1e-4, help="Adam step size.")
     c1, c2 = st.columns(2)
-    iters = c1.number_input("Iterations / task", min_value=1, max_value=100_000, step=100,
-                            key=K + "iters")
-    seed = c2.number_input("Seed", min_value=0, max_value=2**31 - 1, step=1, key=K + "seed")
+    iters = _number(c1, "Iterations / task", "iters", "iters", step=100)
+    seed = _number(c2, "Seed", "seed", "seed", step=1)
     c1, c2 = st.columns(2)
     kind = c1.selectbox("Hypernet", HNET_KINDS, key=K + "hnet_kind", disabled=not is_hnet,
                         format_func={"mlp": "full MLP", "chunked": "chunked"}.get,
                         help="full: one output per target weight; chunked: the target is "
                              "generated in chunks, each with its own chunk embedding.")
-    emb = c2.number_input("Embedding dim", min_value=1, max_value=256, step=1,
-                          key=K + "emb_dim", disabled=not is_hnet)
+    emb = _number(c2, "Embedding dim", "emb_dim", "emb_dim", step=1, disabled=not is_hnet)
     hidden_text = st.text_input("Hypernet hidden layers", key=K + "hnet_hidden",
                                 disabled=not is_hnet, help="Comma-separated widths, e.g. 10,10")
-    hidden = _hidden(hidden_text)
+    hidden, why = parse_widths(hidden_text, "hnet_hidden")
     if hidden is None:
-        st.error("Hidden layers must be comma-separated positive integers, e.g. 10,10")
+        st.error(f"Hypernet hidden layers {why}; using {list(pending.hnet.hidden)}.")
         hidden = pending.hnet.hidden
     if pending.task.benchmark != bench:  # e.g. the benchmark widget was filled from elsewhere
         pending = default_config(bench, method)
-    cfg = pending.replace(
-        train={"method": method, "beta": float(beta), "lr": float(lr),
-               "iters_per_task": int(iters), "seed": int(seed)},
-        task={"seed": int(seed)},
-        hnet={"kind": kind, "emb_dim": int(emb), "hidden": hidden})
+    train = {"method": method, "lr": float(lr), "iters_per_task": int(iters),
+             "seed": int(seed)}
+    if field:
+        train[field] = float(strength)
+    cfg = pending.replace(train=train, task={"seed": int(seed)},
+                          hnet={"kind": kind, "emb_dim": int(emb), "hidden": hidden})
     state.set_config(cfg)
     _sync_url(cfg)
-    for p in problems:
-        st.warning(f"Link parameter {p}")
+    for p in problems or state.get("url_problems") or ():
+        st.warning(f"Link: {p}.")
+    try:  # every size together, before anything is built
+        check_limits(cfg, app_limits())
+    except ConfigError as e:
+        blocked = blocked or f"This setup is too large for this server: {e}"
+        st.error(blocked)
     return cfg, blocked
 
 
@@ -149,13 +187,14 @@ def _sync_url(cfg: RunConfig) -> None:
                 del st.query_params[k]
         st.query_params.update(want)
         state.put("url_applied", repr(sorted(want.items())))
+        state.put("url_problems", None)
 
 
 def param_panel(cfg: RunConfig) -> None:
     """Hypernet / target parameter counts and compression ratio, before training."""
     try:
-        pc = cached_param_counts(cfg.to_dict())
-    except Exception:  # data not available etc.: the blocked message says why
+        pc = param_counts(cfg)  # arithmetic: nothing is built
+    except Exception:  # noqa: BLE001 - an invalid setting: the form says why
         return
     if pc.hnet is None:
         st.markdown(f"**Target network:** {pc.target:,} parameters, trained directly "

@@ -7,16 +7,24 @@ Only fields that differ from the preset `default_config(benchmark, method)` are 
 shared link stays short and readable; `benchmark` and `method` are always written. Decoding starts
 from that preset, applies every field it understands, and reports (instead of raising) the ones
 it cannot use, so a hand-edited link still opens.
+
+A value outside its range is NEVER clamped or mapped to another value: the link's value is not
+used, the preset's stays, and the problem says so ("iters=200000 is above the most allowed,
+20000; kept 4000"). The same bounds (`FIELDS[key].lo/hi`) are the Train form's widget bounds, so
+a widget can never silently change a value the URL put there.
 """
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable, Mapping
+from dataclasses import dataclass
 from typing import Any
 
-from hnviz.core.benchmarks import BENCHMARKS, DEFAULT_BENCHMARK
+from hnviz.core.benchmarks import BENCHMARKS, DEFAULT_BENCHMARK, benchmark
 from hnviz.core.config import ConfigError, RunConfig
-from hnviz.core.method_specs import DEFAULT_METHOD, METHODS
+from hnviz.core.limits import app_limits, check_limits
+from hnviz.core.method_specs import DEFAULT_METHOD, METHODS, strength_fields
 from hnviz.core.presets import default_config
 
 
@@ -32,18 +40,40 @@ def _fmt_ints(v: tuple[int, ...]) -> str:
     return ",".join(str(i) for i in v)
 
 
-# query key -> (config section, field, parse, format)
-FIELDS: dict[str, tuple[str, str, Callable[[str], Any], Callable[[Any], str]]] = {
-    "beta": ("train", "beta", float, _fmt_float),
-    "lr": ("train", "lr", float, _fmt_float),
-    "iters": ("train", "iters_per_task", int, str),
-    "seed": ("train", "seed", int, str),
-    "tasks": ("task", "n_tasks", int, str),
-    "emb_dim": ("hnet", "emb_dim", int, str),
-    "hnet": ("hnet", "kind", str, str),
-    "hnet_hidden": ("hnet", "hidden", _ints, _fmt_ints),
-    "chunk_size": ("hnet", "chunk_size", int, str),
-    "target_hidden": ("target", "hidden", _ints, _fmt_ints),
+def _app(field: str) -> Callable[[], float]:
+    """The app's limit `field` (read when used: HNVIZ_LIMIT_* can change between runs)."""
+    return lambda: getattr(app_limits(), field)
+
+
+@dataclass(frozen=True)
+class Field:
+    """One query key: where it goes in the config, how to read/write it, its allowed range
+    (for tuples: of every element). `hi=None` reads the bound from the app limits."""
+
+    section: str
+    name: str
+    parse: Callable[[str], Any]
+    fmt: Callable[[Any], str]
+    lo: float
+    hi: float | Callable[[], float]
+
+    def upper(self) -> float:
+        return self.hi() if callable(self.hi) else self.hi
+
+
+STRENGTH_MAX = 1e12  # β, λ, c: any finite non-negative value up to this is taken as written
+
+FIELDS: dict[str, Field] = {
+    "lr": Field("train", "lr", float, _fmt_float, 1e-7, 100.0),
+    "iters": Field("train", "iters_per_task", int, str, 1, _app("max_iters")),
+    "seed": Field("train", "seed", int, str, 0, 2**31 - 1),
+    "tasks": Field("task", "n_tasks", int, str, 1, _app("max_tasks")),
+    "emb_dim": Field("hnet", "emb_dim", int, str, 1, _app("max_emb_dim")),
+    "hnet": Field("hnet", "kind", str, str, 0, 0),
+    "hnet_hidden": Field("hnet", "hidden", _ints, _fmt_ints, 1, _app("max_width")),
+    "chunk_size": Field("hnet", "chunk_size", int, str, 1, _app("max_chunk_size")),
+    "target_hidden": Field("target", "hidden", _ints, _fmt_ints, 1, _app("max_width")),
+    **{f: Field("train", f, float, _fmt_float, 0.0, STRENGTH_MAX) for f in strength_fields()},
 }
 KEYS = ("benchmark", "method", *FIELDS)
 
@@ -52,11 +82,31 @@ def encode(cfg: RunConfig) -> dict[str, str]:
     """Query parameters describing `cfg` (relative to its benchmark/method preset)."""
     base = default_config(cfg.task.benchmark, cfg.train.method)
     out = {"benchmark": cfg.task.benchmark, "method": cfg.train.method}
-    for key, (section, name, _parse, fmt) in FIELDS.items():
-        value = getattr(getattr(cfg, section), name)
-        if value is not None and value != getattr(getattr(base, section), name):
-            out[key] = fmt(value)
+    for key, f in FIELDS.items():
+        value = getattr(getattr(cfg, f.section), f.name)
+        if value is not None and value != getattr(getattr(base, f.section), f.name):
+            out[key] = f.fmt(value)
     return out
+
+
+def out_of_range(key: str, value: Any) -> str | None:
+    """Why `value` cannot be used for `key` (one line), or None when it is in range."""
+    f = FIELDS[key]
+    if f.parse is str:
+        return None
+    hi = f.upper()
+    for v in value if isinstance(value, tuple) else (value,):
+        if isinstance(v, float) and not math.isfinite(v):
+            return "is not a finite number"
+        if v < f.lo:
+            return f"is below the least allowed, {f.lo:g}"
+        if v > hi:
+            return f"is above the most allowed, {hi:g}"
+    if isinstance(value, tuple) and not value:
+        return "is empty"
+    if isinstance(value, tuple) and len(value) > app_limits().max_layers:
+        return f"has more than {app_limits().max_layers} layers"
+    return None
 
 
 def decode(params: Mapping[str, str]) -> tuple[RunConfig | None, list[str]]:
@@ -67,20 +117,40 @@ def decode(params: Mapping[str, str]) -> tuple[RunConfig | None, list[str]]:
     bench = params.get("benchmark", DEFAULT_BENCHMARK)
     method = params.get("method", DEFAULT_METHOD)
     if bench not in BENCHMARKS:
-        problems.append(f"unknown benchmark {bench!r}")
+        problems.append(f"benchmark={bench!r} is unknown; showing {DEFAULT_BENCHMARK}")
         bench = DEFAULT_BENCHMARK
     if method not in METHODS:
-        problems.append(f"unknown method {method!r}")
+        problems.append(f"method={method!r} is unknown; showing {DEFAULT_METHOD}")
         method = DEFAULT_METHOD
     cfg = default_config(bench, method)
-    for key, (section, name, parse, _fmt) in FIELDS.items():
+    for key, f in FIELDS.items():
         if key not in params:
             continue
+        raw = str(params[key])[:200]
+        kept = getattr(getattr(cfg, f.section), f.name)
+        kept_text = f.fmt(kept) if kept is not None else "the preset"
         try:
-            value = parse(str(params[key]))
-            cfg = cfg.replace(**{section: {name: value}})
+            value = f.parse(raw)
+        except ValueError:
+            problems.append(f"{key}={raw!r} is not a valid value; kept {kept_text}")
+            continue
+        why = out_of_range(key, value)
+        if why is None and key == "tasks":
+            top = benchmark(bench).max_n_tasks
+            why = f"is above the {top} tasks {bench} offers" if value > top else None
+        if why is not None:
+            problems.append(f"{key}={raw} {why}; kept {kept_text}")
+            continue
+        try:
+            cfg = cfg.replace(**{f.section: {f.name: value}})
             if key == "seed":  # one seed for data and training, like the CLI
                 cfg = cfg.replace(task={"seed": value})
         except (ValueError, ConfigError) as e:
-            problems.append(f"{key}={params[key]!r} ignored ({e})")
+            problems.append(f"{key}={raw!r} not used ({e}); kept {kept_text}")
+    try:  # sizes together (parameters, memory) within the app's budget
+        check_limits(cfg, app_limits())
+    except ConfigError as e:
+        problems.append(f"the linked setup is too large for this server ({e}); showing the "
+                        f"{bench} preset")
+        cfg = default_config(bench, method)
     return cfg, problems

@@ -209,7 +209,8 @@ def start_streamlit(
         "--browser.gatherUsageStats", "false",
         "--server.fileWatcherType", "none",
     ]  # fmt: skip
-    env = {**os.environ, "HNVIZ_RUNS_DIR": str(runs_dir), "PYTHONUNBUFFERED": "1"}
+    env = {**os.environ, "HNVIZ_RUNS_DIR": str(runs_dir), "PYTHONUNBUFFERED": "1",
+           "HNVIZ_WORKERS": "2"}  # the real worker processes (the unit tests use 0: a thread)
     env.update(extra_env or {})
     with open(log_path, "wb") as log:
         proc = subprocess.Popen(

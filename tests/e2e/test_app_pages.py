@@ -39,11 +39,12 @@ def test_live_training_to_completion_and_save(app_server: str, browser_page,
 
     expect(page.get_by_label("Iterations / task")).to_have_value("200", timeout=10_000)
     page.get_by_role("button", name=re.compile("Play")).click()
-    page.get_by_role("button", name=re.compile("Pause")).wait_for(timeout=15_000)
+    page.get_by_role("button", name=re.compile("Pause")).wait_for(timeout=60_000)
     page.wait_for_timeout(800)
     screenshot(page, "app_train_playing")
     sidebar = page.locator('[data-testid="stSidebar"]')
     sidebar.get_by_text("3/3 tasks done").wait_for(timeout=120_000)
+    page.get_by_role("button", name=re.compile("Play")).wait_for(timeout=30_000)
     wait_for_app(page)
     assert_no_exception(page)
     assert page.locator(CHART).count() >= 3
@@ -53,10 +54,16 @@ def test_live_training_to_completion_and_save(app_server: str, browser_page,
 
     page.get_by_text("Save or download this run").click()
     page.get_by_label("Name").fill("e2e run")
-    run_and_wait(page, lambda: page.get_by_role("button", name="Save to runs folder").click())
-    page.get_by_text("Saved to").wait_for(timeout=10_000)
-    assert (app_server_runs_dir / "e2e-run.pt").exists()
+    run_and_wait(page, lambda: page.get_by_role("button", name="Save", exact=True).click())
+    page.get_by_text("Saved as").wait_for(timeout=10_000)
+    assert str(app_server_runs_dir) not in page.content()  # no server path is shown
+    assert list(app_server_runs_dir.glob("users/*/saved/e2e-run.pt"))
+    # a second save under the same name asks before overwriting
+    run_and_wait(page, lambda: page.get_by_role("button", name="Save", exact=True).click())
+    page.get_by_text("exists already").wait_for(timeout=10_000)
 
+    goto_app(page, app_server + "/Checkpoints")
+    page.get_by_text("e2e run").first.wait_for(timeout=10_000)
     goto_app(page, app_server + "/Forgetting")
     assert page.locator(CHART).count() >= 2
     screenshot(page, "app_forgetting_after_training")
@@ -71,5 +78,5 @@ def test_bad_upload_shows_message(app_server: str, browser_page, tmp_path: Path)
     page.get_by_text("Could not load garbage.pt").wait_for(timeout=15_000)
     assert_no_exception(page)
     sidebar = page.locator('[data-testid="stSidebar"]').inner_text()
-    assert "source: demo" in sidebar  # the active run (a bundled demo) is untouched
+    assert "bundled demo" in sidebar  # the active run (a bundled demo) is untouched
     screenshot(page, "app_checkpoints_bad_upload")

@@ -1,0 +1,211 @@
+"""Sizes of a run from its config alone: parameter counts and a memory estimate, computed by
+arithmetic (no network, no data is built), so limits can be checked before anything is allocated
+and pages can show counts without building a model.
+
+    target_widths(cfg) -> [in, *hidden, out·heads]   the target's layer widths (its layout)
+    param_counts(cfg)  -> ParamCounts                 target, generated, hypernet, compression
+    memory_estimate(cfg) -> MemoryEstimate            bytes per part of a run, and the total
+
+`param_counts` follows the layout of `trainer.build_target` (`targets.MLPTarget`) and
+`hnets.HyperNetwork`; `tests/test_limits.py` compares it with built models for every preset and
+random configs, so a layout change that forgets this file fails there. The memory estimate is an
+upper estimate of what one run allocates (see `memory_estimate`), not including the Python
+interpreter and torch themselves (~300 MB per process).
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+from .benchmarks import benchmark
+from .config import RunConfig
+from .method_specs import method_spec
+from .trainer import FISHER_SAMPLES, LOG_EVERY
+
+FLOAT = 4  # bytes of a float32
+PY_FLOAT = 32  # bytes of one number in a history list (float object + list slot)
+LOSS_ROW = 200  # bytes of one [step, loss, reg] row of history["loss"]
+EVAL_REC = 250  # bytes of one evaluation record without its values
+
+
+@dataclass(frozen=True)
+class ParamCounts:
+    target: int  # parameters of the target network (all heads)
+    hnet: int | None  # hypernet parameters incl. chunk and task embeddings; None: no hypernet
+    compression: float | None  # hnet / target; < 1 is the compressive regime
+    generated: int | None = None  # numbers the hypernet generates per task (its output [P])
+    chunks: int | None = None  # chunked hypernet: chunks per generated vector
+
+
+def _linear_params(widths: list[int]) -> int:
+    """Weights and biases of the Linear stack widths[0] -> widths[1] -> ..."""
+    return sum(a * b + b for a, b in zip(widths[:-1], widths[1:]))
+
+
+def n_tasks(cfg: RunConfig) -> int:
+    """The number of tasks `cfg` trains (its benchmark's default when n_tasks is None)."""
+    return benchmark(cfg.task.benchmark).n_tasks(cfg.task)
+
+
+def target_widths(cfg: RunConfig) -> list[int]:
+    """Layer widths of the target network [in_dim, *hidden, out_dim · heads]: one head of
+    out_dim units per task when `train.multi_head`, else one (as `trainer.build_target`)."""
+    b = benchmark(cfg.task.benchmark)
+    heads = n_tasks(cfg) if cfg.train.multi_head else 1
+    return [b.in_dim, *cfg.target.hidden, b.out_dim * heads]
+
+
+def hnet_widths(cfg: RunConfig, generated: int) -> tuple[list[int], int]:
+    """(layer widths of the hypernet body, number of chunks) for a generated vector of
+    `generated` numbers: chunked [emb + chunk_emb, *hidden, chunk_size] × ⌈P / chunk_size⌉
+    chunks, or the full MLP [emb, *hidden, P] (1 "chunk")."""
+    h = cfg.hnet
+    if h.kind == "chunked":
+        return [h.emb_dim + h.chunk_emb_dim, *h.hidden, h.chunk_size], math.ceil(
+            generated / h.chunk_size)
+    return [h.emb_dim, *h.hidden, generated], 1
+
+
+def param_counts(cfg: RunConfig) -> ParamCounts:
+    """Parameter counts of the run `cfg` describes, by arithmetic on its config and the benchmark
+    registry's in_dim / out_dim:
+
+        target     P = Σ_layers (a·b + b) over target_widths(cfg)
+        generated  the hypernet's output per task = P (it generates every target weight)
+        hnet       θ_h (body, + ⌈P/chunk_size⌉ · chunk_emb_dim chunk embeddings) + T · emb_dim
+        compression = hnet / target
+
+    Equal to `targets.num_params(build_target(...))` and `hnets.count_params(method.hnet)` of the
+    built run (tests/test_limits.py)."""
+    p = _linear_params(target_widths(cfg))
+    if not method_spec(cfg.train.method).has_embeddings:
+        return ParamCounts(p, None, None)
+    generated = p
+    widths, chunks = hnet_widths(cfg, generated)
+    h = _linear_params(widths) + n_tasks(cfg) * cfg.hnet.emb_dim
+    if cfg.hnet.kind == "chunked":
+        h += chunks * cfg.hnet.chunk_emb_dim
+    return ParamCounts(p, h, h / p, generated, chunks)
+
+
+@dataclass(frozen=True)
+class MemoryEstimate:
+    """Bytes by part: `kept` parts live for the whole run; `transient` ones exist one at a time
+    (building the data, a training step, a Fisher, an evaluation, ...), so the peak is all kept
+    parts plus the largest transient one."""
+
+    kept: tuple[tuple[str, int], ...]  # (what, bytes), largest first
+    transient: tuple[tuple[str, int], ...]
+
+    @property
+    def total(self) -> int:
+        return sum(b for _, b in self.kept) + max((b for _, b in self.transient), default=0)
+
+    @property
+    def mb(self) -> float:
+        return self.total / 2**20
+
+    @property
+    def parts(self) -> tuple[tuple[str, int], ...]:
+        """Every part, largest first."""
+        return tuple(sorted(self.kept + self.transient, key=lambda kv: -kv[1]))
+
+    def largest(self) -> tuple[str, int]:
+        return self.parts[0]
+
+
+def format_bytes(n: float) -> str:
+    """1536 -> '1.5 KB', 3.3e9 -> '3.1 GB' (binary units)."""
+    for unit in ("B", "KB", "MB", "GB", "TB"):
+        if abs(n) < 1024 or unit == "TB":
+            return f"{n:.0f} {unit}" if unit == "B" else f"{n:.1f} {unit}"
+        n /= 1024
+    return f"{n:.1f} TB"  # pragma: no cover
+
+
+def memory_estimate(cfg: RunConfig) -> MemoryEstimate:
+    """What one run of `cfg` allocates at most (bytes), kept for the whole run:
+
+    - task data: the benchmark's examples as float32, the uint8 copy of a torchvision data set,
+      T permutations (permuted tasks share the data); generated data (regression):
+      T · (n_train + n_test) rows
+    - weights and Adam state: 4 copies (value, gradient, two moments) of what is trained, and the
+      target module itself
+    - HNET: the snapshot [T, P] of the output regularizer; EWC: anchors and Fishers [T, P]
+      (online: [1, P]); SI: 5 vectors [P]
+    - history: loss rows, evaluation records, R, embedding trajectory (Python lists)
+
+    and, one at a time (`MemoryEstimate.transient`): building the data (another copy of it); a
+    training step (HNET: generated weights and hypernet activations for 1 + k tasks, k
+    regularized per step, with gradients; else the target's activations, all seen tasks for
+    joint training); HNET's snapshot forward at the start of a task; EWC's per-sample gradients
+    of the Fisher (~(layers + 1) × [500, P]); evaluating one task's test set; the JSON of the
+    history when the run is saved. Not included: the Python process with torch (~0.6-0.8 GB).
+    `benchmarks/bench_memory_estimate.py` compares it with measured runs."""
+    b = benchmark(cfg.task.benchmark)
+    spec = method_spec(cfg.train.method)
+    T = n_tasks(cfg)
+    tr = cfg.train
+    counts = param_counts(cfg)
+    P = counts.target
+    widths = target_widths(cfg)
+    widest_pair = max(a + c for a, c in zip(widths[:-1], widths[1:]))
+    kept: dict[str, int] = {}
+    transient: dict[str, int] = {}
+
+    n_train, n_test = b.examples
+    if n_train == 0:  # generated per task
+        rows_train, rows_test = cfg.task.n_train, cfg.task.n_test
+        kept["task data"] = T * (rows_train + rows_test) * (b.in_dim + 1) * FLOAT
+    else:
+        rows_train, rows_test = n_train, n_test
+        n = n_train + n_test
+        copy = n * (b.in_dim * FLOAT + 8)
+        kept["task data"] = (copy + T * b.in_dim * 8
+                             + (n * b.in_dim if b.dataset is not None else 0))
+        transient["building the data (a second copy)"] = copy
+
+    if spec.has_embeddings:
+        G, C = counts.generated, counts.chunks
+        body, _ = hnet_widths(cfg, G)
+        # what autograd keeps per generated vector: the body's input, each hidden layer's linear
+        # and activation outputs, the output [G]
+        hidden_per_net = C * (body[0] + 2 * sum(body[1:-1])) + G
+        kept["weights and Adam state"] = (4 * counts.hnet + P) * FLOAT
+        kept[f"HNET snapshot [{T}, {G}]"] = T * G * FLOAT
+        k = T - 1 if tr.reg_tasks <= 0 or tr.lookahead else min(tr.reg_tasks, T - 1)
+        step = 3 * (1 + k) * hidden_per_net * FLOAT
+        if tr.lookahead:
+            step += 3 * (T - 1) * hidden_per_net * FLOAT
+        transient["HNET step (generated weights, activations, gradients)"] = step
+        transient["HNET snapshot forward"] = (T - 1) * (C * max(body[1:]) + G) * FLOAT
+    else:
+        kept["weights and Adam state"] = 5 * P * FLOAT
+    if spec.needs_fisher:
+        rows = 1 if tr.method == "online-ewc" else T
+        kept[f"EWC anchors and Fishers [{rows}, {P}]"] = 2 * rows * P * FLOAT
+        # vmap(grad) of the flat [P] vector: each layer's per-sample gradient is scattered into
+        # an [N, P] of its own before they are summed (measured: ~(layers + 1) × [N, P])
+        transient["Fisher per-sample gradients"] = (len(widths) * min(FISHER_SAMPLES, rows_train)
+                                                    * P * FLOAT)
+    if tr.method == "si":
+        kept["SI buffers"] = 5 * P * FLOAT
+    per_batch = min(tr.batch_size, rows_train) * sum(widths) * 3 * FLOAT
+    transient["training activations"] = per_batch * (T if spec.joint else 1)
+    transient["evaluation activations"] = rows_test * widest_pair * FLOAT
+
+    evals_per_task = math.ceil(tr.iters_per_task / tr.eval_every)
+    n_evals = T * evals_per_task
+    history = (T * tr.iters_per_task // LOG_EVERY + T) * LOSS_ROW
+    history += n_evals * EVAL_REC + evals_per_task * (T * (T + 1) // 2) * PY_FLOAT
+    history += (T * T + T) * PY_FLOAT  # R and R0
+    if spec.has_embeddings:
+        history += n_evals * (EVAL_REC + cfg.hnet.emb_dim * PY_FLOAT)
+    kept["history"] = history
+    transient["saving the run (history as JSON)"] = history
+
+    def ordered(d: dict[str, int]) -> tuple[tuple[str, int], ...]:
+        return tuple(sorted(d.items(), key=lambda kv: -kv[1]))
+
+    return MemoryEstimate(ordered(kept), ordered(transient))

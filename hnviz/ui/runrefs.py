@@ -1,0 +1,75 @@
+"""Runs named in a URL (`?run=...`, `?runs=a|b`): shareable views that name runs.
+
+A link names runs by their display names. The sender's own runs are not the recipient's
+(saved runs are per user), so a name the recipient does not have is reported, and the view falls
+back to the bundled demo that matches it (same benchmark and method) when there is one. Demo
+names are the same for everybody, so a lecturer's links to demos always open as sent.
+"""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from hnviz.core.method_specs import METHODS
+from hnviz.serve.workspace import RunHandle
+from hnviz.ui import state
+
+SEP = "|"
+MAX_NAMES = 12
+
+
+def _method_of_name(name: str) -> str | None:
+    """The method a run name starts with ('HNET β=0 · 1-D regression' -> 'hnet')."""
+    best = None
+    for m in METHODS.values():
+        if name.startswith(m.short) and (best is None or len(m.short) > len(best.short)):
+            best = m
+    return best.name if best else None
+
+
+def resolve(name: str, benchmark: str | None = None) -> tuple[RunHandle | None, str | None]:
+    """(the run called `name`, None), or (a matching demo or None, a note for the user)."""
+    ws = state.workspace()
+    h = ws.by_name(name)
+    if h is not None:
+        return h, None
+    method = _method_of_name(name)
+    for d in ws.handles():
+        v = d.view()
+        if d.demo is None or (benchmark and v.cfg.task.benchmark != benchmark):
+            continue
+        if method and v.cfg.train.method == method:
+            return d, (f"The link names the run **{name}**, which is not among your runs; "
+                       f"showing the bundled **{d.name}** instead.")
+    return None, f"The link names the run **{name}**, which is not among your runs."
+
+
+def names_param(key: str) -> list[str]:
+    raw = st.query_params.get(key)
+    if not raw:
+        return []
+    return [n for n in str(raw).split(SEP) if n][:MAX_NAMES]
+
+
+def apply_run_param() -> str | None:
+    """`?run=NAME` makes that run active (once per distinct value); returns a note if the
+    run was not found (and what was shown instead)."""
+    name = st.query_params.get("run")
+    if not name or state.get("run_param_applied") == name:
+        return state.get("run_param_note") if name else None
+    state.put("run_param_applied", name)
+    h, note = resolve(str(name)[:200])
+    if h is not None:
+        state.set_active(h)
+    state.put("run_param_note", note)
+    return note
+
+
+def sync_run_param(h: RunHandle | None) -> None:
+    """Keep `?run=` naming the active run (so the address bar is a link to this view)."""
+    if h is None:
+        return
+    if st.query_params.get("run") != h.name:
+        st.query_params["run"] = h.name
+        state.put("run_param_applied", h.name)
+        state.put("run_param_note", None)

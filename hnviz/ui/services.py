@@ -1,0 +1,61 @@
+"""The server's shared infrastructure, one per process: the live-training
+pool (hnviz.live: worker processes that train every user's runs) and the registry of users'
+workspaces (hnviz.serve.workspace). Neither holds a model in this process: models being trained
+live in the workers; each workspace is reachable only with its user's token.
+
+The pool starts in the background when the first page is served, so that the first ▶ Play does
+not wait for the workers to import PyTorch. A daemon thread drops workspaces idle for longer than
+`HNVIZ_WORKSPACE_TTL_S` (default 6 h; their runs were autosaved and come back on the next visit).
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+from dataclasses import dataclass
+
+from hnviz.live import make_pool
+from hnviz.serve.userstore import runs_root
+from hnviz.serve.workspace import Workspaces
+
+EVICT_EVERY_S = 300.0
+
+
+@dataclass(frozen=True, eq=False)
+class Services:
+    pool: object  # hnviz.live.TrainPool | InlinePool
+    workspaces: Workspaces
+
+
+def _evict_loop(ws: Workspaces) -> None:
+    stop = threading.Event()
+    while not stop.wait(EVICT_EVERY_S):
+        try:
+            ws.evict_idle()
+        except Exception:  # noqa: BLE001 - housekeeping must never take the server down
+            pass
+
+
+_LOCK = threading.Lock()
+_SERVICES: list[Services] = []
+
+
+def services() -> Services:
+    """The process's Services, created on first use (a module-level singleton, like
+    st.cache_resource, but reachable from tests and threads without a script run)."""
+    with _LOCK:
+        if not _SERVICES:
+            _SERVICES.append(_create())
+        return _SERVICES[0]
+
+
+def _create() -> Services:
+    holder: dict[str, object] = {}
+    ttl = float(os.environ.get("HNVIZ_WORKSPACE_TTL_S", 6 * 3600))
+    workspaces = Workspaces(runs_root(), lambda: holder["pool"], ttl_s=ttl)
+    pool = make_pool(on_checkpoint=workspaces.on_checkpoint)
+    holder["pool"] = pool
+    pool.start()
+    threading.Thread(target=_evict_loop, args=(workspaces,), daemon=True,
+                     name="hnviz-evict-workspaces").start()
+    return Services(pool, workspaces)
