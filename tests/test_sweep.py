@@ -9,6 +9,7 @@ worker, local and Dask) are in test_sweep_crash.py.
 from __future__ import annotations
 
 import json
+import re
 import sys
 from pathlib import Path
 
@@ -18,9 +19,11 @@ from hnviz.analysis.sweeps import MANIFEST, load_sweep, read_manifest
 from hnviz.cli import build_parser, main
 from hnviz.core.config import ConfigError
 from hnviz.core.io import read_run_dict
+from hnviz.core.limits import HARD
 from hnviz.core.presets import default_config
 from hnviz.sweeps import make_grid, run_sweep
 from hnviz.sweeps.backends import open_backend, parse_resources
+from hnviz.sweeps.cli import grid_from_args
 from hnviz.sweeps.grid import MAX_RUNS, parse_values, resolve_field
 
 BASE = default_config("regression1d", "hnet").replace(train={"iters_per_task": 20,
@@ -229,14 +232,39 @@ def test_cli_rejects_bad_input_in_one_line(tmp_path: Path, capsys):
         assert message in err and len(err.splitlines()) == 1, (args, err)
 
 
-def test_cli_refuses_an_output_it_cannot_write_before_training(tmp_path: Path, capsys):
-    blocker = tmp_path / "a-file"
-    blocker.write_text("x")
-    rc = main(["sweep", "--values", "0", "--iters", "10", "--backend", "inline", "--quiet",
-               "--out", str(blocker / "sweep")])
+@pytest.mark.parametrize("make_out, match", [
+    (lambda tmp: (tmp / "f").write_text("x") and str(tmp / "f"), r"is a file, not a folder"),
+    (lambda tmp: (tmp / "f").write_text("x") and str(tmp / "f" / "sweep"),
+     r"/f is a file, not a folder"),
+    (lambda tmp: "/proc/hnviz-sweep/out", r"not writable"),
+])
+def test_cli_refuses_an_output_folder_it_cannot_write_before_training(make_out, match,
+                                                                     tmp_path, capsys):
+    out = make_out(tmp_path)
+    rc = main(["sweep", "--values", "0", "--iters", "10", "--quiet", "--out", out])
     err = capsys.readouterr().err.strip()
-    assert rc == 2 and err.startswith("error: cannot write the sweep into") and \
-        len(err.splitlines()) == 1, err
+    assert rc == 2 and err.startswith("error: --out: ") and len(err.splitlines()) == 1, err
+    assert re.search(match, err), err
+    assert not list(tmp_path.rglob("*.pt")) and not list(tmp_path.rglob("sweep.json"))
+
+
+def test_every_grid_point_is_checked_against_the_size_limits(tmp_path, capsys):
+    args = ["sweep", "--param", "hnet.hidden", "--values", "8;5000", "--quiet",
+            "--out", str(tmp_path / "s")]
+    assert main(args) == 2  # LIBRARY: at most 4096 wide, before anything is built or written
+    err = capsys.readouterr().err.strip()
+    assert err.startswith("error: grid point hidden=5000_seed=0: hnet.hidden") and \
+        "exceeds the limit 4096" in err and len(err.splitlines()) == 1, err
+    assert not (tmp_path / "s").exists()
+    grid = grid_from_args(build_parser().parse_args([*args, "--allow-large"]))
+    assert grid.limits is HARD and grid.n_runs == 2
+    # a cheap run over a LIBRARY limit: refused, and trained (the worker's Trainer checks
+    # against HARD too) with --allow-large
+    cheap = ["sweep", "--param", "train.eval_every", "--values", "2000000", "--iters", "10",
+             "--backend", "inline", "--quiet", "--out", str(tmp_path / "c")]
+    assert main(cheap) == 2 and "exceeds the limit 1000000" in capsys.readouterr().err
+    assert main([*cheap, "--allow-large"]) == 0
+    assert read_manifest(tmp_path / "c")["runs"][0]["status"] == "ok"
 
 
 def test_cli_says_data_is_missing_once_before_starting_workers(tmp_path, capsys, monkeypatch):

@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 from hnviz.core.config import ConfigError
+from hnviz.core.limits import LIBRARY, Limits
 
 BACKENDS = ("local", "dask", "ray", "inline")
 ALIASES = {"loky": "local"}  # the joblib backend sweeps used before: same meaning
@@ -29,6 +30,7 @@ class Job:
     id: int  # the run's index in the manifest
     cfg: dict[str, Any]  # RunConfig.to_dict()
     grid_points: int
+    limits: Limits = LIBRARY  # what the worker's Trainer checks the config against
 
 
 @dataclass(frozen=True)

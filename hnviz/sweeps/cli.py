@@ -21,7 +21,14 @@ import sys
 from hnviz.core.benchmarks import benchmark
 from hnviz.core.config import ConfigError
 from hnviz.core.method_specs import METHODS, method_spec
-from hnviz.run_args import add_run_args, config_for, parse_ints
+from hnviz.run_args import (
+    add_limit_args,
+    add_run_args,
+    check_out_arg,
+    config_for,
+    limits_from_args,
+    parse_ints,
+)
 
 from .backends import ALIASES, BACKENDS, BackendError, parse_resources
 from .engine import run_sweep
@@ -41,6 +48,7 @@ def _names(s: str) -> list[str]:
 
 def add_sweep_args(p: argparse.ArgumentParser) -> None:
     add_run_args(p)
+    add_limit_args(p)
     g = p.add_argument_group("grid")
     g.add_argument("--benchmarks", type=_names,
                    help="comma-separated benchmarks in one sweep (default: --benchmark)")
@@ -96,12 +104,12 @@ def grid_from_args(a: argparse.Namespace) -> Grid:
         if len(values) > 1:
             raise ConfigError("--values given several times: pair each with a --param FIELD")
         own = parse_values("train.beta", values[0]) if values else None  # strengths: floats
-        return make_grid(bases, None, a.seeds, own)
+        return make_grid(bases, None, a.seeds, own, limits=limits_from_args(a))
     if len(values) != len(a.param):
         raise ConfigError("give one --values after each --param")
     fields = [resolve_field(f) for f in a.param]
     params = {f: parse_values(f, v) for f, v in zip(fields, values)}
-    return make_grid(bases, params, a.seeds)
+    return make_grid(bases, params, a.seeds, limits=limits_from_args(a))
 
 
 def check_data(grid: Grid) -> None:
@@ -129,7 +137,8 @@ def cmd_sweep(a: argparse.Namespace) -> int:
         raise ConfigError("--jobs must be >= 1")
     if not 0 <= a.retries <= 100:
         raise ConfigError("--retries must be in 0..100")
-    grid = grid_from_args(a)
+    grid = grid_from_args(a)  # every point validated and within the limits
+    check_out_arg(a.out, folder=True)  # the sweep folder can be written: before any work
     try:
         if ALIASES.get(a.backend, a.backend) in ("local", "inline"):
             check_data(grid)

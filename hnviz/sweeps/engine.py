@@ -110,7 +110,7 @@ def run_sweep(grid: Grid, out: str | os.PathLike, *, backend: str = "local",
             rec.update({k: old[k] for k in ("attempts", "worker") if k in old}, **done,
                        skipped=True)
         else:
-            todo[p.index] = Job(p.index, cfg, grid_points)
+            todo[p.index] = Job(p.index, cfg, grid_points, grid.limits)
     manifest.data["n_skipped"] = len(points) - len(todo)
     manifest.save()
     stop = stop or StopFlag()

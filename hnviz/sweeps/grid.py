@@ -9,8 +9,9 @@ Any scalar or tuple field of the RunConfig sections can be an axis (`train.beta`
 `hnet.chunk_size`, `task.n_tasks`, ...); the benchmark, the method and the seeds have their own
 options (`--benchmarks`, `--methods`, `--seeds`). Without an axis each method sweeps its own
 regularizer strength (its registry entry's `strength`), over the values given or the entry's
-default grid. Every point's config is built and validated (`ConfigError` naming the field) before
-anything runs, and the number of runs is bounded (`MAX_RUNS`).
+default grid. Every point's config is built, validated and checked against the size limits
+(`core.limits`: LIBRARY, or HARD with `--allow-large`; `ConfigError` naming the point, the field
+and the limit) before anything runs, and the number of runs is bounded (`MAX_RUNS`).
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ from typing import Any
 
 from hnviz.core.config import ConfigError, RunConfig
 from hnviz.core.io import slugify
+from hnviz.core.limits import LIBRARY, Limits, check_limits
 from hnviz.core.method_specs import method_spec
 
 MAX_RUNS = 20_000  # grid points × seeds of one sweep (the manifest holds every run)
@@ -169,11 +171,13 @@ class Point:
 
 @dataclass(frozen=True)
 class Grid:
-    """bases: one RunConfig per (benchmark, method), in order; axes[i]: the axes of bases[i]."""
+    """bases: one RunConfig per (benchmark, method), in order; axes[i]: the axes of bases[i];
+    limits: what every run is checked against (here, and again by the Trainer on the worker)."""
 
     bases: tuple[RunConfig, ...]
     axes: tuple[tuple[Axis, ...], ...]
     seeds: tuple[int, ...]
+    limits: Limits = LIBRARY
 
     @property
     def benchmarks(self) -> list[str]:
@@ -220,10 +224,12 @@ def point_config(base: RunConfig, params: Sequence[tuple[str, Any]], seed: int) 
 
 
 def make_grid(bases: Sequence[RunConfig], params: Mapping[str, Sequence[Any]] | None = None,
-              seeds: Sequence[int] = (0,), values: Sequence[Any] | None = None) -> Grid:
+              seeds: Sequence[int] = (0,), values: Sequence[Any] | None = None,
+              limits: Limits = LIBRARY) -> Grid:
     """The grid over `bases` (one per benchmark × method). `params`: {field: values} (several:
     their product); none: each method sweeps its own strength over `values`, or its registry
-    entry's default grid. Validates every point. ConfigError names what is wrong."""
+    entry's default grid. Validates every point and checks it against `limits`. ConfigError
+    names what is wrong."""
     if not bases:
         raise ConfigError("a sweep needs at least one benchmark and method")
     seeds = tuple(dict.fromkeys(int(s) for s in seeds))
@@ -236,7 +242,7 @@ def make_grid(bases: Sequence[RunConfig], params: Mapping[str, Sequence[Any]] | 
         axes = tuple(shared for _ in bases)
     else:
         axes = tuple((_own_axis(b.train.method, values),) for b in bases)
-    grid = Grid(tuple(bases), axes, seeds)
+    grid = Grid(tuple(bases), axes, seeds, limits)
     if grid.n_runs > MAX_RUNS:
         raise ConfigError(f"the grid has {grid.n_runs} runs; at most {MAX_RUNS} per sweep "
                           "(split it into several sweeps)")
@@ -245,6 +251,10 @@ def make_grid(bases: Sequence[RunConfig], params: Mapping[str, Sequence[Any]] | 
         if p.file in names:
             raise ConfigError(f"two grid points share the file name {p.file}")
         names.add(p.file)
+        try:
+            check_limits(p.config, limits)  # arithmetic on the config: nothing is built
+        except ConfigError as e:
+            raise ConfigError(f"grid point {p.file.removesuffix('.pt')}: {e}") from None
     return grid
 
 

@@ -18,6 +18,7 @@ from typing import Any
 
 from hnviz.analysis.summary import run_summary
 from hnviz.analysis.sweeps import regression_functions, task_grids
+from hnviz.core.limits import LIBRARY, Limits
 
 PROGRESS_S = 0.5
 CHUNK = 50  # training steps between progress checks
@@ -25,8 +26,8 @@ CHUNK = 50  # training steps between progress checks
 Report = Callable[[dict[str, Any]], None]
 
 
-def train_point(cfg_dict: dict[str, Any], grid_points: int,
-                report: Report | None = None) -> dict[str, Any]:
+def train_point(cfg_dict: dict[str, Any], grid_points: int, report: Report | None = None,
+                limits: Limits = LIBRARY) -> dict[str, Any]:
     """Train one run to its end. Returns {"record": {"status": "ok" | "failed", "error",
     "summary", "functions"?, "device", "host"}, "run": bytes | None}. Never raises: an exception
     becomes a failed record (without a run file); a run that diverges is failed with its file."""
@@ -40,7 +41,7 @@ def train_point(cfg_dict: dict[str, Any], grid_points: int,
     report({"event": "start", "host": host, "pid": os.getpid()})
     try:
         with threads(1):  # one torch thread per run: the models are tiny
-            trainer = Trainer(RunConfig.from_dict(cfg_dict))
+            trainer = Trainer(RunConfig.from_dict(cfg_dict), limits=limits)
             device = str(trainer.weights_for(0).device)
             t0 = last = time.perf_counter()
             while not trainer.done:
