@@ -20,6 +20,7 @@ import importlib
 import json
 import os
 import re
+import secrets
 import shutil
 import signal
 import subprocess
@@ -260,18 +261,18 @@ def ray_tmp():
 def test_ray_cluster_worker_killed_mid_run(tmp_path, spawn, ray_tmp):
     _require("ray")
     head_log = tmp_path / "ray-head.log"
+    # token authentication, with a token of this test (not ~/.ray/auth_token) on both sides
+    auth = {"RAY_TMPDIR": ray_tmp, "RAY_AUTH_MODE": "token",
+            "RAY_AUTH_TOKEN": secrets.token_hex(32)}
     head = spawn([str(Path(sys.executable).parent / "ray"), "start", "--head", "--port=0",
                   "--node-ip-address=127.0.0.1", "--num-cpus=2", "--include-dashboard=false",
-                  "--disable-usage-stats"],
-                 tmp_path, head_log, RAY_TMPDIR=ray_tmp)
+                  "--disable-usage-stats"], tmp_path, head_log, **auth)
     assert head.wait(timeout=120) == 0, head_log.read_text()[-2000:]
     port = re.search(r"ray start --address='[^':]+:(\d+)'", head_log.read_text()).group(1)
     address = f"127.0.0.1:{port}"  # localhost only
     out, log = tmp_path / "out", tmp_path / "client.log"
-    # `ray start --head` turns on token authentication (the token in ~/.ray/auth_token); a
-    # driver attaching by address must say so (docs/SWEEPS.md)
     client = spawn(_sweep_argv(out, "--backend", "ray", "--address", address), REPO, log,
-                   RAY_TMPDIR=ray_tmp, RAY_AUTH_MODE="token")
+                   **auth)
 
     def ours(pid: int) -> bool:  # a worker started by the raylet of the cluster of this test
         while pid > 1:
@@ -286,6 +287,14 @@ def test_ray_cluster_worker_killed_mid_run(tmp_path, spawn, ray_tmp):
     d = _check_result(out, killed_seed=0)
     assert d["backend"] == "ray" and d["address"] == address
     _resume_trains_nothing(out, spawn, tmp_path, "--backend", "ray", "--address", address)
+    # a client without the token is refused in one line, and leaves a resumable manifest
+    log = tmp_path / "no-token.log"
+    refused = spawn(_sweep_argv(tmp_path / "other", "--backend", "ray", "--address", address),
+                    REPO, log, RAY_TMPDIR=ray_tmp, RAY_AUTH_MODE="token",
+                    RAY_AUTH_TOKEN="0" * 64)
+    assert refused.wait(timeout=120) == 1
+    assert log.read_text().strip().splitlines()[-1].startswith("error: cannot start or reach Ray")
+    assert read_manifest(tmp_path / "other")["status"] == "error"
     assert d["runs"][0]["worker"].count("/") == 1  # node/pid
     os.killpg(head.pid, signal.SIGKILL)  # the whole cluster (what teardown does anyway)
     time.sleep(2)

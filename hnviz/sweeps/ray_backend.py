@@ -60,7 +60,7 @@ class RayBackend:
                 ray.init(num_cpus=n_workers, include_dashboard=False, log_to_driver=False,
                          configure_logging=False,
                          runtime_env={"env_vars": {"PYTHONPATH": pythonpath}})
-        except (ConnectionError, RuntimeError, ValueError) as e:
+        except Exception as e:  # noqa: BLE001 - connection, authentication, ...: one line
             raise BackendError(f"cannot start or reach Ray at {address or 'this machine'}: "
                                f"{one_line(e)[:200]}") from None
         self._queue = Queue()
