@@ -283,6 +283,27 @@ def test_resources_parse():
             parse_resources([bad])
 
 
+def test_unreachable_scheduler_is_one_line_and_leaves_a_resumable_manifest(tmp_path, capsys,
+                                                                          monkeypatch):
+    pytest.importorskip("distributed")
+    import socket
+
+    from hnviz.sweeps import dask_backend
+
+    monkeypatch.setattr(dask_backend, "CONNECT_S", 2)
+    with socket.socket() as s:  # a local port with nothing listening
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    out = tmp_path / "s"
+    rc = main(["sweep", "--values", "0", "--iters", "10", "--backend", "dask", "--address",
+               f"tcp://127.0.0.1:{port}", "--quiet", "--out", str(out)])
+    err = capsys.readouterr().err.strip()
+    assert rc == 1 and len(err.splitlines()) == 1, err
+    assert err.startswith(f"error: cannot reach the dask scheduler at tcp://127.0.0.1:{port}")
+    d = read_manifest(out)
+    assert d["status"] == "error" and d["error"] in err and d["runs"][0]["status"] == "pending"
+
+
 @pytest.mark.parametrize("backend,module", [("dask", "distributed"), ("ray", "ray")])
 def test_missing_cluster_package_says_how_to_install(backend, module, monkeypatch):
     monkeypatch.setitem(sys.modules, module, None)  # as if not installed

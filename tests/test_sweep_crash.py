@@ -287,14 +287,6 @@ def test_ray_cluster_worker_killed_mid_run(tmp_path, spawn, ray_tmp):
     d = _check_result(out, killed_seed=0)
     assert d["backend"] == "ray" and d["address"] == address
     _resume_trains_nothing(out, spawn, tmp_path, "--backend", "ray", "--address", address)
-    # a client without the token is refused in one line, and leaves a resumable manifest
-    log = tmp_path / "no-token.log"
-    refused = spawn(_sweep_argv(tmp_path / "other", "--backend", "ray", "--address", address),
-                    REPO, log, RAY_TMPDIR=ray_tmp, RAY_AUTH_MODE="token",
-                    RAY_AUTH_TOKEN="0" * 64)
-    assert refused.wait(timeout=120) == 1
-    assert log.read_text().strip().splitlines()[-1].startswith("error: cannot start or reach Ray")
-    assert read_manifest(tmp_path / "other")["status"] == "error"
     assert d["runs"][0]["worker"].count("/") == 1  # node/pid
     os.killpg(head.pid, signal.SIGKILL)  # the whole cluster (what teardown does anyway)
     time.sleep(2)
