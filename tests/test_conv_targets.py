@@ -209,3 +209,17 @@ def test_init_std_is_pytorchs_default_spread(kind):
     drawn = ct.init_flat(target, torch.Generator().manual_seed(0))
     big = std > 0
     assert abs((drawn[big] / std[big]).std().item() - 1) < 0.05
+
+
+@pytest.mark.parametrize("kind", KINDS)
+def test_forward_many_folded_or_looped_equals_one_batched_call(kind):
+    target = ct.build_conv_target(kind, n_tasks=2)
+    W, x = _weights(target, 5), _x(3)
+    ids = [0, 1, 1, 0, 1]
+    want = ct.forward(target, W, x, task=ids)
+    floats = 3 * target.input_shape[1] * target.input_shape[2] * 32 * 2  # 2 networks per chunk
+    for fold in (False, True):
+        got = ct.forward_many(target, W, x, task=ids, fold=fold, max_floats=floats)
+        assert got.shape == (5, 3, 10)
+        _close(got, want)
+    _close(ct.forward_many(target, W, x, fold=False), ct.forward(target, W, x))

@@ -13,6 +13,11 @@ Batched path: the K networks are folded into the channel dimension. The first co
 input, so its K weight sets are one conv with K·C_out output channels; every later conv is a
 grouped conv with groups = K (network k owns channels k·C .. k·C+C−1); pooling, ReLU, dropout and
 batch norm act per channel and need nothing special; the fc layers are batched matmuls.
+It equals the per-network path (tested), but on CPU (oneDNN, 1 thread) it measured 1.5-2.5x
+SLOWER than a loop over the K networks (grouped convs, and batch norm over feature maps that no
+longer fit in cache; benchmarks/bench_conv.py): conv nets do enough work per call that the call
+overhead folding saves does not matter there. `forward_many`, the many-network entry point, loops
+on CPU and folds elsewhere (folding on a GPU is unmeasured).
 
 `train` switches dropout on (masks drawn from `generator`, so a step is reproducible) and makes
 batch norm use the batch's statistics; `task` picks the batch-norm statistics (see
@@ -68,13 +73,15 @@ class ConvTarget(nn.Module):
             bn.grow(n_tasks)
 
     def image(self, x: torch.Tensor) -> torch.Tensor:
-        """x [B, C·H·W] (or already [B, C, H, W]) -> [B, C, H, W]."""
+        """x [B, C·H·W] (or already [B, C, H, W]) -> [B, C, H, W] (channels-last in memory)."""
         if x.dim() == 4 and tuple(x.shape[1:]) == self.input_shape:
-            return x
+            return x.contiguous(memory_format=torch.channels_last)
         if x.dim() != 2 or x.shape[1] != self.in_dim:
             raise ValueError(f"{self.kind} expects inputs [B, {self.in_dim}] (flattened "
                              f"{self.input_shape}), got {list(x.shape)}")
-        return x.reshape(x.shape[0], *self.input_shape)
+        # channels-last: oneDNN's CPU convolutions run faster on it (bench_conv.py, part 3)
+        return x.reshape(x.shape[0], *self.input_shape).contiguous(
+            memory_format=torch.channels_last)
 
     def own_params(self) -> dict[str, torch.Tensor]:
         """Name -> the tensor currently in that slot (also under torch.func.functional_call)."""
@@ -121,14 +128,14 @@ class ZenkeNet(ConvTarget):
 
     def run(self, p, x, k, task, train, generator):
         h = self.image(x)  # [B, C, H, W]
-        h = F.relu(_conv(h, p, "conv1", k, padding=1, shared_input=True))  # [B, (K·)32, H, W]
-        h = F.relu(_conv(h, p, "conv2", k, padding=0))
+        h = _relu(_conv(h, p, "conv1", k, padding=1, shared_input=True))  # [B, (K·)32, H, W]
+        h = _relu(_conv(h, p, "conv2", k, padding=0))
         h = _dropout(F.max_pool2d(h, 2), self.conv_dropout, train, generator)
-        h = F.relu(_conv(h, p, "conv3", k, padding=1))  # [B, (K·)64, h, w]
-        h = F.relu(_conv(h, p, "conv4", k, padding=0))
+        h = _relu(_conv(h, p, "conv3", k, padding=1))  # [B, (K·)64, h, w]
+        h = _relu(_conv(h, p, "conv4", k, padding=0))
         h = _dropout(F.max_pool2d(h, 2), self.conv_dropout, train, generator)
         h = _per_network(h, k)  # [B, F] | [K, B, F]
-        h = _dropout(F.relu(_linear(h, p, "fc1", k)), self.fc_dropout, train, generator)
+        h = _dropout(_relu(_linear(h, p, "fc1", k)), self.fc_dropout, train, generator)
         return _linear(h, p, "fc2", k)  # [B, out] | [K, B, out]
 
 
@@ -181,18 +188,22 @@ class ResNet32(ConvTarget):
             h = _conv(h, p, name, k, stride=stride, padding=1, shared_input=shared_input)
             return batch_norm(bn, h, p[f"{bn_name}.gain"], p[f"{bn_name}.shift"], task, train)
 
-        h = F.relu(conv_bn(self.image(x), "stem", "stem_bn", self.stem_bn, shared_input=True))
+        h = _relu(conv_bn(self.image(x), "stem", "stem_bn", self.stem_bn, shared_input=True))
         for i, blk in enumerate(self.blocks):  # h [B, (K·)C, H, W]
             pre = f"blocks.{i}."
             short = _shortcut(h, k, blk.stride, blk.pad)
-            h = F.relu(conv_bn(h, pre + "conv1", pre + "bn1", blk.bn1, stride=blk.stride))
-            h = F.relu(conv_bn(h, pre + "conv2", pre + "bn2", blk.bn2) + short)
+            h = _relu(conv_bn(h, pre + "conv1", pre + "bn1", blk.bn1, stride=blk.stride))
+            h = _relu(conv_bn(h, pre + "conv2", pre + "bn2", blk.bn2) + short)
         h = _per_network(h.mean(dim=(2, 3)), k)  # [B, 64] | [K, B, 64]
         return _linear(h, p, "fc", k)
 
 
 # ---------------------------------------------------------------------------------------------
 # Layers for one network (k None: weights [*shape]) or K folded networks (weights [K, *shape])
+
+
+def _relu(h: torch.Tensor) -> torch.Tensor:
+    return F.relu(h, inplace=True)  # in place: fresh conv / BN / sum outputs only
 
 
 def _conv(h: torch.Tensor, p, name: str, k: int | None, stride: int = 1, padding: int = 1,
@@ -275,18 +286,33 @@ def forward(target: ConvTarget, weights: torch.Tensor, x: torch.Tensor, task: Ta
 
 
 def forward_many(target: ConvTarget, weights: torch.Tensor, x: torch.Tensor, task: TaskIds = None,
-                 max_floats: int = 2**24) -> torch.Tensor:
-    """Eval forward of K networks [K, P] on x [B, in] -> [K, B, out], in chunks whose largest
-    feature map [B, k·C, H, W] stays within `max_floats` (default 64 MB of float32)."""
+                 fold: bool | None = None, max_floats: int = 2**24) -> torch.Tensor:
+    """Eval forward of K networks [K, P] on x [B, in] -> [K, B, out] (what landscapes,
+    interpolation paths and task inference need).
+
+    fold=True: channel-folded chunks whose largest feature map [B, k·C, H, W] stays within
+    `max_floats`; fold=False: one network at a time. Default: fold off the CPU only. On CPU
+    (oneDNN, 1 thread) folding measured SLOWER than the loop for both nets (grouped convs and
+    batch norm over feature maps that no longer fit in cache; see benchmarks/bench_conv.py);
+    conv networks are big enough that the per-call overhead folding saves is negligible there."""
+    if fold is None:
+        fold = weights.device.type != "cpu"
     per_net = x.shape[0] * conv_activation_floats(target.kind, target.input_shape)
-    chunk = max(1, max_floats // per_net)
+    chunk = max(1, max_floats // per_net) if fold else 1
     ids = None if task is None else torch.as_tensor(task, dtype=torch.long).reshape(-1)
+    if ids is not None and ids.numel() not in (1, weights.shape[0]):
+        raise ValueError(f"got {ids.numel()} task ids for {weights.shape[0]} networks")
     parts = []
     for i in range(0, weights.shape[0], chunk):
-        w = weights[i:i + chunk]
+        w = weights[i:i + chunk] if chunk > 1 else weights[i]  # [k, P] | [P]
         t = None if ids is None else (ids if ids.numel() == 1 else ids[i:i + chunk])
-        parts.append(forward(target, w, x, t))
-    return torch.cat(parts) if parts else x.new_zeros(0, x.shape[0], target.out_dim * target.n_heads)
+        if chunk == 1 and t is not None:
+            t = int(t.reshape(-1)[0])
+        out = forward(target, w, x, t)
+        parts.append(out if chunk > 1 else out.unsqueeze(0))
+    if not parts:
+        return x.new_zeros(0, x.shape[0], target.out_dim * target.n_heads)
+    return torch.cat(parts)
 
 
 def init_std(target: ConvTarget) -> torch.Tensor:
