@@ -2,7 +2,8 @@
 #   make run    - start the Streamlit app (PORT=8501)
 #   make test   - run the test suite (PYTEST_ARGS="-k foo -x")
 #   make lint   - ruff check
-#   make bench  - run every benchmarks/*.py
+#   make bench  - run every benchmarks/bench_*.py except the peer comparison
+#   make bench-peer - hnviz vs hypnettorch 0.0.4 (BENCH_ARGS=--quick; see docs/SPEED.md)
 #   make assets - regenerate docs/assets via scripts/make_assets.py
 #   make clean  - remove caches and test artifacts (make distclean also removes .venv)
 
@@ -10,6 +11,7 @@ PYTHON      ?= python3
 PORT        ?= 8501
 PYTEST_ARGS ?=
 PIP_ARGS    ?=
+BENCH_ARGS  ?=
 
 VENV       := .venv
 VENV_PY    := $(VENV)/bin/python
@@ -19,7 +21,7 @@ STAMP_DEV  := $(VENV)/.stamp-dev
 PIP        := $(VENV_PY) -m pip --disable-pip-version-check --quiet
 
 .DEFAULT_GOAL := help
-.PHONY: help run test lint bench assets clean distclean venv FORCE
+.PHONY: help run test lint bench bench-peer assets clean distclean venv FORCE
 
 # A venv whose interpreter is missing or no longer runs (e.g. the base python moved) is rebuilt.
 VENV_OK := $(shell $(VENV_PY) -c 'import sys' >/dev/null 2>&1 && echo 1)
@@ -60,11 +62,15 @@ lint: $(STAMP_DEV)
 
 bench: $(STAMP_RUN)
 	@set -e; found=0; \
-	for f in benchmarks/*.py; do \
-	  [ -e "$$f" ] || continue; case "$$(basename $$f)" in _*) continue;; esac; found=1; \
+	for f in benchmarks/bench_*.py; do \
+	  [ -e "$$f" ] || continue; [ "$$f" = benchmarks/bench_peer.py ] && continue; found=1; \
 	  echo "== $$f"; PYTHONPATH=. $(VENV_PY) "$$f"; \
 	done; \
-	[ $$found = 1 ] || echo "no benchmarks/*.py found"
+	[ $$found = 1 ] || echo "no benchmarks/bench_*.py found"
+
+# Needs the development requirements (hypnettorch, matplotlib); full mode takes ~25 min on 2 cores.
+bench-peer: $(STAMP_DEV)
+	PYTHONPATH=. $(VENV_PY) benchmarks/bench_peer.py $(BENCH_ARGS)
 
 assets: $(STAMP_RUN)
 	PYTHONPATH=. $(VENV_PY) scripts/make_assets.py

@@ -115,12 +115,15 @@ def step_latency(page, url: str, repeats: int = 3) -> list[float]:
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--quick", action="store_true", help="400 iterations per task")
+    ap.add_argument("--worker-nice", type=int, default=None,
+                    help="HNVIZ_WORKER_NICE for the app's training workers (default: the app's)")
     a = ap.parse_args()
+    env = {} if a.worker_nice is None else {"HNVIZ_WORKER_NICE": str(a.worker_nice)}
     iters = 400 if a.quick else None
     q = f"&iters={iters}" if iters else ""
 
     cli = {b: cli_run(b, iters) for b in BENCHES}
-    with app() as (url, _pid), browser() as br:
+    with app(env) as (url, _pid), browser() as br:
         load_time(new_page(br), url + "/Train")  # warm-up: first import of everything
         loads = [load_time(new_page(br), url + "/") for _ in range(4)]
         train_loads = [load_time(new_page(br), url + "/Train") for _ in range(4)]

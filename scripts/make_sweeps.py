@@ -2,7 +2,7 @@
 
     PYTHONPATH=. .venv/bin/python scripts/make_sweeps.py [--only toy-hnet-beta,...] [--jobs N]
 
-Each sweep is run with the normal sweep code (`hnviz.sweep.run_sweep`) into runs/sweeps-build/
+Each sweep is run with the normal sweep code (`hnviz.sweeps.run_sweep`) into runs/sweeps-build/
 (resumable, gitignored); only its `sweep.json` is copied into assets/sweeps/<name>/: the manifest
 carries every accuracy matrix and, for the 1-D toy, each task's generated function on a 200-point
 grid, which is all the explorer needs. About 5 minutes on 2 cores.
@@ -21,7 +21,7 @@ import time
 from pathlib import Path
 
 from hnviz.core.presets import default_config
-from hnviz.sweep import paper_value_of, run_sweep
+from hnviz.sweeps import make_grid, run_sweep
 
 ROOT = Path(__file__).resolve().parents[1]
 SEEDS = (0, 1, 2)
@@ -58,8 +58,8 @@ def main() -> int:
             train={"iters_per_task": iters, "lookahead": False})
         t0 = time.perf_counter()
         build = Path(a.build) / name
-        m = run_sweep(base, param, values, SEEDS, build, n_jobs=a.jobs,
-                      paper_value=paper_value_of(base, param), name=name)
+        m = run_sweep(make_grid([base], {f"train.{param}": values}, SEEDS), build,
+                      jobs=a.jobs, name=name)
         dest = ROOT / "assets" / "sweeps" / name
         dest.mkdir(parents=True, exist_ok=True)
         shutil.copyfile(build / "sweep.json", dest / "sweep.json")

@@ -80,3 +80,20 @@ def test_compare_figs_and_mean_seen() -> None:
     assert len(set(colors)) == 2 and [t.name for t in fig.data] == ["HNET β=0", "HNET β=0.005"]
     fig = charts.compare_mean_fig({"a": [1, 0.75]}, "mse")
     assert fig.layout.yaxis.type == "log"
+
+
+def test_live_builders_produce_valid_figures() -> None:
+    """The live builders skip plotly's validation for speed: re-validate what they build."""
+    import plotly.graph_objects as go
+
+    train = [([0.0, 1.0], [0.0, 1.0])]
+    figs = [charts.regression_fig(train, [0, 1], [[0, 1]], n_trained=1, current=0),
+            charts.task_curves_fig({0: ([1, 2], [0.5, 0.6])}, [2], "accuracy", 0, 2, 4),
+            charts.loss_fig([[i, 1.0 / (i + 1), 0.1] for i in range(2000)], [10], 2000),
+            charts.matrix_fig([[0.5, 0.4], [0.6, 0.7]], 2, "accuracy"),
+            charts.compare_final_fig({"a": [1, 0.5]}, "accuracy"),
+            charts.compare_mean_fig({"a": [1, 0.75]}, "mse")]
+    for f in figs:
+        go.Figure(f.to_dict())  # raises on any invalid property
+    loss = figs[2]
+    assert len(loss.data[0].x) <= charts.MAX_LOSS_POINTS + 1 and loss.data[0].x[-1] == 1999

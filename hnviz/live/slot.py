@@ -155,6 +155,8 @@ class WorkerSlot:
             try:
                 conn, w = self._launch()
             except Exception as e:
+                if self._closing.is_set():  # shut down while starting: nothing to report
+                    break
                 self.last_error = str(e).splitlines()[0] if str(e) else type(e).__name__
                 log.warning("hnviz live worker %d did not start: %s", self.index, self.last_error)
                 delay = min(30.0, max(1.0, 2 * delay))

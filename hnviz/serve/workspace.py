@@ -312,11 +312,15 @@ class Workspace:
         else:
             self._host(h, h.data(), play=True)
 
-    def pause(self, h: RunHandle) -> None:
+    def pause(self, h: RunHandle, wait_s: float = 0.5) -> None:
+        """Stop training after the current slice; waits up to `wait_s` for the worker to say
+        so (one slice, ~50 ms), so the page that redraws next already shows it paused."""
         if h.starting:
             h._pending_play = False
         elif h.hosted:
             self.pool.pause(h.run_id)
+            if wait_s > 0:
+                h._mirror.wait(lambda snap: snap.state != "playing", wait_s)
 
     def step(self, h: RunHandle, n_steps: int) -> int:
         if not h.hosted and not h.starting:

@@ -209,8 +209,11 @@ def classification_scrub_figure(sweep: Sweep) -> go.Figure:
 
 
 def _task_name(sweep: Sweep, t: int) -> str:
-    classes = sweep.tasks[t].get("classes") if t < len(sweep.tasks) else None
-    return f"{t + 1}: {'/'.join(map(str, classes))}" if classes else f"task {t + 1}"
+    """'1: 0/1' (a split task's classes), '1: …' (its registry label), or 'task 1'."""
+    task = sweep.tasks[t] if t < len(sweep.tasks) else {}
+    if task.get("classes"):
+        return f"{t + 1}: {'/'.join(map(str, task['classes']))}"
+    return f"{t + 1}: {task['label']}" if task.get("label") else f"task {t + 1}"
 
 
 # ------------------------------------------------------------------------------ trade-off

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from hnviz.analysis.sweeps import Sweep, SweepRef
+from hnviz.analysis.sweeps import Sweep, SweepRef, format_value, grid_rows
 from hnviz.ui import explorer_charts as charts
 from hnviz.ui import explorer_data as data
 from hnviz.ui import state
@@ -34,7 +34,7 @@ def render() -> None:
         render_new_sweep()
         return
     ref = _select(refs)
-    sweep = data.get_sweep(ref.path)
+    sweep = data.get_sweep(ref)
     _facts(sweep)
     _scrubber(sweep)
     st.subheader("Stability vs plasticity")
@@ -49,18 +49,19 @@ def render() -> None:
 
 
 def _select(refs: list[SweepRef]) -> SweepRef:
-    paths = [r.path for r in refs]
+    keys = [r.key for r in refs]
     chosen = state.get(_SELECT_KEY)
-    if chosen not in paths:
-        default = next((r.path for r in refs if r.name == data.DEFAULT_SWEEP), paths[0])
-        chosen = default
-    labels = {r.path: data.describe(r) for r in refs}
-    chosen = st.selectbox("Sweep", paths, index=paths.index(chosen),
+    if chosen not in keys:  # a sweep folder (e.g. just finished) selects its first slice
+        chosen = next((r.key for r in refs if r.path == chosen), None) or next(
+            (r.key for r in refs if r.name == data.DEFAULT_SWEEP), keys[0])
+    labels = {r.key: data.describe(r) for r in refs}
+    chosen = st.selectbox("Sweep", keys, index=keys.index(chosen),
                           format_func=labels.__getitem__,
                           help="Bundled sweeps ship with hnviz; the ones you start below are "
-                               "yours alone.")
+                               "yours alone. A sweep over several fields appears once per "
+                               "value of the fields it does not vary.")
     state.put(_SELECT_KEY, chosen)
-    return refs[paths.index(chosen)]
+    return refs[keys.index(chosen)]
 
 
 def _title(s: Sweep) -> str:
@@ -68,7 +69,7 @@ def _title(s: Sweep) -> str:
 
 
 def _facts(s: Sweep) -> None:
-    n_failed = int((~s.ok).sum())
+    n_failed = len(s.errors)  # not the runs still pending or running
     label = s.label
     cols = st.columns(4)
     cols[0].metric("values of " + label, len(s.values),
@@ -84,7 +85,22 @@ def _facts(s: Sweep) -> None:
             for (vi, si), err in sorted(s.errors.items()):
                 st.text(f"{label}={charts.fmt_value(s.values[vi])}, seed {s.seeds[si]}: {err}")
     if s.status != "done":
-        st.info(f"This sweep is {s.status}: missing runs are left out.")
+        n_running = int(s.running.sum()) if s.running is not None else 0
+        n_done = int(s.ok.sum()) + len(s.errors)
+        st.info(f"This sweep is {s.status}: {n_done} of {s.ok.size} runs finished"
+                + (f", {n_running} running" if n_running else "")
+                + "; missing runs are left out (the page rereads it as it grows).")
+    if s.fixed:
+        st.caption("Held fixed in this view: " + ", ".join(
+            f"{f} = {format_value(v)}" for f, v in s.fixed))
+    _all_runs(s)
+
+
+def _all_runs(s: Sweep) -> None:
+    """Every run of the sweep folder (all benchmarks, methods and axes) as a table."""
+    rows = grid_rows(s.manifest)
+    with st.expander(f"All {len(rows)} runs of this sweep folder"):
+        st.dataframe(rows, hide_index=True, width="stretch")
 
 
 def _scrubber(s: Sweep) -> None:
@@ -104,7 +120,7 @@ def _compare(ref: SweepRef, refs: list[SweepRef]) -> None:
     if len(group) < 2:
         st.caption("No EWC or SI sweep on this benchmark yet: start one below to compare.")
         return
-    sweeps = [data.get_sweep(r.path) for r in group]
+    sweeps = [data.get_sweep(r) for r in group]
     st.caption("HNET regularizes what the hypernetwork *outputs* for old tasks; EWC (λ) and "
                "SI (c) pull the network's *weights* back, weighted by how important each weight "
                "was. Same benchmark, seeds and iterations.")

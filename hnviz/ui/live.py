@@ -16,7 +16,7 @@ from hnviz.serve.runview import RunView
 from hnviz.serve.workspace import RunHandle
 from hnviz.ui import state
 
-POLL_S = 0.3
+POLL_S = 0.5  # two redraws a second: smooth enough to watch, cheap for server and browser
 
 
 def any_playing(handles: Sequence[RunHandle]) -> bool:
