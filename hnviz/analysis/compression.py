@@ -25,13 +25,7 @@ import numpy as np
 from hnviz.core.config import RunConfig
 from hnviz.core.sizes import param_counts
 
-from .sweeps import SweepFileError, read_manifest
-
-
-def format_value(v):  # TEMPORARY until the sweeps branch (analysis.sweeps.format_value) is merged
-    if isinstance(v, (list, tuple)):
-        return "x".join(str(x) for x in v)
-    return f"{v:g}" if isinstance(v, (int, float)) and not isinstance(v, bool) else str(v)
+from .sweeps import SweepFileError, format_value, read_manifest
 
 CURVE_FIELD = "hnet.hidden"
 

@@ -10,10 +10,13 @@ import numpy as np
 import plotly.graph_objects as go
 
 from hnviz.analysis.compression import CompressionCurve, Reference
-from hnviz.ui.charts import RUN_PALETTE
 from hnviz.ui.labels import method_color, method_short
 
 TARGET_COLOR, HNET_COLOR = "#7f7f7f", "#1f77b4"
+# Hypernetwork sizes, small to large (viridis): apart from the methods' colours of the
+# reference lines, and ordered like the sizes they stand for.
+SIZE_COLORS = ("#440154", "#3b528b", "#21918c", "#5ec962", "#b5de2b", "#fde725")
+RATIO_TICKS = (0.01, 0.02, 0.05, 0.1, 0.2, 0.5, 1, 2, 5, 10, 20, 50, 100)
 _MARGIN = dict(l=10, r=10, t=40, b=10)
 
 
@@ -46,7 +49,8 @@ def compression_fig(curves: Sequence[CompressionCurve], refs: Mapping[str, Refer
                     title: str = "Accuracy against compression", height: int = 420) -> go.Figure:
     """Mean final accuracy over all tasks (± std over seeds) against the compression ratio
     (hypernetwork weights / target weights, log scale), one line per hypernetwork body
-    (`curves`, the points ordered by ratio), the baselines' accuracies as dashed horizontal lines
+    (`curves`, the points ordered by ratio, small to large hypernetworks: dark to light), the
+    baselines' accuracies as dashed horizontal lines
     (`refs`: method -> Reference). Ratios below 1 — the compressive regime — are shaded."""
     fig = go.Figure()
     ratios = [r for c in curves for r in c.ratio]
@@ -62,7 +66,7 @@ def compression_fig(curves: Sequence[CompressionCurve], refs: Mapping[str, Refer
                       annotation_text=f"{method_short(method)} {ref.mean:.1%}",
                       annotation_position="bottom right", annotation_font=dict(color=color))
     for k, c in enumerate(curves):
-        color = RUN_PALETTE[k % len(RUN_PALETTE)]
+        color = SIZE_COLORS[min(k, len(SIZE_COLORS) - 1)]
         fig.add_trace(go.Scatter(
             x=c.ratio, y=c.mean, mode="lines+markers", name=c.label,
             error_y=dict(type="data", array=c.std, visible=True, thickness=1.2, width=4),
@@ -71,8 +75,10 @@ def compression_fig(curves: Sequence[CompressionCurve], refs: Mapping[str, Refer
             if len(c.ratio) else None, text=list(c.point_labels),
             hovertemplate="%{text}<br>ratio %{x:.3g} (%{customdata[0]:,} / %{customdata[1]:,} "
                           "weights)<br>accuracy %{y:.1%}<extra></extra>"))
+    ticks = [t for t in RATIO_TICKS if lo / 1.5 <= t <= hi * 1.5]
     fig.update_xaxes(type="log", title_text="compression ratio (hypernetwork / target weights)",
-                     range=[np.log10(lo / 1.5), np.log10(hi * 1.5)])
+                     range=[np.log10(lo / 1.5), np.log10(hi * 1.5)], tickvals=ticks,
+                     ticktext=[f"{t:g}" for t in ticks])
     ys = [v for c in curves for v in c.mean] + [r.mean for r in refs.values()]
     y_lo = min([*ys, 1.0])
     fig.update_yaxes(title_text="final accuracy, mean over tasks", tickformat=".0%",

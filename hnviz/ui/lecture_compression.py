@@ -21,9 +21,11 @@ from hnviz.ui.lecture_steps import BODY_HEIGHT, chart
 
 ROOT = Path(__file__).resolve().parents[2]
 CHUNKED_DIAGRAM = ROOT / "assets" / "chunked_diagram.svg"
-SWEEPS = ROOT / "assets" / "sweeps"
-COMPRESSION_SWEEP = SWEEPS / "digits-compression"  # HNET over chunk size × hidden widths
-BASELINE_SWEEP = SWEEPS / "digits-baselines"  # fine-tuning and EWC, same budget and seeds
+# scripts/make_sweeps.py --only digits-compression,digits-baselines (one folder below the β
+# explorer's sweeps, which it would otherwise list)
+SWEEPS = ROOT / "assets" / "sweeps" / "compression"
+COMPRESSION_SWEEP = SWEEPS / "hnet"  # HNET on Split Digits over chunk size × hidden widths
+BASELINE_SWEEP = SWEEPS / "baselines"  # fine-tuning and EWC, same budget and seeds
 
 
 def preset_sizes() -> list[tuple[str, int, int]]:
