@@ -123,6 +123,7 @@ CSS = """<style>
 .lecture-count { font-size: 1.5rem; font-weight: 600; color: #555; text-align: center; }
 .lecture-rowlabel { font-size: 1.2rem; font-weight: 700; text-align: right; }
 [data-testid="stMain"] button p { font-size: 1.1rem; }
+[data-testid="stMain"] [data-testid="stAlertContainer"] { padding: 0.3rem 0.8rem; }
 </style>"""
 
 

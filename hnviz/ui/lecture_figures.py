@@ -49,7 +49,7 @@ def task_end_figs(te: TaskEnds, height: int = 230) -> list[go.Figure]:
         fig = regression_fig(data, te.grid, te.preds[k, :k + 1].tolist(), n_trained=k + 1,
                              names=list(te.task_names), title=f"after task {k + 1}",
                              height=height)
-        fig.update_layout(showlegend=False, margin=dict(l=10, r=10, t=36, b=10))
+        fig.update_layout(showlegend=False, margin=dict(l=40, r=10, t=36, b=28))
         fig.update_xaxes(title_text=None)
         fig.update_yaxes(title_text=None)
         figs.append(fig)

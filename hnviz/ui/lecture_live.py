@@ -34,6 +34,9 @@ from hnviz.ui.train_view import progress, regression_points
 LIVE_ITERS = 1000
 PAIR = "lecture.pair"
 PLOT_HEIGHT = 430
+# Room for the tick labels and the legend from the start: Plotly's automatic margins would
+# otherwise re-lay the plot out after every live redraw (a visible jump).
+LIVE_MARGIN = dict(l=60, r=10, t=10, b=100)
 
 
 def live_config() -> RunConfig:
@@ -152,7 +155,7 @@ def draw_pair(views: Sequence[tuple[RunHandle, RunView]]) -> None:
                                             n_trained=v.tasks_done,
                                             current=None if v.finished else v.task,
                                             names=v.task_names, title="", height=PLOT_HEIGHT)
-                fig.update_layout(margin=dict(l=10, r=10, t=10, b=10))
+                fig.update_layout(margin=LIVE_MARGIN)
                 chart(projector(fig), f"lecture.live.fn{i}")
 
 
@@ -169,7 +172,7 @@ def preview() -> None:
                                   "▶ Train both")
             fig = charts.regression_fig(list(te.data), te.grid, [], 0, names=te.task_names,
                                         title="", height=PLOT_HEIGHT)
-            fig.update_layout(margin=dict(l=10, r=10, t=10, b=10))
+            fig.update_layout(margin=LIVE_MARGIN)
             chart(projector(fig), f"lecture.live.fn{i}")
 
 

@@ -57,7 +57,7 @@ def _arrive(page, k: int, timeout: float = 60_000) -> None:
             page.wait_for_function(
                 "n => document.querySelectorAll('[data-testid=\"stPlotlyChart\"] "
                 ".js-plotly-plot').length >= n", arg=CHARTS[k], timeout=timeout)
-            page.wait_for_timeout(400)
+            page.wait_for_timeout(1000)  # Plotly lays a chart out twice (automatic margins)
 
 
 def _check(page, k: int, shot: str | None = None) -> None:
@@ -154,8 +154,6 @@ def test_lecture_step_links_in_a_fresh_browser(app_server: str, _chromium) -> No
         goto_app(page, f"{app_server}/Lecture?step=99", timeout=120_000)
         _arrive(page, 1)
         page.get_by_text("There is no step 99").wait_for()
-        assert re.search(r"[?&]step=1(&|$)", page.url), page.url
-        assert_no_exception(page)
-        screenshot(page, "lecture_wrong_step", full_page=False)
+        _check(page, 1, shot="lecture_wrong_step")  # the report fits on the screen too
     finally:
         ctx.close()
