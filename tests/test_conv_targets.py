@@ -20,7 +20,12 @@ from hnviz.core.conv_shapes import (
     conv_param_shapes,
 )
 from hnviz.core.hnets import HyperNetwork, calibrate_output_scale
-from hnviz.core.targets import flat_params, num_params, param_shapes, reference_forward
+from hnviz.core.targets import num_params, param_shapes, reference_forward
+
+
+def flat_params(target) -> torch.Tensor:
+    """The module's own parameters as one flat vector [P] (the generated-weights layout)."""
+    return torch.cat([p.reshape(-1) for p in target.parameters()])
 
 KINDS = ("zenke", "resnet32")
 

@@ -13,7 +13,7 @@ import pytest
 import torch
 
 from hnviz.core import datasets_cifar as dc
-from hnviz.core.tasks import DataUnavailableError
+from hnviz.core.datasets_torchvision import DataUnavailableError
 
 C10_NAMES = ["airplane", "automobile", "bird", "cat", "deer", "dog", "frog", "horse", "ship",
              "truck"]

@@ -27,8 +27,8 @@ from dataclasses import dataclass
 import numpy as np
 import torch
 
-from .datasets_torchvision import resolve_data_root
-from .tasks import DataUnavailableError, Task, TaskSequence
+from .datasets_torchvision import DataUnavailableError, resolve_data_root
+from .tasks import Task, TaskSequence
 
 FOLDERS = {"CIFAR10": "cifar-10-batches-py", "CIFAR100": "cifar-100-python"}
 FILES = {
