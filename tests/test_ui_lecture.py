@@ -79,6 +79,7 @@ def test_a_fresh_session_opens_the_step_in_the_url(k: int) -> None:
     assert not at.warning and not at.info
     assert_clean(at)
     assert len(at.get("plotly_chart")) == CHARTS[k]
+    assert at.session_state["hnviz.ui.set_cookie"] is False  # the user's cookie was written
     if k == 2:
         assert at.latex and "theta_h^*" in at.latex[0].value
 

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 import streamlit as st
 
-from hnviz.ui import lecture_compression, lecture_live, lecture_steps, state
+from hnviz.ui import identity, lecture_compression, lecture_live, lecture_steps, state
 from hnviz.ui.nav import page_link
 from hnviz.ui.page import guard
 
@@ -141,6 +141,9 @@ def header(k: int) -> None:
                type="primary", width="stretch")
     with leave:
         page_link("app.py", "Exit", ":material/close:")
+        # the sidebar writes the user's cookie on the other pages; a lecture opened first must
+        # too, or a reload would lose this browser's runs (the live pair of step 3)
+        identity.write_cookie()
 
 
 def render() -> None:
