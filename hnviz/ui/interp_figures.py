@@ -26,8 +26,10 @@ _MARGIN = dict(l=10, r=10, t=48, b=10)
 FRAME_MS = 120
 
 
-def _animation(fig: go.Figure, alphas: np.ndarray, frames: list[go.Frame], start: int) -> None:
-    """Attach frames named by index, a slider labelled with α and play/pause buttons."""
+def _animation(fig: go.Figure, alphas: np.ndarray, frames: list[go.Frame], start: int,
+               slider_pad: int = 40) -> None:
+    """Attach frames named by index, a slider labelled with α and play/pause buttons
+    (`slider_pad` px below the plot area)."""
     fig.frames = frames
     steps = [dict(method="animate", label=f"{a:.2f}",
                   args=[[str(k)], dict(mode="immediate", frame=dict(duration=0, redraw=False),
@@ -37,9 +39,9 @@ def _animation(fig: go.Figure, alphas: np.ndarray, frames: list[go.Frame], start
                 transition=dict(duration=0), mode="immediate")
     fig.update_layout(
         sliders=[dict(active=start, steps=steps, currentvalue=dict(prefix="α = "),
-                      pad=dict(t=40, l=90), len=0.88, x=0.12)],
+                      pad=dict(t=slider_pad, l=90), len=0.88, x=0.12)],
         updatemenus=[dict(type="buttons", showactive=False, x=0, y=0, xanchor="left",
-                          yanchor="top", pad=dict(t=48), direction="left", buttons=[
+                          yanchor="top", pad=dict(t=slider_pad + 8), direction="left", buttons=[
                               dict(label="▶ Play", method="animate", args=[None, play]),
                               dict(label="❚❚", method="animate",
                                    args=[[None], dict(mode="immediate",
@@ -225,7 +227,7 @@ def walk_fig(alphas: np.ndarray, values: np.ndarray, names: Sequence[str], metri
                      scaleanchor=plane_x.replace("axis", ""), constrain="domain", **plane_cell)
     if land is not None:  # its colour bar beside the plane panel, not across the figure
         dom = fig.layout[plane_y].domain
-        fig.update_traces(colorbar=dict(len=dom[1] - dom[0], y=(dom[0] + dom[1]) / 2,
+        fig.update_traces(colorbar=dict(len=0.6 * (dom[1] - dom[0]), y=(dom[0] + dom[1]) / 2,
                                         thickness=12), selector=dict(type="heatmap"))
     _alpha_band(fig, alphas, **metric_cell)
     fig.update_xaxes(title_text="α (0 = start, 1 = end)",
@@ -235,11 +237,12 @@ def walk_fig(alphas: np.ndarray, values: np.ndarray, names: Sequence[str], metri
                          **metric_cell)
     else:
         fig.update_yaxes(type="log", title_text="test MSE (log)", **metric_cell)
+    top, bottom = 110, 130
     fig.update_layout(title=title(start), height=height, template="plotly_white",
-                      margin=dict(_MARGIN, t=110, b=110),
-                      legend=dict(orientation="h", y=1.045, yanchor="bottom", x=0,
-                                  xanchor="left"))
-    _animation(fig, alphas, frames, start)
+                      margin=dict(_MARGIN, t=top, b=bottom),  # legend above the subplot titles
+                      legend=dict(orientation="h", y=1 + 36 / (height - top - bottom),
+                                  yanchor="bottom", x=0, xanchor="left"))
+    _animation(fig, alphas, frames, start, slider_pad=58)
     return fig
 
 
