@@ -51,8 +51,9 @@ export default function(component) {
   };
   const bind = () => {
     document.querySelectorAll(".st-key-" + chart + " .js-plotly-plot").forEach((gd) => {
-      if (gd.__hnvizSliderUrl || typeof gd.on !== "function") return;
-      gd.__hnvizSliderUrl = true;
+      // plotly keeps listeners in gd._ev; a redraw that purges the plot makes a new one
+      if (!gd._ev || gd.__hnvizSliderUrl === gd._ev || typeof gd.on !== "function") return;
+      gd.__hnvizSliderUrl = gd._ev;
       for (const ev of ["plotly_sliderchange", "plotly_animatingframe", "plotly_animated"]) {
         gd.on(ev, () => settle(gd));
       }
