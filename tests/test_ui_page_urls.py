@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import base64
 import json
+import logging
 
 import numpy as np
 from streamlit.testing.v1 import AppTest
@@ -106,7 +107,25 @@ def test_embedding_link_problems_are_reported_not_mapped() -> None:
     assert "Click anywhere on the plane" in "\n".join(i.value for i in at.info)
 
 
-def test_walk_from_here_opens_the_interpolation_link() -> None:
+def test_walk_from_here_opens_the_interpolation_link(monkeypatch) -> None:
+    from streamlit.elements.lib import policies
+
+    # Streamlit logs "created with a default value but also had its value set via the Session
+    # State API" once per process; re-arm it and listen.
+    monkeypatch.setattr(policies, "_shown_default_value_warning", False)
+    records: list[logging.LogRecord] = []
+    handler = logging.Handler()
+    handler.emit = records.append
+    logging.getLogger(policies.__name__).addHandler(handler)
+    try:
+        _walk_from_here()
+        open_app(EXPLORER, sweep="digits-si-c", si_c="1")
+    finally:
+        logging.getLogger(policies.__name__).removeHandler(handler)
+    assert not [r.getMessage() for r in records if "Session State API" in r.getMessage()]
+
+
+def _walk_from_here() -> None:
     at = open_app(EMB)
     entry = active(at)
     at.session_state["hnviz.ui.emb.clicked"] = {
