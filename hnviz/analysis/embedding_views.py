@@ -26,6 +26,7 @@ from . import generated, interpolation, trajectories
 from .landscape import Landscape, compute_landscape, embedding_plane
 from .points import EmbeddingPoint
 from .projections import Projection, project
+from .views import regression_data
 
 CURVE_POINTS = 120  # x values per task for the regression curves
 CURVE_PAD = 0.05  # the curves extend this fraction of each task's input range beyond it
@@ -40,11 +41,6 @@ def own_metrics(trainer) -> np.ndarray:
     if trainer.finished and len(R) == trainer.n_tasks:
         return np.asarray(R[-1], dtype=np.float32)
     return np.asarray(trainer.evaluate(range(trainer.n_tasks)), dtype=np.float32)
-
-
-def regression_data(trainer) -> list[tuple[np.ndarray, np.ndarray]]:
-    """Each task's training points (x [N], y [N]) float32: the background of function plots."""
-    return [(tk.x_train[:, 0].numpy(), tk.y_train[:, 0].numpy()) for tk in trainer.seq.tasks]
 
 
 # ----------------------------------------------------------------------------------- plane
@@ -81,7 +77,7 @@ class NetworkView:
     xs: np.ndarray | None = None  # [T, X] regression: inputs per task
     curves: np.ndarray | None = None  # [T, X] the generated network, task t's head on xs[t]
     own_curves: np.ndarray | None = None  # [T, X] each task's own network
-    data: list | None = None  # regression: [(x [N], y [N])] per task
+    data: list | None = None  # regression: [(x [N], y [N])] per task (views.regression_data)
 
 
 def network_view(trainer, point: EmbeddingPoint) -> NetworkView:
@@ -94,7 +90,7 @@ def network_view(trainer, point: EmbeddingPoint) -> NetworkView:
     xs = generated.regression_inputs(trainer, CURVE_POINTS, pad=CURVE_PAD)  # [T, X]
     curves = generated.regression_curves(trainer, e, xs)[0]  # [T, X]
     return NetworkView(point, metrics, own, xs, curves, generated.task_functions(trainer, xs),
-                       regression_data(trainer))
+                       regression_data(trainer.seq))
 
 
 # ----------------------------------------------------------------------------------- path
@@ -154,7 +150,7 @@ def path_view(trainer, a: EmbeddingPoint, b: EmbeddingPoint, kind: str = "linear
     if trainer.seq.is_regression:
         xs = generated.regression_inputs(trainer, CURVE_POINTS, pad=CURVE_PAD)
         kw = dict(xs=xs, curves=generated.regression_curves(trainer, path, xs),
-                  data=regression_data(trainer))
+                  data=regression_data(trainer.seq))
     return PathView(a, b, kind, straight, alphas, path, metrics, puv.astype(np.float32),
                     tuv.astype(np.float32), axes, title, **kw)
 

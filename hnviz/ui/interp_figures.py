@@ -162,7 +162,8 @@ def walk_fig(alphas: np.ndarray, values: np.ndarray, names: Sequence[str], metri
              i: int | None = None, j: int | None = None, land: Landscape | None = None,
              xs: np.ndarray | None = None, curves: np.ndarray | None = None,
              data: Sequence[tuple] | None = None, axis_titles: Sequence[str] = ("e₁", "e₂"),
-             plane_title: str = "The path in embedding space") -> go.Figure:
+             plane_title: str = "The path in embedding space",
+             height: int | None = None) -> go.Figure:
     """The whole walk in one animated figure: one frame per α moves every marker.
 
     alphas [A], values [A, T] (every task's metric along the path), path_uv [A, 2] and task_uv
@@ -170,6 +171,7 @@ def walk_fig(alphas: np.ndarray, values: np.ndarray, names: Sequence[str], metri
     first; i, j: the endpoint tasks (drawn bold); land: the landscape under the path (2-D runs).
     Regression (xs [T, X], curves [A, T, X], data [(x, y)] per task): the generated function is
     the big panel, the metrics go underneath. The title shows every task's metric at the frame's α.
+    `height` in px (default 860 with the function panel, 560 without).
     """
     regression = curves is not None
     if regression:
@@ -180,12 +182,12 @@ def walk_fig(alphas: np.ndarray, values: np.ndarray, names: Sequence[str], metri
                                             "Every task along the path"))
         morph_cell, plane_cell, metric_cell = dict(row=1, col=1), dict(row=1, col=2), \
             dict(row=2, col=1)
-        height = 900
+        height = height or 860
     else:
         fig = make_subplots(rows=1, cols=2, column_widths=[0.58, 0.42], horizontal_spacing=0.09,
                             subplot_titles=("Every task along the path", plane_title))
         morph_cell, plane_cell, metric_cell = None, dict(row=1, col=2), dict(row=1, col=1)
-        height = 560
+        height = height or 560
     moving: list[int] = []  # trace indices the frames update, in frame-data order
 
     def add(traces, cell, moves: bool = False) -> None:

@@ -23,8 +23,6 @@ import streamlit as st
 
 from hnviz.ui import state
 
-MAX_VALUE_CHARS = 20_000  # a longer value is not read (a hand-made URL); the page keeps its view
-
 
 def _current(keys: Iterable[str]) -> dict[str, str]:
     return {k: str(st.query_params[k]) for k in keys if k in st.query_params}
@@ -40,7 +38,7 @@ def incoming(page: str, keys: Iterable[str]) -> dict[str, str] | None:
     if not params or _sig(params) == state.get(f"{page}.url"):
         return None
     state.put(f"{page}.url", _sig(params))
-    return {k: v for k, v in params.items() if len(v) <= MAX_VALUE_CHARS}
+    return params  # (Streamlit bounds the query string's length)
 
 
 def publish(page: str, keys: Iterable[str], want: Mapping[str, str]) -> None:
