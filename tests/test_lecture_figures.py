@@ -10,7 +10,6 @@ import json
 import numpy as np
 import pytest
 
-from hnviz.analysis.landscape import compute_landscape
 from hnviz.analysis.task_ends import (
     TaskEndsError,
     load_task_ends,
@@ -116,28 +115,6 @@ def test_task_end_figs_share_one_y_range_and_draw_only_trained_tasks(recorded) -
         assert not f.layout.showlegend and f.layout.height == 200
 
 
-def test_walk_fig_moves_the_point_and_the_curves_together() -> None:
-    t = _toy()
-    t.run()
-    land = compute_landscape(t, 12, 0.5)
-    pts = np.asarray([[0.0, 0.0], [1.0, 0.0], [0.0, 1.0]])
-    alphas = np.linspace(0, 1, 6)
-    path = np.stack([alphas, 1 - alphas], axis=1)  # [A, 2]
-    xs = np.tile(np.linspace(-1, 1, 7), (3, 1))  # [T, X]
-    curves = np.random.default_rng(0).normal(size=(6, 3, 7))  # [A, T, X]
-    data = [(np.zeros(3), np.zeros(3))] * 3
-    fig = lfigs.walk_fig(land, pts, path, alphas, xs, curves, data, ["a", "b", "c"], start=2)
-    assert len(fig.frames) == 6
-    for k, fr in enumerate(fig.frames):
-        assert list(fr.data[0].x) == [path[k, 0]] and list(fr.data[0].y) == [path[k, 1]]
-        for j in range(3):
-            np.testing.assert_allclose(fr.data[1 + j].y, curves[k, j])
-        assert fr.traces == fig.frames[0].traces  # the same traces move in every frame
-    first = fr.traces[0]
-    assert list(fig.data[first].x) == [path[2, 0]]  # drawn at `start`
-    assert fig.layout.sliders[0].active == 2 and len(fig.layout.sliders[0].steps) == 6
-
-
 def test_forgetting_fig_in_points_one_colour_per_run() -> None:
     colors = {"A": "#111111", "B": "#222222"}
     fig = lfigs.forgetting_fig({"A": 0.056, "B": 0.0}, colors)
@@ -146,9 +123,3 @@ def test_forgetting_fig_in_points_one_colour_per_run() -> None:
     assert list(bar.y) == ["A", "B"] and list(bar.marker.color) == ["#111111", "#222222"]
 
 
-def test_task_legend_names_every_task() -> None:
-    import plotly.graph_objects as go
-
-    fig = lfigs.with_task_legend(go.Figure(), ["task 1", "task 2"])
-    assert [tr.name for tr in fig.data if tr.showlegend] == ["task 1", "task 2"]
-    assert lfigs.short_task_names(["task 1: y = x + 3", "task 2"]) == ["task 1", "task 2"]

@@ -126,7 +126,8 @@ def test_plane_click_shows_the_network_generated_there() -> None:
     title = "the network generated at"
     charts = at.get("plotly_chart")
     assert charts, "the plane and the network are drawn"
-    at.session_state["hnviz.ui.lecture.plane_click"] = (0.25, -0.5)
+    at.session_state["hnviz.ui.lecture.plane_click"] = {"x": 0.25, "y": -0.5,
+                                                         "customdata": [0.25, -0.5]}
     at.run()
     assert_clean(at)
     import json

@@ -121,7 +121,7 @@ def _progress(job: runner.SweepJob) -> None:
     elif rc == 0:
         if not job.selected:  # show the new sweep once it is complete
             job.selected = True
-            state.put("explorer.sweep", job.out)
+            state.put("explorer.select_next", job.out)  # applied before the selector next run
         st.success(f"Sweep {job.name} finished: {p.ok} ok, {p.failed} failed of {total} runs. "
                    "It is now in the sweep selector at the top.")
     else:

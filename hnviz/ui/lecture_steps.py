@@ -11,15 +11,16 @@ from pathlib import Path
 import numpy as np
 import streamlit as st
 
-from hnviz.analysis import generated, interpolation
+from hnviz.analysis import generated
+from hnviz.analysis.points import EmbeddingPoint
 from hnviz.analysis.task_ends import TaskEnds, load_task_ends
 from hnviz.core.metrics import forgetting
 from hnviz.serve.workspace import RunHandle
 from hnviz.ui import charts, state
 from hnviz.ui import embedding_cache as cache
 from hnviz.ui import embedding_figures as efigs
+from hnviz.ui import interp_figures as ifigs
 from hnviz.ui import lecture_figures as lfigs
-from hnviz.ui.embedding_page import point_uv
 from hnviz.ui.labels import format_metric, method_short, strength_text
 from hnviz.ui.model_info import task_names
 
@@ -97,44 +98,37 @@ def render_hypernetwork() -> None:
 def _on_plane_click() -> None:
     ev = state.widget_value(PLANE_KEY)
     points = (ev or {}).get("selection", {}).get("points", []) if ev else []
-    uv = point_uv(points[0]) if points else None
-    if uv is not None:
-        state.put(PLANE_CLICK, uv)
-
-
-def _toy_data(t) -> list[tuple[np.ndarray, np.ndarray]]:
-    return [(tk.x_train[:, 0].numpy(), tk.y_train[:, 0].numpy()) for tk in t.seq.tasks]
+    if points:
+        state.put(PLANE_CLICK, points[0])  # the Plotly point; read on the plane it came from
 
 
 def render_plane() -> None:
     h = demo_handle(TOY_DEMO)
     t = cache.trainer_of(h)
-    names = task_names(t)
-    land = cache.landscape(t, h.version, PLANE_RES, 0.5)
+    names = lfigs.short_task_names(task_names(t))
+    land = cache.plane(t, h.version, PLANE_RES, 0.5).landscape
     embs = generated.task_embeddings(t)  # [T, 2]
-    clicked = state.get(PLANE_CLICK)
-    if clicked is None:  # before the first click: the point half-way between e1 and e2
-        clicked = tuple(float(v) for v in (embs[0] + embs[1]) / 2)
+    click = state.get(PLANE_CLICK)
+    point = EmbeddingPoint.from_click(click, land.plane) if click else None
+    if point is None:  # before the first click: the point half-way between e1 and e2
+        point = EmbeddingPoint.on_plane(land.plane, land.plane.to_plane((embs[0] + embs[1]) / 2))
     left, right = st.columns([1.05, 1], gap="medium")
     with left:
-        fig = efigs.plane_fig(land, names, "winner", clicked, height=BODY_HEIGHT)
-        fig = lfigs.with_task_legend(fig, lfigs.short_task_names(names))
-        fig.update_layout(title=None, margin=dict(l=10, r=10, t=30, b=10))
+        fig = efigs.plane_fig(land, names, "winner", point, height=BODY_HEIGHT)
+        fig.update_layout(title=None, margin=dict(l=10, r=10, t=30, b=10),
+                          legend=dict(orientation="h", yanchor="bottom", y=1.0,
+                                      xanchor="right", x=1.0))
         chart(lfigs.projector(fig), PLANE_KEY, on_select=_on_plane_click,
               selection_mode="points")
     with right:
-        emb = land.plane.to_emb(np.asarray([clicked]))[0]  # [2]
-        xs, ys = cache.curves_at(t, h.version, cache.as_key([emb]))
-        _, own = cache.curves_at(t, h.version, cache.as_key(embs))
+        nv = cache.network(t, h.version, point)
         fig = efigs.network_regression_fig(
-            xs, ys[0], _toy_data(t), lfigs.short_task_names(names),
-            f"the network generated at ({clicked[0]:.2f}, {clicked[1]:.2f})",
-            own=np.stack([own[j, j] for j in range(t.n_tasks)]))
+            nv.xs, nv.curves, nv.data, names,
+            f"the network generated at {point.coords_text()}", own=nv.own_curves)
         chart(lfigs.projector(fig, height=BODY_HEIGHT - 40), "lecture.plane.net")
-        vals = cache.metrics_at(t, h.version, cache.as_key([emb]))[0]
         st.caption("test MSE here · " + " · ".join(
             f"task {j + 1}: {format_metric(float(v), t.metric_name, compact=True)}"
-            for j, v in enumerate(vals)))
+            for j, v in enumerate(nv.metrics)))
 
 
 # ------------------------------------------------------------------------------ 5 interpolation
@@ -142,20 +136,21 @@ WALKS = ((0, 1), (1, 2), (0, 2))
 
 
 def render_walk() -> None:
+    """The Interpolation page's walk figure (one animation moves the function, the point on the
+    plane and the every-task marker), sized for the projector."""
     h = demo_handle(TOY_DEMO)
     t = cache.trainer_of(h)
-    names = task_names(t)
+    names = lfigs.short_task_names(task_names(t))
     embs = generated.task_embeddings(t)  # [T, 2]
     choice = st.segmented_control("Walk", range(len(WALKS)), default=0, key=WALK_KEY,
                                   format_func=lambda k: f"e{WALKS[k][0] + 1} → e{WALKS[k][1] + 1}",
                                   label_visibility="collapsed")
     i, j = WALKS[choice or 0]
-    alphas = interpolation.alpha_grid(20, 0.0, 1.0)  # [A]
-    path = interpolation.interpolate(embs[i], embs[j], alphas, "linear")  # [A, 2]
-    xs, ys = cache.curves_at(t, h.version, cache.as_key(path))  # [T, X], [A, T, X]
-    land = cache.landscape(t, h.version, PLANE_RES, 0.5)
-    fig = lfigs.walk_fig(land, land.plane.to_plane(embs), land.plane.to_plane(path), alphas, xs,
-                         ys, _toy_data(t), lfigs.short_task_names(names),
+    pv = cache.path(t, h.version, EmbeddingPoint.of(embs[i]), EmbeddingPoint.of(embs[j]),
+                    "linear", False)
+    land = cache.plane(t, h.version, PLANE_RES, 0.5).landscape
+    fig = ifigs.walk_fig(pv.alphas, pv.metrics, names, t.metric_name, pv.path_uv, pv.task_uv, 0,
+                         i, j, land, pv.xs, pv.curves, pv.data, pv.axis_names, pv.plane_title,
                          height=BODY_HEIGHT - 48)
     chart(lfigs.projector(fig), f"lecture.walk.fig.{i}{j}")
 
