@@ -118,7 +118,7 @@ def field_sizes(cfg: RunConfig) -> list[tuple[str, int, str]]:
     """(config field, value, Limits field) of every size in `cfg` that a limit bounds (each
     config section lists its own: `TaskConfig.limited()`, ...)."""
     return [*cfg.task.limited(), *cfg.target.limited(), *cfg.hnet.limited(),
-            *cfg.train.limited()]
+            *cfg.train.limited(), *cfg.replay.limited()]
 
 
 def check_sizes(sizes: list[tuple[str, int, str]], limits: Limits) -> None:

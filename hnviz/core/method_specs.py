@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 import torch
 from torch import nn
 
-from . import methods
+from . import methods, replay
 from .config import ConfigError, RunConfig
 
 
@@ -57,6 +57,7 @@ class MethodSpec:
     has_embeddings: bool = False  # a hypernetwork with task embeddings (method.hnet)
     needs_fisher: bool = False  # end_task gets the diagonal Fisher of the task just trained
     joint: bool = False  # each step trains on every task seen so far
+    replay: bool = False  # trains the replay models of the config's `replay` section (HNET+R)
 
     def build(self, cfg: RunConfig, target: nn.Module, n_tasks: int,
               gen: torch.Generator) -> methods.Method:
@@ -74,6 +75,10 @@ _SI_PRESET = {"regression": 10.0, "classification": 10.0}
 _ENTRIES = (
     MethodSpec("hnet", "HNET (hypernetwork)", "HNET", "#1f77b4", methods.HNET, BETA,
                has_embeddings=True),
+    # HNET's classifier + a hypernetwork-protected replay VAE and a replay-trained task
+    # classifier that picks the embedding when the task is not given (CL2/CL3; replay.py).
+    MethodSpec("hnet-replay", "HNET+R (hypernetwork + replay task inference)", "HNET+R",
+               "#17becf", replay.HNETReplay, BETA, has_embeddings=True, replay=True),
     MethodSpec("finetune", "fine-tuning", "fine-tuning", "#d62728", methods.Finetune),
     MethodSpec("ewc", "EWC", "EWC", "#ff7f0e", methods.EWC, EWC_LAMBDA, _EWC_PRESET,
                needs_fisher=True),

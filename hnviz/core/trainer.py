@@ -9,7 +9,11 @@ history (plain JSON, grows as it trains):
   loss        [[global_step, task_loss, reg_loss], ...]     every `log_every` steps
   evals       [{"step", "task", "values": [metric per seen task]}, ...]   every eval_every steps
   R0          [metric per task] before any training (for FWT)
-  R           [[metric per task] after task i]              the accuracy (or MSE) matrix
+  R           [[metric per task] after task i]              the accuracy (or MSE) matrix; in
+              CL2/CL3 (task.scenario) the accuracy with the task inferred (`inference.py`)
+  R_given     CL2/CL3 only: [[accuracy with the task given] after task i]
+  R_task      CL2/CL3 only: [[fraction of task j's inputs whose task was inferred right, or
+              None when the method infers no task (CL2 baselines)] after task i]
   emb_traj    [{"step", "task", "emb": [D]}, ...]            HNET: current task's embedding
   task_end_steps, wall_s
 metric: accuracy in [0, 1] for classification, MSE for regression (`seq.metric`, `metric_name`).
@@ -35,10 +39,12 @@ import torch.nn.functional as F
 from .benchmarks import build_tasks
 from .config import RunConfig
 from .evaluation import cells, is_long, periodic_tasks, row_tasks
+from .inference import evaluate_inferred
 from .limits import LIBRARY, Limits, check_limits
 from .method_specs import method_spec
 from .methods import Method, diag_fisher
 from .metrics import summarize
+from .scenarios import heads_for, scenario
 from .targets import MLPTarget, forward, forward_head, num_params
 from .tasks import TaskSequence
 
@@ -64,8 +70,12 @@ class TrainingDiverged(RuntimeError):
 
 
 def build_target(cfg: RunConfig, seq: TaskSequence) -> MLPTarget:
-    n_heads = seq.n_tasks if cfg.train.multi_head else 1
-    return MLPTarget(seq.in_dim, cfg.target.hidden, seq.out_dim, cfg.target.activation, n_heads)
+    """The target network: its output heads follow the scenario and the method
+    (`scenarios.n_heads`)."""
+    spec = method_spec(cfg.train.method)
+    heads = heads_for(cfg, spec.has_embeddings, seq.n_tasks, seq.out_dim)
+    return MLPTarget(seq.in_dim, cfg.target.hidden, seq.out_dim, cfg.target.activation,
+                     heads.n_heads)
 
 
 def exploded(loss: float, first_loss: float | None) -> bool:
@@ -83,6 +93,9 @@ class Trainer:
         gen = torch.Generator().manual_seed(cfg.train.seed)
         torch.manual_seed(cfg.train.seed)  # nn.Linear inits inside the hypernet
         self.target = build_target(cfg, self.seq)
+        self.scenario = scenario(cfg.task.scenario)
+        self.heads = heads_for(cfg, method_spec(cfg.train.method).has_embeddings,
+                               self.seq.n_tasks, self.seq.out_dim)
         self.method: Method = method_spec(cfg.train.method).build(cfg, self.target,
                                                                   self.seq.n_tasks, gen)
         self.n_tasks = self.seq.n_tasks
@@ -97,7 +110,9 @@ class Trainer:
             "loss": [], "evals": [], "R0": [], "R": [], "emb_traj": [], "task_end_steps": [],
             "wall_s": 0.0,
         }
-        self.history["R0"] = self.evaluate(range(self.n_tasks))
+        if not self.scenario.task_given:
+            self.history["R_given"], self.history["R_task"] = [], []
+        self.history["R0"] = self._evaluate_cells(list(range(self.n_tasks)), self.n_tasks)
 
     # ------------------------------------------------------------------ properties
     @property
@@ -150,10 +165,17 @@ class Trainer:
             return F.mse_loss(out, y).item()
         return (out.argmax(dim=-1) == y).float().mean().item()
 
+    @property
+    def seen(self) -> int:
+        """Tasks the learner knows of now (the one in training included; at least 1): the
+        candidates when the task is inferred."""
+        return max(1, min(self.task + 1, self.n_tasks))
+
     @torch.no_grad()
     def evaluate(self, tasks, split: str = "test") -> list[float]:
-        """The metric of each task in `tasks` on its `split` ("test" | "train"), in order. Long
-        sequences (`evaluation.is_long`) run only each task's own head."""
+        """The metric of each task in `tasks` on its `split` ("test" | "train"), in order, with
+        the task given (task j's weights and head). Long sequences (`evaluation.is_long`) run
+        only each task's own head."""
         head_only = is_long(self.n_tasks)
         out = []
         for j in tasks:
@@ -168,8 +190,12 @@ class Trainer:
         return out
 
     def _evaluate_cells(self, tasks: list[int], n: int) -> list[float | None]:
-        """Evaluate `tasks`; a list of n cells with None where a task was not evaluated."""
-        return cells(dict(zip(tasks, self.evaluate(tasks), strict=True)), n)
+        """Evaluate `tasks` as R holds them (task given in CL1, inferred in CL2/CL3); a list of n
+        cells with None where a task was not evaluated."""
+        if self.scenario.task_given:
+            return cells(dict(zip(tasks, self.evaluate(tasks), strict=True)), n)
+        accs, _ = evaluate_inferred(self, tasks, self.seen)
+        return cells(dict(zip(tasks, accs, strict=True)), n)
 
     # ------------------------------------------------------------------ training
     def _gen(self, t: int, step: int, salt: int = 0) -> torch.Generator:
@@ -197,9 +223,11 @@ class Trainer:
         for j in seen:
             x, y = self._batch(j, s)
             w = step.weights if j == t else self.method.weights(j)
-            out = self.target.head(forward(self.target, w, x), j)
-            losses.append(self.loss_of(out, y))
-        task_loss = torch.stack(losses).mean()
+            out = self.heads.logits(forward(self.target, w, x), j)
+            losses.append(self.loss_of(out, self.heads.labels(y, j)))
+            if j == t:
+                extra = step.extra(x, y)
+        task_loss = torch.stack(losses).mean() + extra
         reg = step.regularize(task_loss)
         loss = task_loss + reg
         value = loss.item()
@@ -241,7 +269,7 @@ class Trainer:
         n = min(tk.y_train.shape[0], FISHER_SAMPLES)
 
         def loss_of(out, y):
-            return self.loss_of(self.target.head(out, t), y)
+            return self.loss_of(self.heads.logits(out, t), self.heads.labels(y, t))
 
         return diag_fisher(self.target, self.method.weights(t), tk.inputs("train", slice(0, n)),
                            tk.y_train[:n], loss_of)
@@ -294,7 +322,16 @@ class Trainer:
         self.method.end_task(t, self._fisher() if self.method.spec.needs_fisher else None)
         if self.on_phase is not None:
             self.on_phase("evaluating")
-        row = self._evaluate_cells(row_tasks(t, self.n_tasks), self.n_tasks)
+        tasks = row_tasks(t, self.n_tasks)
+        if self.scenario.task_given:
+            row = self._evaluate_cells(tasks, self.n_tasks)
+        else:  # R: the task inferred; beside it the task given, and how often it was inferred
+            accs, task_accs = evaluate_inferred(self, tasks, self.seen)
+            row = cells(dict(zip(tasks, accs, strict=True)), self.n_tasks)
+            self.history["R_given"].append(
+                cells(dict(zip(tasks, self.evaluate(tasks), strict=True)), self.n_tasks))
+            self.history["R_task"].append(cells(dict(zip(tasks, task_accs, strict=True)),
+                                                self.n_tasks))
         if not all(math.isfinite(v) for v in row[:t + 1] if v is not None):
             self.error = f"evaluation gave non-finite values after task {t + 1}"
         self.history["R"].append(row)
