@@ -100,7 +100,10 @@ def _cell(v: float | None) -> str:
 
 def _print_summary(s: dict[str, Any], out: str | None) -> None:
     name = s["metric"]
-    print(f"{s['method']} on {s['benchmark']} (seed {s['seed']}): {name} matrix R[after i, on j]")
+    scn = s.get("scenario", "cl1")
+    given = "task given" if scn == "cl1" else "task inferred"
+    print(f"{s['method']} on {s['benchmark']} in {scn.upper()} (seed {s['seed']}): {name} "
+          f"matrix R[after i, on j] ({given})")
     rows = s["acc_matrix"]
     if len(rows) > 20:  # long sequences: the first and last rows, the first 20 columns
         print(f"  ({len(rows)} rows of {len(rows[0])}; showing 5 + 5 rows, 20 columns; "
@@ -115,6 +118,10 @@ def _print_summary(s: dict[str, Any], out: str | None) -> None:
     if s.get("hnet_params"):
         print(f"hnet params: {s['hnet_params']}  target params: {s['target_params']}  "
               f"compression: {s['compression']:.3f}")
+    if scn != "cl1":
+        tia = s.get("task_inference_acc")
+        print(f"with the task given: {s['mean_final_given']:.4f}   task inferred right: "
+              + (f"{tia:.4f}" if tia is not None else "- (this method infers no task)"))
     if "ent_acc" in s:
         print(f"without task identity (HNET+ENT): acc {s['ent_acc']:.4f}, "
               f"task inferred right {s['ent_task_acc']:.4f}")
@@ -143,7 +150,8 @@ def cmd_info(a: argparse.Namespace) -> int:
     hib = benchmark(cfg.task.benchmark).higher_is_better
     info = {
         "path": a.path, "version": raw["version"], "name": cfg.name,
-        "benchmark": cfg.task.benchmark, "method": cfg.train.method, "beta": cfg.train.beta,
+        "benchmark": cfg.task.benchmark, "scenario": cfg.task.scenario,
+        "method": cfg.train.method, "beta": cfg.train.beta,
         "tasks_done": len(h.get("R", [])), "error": raw["state"].get("error"),
         "config": cfg.to_dict(), **summarize(h.get("R", []), h.get("R0"), hib),
     }
@@ -151,7 +159,8 @@ def cmd_info(a: argparse.Namespace) -> int:
         print(json.dumps(info))
         return 0
     print(f"{a.path}: hnviz run v{info['version']} {cfg.name!r}")
-    print(f"  {cfg.train.method} on {cfg.task.benchmark}, β={cfg.train.beta:g}, "
+    print(f"  {cfg.train.method} on {cfg.task.benchmark} in {cfg.task.scenario.upper()}, "
+          f"β={cfg.train.beta:g}, "
           f"lr={cfg.train.lr:g}, {cfg.train.iters_per_task} iters/task, seed {cfg.train.seed}")
     print(f"  hnet: {cfg.hnet.kind}, emb_dim {cfg.hnet.emb_dim}, hidden {list(cfg.hnet.hidden)}; "
           f"target hidden {list(cfg.target.hidden)}")

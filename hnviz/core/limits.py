@@ -140,6 +140,8 @@ def check_limits(cfg: RunConfig, limits: Limits = LIBRARY) -> None:
         raise _too_big("target parameters", counts.target, limits, "max_target_params")
     if counts.hnet is not None and counts.hnet > limits.max_hnet_params:
         raise _too_big("hypernet parameters", counts.hnet, limits, "max_hnet_params")
+    if counts.replay is not None and counts.replay > limits.max_hnet_params:
+        raise _too_big("replay model parameters", counts.replay, limits, "max_hnet_params")
     est = memory_estimate(cfg)
     if est.mb > limits.max_memory_mb:
         what, size = est.largest()
