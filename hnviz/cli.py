@@ -15,6 +15,7 @@ from typing import Any, NamedTuple
 from .analysis.summary import run_summary
 from .core.benchmarks import benchmark
 from .core.config import ConfigError
+from .reproduce import cli as reproduce
 from .run_args import (
     add_limit_args,
     add_run_args,
@@ -176,6 +177,8 @@ SUBCOMMANDS: dict[str, Subcommand] = {
     "train": Subcommand("train one run and print its accuracy matrix", _train_args, cmd_train),
     "info": Subcommand("summarise a saved run file", _info_args, cmd_info),
     "sweep": Subcommand(sweep.HELP, sweep.add_sweep_args, sweep.cmd_sweep),
+    "reproduce": Subcommand(reproduce.HELP, reproduce.add_reproduce_args,
+                            reproduce.cmd_reproduce),
 }
 
 
