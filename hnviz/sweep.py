@@ -75,9 +75,10 @@ def grid(values, seeds) -> list[tuple[float, int]]:
 
 
 # ------------------------------------------------------------------------------ one run
-def run_one(cfg_dict: dict[str, Any], path: str, grid_points: int) -> dict[str, Any]:
-    """Train one grid point in a worker process and save it. Never raises: an exception becomes
-    a failed record. Returns {"status", "error", "summary", "functions"?}."""
+def run_one(cfg_dict: dict[str, Any], path: str, grid_points: int,
+            device: str = "cpu") -> dict[str, Any]:
+    """Train one grid point in a worker process (on `device`) and save it. Never raises: an
+    exception becomes a failed record. Returns {"status", "error", "summary", "functions"?}."""
     from .core.io import save_run
     from .core.threads import threads
     from .core.trainer import Trainer
@@ -85,7 +86,7 @@ def run_one(cfg_dict: dict[str, Any], path: str, grid_points: int) -> dict[str, 
     try:
         with threads(1):  # one thread per worker; also when n_jobs=1 runs in the caller
             cfg = RunConfig.from_dict(cfg_dict)
-            trainer = Trainer(cfg)
+            trainer = Trainer(cfg, device=device)
             t0 = time.perf_counter()
             while not trainer.done:
                 trainer.advance(500)
@@ -201,8 +202,9 @@ def backend_context(backend: str, n_jobs: int, address: str | None = None):
 def run_sweep(base: RunConfig, param: str, values, seeds, out: str | os.PathLike, *,
               n_jobs: int | None = None, backend: str = "loky", address: str | None = None,
               paper_value: float | None = None, grid_points: int = 200, progress: bool = True,
-              name: str | None = None) -> dict[str, Any]:
-    """Run (or resume) the sweep into folder `out`; returns the final manifest."""
+              name: str | None = None, device: str = "cpu") -> dict[str, Any]:
+    """Run (or resume) the sweep into folder `out`, every run on `device`; returns the final
+    manifest."""
     from joblib import Parallel, delayed
     from tqdm import tqdm
 
@@ -230,7 +232,7 @@ def run_sweep(base: RunConfig, param: str, values, seeds, out: str | os.PathLike
         if todo:
             with backend_context(backend, n_jobs, address):
                 results = Parallel(return_as="generator_unordered")(
-                    delayed(_indexed)(i, cfg, str(out / rec["file"]), grid_points)
+                    delayed(_indexed)(i, cfg, str(out / rec["file"]), grid_points, device)
                     for i, (rec, cfg) in enumerate(todo))
                 for i, result in results:
                     todo[i][0].update(result)
@@ -248,8 +250,8 @@ def run_sweep(base: RunConfig, param: str, values, seeds, out: str | os.PathLike
     return manifest
 
 
-def _indexed(i: int, cfg_dict, path, grid_points) -> tuple[int, dict[str, Any]]:
-    return i, run_one(cfg_dict, path, grid_points)
+def _indexed(i: int, cfg_dict, path, grid_points, device) -> tuple[int, dict[str, Any]]:
+    return i, run_one(cfg_dict, path, grid_points, device)
 
 
 # ------------------------------------------------------------------------------ CLI
@@ -290,8 +292,10 @@ def paper_value_of(cfg: RunConfig, param: str) -> float:
 def cmd_sweep(a: argparse.Namespace) -> int:
     from .core.benchmarks import build_tasks
     from .core.datasets_torchvision import DataUnavailableError
+    from .core.devices import resolve_device
 
     base = config_from_args(a)
+    device = str(resolve_device(a.device))  # one-line error before any worker starts
     param = sweep_param(base.train.method, a.param)
     try:
         build_tasks(base.task)  # fail fast (data missing) before starting workers
@@ -304,7 +308,8 @@ def cmd_sweep(a: argparse.Namespace) -> int:
     try:
         m = run_sweep(base, param, a.values, a.seeds, a.out, n_jobs=a.jobs, backend=a.backend,
                       address=a.address, paper_value=paper_value_of(base, param),
-                      grid_points=a.grid_points, progress=not a.quiet, name=a.name)
+                      grid_points=a.grid_points, progress=not a.quiet, name=a.name,
+                      device=device)
     except KeyboardInterrupt:
         print("sweep cancelled; run the same command again to resume", file=sys.stderr)
         return 130

@@ -69,7 +69,8 @@ class Method(nn.Module):
     def _load_from_state_dict(self, state_dict, prefix, *args, **kwargs):
         for k in self.grown_buffers:  # take the saved shape before copying into it
             if prefix + k in state_dict:
-                setattr(self, k, torch.empty_like(state_dict[prefix + k]))
+                setattr(self, k, torch.empty_like(state_dict[prefix + k],
+                                                  device=getattr(self, k).device))
         super()._load_from_state_dict(state_dict, prefix, *args, **kwargs)
 
     def weights(self, t: int) -> torch.Tensor:
@@ -209,6 +210,15 @@ class HNET(Method):
         self.hnet = HyperNetwork(cfg.hnet, p, n_tasks)
         calibrate_output_scale(self.hnet, init_std(target), gen)
         self.register_buffer("snapshot", torch.zeros(0, p))  # [t, P] targets for tasks < t
+        self._frozen: tuple[int, torch.Tensor] | None = None  # (t, [t, D]) see frozen_embs
+
+    def _load_from_state_dict(self, *args, **kwargs):
+        self._frozen = None  # the embeddings are about to change
+        super()._load_from_state_dict(*args, **kwargs)
+
+    def _apply(self, fn, *args, **kwargs):
+        self._frozen = None  # moved or cast: stack again from the moved embeddings
+        return super()._apply(fn, *args, **kwargs)
 
     def weights(self, t):
         return self.hnet(self.hnet.task_embs[t])
@@ -216,11 +226,19 @@ class HNET(Method):
     def trainable(self, t):
         return [*self.hnet.theta(), self.hnet.task_embs[t]]
 
+    def frozen_embs(self, t: int) -> torch.Tensor:
+        """The embeddings of the tasks before t, [t, D], without autograd: task t's optimizer
+        does not hold them, so they stay fixed for the whole task and are stacked once."""
+        if self._frozen is None or self._frozen[0] != t:
+            self._frozen = (t, self.hnet.emb_matrix()[:t].detach())
+        return self._frozen[1]
+
     @torch.no_grad()
     def begin_task(self, t):
         """Snapshot f_h(e_t', θ_h*) for every previous task t' < t (embeddings are frozen)."""
+        self._frozen = None
         if t > 0:
-            self.snapshot = self.hnet(self.hnet.emb_matrix()[:t].detach()).detach()
+            self.snapshot = self.hnet(self.frozen_embs(t)).detach()
         else:
             self.snapshot = self.snapshot[:0]
 
@@ -229,8 +247,8 @@ class HNET(Method):
         of `reg_tasks` (hypnettorch's cl_reg_batch_size) to keep long sequences cheap."""
         k = self.cfg.train.reg_tasks
         if k <= 0 or k >= t:
-            return torch.arange(t)
-        return torch.randperm(t, generator=gen)[:k].sort().values
+            return torch.arange(t, device="cpu")
+        return torch.randperm(t, generator=gen, device="cpu")[:k].sort().values
 
     def step(self, t, gen):
         """Without lookahead, ONE batched hypernet forward for the current task AND the
@@ -243,8 +261,11 @@ class HNET(Method):
             return Step(self.weights(t), lambda task_loss: self._lookahead_penalty(t, task_loss))
         idx = self.regularized_tasks(t, gen)
         every = idx.numel() == t
-        prev = self.hnet.emb_matrix()[:t] if every else self.hnet.emb_matrix()[idx]
-        embs = torch.cat([self.hnet.task_embs[t].unsqueeze(0), prev.detach()])  # [1 + t', D]
+        prev = self.frozen_embs(t)  # [t, D]
+        if not every:
+            idx = idx.to(prev.device)
+            prev = prev[idx]
+        embs = torch.cat([self.hnet.task_embs[t].unsqueeze(0), prev])  # [1 + t', D]
         # split (not indexing): its backward concatenates the two gradients instead of
         # zero-filling a full [1 + t', P] buffer per part.
         w_t, w_prev = self.hnet(embs).split([1, embs.shape[0] - 1])  # [1, P], [t', P]
@@ -255,7 +276,7 @@ class HNET(Method):
     def _lookahead_penalty(self, t: int, task_loss: torch.Tensor) -> torch.Tensor:
         """The output regularizer at θ_h + Δθ_h, Δθ_h = −lr·∂L_task/∂θ_h (the step the task loss
         alone would take, held fixed), over all previous tasks in one forward."""
-        prev_embs = self.hnet.emb_matrix()[:t].detach()  # [t, D]
+        prev_embs = self.frozen_embs(t)  # [t, D]
         names, theta = zip(*self.hnet.named_theta().items(), strict=True)
         grads = torch.autograd.grad(task_loss, theta, retain_graph=True, allow_unused=True)
         lr = self.cfg.train.lr
