@@ -17,7 +17,8 @@ import time
 import numpy as np
 
 from hnviz.core.presets import default_config
-from hnviz.sweep import run_config, run_one, run_sweep
+from hnviz.sweeps import make_grid, run_sweep
+from hnviz.sweeps.one_run import train_point
 
 BETAS = (0.0, *np.logspace(-4, 0, 11).round(6))  # 0 plus 11 log-spaced values 1e-4 .. 1
 SEEDS = (0, 1, 2)
@@ -36,19 +37,20 @@ def main() -> None:
           f"{a.iters} iters/task × 3 tasks, {os.cpu_count()} cores")
     with tempfile.TemporaryDirectory() as tmp:
         t0 = time.perf_counter()
-        m = run_sweep(base, "beta", BETAS, SEEDS, os.path.join(tmp, "par"), n_jobs=a.jobs,
-                      progress=False)
+        grid = make_grid([base], {"train.beta": BETAS}, SEEDS)
+        m = run_sweep(grid, os.path.join(tmp, "par"), jobs=a.jobs, progress=False)
         par = time.perf_counter() - t0
         assert all(r["status"] == "ok" for r in m["runs"])
         print(f"parallel   ({a.jobs} workers): {par:7.1f} s")
         if a.skip_sequential:
             return
         t0 = time.perf_counter()
-        for v in BETAS:
-            for s in SEEDS:
-                cfg = run_config(base, "beta", v, s).to_dict()
-                rec = run_one(cfg, os.path.join(tmp, "seq", f"{v}_{s}.pt"), 200)
-                assert rec["status"] == "ok"
+        for point in grid.points():  # trained here, then saved as the sweep's client does
+            result = train_point(point.config.to_dict(), 200)
+            assert result["record"]["status"] == "ok"
+            path = os.path.join(tmp, point.file)
+            with open(path, "wb") as f:
+                f.write(result["run"])
         seq = time.perf_counter() - t0
         print(f"sequential (1 process):   {seq:7.1f} s")
         print(f"speed-up: {seq / par:.2f}x  ({1000 * seq / (n * 3 * a.iters):.3f} ms per "

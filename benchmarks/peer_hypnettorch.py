@@ -54,9 +54,9 @@ from hypnettorch.hnets import HMLP, ChunkedHMLP  # noqa: E402
 from hypnettorch.mnets import MLP  # noqa: E402
 from hypnettorch.utils import hnet_regularizer as hreg  # noqa: E402
 
+from hnviz.core.benchmarks import build_tasks  # noqa: E402
 from hnviz.core.config import TaskConfig  # noqa: E402
 from hnviz.core.metrics import summarize  # noqa: E402
-from hnviz.core.tasks import build_tasks  # noqa: E402
 
 
 def build_nets(spec: dict, in_dim: int, out_dim: int, n_tasks: int):

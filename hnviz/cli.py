@@ -1,7 +1,7 @@
 """Command line: `python -m hnviz train|info|sweep ...` (see `python -m hnviz --help`).
 
-The subcommands are a plain table (`SUBCOMMANDS`); `sweep` lives in its own module and shares
-the run options with `train` through `run_args`."""
+The subcommands are a plain table (`SUBCOMMANDS`); `sweep` lives in its own package
+(`hnviz/sweeps/cli.py`) and shares the run options with `train` through `run_args`."""
 
 from __future__ import annotations
 
@@ -12,7 +12,6 @@ import time
 from collections.abc import Callable, Sequence
 from typing import Any, NamedTuple
 
-from . import sweep
 from .analysis.summary import run_summary
 from .core.benchmarks import benchmark
 from .core.config import ConfigError
@@ -23,6 +22,7 @@ from .run_args import (
     config_from_args,
     limits_from_args,
 )
+from .sweeps import cli as sweep
 
 
 class Subcommand(NamedTuple):

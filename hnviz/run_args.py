@@ -71,7 +71,13 @@ def add_run_args(p: argparse.ArgumentParser) -> None:
 
 def config_from_args(a: argparse.Namespace) -> RunConfig:
     """The preset of --benchmark/--method with every given option applied."""
-    cfg = default_config(a.benchmark, a.method)
+    return config_for(a, a.benchmark, a.method)
+
+
+def config_for(a: argparse.Namespace, benchmark: str, method: str) -> RunConfig:
+    """The preset of (benchmark, method) with every given option applied (a sweep over several
+    benchmarks or methods starts each from its own preset)."""
+    cfg = default_config(benchmark, method)
     given = {field: getattr(a, field) for field in strength_fields()}
     given.update({"lr": a.lr, "iters_per_task": a.iters, "batch_size": a.batch_size,
                   "seed": a.seed, "eval_every": a.eval_every, "reg_tasks": a.reg_tasks})

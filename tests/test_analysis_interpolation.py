@@ -66,3 +66,13 @@ def test_lerp_midpoint_and_bad_kind() -> None:
     np.testing.assert_allclose(interpolation.lerp([0, 0], [2, 4], [0.5]), [[1, 2]])
     with pytest.raises(ValueError):
         interpolation.interpolate(np.zeros(2), np.ones(2), [0.5], "cubic")
+
+
+def test_float32_endpoints_give_a_float32_path() -> None:
+    a, b = np.float32([0.1, -2.0]), np.float32([1.5, 0.3])
+    for kind in interpolation.KINDS:
+        path = interpolation.interpolate(a, b, interpolation.alpha_grid(20), kind)
+        assert path.dtype == np.float32
+        np.testing.assert_array_equal(path[0], a)
+        np.testing.assert_array_equal(path[-1], b)
+    assert interpolation.lerp(a, b.astype(np.float64), [0.5]).dtype == np.float64

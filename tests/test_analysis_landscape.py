@@ -68,3 +68,13 @@ def test_combined_views(run) -> None:
     np.testing.assert_array_equal(ls.best(), d.min(axis=0))
     np.testing.assert_array_equal(ls.winner(), d.argmin(axis=0))
     assert ls.grid_embeddings().shape == (36, 2)
+
+
+def test_float32_embeddings_give_a_float32_plane_and_grid(run) -> None:
+    E = generated.task_embeddings(run)
+    assert E.dtype == np.float32
+    plane = landscape.embedding_plane(E)
+    assert plane.basis.dtype == np.float32 and plane.to_emb([[0.5, 0.25]]).dtype == np.float32
+    ls = landscape.compute_landscape(run, resolution=5)
+    assert ls.u.dtype == ls.v.dtype == ls.grid_embeddings().dtype == np.float32
+    np.testing.assert_array_equal(ls.grid_embeddings()[7], [ls.u[2], ls.v[1]])  # e = (u, v)

@@ -16,14 +16,14 @@ from hnviz.core.method_specs import (
     method_spec,
     param_symbol,
     strength_fields,
-    sweepable_params,
     with_strength,
 )
 from hnviz.core.methods import Method
 from hnviz.core.metrics import METRIC_OF_KIND
 from hnviz.core.presets import default_config
 from hnviz.core.trainer import build_target
-from hnviz.sweep import PARAMS, sweep_param
+from hnviz.sweeps import make_grid
+from hnviz.sweeps.grid import field_types, resolve_field
 from hnviz.ui.labels import benchmark_label, method_label
 from tests.apptest_helpers import open_app
 from tests.test_tasks import _write_dataset
@@ -121,13 +121,18 @@ def test_cli_accepts_every_benchmark_method_and_strength(sub):
 
 
 def test_every_method_with_a_strength_is_sweepable():
-    assert set(strength_fields()) <= set(PARAMS) == set(sweepable_params())
+    assert {f"train.{f}" for f in strength_fields()} <= set(field_types())
+    for field in strength_fields():
+        assert resolve_field(field) == f"train.{field}" and field_types()[f"train.{field}"] == \
+            "float"
     for name, spec in METHODS.items():
+        base = default_config("regression1d", name)
         if spec.strength is None:
             with pytest.raises(ConfigError, match="no regularizer strength"):
-                sweep_param(name)
+                make_grid([base], None)
         else:
-            assert sweep_param(name) == spec.strength.field
+            (point, *_) = make_grid([base], None).points()  # the method's own strength
+            assert point.params[0][0] == f"train.{spec.strength.field}"
     assert with_strength() == tuple(n for n, s in METHODS.items() if s.strength)
 
 

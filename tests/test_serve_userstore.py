@@ -110,3 +110,13 @@ def test_autosave_overwrites_and_lists(tmp_path) -> None:
 def test_bad_tokens_refused(tmp_path, token) -> None:
     with pytest.raises(StoreError):
         UserStore(tmp_path, token)
+
+
+def test_only_the_newest_autosaves_are_kept(tmp_path, monkeypatch) -> None:
+    monkeypatch.setattr(userstore, "MAX_AUTOSAVES", 3)
+    s = UserStore(tmp_path, ALICE)
+    for i in range(5):
+        s.autosave(f"run{i}", b"x")
+        os.utime(s.autosave_dir / f"run{i}.pt", (1000 + i, 1000 + i))
+    s.autosave("run4", b"y")  # the newest again
+    assert sorted(f.name for f in s.list_autosaves()) == ["run2.pt", "run3.pt", "run4.pt"]

@@ -1,51 +1,122 @@
-"""Sweep runner: grid files, manifest, resume, failures recorded, CLI, backends.
+"""Sweeps: the grid (any config field, products, several methods), the engine (files, manifest,
+resume, failures recorded), the CLI, and the local worker pool.
 
-Tiny sweeps (20 iterations per task, 2 values, 1 seed). Most run with n_jobs=1 (joblib runs them in
-this process: no worker start-up); one runs in 2 worker processes to cover the parallel path.
+Tiny runs (10-20 iterations per task). Most use the inline backend (runs in this process: no
+worker start-up); the local pool's own tests spawn 2 worker processes. Crashes (SIGKILL of a
+worker, local and Dask) are in test_sweep_crash.py.
 """
 
 from __future__ import annotations
 
 import json
+import re
+import sys
 from pathlib import Path
 
 import pytest
 
-from hnviz.analysis.sweeps import MANIFEST, read_manifest
+from hnviz.analysis.sweeps import MANIFEST, load_sweep, read_manifest
 from hnviz.cli import build_parser, main
 from hnviz.core.config import ConfigError
+from hnviz.core.io import read_run_dict
+from hnviz.core.limits import HARD
 from hnviz.core.presets import default_config
-from hnviz.sweep import backend_context, run_sweep, sweep_param
+from hnviz.sweeps import make_grid, run_sweep
+from hnviz.sweeps.backends import open_backend, parse_resources
+from hnviz.sweeps.cli import grid_from_args
+from hnviz.sweeps.grid import MAX_RUNS, parse_values, resolve_field
 
 BASE = default_config("regression1d", "hnet").replace(train={"iters_per_task": 20,
                                                              "eval_every": 10})
 
 
-def test_sweep_param_follows_method():
-    assert sweep_param("hnet") == "beta"
-    assert sweep_param("ewc") == sweep_param("online-ewc") == "ewc_lambda"
-    assert sweep_param("si") == "si_c"
-    assert sweep_param("hnet", "lr") == "lr"
-    with pytest.raises(ConfigError):
-        sweep_param("finetune")
-    with pytest.raises(ConfigError):
-        sweep_param("hnet", "batch_size")
+def _sweep(grid, out, **kw):
+    return run_sweep(grid, out, backend=kw.pop("backend", "inline"), progress=False, **kw)
 
 
-def test_parallel_sweep_then_resume_runs_nothing_new(tmp_path: Path):
+# ------------------------------------------------------------------------------ the grid
+def test_fields_resolve_and_values_parse_by_type():
+    assert resolve_field("beta") == "train.beta" and resolve_field("lr") == "train.lr"
+    assert resolve_field("hnet.hidden") == "hnet.hidden"
+    assert resolve_field("chunk_size") == "hnet.chunk_size"  # unique outside train
+    with pytest.raises(ConfigError, match="ambiguous"):
+        resolve_field("hidden")  # target.hidden or hnet.hidden
+    with pytest.raises(ConfigError, match="--seeds"):
+        resolve_field("train.seed")
+    with pytest.raises(ConfigError, match="not a config field"):
+        resolve_field("train.nope")
+    assert parse_values("train.beta", "0, 1e-3,0.01") == (0.0, 0.001, 0.01)
+    assert parse_values("hnet.hidden", "50,50;100,100") == ((50, 50), (100, 100))
+    assert parse_values("hnet.hidden", "8") == ((8,),)
+    assert parse_values("task.n_tasks", "2,3") == (2, 3)
+    assert parse_values("train.lookahead", "true,false") == (True, False)
+    assert parse_values("hnet.kind", "mlp,chunked") == ("mlp", "chunked")
+    for field, bad in (("train.beta", "a"), ("task.n_tasks", "1.5"), ("train.lookahead", "x"),
+                       ("train.beta", " , ")):
+        with pytest.raises(ConfigError, match="values"):
+            parse_values(field, bad)
+
+
+def test_product_of_two_fields_sets_each_point():
+    grid = make_grid([BASE], {"beta": [0, 0.01], "hnet.hidden": [(5, 5), (8,)]}, seeds=(0, 3))
+    points = list(grid.points())
+    assert grid.n_runs == len(points) == 8
+    p = points[-1]
+    assert p.params == (("train.beta", 0.01), ("hnet.hidden", (8,))) and p.seed == 3
+    assert p.config.hnet.hidden == (8,) and p.config.train.beta == 0.01
+    assert p.config.train.seed == p.config.task.seed == 3
+    assert p.file == "beta=0.01_hidden=8_seed=3.pt"
+    assert points[0].file == "beta=0_hidden=5x5_seed=0.pt"
+    assert len({q.file for q in points}) == 8
+
+
+def test_each_method_sweeps_its_own_strength_by_default():
+    bases = [default_config("regression1d", m) for m in ("hnet", "ewc")]
+    grid = make_grid(bases, None, seeds=(0,), values=[0, 1])
+    files = [p.file for p in grid.points()]
+    assert files == ["hnet_beta=0_seed=0.pt", "hnet_beta=1_seed=0.pt",
+                     "ewc_ewc_lambda=0_seed=0.pt", "ewc_ewc_lambda=1_seed=0.pt"]
+    si = make_grid([default_config("regression1d", "si")], None)  # the registry's grid
+    from hnviz.core.method_specs import method_spec
+
+    assert [p.params[0][1] for p in si.points()] == list(method_spec("si").strength.sweep_values)
+    with pytest.raises(ConfigError, match="no regularizer strength"):
+        make_grid([default_config("regression1d", "finetune")], None)
+    assert len(list(make_grid([default_config("regression1d", "finetune")],
+                              {"lr": [1e-3]}).points())) == 1
+
+
+def test_every_point_is_validated_and_the_grid_is_bounded():
+    with pytest.raises(ConfigError, match="task.n_tasks"):
+        make_grid([BASE], {"task.n_tasks": [2, 99]})
+    with pytest.raises(ConfigError, match="train.beta"):
+        make_grid([BASE], {"beta": [0.1, -1]})
+    with pytest.raises(ConfigError, match=f"at most {MAX_RUNS}"):
+        make_grid([BASE], {"lr": [1e-3 * (i + 1) for i in range(200)],
+                           "beta": [0.1 * i for i in range(200)]})
+
+
+# ------------------------------------------------------------------------------ the engine
+def test_sweep_writes_files_and_manifest_then_resume_runs_nothing_new(tmp_path: Path):
     out = tmp_path / "s"
-    m = run_sweep(BASE, "beta", [0, 0.01], [0], out, n_jobs=2, progress=False)
-    files = sorted(p.name for p in out.glob("*.pt"))
-    assert files == ["beta=0.01_seed=0.pt", "beta=0_seed=0.pt"]
-    assert m["status"] == "done" and m["n_skipped"] == 0
-    assert [r["status"] for r in m["runs"]] == ["ok", "ok"]
+    grid = make_grid([BASE], {"beta": [0, 0.01]})
+    m = _sweep(grid, out)
+    assert sorted(p.name for p in out.glob("*.pt")) == ["beta=0.01_seed=0.pt",
+                                                        "beta=0_seed=0.pt"]
+    assert m["status"] == "done" and m["n_skipped"] == 0 and m["version"] == 2
+    assert m["counts"] == {"pending": 0, "running": 0, "ok": 2, "failed": 0}
     on_disk = read_manifest(out)
-    assert on_disk["status"] == "done"
-    assert len(on_disk["runs"][0]["summary"]["acc_matrix"]) == 3
-    assert len(on_disk["runs"][0]["functions"]) == 3  # regression: one curve per task
+    run = on_disk["runs"][0]
+    assert run["status"] == "ok" and run["attempts"] == 1 and run["device"] == "cpu"
+    assert run["params"] == {"train.beta": 0} and run["worker"] == "inline"
+    assert len(run["summary"]["acc_matrix"]) == 3
+    assert len(run["functions"]) == 3  # regression: one curve per task
+    # v1 fields a reader of one-axis sweeps relies on
+    assert (on_disk["param"], on_disk["values"], on_disk["paper_value"]) == ("beta", [0, 0.01],
+                                                                             0.005)
     mtimes = {p.name: p.stat().st_mtime_ns for p in out.glob("*.pt")}
 
-    again = run_sweep(BASE, "beta", [0, 0.01], [0], out, n_jobs=2, progress=False)
+    again = _sweep(grid, out)
     assert again["n_skipped"] == 2
     assert {p.name: p.stat().st_mtime_ns for p in out.glob("*.pt")} == mtimes
     assert [r["summary"] for r in again["runs"]] == [r["summary"] for r in m["runs"]]
@@ -53,26 +124,26 @@ def test_parallel_sweep_then_resume_runs_nothing_new(tmp_path: Path):
 
 def test_resume_reruns_a_missing_or_foreign_checkpoint(tmp_path: Path):
     out = tmp_path / "s"
-    run_sweep(BASE, "beta", [0, 0.01], [0], out, n_jobs=1, progress=False)
+    grid = make_grid([BASE], {"beta": [0, 0.01]})
+    _sweep(grid, out)
     (out / "beta=0_seed=0.pt").unlink()
     (out / "beta=0.01_seed=0.pt").write_bytes(b"not a checkpoint")
-    m = run_sweep(BASE, "beta", [0, 0.01], [0], out, n_jobs=1, progress=False)
+    m = _sweep(grid, out)
     assert m["n_skipped"] == 0 and [r["status"] for r in m["runs"]] == ["ok", "ok"]
-    other = BASE.replace(train={"lr": 2e-3})  # same file names, another config: not reused
-    assert run_sweep(other, "beta", [0, 0.01], [0], out, n_jobs=1,
-                     progress=False)["n_skipped"] == 0
+    other = make_grid([BASE.replace(train={"lr": 2e-3})], {"beta": [0, 0.01]})
+    assert _sweep(other, out)["n_skipped"] == 0  # same file names, another config
 
 
 def test_diverged_run_is_recorded_failed_and_sweep_goes_on(tmp_path: Path):
     out = tmp_path / "s"
-    m = run_sweep(BASE, "lr", [1e-3, 1e6], [0], out, n_jobs=1, progress=False)
+    grid = make_grid([BASE], {"lr": [1e-3, 1e6]})
+    m = _sweep(grid, out)
     ok, bad = m["runs"]
     assert m["status"] == "done"
     assert ok["status"] == "ok" and ok["error"] is None
     assert bad["status"] == "failed" and "loss became" in bad["error"]
-    # the failed run is deterministic: its checkpoint counts as done on resume
-    assert run_sweep(BASE, "lr", [1e-3, 1e6], [0], out, n_jobs=1,
-                     progress=False)["n_skipped"] == 2
+    # the failure is deterministic: its checkpoint counts as done on resume
+    assert _sweep(grid, out)["n_skipped"] == 2
 
 
 def test_crashing_run_is_recorded_failed(tmp_path: Path, monkeypatch):
@@ -86,20 +157,39 @@ def test_crashing_run_is_recorded_failed(tmp_path: Path, monkeypatch):
         return real(self, n)
 
     monkeypatch.setattr(trainer_mod.Trainer, "advance", advance)
-    m = run_sweep(BASE, "beta", [0.5, 0.01], [0], tmp_path / "s", n_jobs=1, progress=False)
+    m = _sweep(make_grid([BASE], {"beta": [0.5, 0.01]}), tmp_path / "s")
     assert [r["status"] for r in m["runs"]] == ["failed", "ok"]
     assert m["runs"][0]["error"] == "RuntimeError: boom"
     assert not (tmp_path / "s" / "beta=0.5_seed=0.pt").exists()
 
 
+def test_local_pool_records_results_arriving_out_of_order(tmp_path: Path):
+    """Two worker processes: the long first run finishes after the short second one."""
+    out = tmp_path / "s"
+    grid = make_grid([BASE], {"beta": [0, 0.01], "train.iters_per_task": [1000, 10]})
+    m = _sweep(grid, out, backend="local", jobs=2)
+    assert m["status"] == "done" and m["counts"]["ok"] == 4 and m["workers"] == 2
+    assert {r["worker"] for r in m["runs"]} == {"local-1", "local-2"}
+    written = {p.name: p.stat().st_mtime_ns for p in out.glob("*.pt")}
+    assert written["beta=0_iters_per_task=10_seed=0.pt"] < \
+        written["beta=0_iters_per_task=1000_seed=0.pt"]  # arrived out of grid order
+    for run in read_manifest(out)["runs"]:  # and every record is its own run's
+        raw = read_run_dict(out / run["file"])
+        assert raw["config"]["train"]["iters_per_task"] == run["params"]["train.iters_per_task"]
+        assert raw["config"]["train"]["beta"] == run["params"]["train.beta"]
+        assert raw["meta"]["summary"]["acc_matrix"] == run["summary"]["acc_matrix"]
+        assert raw["meta"]["sweep_record"]["functions"] == run["functions"]
+
+
+# ------------------------------------------------------------------------------ CLI
 def test_cli_sweep_json(tmp_path: Path, capsys):
     assert "sweep" in build_parser().format_help()
     out = tmp_path / "cli"
     rc = main(["sweep", "--method", "ewc", "--lambdas", "0,10", "--seeds", "3", "--iters", "10",
-               "--jobs", "1", "--quiet", "--json", "--out", str(out)])
+               "--backend", "inline", "--quiet", "--json", "--out", str(out)])
     assert rc == 0
     info = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
-    assert info == {**info, "runs": 2, "ok": 2, "failed": 0, "skipped": 0}
+    assert info == {**info, "runs": 2, "ok": 2, "failed": 0, "skipped": 0, "status": "done"}
     d = json.loads((out / MANIFEST).read_text())
     assert d["param"] == "ewc_lambda"
     assert d["paper_value"] == default_config("regression1d", "ewc").train.ewc_lambda
@@ -108,19 +198,114 @@ def test_cli_sweep_json(tmp_path: Path, capsys):
                                                         "ewc_lambda=10_seed=3.pt"]
 
 
-def test_cli_rejects_bad_values(tmp_path: Path, capsys):
-    assert main(["sweep", "--betas", "-1", "--out", str(tmp_path / "x"), "--quiet"]) == 2
-    assert "beta" in capsys.readouterr().err
+def test_cli_grid_over_two_fields_and_two_methods(tmp_path: Path, capsys):
+    out = tmp_path / "grid"
+    rc = main(["sweep", "--methods", "hnet,si", "--param", "lr", "--values", "1e-3,2e-3",
+               "--param", "hnet.hidden", "--values", "4;6,6", "--iters", "10",
+               "--backend", "inline", "--quiet", "--out", str(out)])
+    assert rc == 0, capsys.readouterr().err
+    d = read_manifest(out)
+    assert d["methods"] == ["hnet", "si"] and d["benchmarks"] == ["regression1d"]
+    assert d["axes"]["si"] == [{"field": "train.lr", "values": [0.001, 0.002]},
+                               {"field": "hnet.hidden", "values": [[4], [6, 6]]}]
+    assert d["counts"]["ok"] == 8 and len(list(out.glob("*.pt"))) == 8
+    assert "si_lr=0.002_hidden=6x6_seed=0.pt" in {r["file"] for r in d["runs"]}
+    # the explorer's reader: one slice per method and hidden size, along lr
+    s = load_sweep(out)
+    assert s.field == "train.lr" and list(s.values) == [0.001, 0.002] and s.ok.all()
+    assert s.method == "hnet" and s.fixed == (("hnet.hidden", [4]),)
 
 
-@pytest.mark.parametrize("backend", ["ray", "dask"])
-def test_missing_distributed_backend_says_how_to_install(backend):
-    pytest.importorskip("joblib")
-    try:
-        __import__("ray" if backend == "ray" else "dask.distributed")
-        pytest.skip(f"{backend} is installed")
-    except ImportError:
-        pass
+def test_cli_rejects_bad_input_in_one_line(tmp_path: Path, capsys):
+    cases = [
+        (["--betas", "-1"], "beta"),
+        (["--param", "hidden", "--values", "5"], "ambiguous"),
+        (["--param", "lr"], "one --values after each --param"),
+        (["--methods", "hnet,nope", "--values", "0"], "train.method"),
+        (["--backend", "local", "--address", "tcp://x:1", "--values", "0"], "--address"),
+        (["--resources", "GPU", "--backend", "dask", "--values", "0"], "NAME=AMOUNT"),
+        (["--retries", "-1", "--values", "0"], "--retries"),
+    ]
+    for args, message in cases:
+        assert main(["sweep", *args, "--quiet", "--out", str(tmp_path / "x")]) == 2, args
+        err = capsys.readouterr().err.strip()
+        assert message in err and len(err.splitlines()) == 1, (args, err)
+
+
+@pytest.mark.parametrize("make_out, match", [
+    (lambda tmp: (tmp / "f").write_text("x") and str(tmp / "f"), r"is a file, not a folder"),
+    (lambda tmp: (tmp / "f").write_text("x") and str(tmp / "f" / "sweep"),
+     r"/f is a file, not a folder"),
+    (lambda tmp: "/proc/hnviz-sweep/out", r"not writable"),
+])
+def test_cli_refuses_an_output_folder_it_cannot_write_before_training(make_out, match,
+                                                                     tmp_path, capsys):
+    out = make_out(tmp_path)
+    rc = main(["sweep", "--values", "0", "--iters", "10", "--quiet", "--out", out])
+    err = capsys.readouterr().err.strip()
+    assert rc == 2 and err.startswith("error: --out: ") and len(err.splitlines()) == 1, err
+    assert re.search(match, err), err
+    assert not list(tmp_path.rglob("*.pt")) and not list(tmp_path.rglob("sweep.json"))
+
+
+def test_every_grid_point_is_checked_against_the_size_limits(tmp_path, capsys):
+    args = ["sweep", "--param", "hnet.hidden", "--values", "8;5000", "--quiet",
+            "--out", str(tmp_path / "s")]
+    assert main(args) == 2  # LIBRARY: at most 4096 wide, before anything is built or written
+    err = capsys.readouterr().err.strip()
+    assert err.startswith("error: grid point hidden=5000_seed=0: hnet.hidden") and \
+        "exceeds the limit 4096" in err and len(err.splitlines()) == 1, err
+    assert not (tmp_path / "s").exists()
+    grid = grid_from_args(build_parser().parse_args([*args, "--allow-large"]))
+    assert grid.limits is HARD and grid.n_runs == 2
+    # a cheap run over a LIBRARY limit: refused, and trained (the worker's Trainer checks
+    # against HARD too) with --allow-large
+    cheap = ["sweep", "--param", "train.eval_every", "--values", "2000000", "--iters", "10",
+             "--backend", "inline", "--quiet", "--out", str(tmp_path / "c")]
+    assert main(cheap) == 2 and "exceeds the limit 1000000" in capsys.readouterr().err
+    assert main([*cheap, "--allow-large"]) == 0
+    assert read_manifest(tmp_path / "c")["runs"][0]["status"] == "ok"
+
+
+def test_cli_says_data_is_missing_once_before_starting_workers(tmp_path, capsys, monkeypatch):
+    monkeypatch.setenv("HNVIZ_DATA", str(tmp_path / "no-data"))
+    rc = main(["sweep", "--benchmark", "split-mnist", "--values", "0", "--quiet",
+               "--out", str(tmp_path / "s")])
+    err = capsys.readouterr().err.strip()
+    assert rc == 2 and "split-mnist: MNIST not found" in err and len(err.splitlines()) == 1
+    assert not (tmp_path / "s").exists()
+
+
+def test_resources_parse():
+    assert parse_resources(["GPU=1", "MEM=4e9"]) == {"GPU": 1.0, "MEM": 4e9}
+    for bad in ("GPU", "GPU=0", "=1", "GPU=x"):
+        with pytest.raises(ConfigError):
+            parse_resources([bad])
+
+
+def test_unreachable_scheduler_is_one_line_and_leaves_a_resumable_manifest(tmp_path, capsys,
+                                                                          monkeypatch):
+    pytest.importorskip("distributed")
+    import socket
+
+    from hnviz.sweeps import dask_backend
+
+    monkeypatch.setattr(dask_backend, "CONNECT_S", 2)
+    with socket.socket() as s:  # a local port with nothing listening
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    out = tmp_path / "s"
+    rc = main(["sweep", "--values", "0", "--iters", "10", "--backend", "dask", "--address",
+               f"tcp://127.0.0.1:{port}", "--quiet", "--out", str(out)])
+    err = capsys.readouterr().err.strip()
+    assert rc == 1 and len(err.splitlines()) == 1, err
+    assert err.startswith(f"error: cannot reach the dask scheduler at tcp://127.0.0.1:{port}")
+    d = read_manifest(out)
+    assert d["status"] == "error" and d["error"] in err and d["runs"][0]["status"] == "pending"
+
+
+@pytest.mark.parametrize("backend,module", [("dask", "distributed"), ("ray", "ray")])
+def test_missing_cluster_package_says_how_to_install(backend, module, monkeypatch):
+    monkeypatch.setitem(sys.modules, module, None)  # as if not installed
     with pytest.raises(ConfigError, match="pip install"):
-        with backend_context(backend, 2):
-            pass
+        open_backend(backend, 1)

@@ -1,5 +1,6 @@
 """AppTest: the Embedding space page renders for 2-D (landscape) and 8-D (projection) runs, shows
-the network generated at a clicked point, and trains a 2-D run with one click."""
+the network generated at a clicked point, and trains a 2-D run with one click; the plane's
+figures (click grid, "which task wins" legend). URL round trips: tests/test_ui_page_urls.py."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from hnviz.analysis.landscape import compute_landscape
+from hnviz.analysis.points import EmbeddingPoint
 from hnviz.ui import embedding_figures as figs
 from hnviz.ui import embedding_train
 from tests.apptest_helpers import active, open_app, wait_until, workspace
@@ -37,11 +39,23 @@ def test_2d_landscape_and_clicked_point() -> None:
     assert "Network generated at" not in _markdown(at)
     at.select_slider(key="emb.res").set_value(24).run()
     entry = _active(at)
-    at.session_state["hnviz.ui.emb.clicked"] = {"run_id": entry.run_id, "uv": (0.1, -0.2)}
+    point = EmbeddingPoint.of([0.1, -0.2], uv=(0.1, -0.2))
+    at.session_state["hnviz.ui.emb.clicked"] = {"run_id": entry.run_id, "point": point}
     at.run()
     assert not at.exception, [e.value for e in at.exception]
     assert "Network generated at (0.10, -0.20)" in _markdown(at)
-    assert not at.error
+    assert at.query_params["point"] in ("0.1,-0.2", ["0.1,-0.2"])
+    assert not at.error and not at.warning
+
+
+def test_which_task_wins_has_a_legend_and_its_own_caption() -> None:
+    at = _page()
+    at.selectbox(key="emb.view").set_value("winner").run()
+    assert not at.exception, [e.value for e in at.exception]
+    caption = " ".join(c.value for c in at.caption)
+    assert "the task whose generated network does best at each point (lowest test MSE)" in caption
+    assert "log₁₀" not in caption.split("evaluated")[1]  # the MSE scale is not this view's colour
+    assert at.query_params["color"] in ("winner", ["winner"])
 
 
 def test_high_dim_run_shows_projection() -> None:
@@ -83,10 +97,35 @@ def test_plane_fig_has_click_grid_with_customdata(land) -> None:
     fig = figs.plane_fig(land, names, "best", clicked=(0.0, 0.0))
     grid = next(tr for tr in fig.data if tr.name == "click grid")
     assert grid.customdata.shape == (100, 2) and grid.customdata.dtype == np.float32
+    # the click targets sit exactly on grid points of the heatmap
+    assert set(grid.customdata[:, 0]) == set(land.u) and set(grid.customdata[:, 1]) == set(land.v)
     assert fig.data[0].z.dtype == np.float32
-    for view in ("winner", "task:2"):
-        assert figs.plane_fig(land, names, view).data[0].type == "heatmap"
+    assert not any(tr.showlegend for tr in fig.data), "only the winner view has a legend"
+    point = EmbeddingPoint.on_plane(land.plane, (0.25, -0.5))
+    marker = figs.plane_fig(land, names, "task:2", clicked=point).data[-1]
+    assert marker.name == "clicked" and (marker.x[0], marker.y[0]) == (0.25, -0.5)
     assert len(figs.task_panels_fig(land, names).data) == 3 * (1 + 3)  # heatmap + 3 stars
+
+
+def test_winner_view_names_every_colour(land) -> None:
+    names = ["task 1: a", "task 2: b", "task 3: c"]
+    fig = figs.plane_fig(land, names, "winner")
+    heat = fig.data[0]
+    legend = [tr for tr in fig.data if tr.showlegend]
+    assert [tr.name for tr in legend] == names
+    # the legend's colour of task t is the colour the heatmap paints where task t wins (z = t)
+    for t, tr in enumerate(legend):
+        pos = (t - heat.zmin) / (heat.zmax - heat.zmin)
+        assert tr.marker.color == _colour_at(heat.colorscale, pos)
+    assert set(np.unique(heat.z)) <= {0.0, 1.0, 2.0}
+
+
+def _colour_at(colorscale, pos: float) -> str:
+    """The colour of a piecewise-constant Plotly colour scale at `pos` in [0, 1]."""
+    for (s0, c0), (s1, c1) in zip(colorscale, colorscale[1:]):
+        if s0 <= pos <= s1 and c0 == c1:
+            return c0
+    raise AssertionError(f"no constant segment at {pos}")
 
 
 def test_network_figures() -> None:

@@ -96,15 +96,24 @@ def test_runner_starts_reports_progress_and_cancels(tmp_path, monkeypatch):
     monkeypatch.setenv("HNVIZ_RUNS_DIR", str(tmp_path))
     argv = runner.sweep_argv("regression1d", "hnet", [0, 0.5], [0], 20, tmp_path / "x", 1)
     assert argv[:4] == [sys.executable, "-m", "hnviz", "sweep"] and "--jobs" in argv
+    assert "--address" not in argv
+    monkeypatch.setenv("HNVIZ_SWEEP_ADDRESS", "tcp://127.0.0.1:8786")  # the server's cluster
+    argv = runner.sweep_argv("regression1d", "hnet", [0], [0], 20, tmp_path / "x", 1,
+                             runner.cluster_address())
+    assert argv[-4:] == ["--backend", "dask", "--address", "tcp://127.0.0.1:8786"]
+    monkeypatch.delenv("HNVIZ_SWEEP_ADDRESS")
     # cancel: a long sweep is stopped with its whole process group
     job = runner.start("long one", "regression1d", "hnet", [0, 0.1, 1], [0], 100000, 1)
     assert runner.current() is job and job.running and job.out.endswith("sweeps/long-one")
-    deadline = time.time() + 30
-    while job.progress()[2] == "starting" and time.time() < deadline:
+    deadline = time.time() + 60
+    while job.progress().running == 0 and time.time() < deadline:
         time.sleep(0.2)
+    p = job.progress()
+    assert p.running == 1 and p.total == 3 and p.workers == 1 and p.address is None
     runner.cancel(job)
     assert not job.running and job.cancelled
-    assert job.progress()[0] == 0
+    p = job.progress()  # the manifest is resumable: nothing half-done is recorded
+    assert (p.done, p.running, p.status) == (0, 0, "cancelled")
 
 
 def test_page_renders_in_apptest():
@@ -120,3 +129,46 @@ def test_page_renders_in_apptest():
     sweep_box = next(s for s in at.selectbox if s.label == "Sweep")
     assert "bundled" in sweep_box.format_func(sweep_box.value)
     assert len(at.get("plotly_chart")) >= 2
+
+
+def test_explorer_reads_a_sweep_while_it_runs():
+    """A real sweep in the background: once one run is done and the other running, the page
+    draws the finished one, says how far it got and lists every run."""
+    import os
+    import signal
+    import subprocess
+
+    from streamlit.testing.v1 import AppTest
+
+    from hnviz.analysis.sweeps import progress
+    from tests.apptest_helpers import workspace
+
+    at = AppTest.from_file(str(REPO / "app.py"), default_timeout=60).run()
+    out = workspace(at).store.sweeps / "growing"  # this session's user's sweeps
+    argv = [sys.executable, "-m", "hnviz", "sweep", "--param", "train.iters_per_task",
+            "--values", "20,1000000", "--jobs", "1", "--no-lookahead", "--quiet",
+            "--out", str(out)]
+    proc = subprocess.Popen(argv, cwd=REPO, stdin=subprocess.DEVNULL,
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                            start_new_session=True)
+    try:
+        deadline = time.time() + 120
+        while not (progress(out).done == 1 and progress(out).running == 1):
+            assert time.time() < deadline and proc.poll() is None, "sweep did not get going"
+            time.sleep(0.2)
+        at.switch_page("pages/6_Beta_explorer.py")
+        at.session_state["hnviz.ui.explorer.sweep"] = str(out)  # as the selector would
+        at.run()
+        assert not at.exception and not at.error, [e.value for e in at.exception]
+        box = next(s for s in at.selectbox if s.label == "Sweep")
+        assert "(running, 1/2)" in box.format_func(box.value)
+        info = " ".join(i.value for i in at.info)
+        assert "This sweep is running: 1 of 2 runs finished, 1 running" in info
+        assert next(m for m in at.metric if m.label == "failed runs").value == "0"
+        assert len(at.get("plotly_chart")) >= 2
+        table = next(e for e in at.expander if "All 2 runs" in e.label)
+        df = table.dataframe[0].value
+        assert sorted(df["status"]) == ["ok", "running"] and list(df["worker"]) == ["local-1"] * 2
+    finally:
+        os.killpg(proc.pid, signal.SIGKILL)
+        proc.wait(timeout=30)

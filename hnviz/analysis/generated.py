@@ -26,8 +26,8 @@ def hnet_of(trainer):
 
 
 def task_embeddings(trainer) -> np.ndarray:
-    """Learned task embeddings e_t as float64 [T, D]."""
-    return hnet_of(trainer).emb_matrix().detach().double().cpu().numpy()
+    """Learned task embeddings e_t as float32 [T, D] (a copy: the model is not touched)."""
+    return hnet_of(trainer).emb_matrix().detach().float().cpu().numpy().copy()
 
 
 def _as_tensor(embs, device: torch.device | None = None) -> torch.Tensor:

@@ -9,7 +9,8 @@ Spherical:  e(α) = sin((1 − α)Ω)/sin Ω · a + sin(αΩ)/sin Ω · b,   cos
 
 Both reproduce the endpoints exactly (α = 0 → a, α = 1 → b: the coefficients are exactly 1 and 0
 in floating point), so the networks generated at the ends of a path are the tasks' own networks.
-α outside [0, 1] extrapolates beyond the endpoints.
+α outside [0, 1] extrapolates beyond the endpoints. Paths keep the endpoints' precision
+(float32 embeddings give a float32 path; float64 only when an endpoint is float64).
 """
 
 from __future__ import annotations
@@ -29,15 +30,23 @@ def alpha_grid(steps_per_unit: int = 20, lo: float = 0.0, hi: float = 1.0) -> np
     return np.arange(int(np.floor(lo * s + 1e-9)), int(np.ceil(hi * s - 1e-9)) + 1) / s
 
 
+def _endpoints(a, b) -> tuple[np.ndarray, np.ndarray]:
+    """a, b as arrays of one float dtype: float32 unless either is float64."""
+    a, b = np.asarray(a), np.asarray(b)
+    dt = np.result_type(a.dtype, b.dtype, np.float32)
+    return a.astype(dt, copy=False), b.astype(dt, copy=False)
+
+
 def lerp(a: np.ndarray, b: np.ndarray, alphas: np.ndarray) -> np.ndarray:
-    """e(α) = (1 − α)·a + α·b.  a, b [D], alphas [A] -> [A, D] float64."""
-    a, b = np.asarray(a, dtype=np.float64), np.asarray(b, dtype=np.float64)
-    al = np.asarray(alphas, dtype=np.float64)[:, None]  # [A, 1]
-    return (1.0 - al) * a + al * b
+    """e(α) = (1 − α)·a + α·b.  a, b [D], alphas [A] -> [A, D] (the endpoints' dtype)."""
+    a, b = _endpoints(a, b)
+    al = np.asarray(alphas, dtype=a.dtype)[:, None]  # [A, 1]
+    return (1 - al) * a + al * b
 
 
 def slerp_angle(a: np.ndarray, b: np.ndarray) -> float:
     """Ω, the angle between a and b in radians (0 when either is the zero vector)."""
+    a, b = np.asarray(a, dtype=np.float64), np.asarray(b, dtype=np.float64)
     na, nb = np.linalg.norm(a), np.linalg.norm(b)
     if na < _EPS or nb < _EPS:
         return 0.0
@@ -48,13 +57,13 @@ def slerp(a: np.ndarray, b: np.ndarray, alphas: np.ndarray) -> np.ndarray:
     """e(α) = sin((1 − α)Ω)/sin Ω · a + sin(αΩ)/sin Ω · b.  a, b [D], alphas [A] -> [A, D].
 
     Falls back to `lerp` when sin Ω ≈ 0 (parallel or antipodal directions)."""
-    a, b = np.asarray(a, dtype=np.float64), np.asarray(b, dtype=np.float64)
-    omega = slerp_angle(a, b)
+    a, b = _endpoints(a, b)
+    omega = a.dtype.type(slerp_angle(a, b))
     so = np.sin(omega)
     if so < _EPS:
         return lerp(a, b, alphas)
-    al = np.asarray(alphas, dtype=np.float64)[:, None]  # [A, 1]
-    return np.sin((1.0 - al) * omega) / so * a + np.sin(al * omega) / so * b
+    al = np.asarray(alphas, dtype=a.dtype)[:, None]  # [A, 1]
+    return np.sin((1 - al) * omega) / so * a + np.sin(al * omega) / so * b
 
 
 def interpolate(a: np.ndarray, b: np.ndarray, alphas: np.ndarray,

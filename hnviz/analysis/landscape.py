@@ -9,6 +9,10 @@ through the mean of the learned embeddings spanned by their first two principal 
 (exact for 3 tasks, which always lie in one plane; otherwise tasks off the plane are shown at their
 projection and their distance to it is reported). The grid covers the bounding box of the learned
 embeddings plus a margin; all G² grid networks are evaluated batched (see `generated`).
+
+Precision follows the embeddings: float32 embeddings (what the hypernetwork holds) give a float32
+plane, float32 axes and float32 grid embeddings, so a grid point read back from a click
+(`points.EmbeddingPoint.on_plane`) is exactly the embedding that was evaluated there.
 """
 
 from __future__ import annotations
@@ -26,20 +30,20 @@ MAX_RESOLUTION = 200
 
 @dataclass(frozen=True)
 class Plane:
-    origin: np.ndarray  # [D] float64
-    basis: np.ndarray  # [2, D] orthonormal rows
+    origin: np.ndarray  # [D] (float32 for a run's embeddings)
+    basis: np.ndarray  # [2, D] orthonormal rows, same dtype
 
     def to_emb(self, uv: np.ndarray) -> np.ndarray:
-        """Plane coordinates [N, 2] -> embeddings [N, D]."""
-        return self.origin + np.asarray(uv, dtype=np.float64) @ self.basis
+        """Plane coordinates [N, 2] -> embeddings [N, D] (the plane's dtype)."""
+        return self.origin + np.asarray(uv, dtype=self.basis.dtype) @ self.basis
 
     def to_plane(self, embs: np.ndarray) -> np.ndarray:
         """Embeddings [N, D] -> plane coordinates [N, 2] (orthogonal projection)."""
-        return (np.asarray(embs, dtype=np.float64) - self.origin) @ self.basis.T
+        return (np.asarray(embs, dtype=self.basis.dtype) - self.origin) @ self.basis.T
 
     def distance(self, embs: np.ndarray) -> np.ndarray:
         """Euclidean distance of each embedding [N, D] from the plane: [N]."""
-        e = np.asarray(embs, dtype=np.float64)
+        e = np.asarray(embs, dtype=self.basis.dtype)
         return np.linalg.norm(e - self.to_emb(self.to_plane(e)), axis=-1)
 
     @property
@@ -49,13 +53,16 @@ class Plane:
 
 
 def embedding_plane(embs: np.ndarray) -> Plane:
-    """The plane to draw: the embedding space itself for D = 2, the top-2 PCA plane for D > 2."""
-    e = np.asarray(embs, dtype=np.float64)  # [T, D]
+    """The plane to draw: the embedding space itself for D = 2, the top-2 PCA plane for D > 2.
+    Float embeddings keep their dtype (float32 stays float32)."""
+    e = np.asarray(embs)  # [T, D]
+    if not np.issubdtype(e.dtype, np.floating):
+        e = e.astype(np.float64)
     D = e.shape[1]
     if D < 2:
         raise ValueError("a landscape plane needs embeddings of dimension >= 2")
     if D == 2:
-        return Plane(np.zeros(2), np.eye(2))
+        return Plane(np.zeros(2, dtype=e.dtype), np.eye(2, dtype=e.dtype))
     mu = e.mean(axis=0)
     _, _, vt = np.linalg.svd(e - mu, full_matrices=True)  # vt [D, D]
     basis = vt[:2].copy()
@@ -67,15 +74,17 @@ def embedding_plane(embs: np.ndarray) -> Plane:
 
 def grid_axes(points: np.ndarray, resolution: int, margin: float = 0.3,
               min_span: float = 1.0) -> tuple[np.ndarray, np.ndarray]:
-    """Evenly spaced axes (u [G], v [G]) over the bounding box of `points` [N, 2], widened by
-    `margin` × span on each side (span at least `min_span`, so one or close points get room)."""
+    """Evenly spaced axes (u [G], v [G], float32) over the bounding box of `points` [N, 2],
+    widened by `margin` × span on each side (span at least `min_span`, so one or close points get
+    room)."""
     if not 2 <= resolution <= MAX_RESOLUTION:
         raise ValueError(f"resolution must be in [2, {MAX_RESOLUTION}]")
     p = np.asarray(points, dtype=np.float64)
     lo, hi = p.min(axis=0), p.max(axis=0)
     center, span = (lo + hi) / 2, np.maximum(hi - lo, min_span)
     half = span * (0.5 + margin)
-    axes = [np.linspace(center[i] - half[i], center[i] + half[i], resolution) for i in range(2)]
+    axes = [np.linspace(center[i] - half[i], center[i] + half[i], resolution, dtype=np.float32)
+            for i in range(2)]
     return axes[0], axes[1]
 
 
@@ -114,17 +123,32 @@ class Landscape:
         uu, vv = np.meshgrid(self.u, self.v)  # [G_v, G_u]
         return self.plane.to_emb(np.stack([uu.ravel(), vv.ravel()], axis=1))
 
+    def click_stride(self, max_per_axis: int) -> int:
+        """Every how many grid points a click target sits so there are <= max_per_axis a side."""
+        return max(1, int(np.ceil(len(self.u) / max_per_axis)))
+
+    def click_grid(self, max_per_axis: int) -> tuple[np.ndarray, np.ndarray]:
+        """The clickable sub-grid: plane coordinates [M, 2] float32 (exact grid values, row-major
+        over (v, u)) and every task's metric there [T, M]."""
+        s = self.click_stride(max_per_axis)
+        ii, jj = np.arange(0, len(self.v), s), np.arange(0, len(self.u), s)
+        uu, vv = np.meshgrid(self.u[jj], self.v[ii])  # [g_v, g_u]
+        vals = self.values[:, ii][:, :, jj]  # [T, g_v, g_u]
+        uv = np.stack([uu.ravel(), vv.ravel()], axis=1).astype(np.float32)
+        return uv, vals.reshape(vals.shape[0], -1)
+
 
 def compute_landscape(trainer, resolution: int = 64, margin: float = 0.3,
                       max_floats: int | None = None) -> Landscape:
     """Evaluate the generated network at every point of a resolution × resolution grid."""
-    embs = task_embeddings(trainer)  # [T, D]
+    embs = task_embeddings(trainer)  # [T, D] float32
     plane = embedding_plane(embs)
     pts = plane.to_plane(embs)  # [T, 2]
-    u, v = grid_axes(pts, resolution, margin)
-    grid = Landscape(u, v, np.zeros(0), "", pts, plane.distance(embs), plane).grid_embeddings()
+    u, v = grid_axes(pts, resolution, margin)  # [G] float32 each
+    dist = plane.distance(embs)  # [T]
+    grid = Landscape(u, v, np.zeros(0), "", pts, dist, plane).grid_embeddings()  # [G², D]
     kw = {} if max_floats is None else {"max_floats": max_floats}
-    vals = evaluate_embeddings(trainer, grid, **kw)  # [G², T]
-    values = vals.T.reshape(trainer.n_tasks, len(v), len(u)).astype(np.float32)
-    return Landscape(u.astype(np.float32), v.astype(np.float32), values, trainer.metric_name,
-                     pts.astype(np.float32), plane.distance(embs).astype(np.float32), plane)
+    vals = evaluate_embeddings(trainer, grid, **kw)  # [G², T] float32
+    values = vals.T.reshape(trainer.n_tasks, len(v), len(u))
+    return Landscape(u, v, values, trainer.metric_name, pts.astype(np.float32),
+                     dist.astype(np.float32), plane)

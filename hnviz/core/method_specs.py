@@ -5,7 +5,7 @@ sweeps and app ask the entry (or `method.spec` of a built method) instead of com
     method_spec(name)                             the same, with a ConfigError naming the choices
     method_spec(name).build(cfg, target, n, gen)  the Method (see methods.py for the protocol)
     strength_fields()                             TrainConfig fields that are some method's strength
-    sweepable_params(), param_symbol(field)       what a sweep may vary, and how to write it
+    param_symbol(field)                           how a TrainConfig knob is written (β, λ, c, lr)
 
 Adding a method = one class in `methods.py` (or its own module) + one entry here; see
 docs/ARCHITECTURE.md.
@@ -85,7 +85,7 @@ _ENTRIES = (
 
 METHODS: dict[str, MethodSpec] = {m.name: m for m in _ENTRIES}
 DEFAULT_METHOD = "hnet"
-# Float TrainConfig knobs that are no method's strength but may be swept, with their symbols.
+# Float TrainConfig knobs that are no method's strength, with their symbols (labels of sweeps).
 OTHER_KNOBS = {"lr": "lr", "si_xi": "ξ", "online_gamma": "γ"}
 
 
@@ -105,11 +105,6 @@ def with_strength() -> tuple[str, ...]:
 def strength_fields() -> tuple[str, ...]:
     """TrainConfig fields that are some method's strength, each once: beta, ewc_lambda, si_c."""
     return tuple(dict.fromkeys(m.strength.field for m in METHODS.values() if m.strength))
-
-
-def sweepable_params() -> tuple[str, ...]:
-    """What `hnviz sweep --param` accepts: every strength, then the other float knobs."""
-    return (*strength_fields(), *OTHER_KNOBS)
 
 
 def param_symbol(param: str) -> str:

@@ -24,6 +24,7 @@ from hnviz.core.io import STALE_TMP_S, remove_stale_tmp, slugify, write_atomic
 
 MAX_SAVED_RUNS = int(os.environ.get("HNVIZ_MAX_SAVED_RUNS", "100"))
 MAX_USER_MB = float(os.environ.get("HNVIZ_MAX_USER_MB", "500"))
+MAX_AUTOSAVES = int(os.environ.get("HNVIZ_MAX_AUTOSAVES", "20"))  # newest live runs kept
 _NAME_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,99}\.pt$")
 _TOKEN_RE = re.compile(r"^[A-Za-z0-9_-]{16,128}$")
 
@@ -125,8 +126,11 @@ class UserStore:
 
     # ------------------------------------------------------------------ autosaves
     def autosave(self, run_id: str, data: bytes) -> None:
-        """Latest checkpoint of a live run (overwritten on every call)."""
+        """Latest checkpoint of a live run (overwritten on every call); only the newest
+        MAX_AUTOSAVES runs' autosaves are kept (older ones: save them by name to keep them)."""
         write_bytes_atomic(self._path(self.autosave_dir, f"{run_id}.pt"), data)
+        for old in self.list_autosaves()[MAX_AUTOSAVES:]:
+            self._path(self.autosave_dir, old.name).unlink(missing_ok=True)
 
     def list_autosaves(self) -> list[StoredFile]:
         return _listing(self.autosave_dir)

@@ -13,6 +13,7 @@ import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
 from hnviz.analysis.landscape import Landscape
+from hnviz.analysis.points import EmbeddingPoint
 from hnviz.ui.charts import PALETTE, padded_range, task_color
 from hnviz.ui.labels import format_metric
 
@@ -59,19 +60,22 @@ def plane_view(land: Landscape, view: str) -> tuple[np.ndarray, dict]:
     return z.astype(np.float32), kw
 
 
-def _hover_grid(land: Landscape, names: Sequence[str], stride: int) -> tuple[np.ndarray, list]:
-    """Click-grid coordinates [M, 2] and per-point hover text (values of every task)."""
-    ii = np.arange(0, len(land.v), stride)
-    jj = np.arange(0, len(land.u), stride)
-    vals = land.values[:, ii][:, :, jj]  # [T, g, g]
-    uu, vv = np.meshgrid(land.u[jj], land.v[ii])
-    text = []
-    for a in range(len(ii)):
-        for b in range(len(jj)):
-            parts = [f"{names[t]}: {format_metric(float(vals[t, a, b]), land.metric, compact=True)}"
-                     for t in range(vals.shape[0])]
-            text.append("<br>".join(parts))
-    return np.stack([uu.ravel(), vv.ravel()], axis=1).astype(np.float32), text
+def _hover_grid(land: Landscape, names: Sequence[str]) -> tuple[np.ndarray, list, int]:
+    """Click-grid coordinates [M, 2] float32, per-point hover text (values of every task) and
+    the points per axis (see `Landscape.click_grid`)."""
+    uv, vals = land.click_grid(MAX_CLICK_POINTS)  # [M, 2], [T, M]
+    text = ["<br>".join(f"{names[t]}: {format_metric(float(vals[t, m]), land.metric, compact=True)}"
+                        for t in range(vals.shape[0])) for m in range(uv.shape[0])]
+    return uv, text, int(np.ceil(len(land.u) / land.click_stride(MAX_CLICK_POINTS)))
+
+
+def winner_legend(names: Sequence[str]) -> list[go.Scatter]:
+    """One legend entry per task in its colour (the "which task wins" view has no colour bar):
+    invisible marker traces, legend only."""
+    return [go.Scatter(x=[None], y=[None], mode="markers", name=names[t], showlegend=True,
+                       hoverinfo="skip", marker=dict(symbol="square", size=13,
+                                                     color=task_color(t)))
+            for t in range(len(names))]
 
 
 def _task_markers(fig: go.Figure, land: Landscape, names: Sequence[str], row=None, col=None,
@@ -90,10 +94,12 @@ def _task_markers(fig: go.Figure, land: Landscape, names: Sequence[str], row=Non
 
 
 def plane_fig(land: Landscape, names: Sequence[str], view: str = "best",
-              clicked: tuple[float, float] | None = None,
+              clicked: EmbeddingPoint | tuple[float, float] | None = None,
               trajectories: Mapping[int, np.ndarray] | None = None,
               axis_names: tuple[str, str] = ("e₁", "e₂"), height: int = 520) -> go.Figure:
-    """The big clickable plane: one view, learned embeddings (stars), trajectories, click grid."""
+    """The big clickable plane: one view, learned embeddings (stars), trajectories, click grid,
+    the clicked point (an EmbeddingPoint picked on this plane, or its (u, v)). The "winner" view
+    has a legend naming each task's colour."""
     z, kw = plane_view(land, view)
     fig = go.Figure(go.Heatmap(x=land.u, y=land.v, z=z, hoverinfo="skip", **kw))
     for t, traj in (trajectories or {}).items():
@@ -101,9 +107,7 @@ def plane_fig(land: Landscape, names: Sequence[str], view: str = "best",
             x=traj[:, 0], y=traj[:, 1], mode="lines+markers", name=f"{names[t]} trajectory",
             line=dict(color="white", width=1.5), marker=dict(size=4, color=task_color(t)),
             showlegend=False, hovertemplate=f"{names[t]} during training<extra></extra>"))
-    stride = max(1, int(np.ceil(len(land.u) / MAX_CLICK_POINTS)))
-    xy, text = _hover_grid(land, names, stride)
-    g = int(np.ceil(len(land.u) / stride))
+    xy, text, g = _hover_grid(land, names)
     fig.add_trace(go.Scatter(
         x=xy[:, 0], y=xy[:, 1], mode="markers", customdata=xy, text=text, name="click grid",
         showlegend=False, marker=dict(size=max(6, 440 // g), color="rgba(0,0,0,0)",
@@ -111,11 +115,16 @@ def plane_fig(land: Landscape, names: Sequence[str], view: str = "best",
         hovertemplate="(%{x:.2f}, %{y:.2f})<br>%{text}<br><i>click: network generated here</i>"
                       "<extra></extra>"))
     _task_markers(fig, land, names)
-    if clicked is not None:
+    uv = clicked.uv if isinstance(clicked, EmbeddingPoint) else clicked
+    if uv is not None:
         fig.add_trace(go.Scatter(
-            x=[clicked[0]], y=[clicked[1]], mode="markers", name="clicked", showlegend=False,
+            x=[uv[0]], y=[uv[1]], mode="markers", name="clicked", showlegend=False,
             marker=dict(symbol="x", size=14, color="red", line=dict(color="white", width=2)),
             hoverinfo="skip"))
+    if view == "winner":
+        fig.add_traces(winner_legend(names))
+        fig.update_layout(legend=dict(orientation="h", y=-0.1, yanchor="top", x=0,
+                                      xanchor="left", title=dict(text="wins:")))
     title = {"best": "Best task at every point", "winner": "Which task wins"}.get(
         view, names[int(view.split(":")[1])] if view.startswith("task:") else view)
     fig.update_layout(title=dict(text=f"{title} · click a point", x=0, font=dict(size=15)),

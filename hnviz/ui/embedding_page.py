@@ -3,31 +3,47 @@ generated at any point of the embedding space does.
 
 2-D embeddings: the performance landscape of the plane (clickable). D > 2: PCA / UMAP / t-SNE
 projections (with trajectories), and the landscape on the PCA plane of the embeddings on demand.
+
+The view lives in the URL (`viewurl`, keys in `KEYS`, documented in docs/APP.md): the clicked
+point, the colouring, resolution and margin, and the projection's settings, plus `?run=`.
 """
 
 from __future__ import annotations
 
+import functools
+import math
 import time
 
 import numpy as np
 import streamlit as st
 
-from hnviz.analysis import generated, trajectories
-from hnviz.analysis.landscape import Landscape
+from hnviz.analysis import generated
+from hnviz.analysis.embedding_views import NetworkView, PlaneView
+from hnviz.analysis.landscape import Plane, embedding_plane
+from hnviz.analysis.points import EmbeddingPoint
 from hnviz.analysis.projections import LABELS, METHODS, default_n_neighbors, default_perplexity
 from hnviz.core.method_specs import method_spec
 from hnviz.serve.workspace import RunHandle
 from hnviz.ui import embedding_cache as cache
 from hnviz.ui import embedding_figures as figs
-from hnviz.ui import embedding_train, runrefs, state
+from hnviz.ui import embedding_train, runrefs, state, viewurl
 from hnviz.ui.embedding_cache import trainer_of
 from hnviz.ui.labels import format_metric, metric_name_label
 from hnviz.ui.model_info import task_names
 
 RESOLUTIONS = (16, 24, 32, 48, 64, 80, 100, 128)
 LANDSCAPE_BUDGET_FLOP = 1.5e11  # ~ a few seconds on 2 cores; higher resolutions are offered less
+MARGINS = (0.1, 2.0)
 CLICK_KEY, PLANE_KEY = "emb.clicked", "emb.plane"
-INTERP_POINT = "interp.point"  # read by the Interpolation page
+INTERP_PAGE = "pages/5_Interpolation.py"
+
+# URL keys of this page -> the widget each one sets (the point is not a widget: CLICK_KEY)
+URL_PAGE = "emb"
+WIDGET_OF = {"color": "emb.view", "res": "emb.res", "margin": "emb.margin", "traj": "emb.traj",
+             "plane": "emb.pca_plane", "proj": "emb.proj.method", "dims": "emb.proj.k",
+             "proj_color": "emb.proj.color", "proj_traj": "emb.proj.traj", "nn": "emb.proj.nn",
+             "min_dist": "emb.proj.md", "perplexity": "emb.proj.perp", "seed": "emb.proj.seed"}
+KEYS = ("point", *WIDGET_OF)
 
 INTRO = (
     "Every point **e** of the embedding space is a network: the hypernetwork turns it into all "
@@ -38,8 +54,10 @@ INTRO = (
 def render() -> None:
     st.title("Embedding space")
     st.caption(INTRO)
-    runrefs.apply_run_param()
+    note = runrefs.apply_run_param()
     entry = state.active_run()
+    if note:
+        st.info(note)
     if entry is not None:
         runrefs.sync_run_param(entry)
     if entry is None or not method_spec(entry.view().cfg.train.method).has_embeddings:
@@ -51,9 +69,13 @@ def render() -> None:
         return
     v = entry.view()
     D = v.cfg.hnet.emb_dim
+    t = trainer_of(entry)
+    _apply_url(entry, t)
     st.subheader(entry.name)
     st.caption(f"{v.n_tasks} tasks · {D}-D task embeddings · step {v.global_step:,} of "
                f"{v.total_steps:,}")
+    for p in viewurl.notes(URL_PAGE):
+        st.warning(f"Link: {p}.")
     if entry.playing:
         embedding_train.progress_panel(entry)
         st.info("The plane is drawn from the run's state when the page was drawn; it is redrawn "
@@ -64,24 +86,111 @@ def render() -> None:
         if entry.own and st.button("Finish training it", key="emb.resume"):
             embedding_train.resume(entry)
             st.rerun()
+    want: dict[str, str] = {}
     if D == 1:
         st.info("This run has 1-D task embeddings: there is no plane to draw. Walk along the "
                 "line between two tasks on the Interpolation page.")
     elif D == 2:
-        landscape_section(entry)
+        want.update(landscape_section(entry))
     else:
-        projection_section(entry)
+        want.update(projection_section(entry))
         st.divider()
-        if st.toggle("Performance landscape on the PCA plane of the embeddings",
-                     key="emb.pca_plane", help="The plane through the embeddings' mean spanned "
-                     "by their top two principal directions; embeddings off it are shown at "
-                     "their projection."):
-            landscape_section(entry)
+        on = st.toggle("Performance landscape on the PCA plane of the embeddings",
+                       key="emb.pca_plane", help="The plane through the embeddings' mean spanned "
+                       "by their top two principal directions; embeddings off it are shown at "
+                       "their projection.")
+        want["plane"] = "1" if on else "0"
+        if on:
+            want.update(landscape_section(entry))
+    viewurl.publish(URL_PAGE, KEYS, want)
     st.divider()
     st.markdown("#### Train a run with 2-D embeddings")
     st.caption("The paper's 2-D embedding experiment: small enough to train in seconds, and the "
                "embedding space is a plane you can click on.")
     embedding_train.buttons("emb.train")
+
+
+# ----------------------------------------------------------------------------------- the URL
+def _views(n_tasks: int) -> list[str]:
+    return ["best", "winner"] + [f"task:{j}" for j in range(n_tasks)]
+
+
+def _color_param(view: str) -> str:
+    """"best" | "winner" | "task:1" -> "task2" (tasks count from 1 in links, as on screen)."""
+    return f"task{int(view.split(':')[1]) + 1}" if view.startswith("task:") else view
+
+
+def _view_of_param(value: str, n_tasks: int) -> str | None:
+    if value in ("best", "winner"):
+        return value
+    if value.startswith("task") and value[4:].isdigit() and 1 <= int(value[4:]) <= n_tasks:
+        return f"task:{int(value[4:]) - 1}"
+    return None
+
+
+def _number(value: str, lo: float, hi: float, integer: bool = False) -> float | int | None:
+    try:
+        x = int(value) if integer else float(value)
+    except ValueError:
+        return None
+    return x if math.isfinite(x) and lo <= x <= hi else None
+
+
+def _bool(value: str) -> bool | None:
+    return {"1": True, "true": True, "0": False, "false": False}.get(value.lower())
+
+
+def _apply_url(entry: RunHandle, t) -> None:
+    """A link's view: set the page's widgets (before they are drawn) and the clicked point.
+    A value that cannot be used is reported and the widget keeps its value (never mapped)."""
+    params = viewurl.incoming(URL_PAGE, KEYS)
+    if params is None:
+        return
+    problems: list[str] = []
+    top = _max_resolution(t)
+    readers = {
+        "color": lambda s: _view_of_param(s, t.n_tasks),
+        "res": lambda s: (lambda r: r if r in RESOLUTIONS and r <= top else None)(
+            _number(s, 0, 10**6, integer=True)),
+        "margin": lambda s: _number(s, *MARGINS),
+        "traj": _bool, "plane": _bool, "proj_traj": _bool,
+        "proj": lambda s: s if s in METHODS else None,
+        "dims": lambda s: _number(s, 2, 3, integer=True),
+        "proj_color": lambda s: s if s in ("task", "metric") else None,
+        "nn": lambda s: _number(s, 2, 50, integer=True),
+        "min_dist": lambda s: _number(s, 0.0, 0.99),
+        "perplexity": lambda s: _number(s, 1.0, 50.0),
+        "seed": lambda s: _number(s, 0, 10_000, integer=True),
+    }
+    for k, raw in params.items():
+        if k == "point":
+            continue
+        value = readers[k](raw)
+        if value is None:
+            why = ("this run offers " + ", ".join(str(r) for r in RESOLUTIONS if r <= top)
+                   if k == "res" else "not a value this page offers")
+            problems.append(f"{k}={raw[:40]} not used ({why})")
+        else:
+            state.set_widget(WIDGET_OF[k], value)
+    if "point" in params:
+        D = t.cfg.hnet.emb_dim
+        plane = embedding_plane(generated.task_embeddings(t)) if D >= 2 else None
+        point, why = EmbeddingPoint.from_url(params["point"], D, plane) if plane else \
+            (None, "has no plane to sit on (1-D embeddings)")
+        if point is None:
+            problems.append(f"point={params['point'][:40]} not used: it {why}")
+        else:
+            state.put(CLICK_KEY, {"run_id": entry.run_id, "point": point})
+    else:
+        state.put(CLICK_KEY, None)
+    viewurl.notes(URL_PAGE, problems)
+
+
+def _init(key: str, default, valid=lambda v: True) -> None:
+    """Give a widget its default through session state (never also as a widget default)."""
+    v = state.widget_value(key)
+    if v is None or not valid(v):
+        state.set_widget(key, default)
 
 
 # ----------------------------------------------------------------------------------- landscape
@@ -91,138 +200,121 @@ def _max_resolution(t) -> int:
     return ok[-1] if ok else RESOLUTIONS[0]
 
 
-def _on_click() -> None:
+def _on_click(run_id: str, plane: Plane) -> None:
     ev = state.widget_value(PLANE_KEY)
     points = (ev or {}).get("selection", {}).get("points", []) if ev else []
-    entry = state.active_run()
-    uv = point_uv(points[0]) if points else None
-    if uv is not None and entry is not None:
-        state.put(CLICK_KEY, {"run_id": entry.run_id, "uv": uv})
+    point = EmbeddingPoint.from_click(points[0], plane) if points else None
+    if point is not None:
+        state.put(CLICK_KEY, {"run_id": run_id, "point": point})
 
 
-def point_uv(point: dict) -> tuple[float, float] | None:
-    """Plane coordinates of a clicked scatter point: its customdata [u, v] (a list, or a dict
-    {"0": u, "1": v} when plotly sent it as a typed array), else its x / y."""
-    cd = point.get("customdata")
-    try:
-        if isinstance(cd, dict):
-            return float(cd["0"]), float(cd["1"])
-        if isinstance(cd, (list, tuple)) and len(cd) >= 2:
-            return float(cd[0]), float(cd[1])
-        return float(point["x"]), float(point["y"])
-    except (KeyError, TypeError, ValueError):
-        return None
-
-
-def clicked_point(entry: RunHandle) -> tuple[float, float] | None:
+def clicked_point(entry: RunHandle) -> EmbeddingPoint | None:
     c = state.get(CLICK_KEY)
-    return tuple(c["uv"]) if c and c.get("run_id") == entry.run_id else None
+    return c["point"] if c and c.get("run_id") == entry.run_id else None
 
 
-def landscape_section(entry: RunHandle) -> None:
+def _colour_caption(view: str, names: list[str], higher_is_better: bool) -> str:
+    if view == "winner":
+        return ("Colour: the task whose generated network does best at each point (highest "
+                "test accuracy)" if higher_is_better else "Colour: the task whose generated "
+                "network does best at each point (lowest test MSE)") + "; the legend names them."
+    what = "test accuracy" if higher_is_better else \
+        "log₁₀ test MSE (MSE spans decades; brighter is better)"
+    if view == "best":
+        return f"Colour: the best {what} over all tasks at each point."
+    return f"Colour: {names[int(view.split(':')[1])]}, {what}."
+
+
+def landscape_section(entry: RunHandle) -> dict[str, str]:
+    """The clickable plane, the network at the clicked point and one small plane per task;
+    returns the section's URL parameters."""
     t = trainer_of(entry)
     names = task_names(t)
     top = _max_resolution(t)
     choices = [r for r in RESOLUTIONS if r <= top]
+    views = _views(t.n_tasks)
+    _init("emb.res", min(64, top), lambda r: r in choices)
+    _init("emb.margin", 0.5, lambda m: MARGINS[0] <= m <= MARGINS[1])
+    _init("emb.view", "best", lambda v: v in views)
     c1, c2, c3 = st.columns([1.2, 1, 1.3])
-    res = c1.select_slider("Grid resolution", choices, value=min(64, top), key="emb.res",
+    res = c1.select_slider("Grid resolution", choices, key="emb.res",
                            help="Points per axis; every point is one generated network.")
-    margin = c2.slider("Margin", 0.1, 2.0, 0.5, 0.1, key="emb.margin",
+    margin = c2.slider("Margin", *MARGINS, step=0.1, key="emb.margin",
                        help="Extra room around the learned embeddings, as a fraction of their "
                             "spread.")
-    views = ["best", "winner"] + [f"task:{j}" for j in range(t.n_tasks)]
     view_names = {"best": "best over tasks" if t.higher_is_better else "lowest MSE over tasks",
                   "winner": "which task wins", **{f"task:{j}": names[j] for j in range(t.n_tasks)}}
     view = c3.selectbox("Colour the plane by", views, format_func=view_names.get, key="emb.view")
     t0 = time.perf_counter()
     with st.spinner(f"Generating and testing {res * res:,} networks …"):
-        land = cache.landscape(t, entry.version, res, margin)
+        pv: PlaneView = cache.plane(t, entry.version, res, margin)
     dt = time.perf_counter() - t0
-    axis_names = ("e₁", "e₂") if land.plane.is_identity else ("PC1 of the embeddings",
-                                                               "PC2 of the embeddings")
+    land = pv.landscape
     timing = f" in {dt:.2f} s (batched)" if dt > 0.05 else " (cached)"
     st.caption(f"{res * res:,} generated networks × {t.n_tasks} tasks evaluated{timing}. "
-               + ("Colour: test accuracy." if t.higher_is_better else
-                  "Colour: log₁₀ test MSE (MSE spans decades; brighter is better)."))
-    trajs = _plane_trajectories(t, land)
-    show_traj = bool(trajs) and st.toggle("Show how the embeddings moved during training",
-                                          value=True, key="emb.traj")
+               + _colour_caption(view, names, t.higher_is_better))
+    show_traj = False
+    if pv.trajectories:
+        _init("emb.traj", True)
+        show_traj = st.toggle("Show how the embeddings moved during training", key="emb.traj")
     clicked = clicked_point(entry)
     left, right = st.columns([1.2, 1], gap="medium")
     with left:
-        fig = figs.plane_fig(land, names, view, clicked, trajs if show_traj else None,
-                             axis_names)
-        st.plotly_chart(fig, on_select=_on_click, selection_mode="points", key=PLANE_KEY,
-                        width="stretch", config={"displaylogo": False})
+        fig = figs.plane_fig(land, names, view, clicked, pv.trajectories if show_traj else None,
+                             pv.axis_names)
+        st.plotly_chart(fig, on_select=functools.partial(_on_click, entry.run_id, land.plane),
+                        selection_mode="points", key=PLANE_KEY, width="stretch",
+                        config={"displaylogo": False})
     with right:
         if clicked is None:
             st.info("Click anywhere on the plane to see the network generated there.",
                     icon="👆")
         else:
-            network_panel(entry, land, clicked, names)
-    st.plotly_chart(figs.task_panels_fig(land, names, axis_names=axis_names),
+            network_panel(entry, clicked, names)
+    st.plotly_chart(figs.task_panels_fig(land, names, axis_names=pv.axis_names),
                     width="stretch", key="emb.panels")
+    want = {"color": _color_param(view), "res": str(res), "margin": f"{margin:g}"}
+    if pv.trajectories:
+        want["traj"] = "1" if show_traj else "0"
+    if clicked is not None:
+        want["point"] = clicked.to_url()
+    return want
 
 
-def _plane_trajectories(t, land: Landscape) -> dict[int, np.ndarray]:
-    trajs = trajectories.embedding_trajectories(t.history)
-    final = generated.task_embeddings(t)
-    out = {}
-    for j, (_steps, e) in trajs.items():
-        if j < len(final):
-            out[j] = land.plane.to_plane(np.concatenate([e, final[j:j + 1]])).astype(np.float32)
-    return out
-
-
-def network_panel(entry: RunHandle, land: Landscape, uv: tuple[float, float],
-                  names: list[str]) -> None:
+def network_panel(entry: RunHandle, point: EmbeddingPoint, names: list[str]) -> None:
     t = trainer_of(entry)
-    emb = land.plane.to_emb(np.asarray([uv]))[0]  # [D]
-    st.markdown(f"**Network generated at ({uv[0]:.2f}, {uv[1]:.2f})**")
-    key = cache.as_key([emb])
-    if t.seq.is_regression:
-        own_key = cache.as_key(generated.task_embeddings(t))
-        xs, ys = cache.curves_at(t, entry.version, key)
-        _, own = cache.curves_at(t, entry.version, own_key)
-        data = [(tk.x_train[:, 0].numpy(), tk.y_train[:, 0].numpy()) for tk in t.seq.tasks]
-        fig = figs.network_regression_fig(xs, ys[0], data, names, "Its function on every "
-                                          "task's inputs", own=np.stack([own[j, j] for j in
-                                                                         range(t.n_tasks)]))
+    nv: NetworkView = cache.network(t, entry.version, point)
+    st.markdown(f"**Network generated at {point.coords_text()}**")
+    if nv.curves is not None:
+        fig = figs.network_regression_fig(nv.xs, nv.curves, nv.data, names, "Its function on "
+                                          "every task's inputs", own=nv.own_curves)
     else:
-        vals = cache.metrics_at(t, entry.version, key)[0]
-        fig = figs.network_accuracy_fig(vals, [f"task {j + 1}" for j in range(t.n_tasks)],
-                                        "Its test accuracy on every task",
-                                        own=current_metrics(entry), metric=t.metric_name)
+        fig = figs.network_accuracy_fig(nv.metrics, [f"task {j + 1}" for j in range(t.n_tasks)],
+                                        "Its test accuracy on every task", own=nv.own,
+                                        metric=t.metric_name)
     st.plotly_chart(fig, width="stretch", key="emb.network")
-    vals = cache.metrics_at(t, entry.version, key)[0]
     st.caption(" · ".join(f"{names[j].split(':')[0]}: {format_metric(float(v), t.metric_name)}"
-                          for j, v in enumerate(vals)))
+                          for j, v in enumerate(nv.metrics)))
     if st.button("Walk from here on the Interpolation page", key="emb.to_interp",
                  icon=":material/linear_scale:"):
-        state.put(INTERP_POINT, {"run_id": entry.run_id, "emb": [float(x) for x in emb],
-                                 "label": f"clicked point ({uv[0]:.2f}, {uv[1]:.2f})",
-                                 "fresh": True})
-        st.switch_page("pages/5_Interpolation.py")
+        st.switch_page(INTERP_PAGE, query_params=walk_link(entry, point))
 
 
-@st.cache_data(max_entries=32, show_spinner=False)
-def _current_metrics(_trainer, version: str) -> list[float]:
-    t = _trainer
-    if t.finished and len(t.history["R"]) == t.n_tasks:
-        return list(t.history["R"][-1])
-    return t.evaluate(range(t.n_tasks))
-
-
-def current_metrics(entry: RunHandle) -> list[float]:
-    """Each task's metric with its own learned embedding (the run's current state)."""
-    return _current_metrics(trainer_of(entry), entry.version)
+def walk_link(entry: RunHandle, point: EmbeddingPoint) -> dict[str, str]:
+    """The Interpolation page's query parameters for a walk from `point` to the first task."""
+    return {"run": entry.name, "from": "point", "to": "e1", "point": point.to_url()}
 
 
 # --------------------------------------------------------------------------------- projections
-def projection_section(entry: RunHandle) -> None:
+def projection_section(entry: RunHandle) -> dict[str, str]:
+    """Task embeddings (and trajectories) projected to 2-D / 3-D; returns its URL parameters."""
     t = trainer_of(entry)
     names = task_names(t)
     has_traj = bool(t.history.get("emb_traj"))
+    _init("emb.proj.method", "pca", lambda m: m in METHODS)
+    _init("emb.proj.k", 2, lambda k: k in (2, 3))
+    _init("emb.proj.color", "task", lambda c: c in ("task", "metric"))
+    _init("emb.proj.traj", has_traj, lambda w: has_traj or not w)
     c = st.columns([1.6, 0.9, 1, 1.3])
     method = c[0].radio("Projection", METHODS, format_func=LABELS.get, horizontal=True,
                         key="emb.proj.method")
@@ -230,42 +322,44 @@ def projection_section(entry: RunHandle) -> None:
     color_by = c[2].radio("Colour by", ("task", "metric"), horizontal=True, key="emb.proj.color",
                           format_func={"task": "task index",
                                        "metric": metric_name_label(t.metric_name)}.get)
-    with_traj = c[3].toggle("Include training trajectories", value=has_traj, disabled=not has_traj,
+    with_traj = c[3].toggle("Include training trajectories", disabled=not has_traj,
                             key="emb.proj.traj", help="Adds every recorded embedding of the "
                             "training run to the fit (UMAP / t-SNE can only place points they "
                             "were fitted on) and draws each task's path.")
+    want = {"proj": method, "dims": str(k), "proj_color": color_by,
+            "proj_traj": "1" if with_traj else "0"}
     n_points = t.n_tasks + (len(t.history.get("emb_traj", [])) if with_traj else 0)
     nn, md, perp, seed = None, 0.1, None, 0
     if method != "pca":
         p = st.columns(3)
         if method == "umap":
-            nn = p[0].slider("n_neighbors", 2, 50, default_n_neighbors(n_points),
-                             key="emb.proj.nn", help="Size of the neighbourhood UMAP preserves.")
-            md = p[1].slider("min_dist", 0.0, 0.99, 0.1, 0.01, key="emb.proj.md")
+            _init("emb.proj.nn", default_n_neighbors(n_points))
+            _init("emb.proj.md", 0.1)
+            nn = p[0].slider("n_neighbors", 2, 50, key="emb.proj.nn",
+                             help="Size of the neighbourhood UMAP preserves.")
+            md = p[1].slider("min_dist", 0.0, 0.99, step=0.01, key="emb.proj.md")
+            want.update(nn=str(nn), min_dist=f"{md:g}")
         else:
-            perp = p[0].slider("perplexity", 1.0, 50.0, default_perplexity(n_points), 0.5,
-                               key="emb.proj.perp", help="About the number of neighbours; must "
-                               "be below the number of points.")
-        seed = p[2].number_input("seed", 0, 10_000, 0, key="emb.proj.seed")
+            _init("emb.proj.perp", default_perplexity(n_points))
+            perp = p[0].slider("perplexity", 1.0, 50.0, step=0.5, key="emb.proj.perp",
+                               help="About the number of neighbours; must be below the number "
+                                    "of points.")
+            want["perplexity"] = f"{perp:g}"
+        _init("emb.proj.seed", 0)
+        seed = p[2].number_input("seed", 0, 10_000, key="emb.proj.seed")
+        want["seed"] = str(int(seed))
     spinner = ("Fitting UMAP (its first use compiles code: 10-30 s) …" if method == "umap"
                else f"Fitting {LABELS[method]} …")
     with st.spinner(spinner):
-        proj, tasks, is_final = cache.projection(t, entry.version, method, int(k), int(seed),
-                                                 (nn, md, perp), with_traj)
+        prv = cache.projection(t, entry.version, method, int(k), int(seed), (nn, md, perp),
+                               with_traj)
+    proj = prv.projection
     if proj.note:
         st.info(proj.note)
-    coords = proj.coords
-    final = coords[is_final]
-    metrics = current_metrics(entry)
+    metrics = prv.own
     mname = metric_name_label(t.metric_name)
-    hover = [f"{names[j]}<br>{mname}: {format_metric(metrics[j], t.metric_name)}"
+    hover = [f"{names[j]}<br>{mname}: {format_metric(float(metrics[j]), t.metric_name)}"
              for j in range(t.n_tasks)]
-    trajs = {}
-    if with_traj:
-        for j in range(t.n_tasks):
-            m = (~is_final) & (tasks == j)
-            if m.any():
-                trajs[j] = np.concatenate([coords[m], final[j:j + 1]])
     if proj.method == "pca":
         axes = [f"PC{i + 1} ({r:.0%} of variance)" for i, r in enumerate(proj.explained)]
         expl = f"; the {k} axes explain {sum(proj.explained):.0%} of the variance"
@@ -274,12 +368,13 @@ def projection_section(entry: RunHandle) -> None:
         expl = "; distances are only meaningful locally"
     color = None
     if color_by == "metric":
-        color = np.asarray(metrics, np.float32) if t.higher_is_better else \
-            np.log10(np.maximum(np.asarray(metrics, np.float64), 1e-12)).astype(np.float32)
-    fig = figs.projection_fig(final, names, color, "accuracy" if t.higher_is_better else
-                              "log₁₀ MSE", hover, trajs or None, axes,
+        color = metrics if t.higher_is_better else \
+            np.log10(np.maximum(metrics, 1e-12)).astype(np.float32)
+    fig = figs.projection_fig(prv.final, names, color, "accuracy" if t.higher_is_better else
+                              "log₁₀ MSE", hover, prv.trajectories if with_traj else None, axes,
                               f"{t.n_tasks} task embeddings ({t.cfg.hnet.emb_dim}-D) by "
                               f"{LABELS[proj.method]}")
     st.plotly_chart(fig, width="stretch", key="emb.proj")
-    st.caption(f"{LABELS[proj.method]} of {len(coords)} points{expl}. Hover a point for its "
+    st.caption(f"{LABELS[proj.method]} of {len(proj.coords)} points{expl}. Hover a point for its "
                "task and test metric.")
+    return want

@@ -73,6 +73,16 @@ def start_index(sweep: Sweep) -> int:
     return int(np.argmin(np.abs(np.log10(np.maximum(vals, 1e-12)) - math.log10(max(pv, 1e-12)))))
 
 
+def _start(sweep: Sweep, start: int | None) -> int:
+    """The slider's first value index: `start`, or the paper's value (`start_index`)."""
+    if start is None:
+        return start_index(sweep)
+    if not 0 <= int(start) < len(sweep.values):
+        raise ValueError(f"start {start} is not a value index of this sweep "
+                         f"(0 … {len(sweep.values) - 1})")
+    return int(start)
+
+
 def value_slider(sweep: Sweep, active: int) -> dict:
     """A Plotly slider: one step per swept value, each animating to its frame in the browser."""
     label = sweep.label
@@ -94,9 +104,11 @@ def _paper_note(sweep: Sweep, v: float) -> str:
 
 
 # ------------------------------------------------------------------------------ regression
-def regression_scrub_figure(sweep: Sweep, band: bool = True) -> go.Figure:
+def regression_scrub_figure(sweep: Sweep, band: bool = True, start: int | None = None
+                            ) -> go.Figure:
     """Every task's generated function at the slider's value (mean over seeds, ± 1 std band)
-    over the tasks' training data. Traces per task: data, band (upper, lower filled), mean."""
+    over the tasks' training data. Traces per task: data, band (upper, lower filled), mean.
+    The slider (and the drawn data) start at value index `start` (default `start_index`)."""
     assert sweep.functions is not None, "regression sweeps store function samples"
     mean, std = seed_stats(sweep.functions)  # [V, T, G]
     mse_mean, _ = seed_stats(sweep.final)  # [V, T]
@@ -134,7 +146,7 @@ def regression_scrub_figure(sweep: Sweep, band: bool = True) -> go.Figure:
         return (f"{sweep.label} = {fmt_value(v)}{_paper_note(sweep, v)}<br>"
                 f"<sup>final test MSE  {mses}</sup>")
 
-    k = start_index(sweep)
+    k = _start(sweep, start)
     for tr in dynamic(k):
         fig.add_trace(tr)
     idx = list(range(dyn_start, len(fig.data)))
@@ -158,9 +170,10 @@ def _alpha(hex_color: str, a: float) -> str:
 
 
 # ------------------------------------------------------------------------------ classification
-def classification_scrub_figure(sweep: Sweep) -> go.Figure:
+def classification_scrub_figure(sweep: Sweep, start: int | None = None) -> go.Figure:
     """Left: the accuracy matrix R[after i, on j] (mean over seeds) at the slider's value.
-    Right: final accuracy per task (mean ± std over seeds)."""
+    Right: final accuracy per task (mean ± std over seeds). Starts at value index `start`
+    (default `start_index`)."""
     Rm, _ = seed_stats(sweep.R)  # [V, T, T]
     fm, fs = seed_stats(sweep.final)  # [V, T]
     T = sweep.n_tasks
@@ -194,7 +207,7 @@ def classification_scrub_figure(sweep: Sweep) -> go.Figure:
         return (f"{sweep.label} = {fmt_value(v)}{_paper_note(sweep, v)}<br><sup>old tasks "
                 f"{old:.3f} · newest task {new:.3f} (mean accuracy over seeds)</sup>")
 
-    k = start_index(sweep)
+    k = _start(sweep, start)
     heat, bars = dynamic(k)
     fig.add_trace(heat, row=1, col=1)
     fig.add_trace(bars, row=1, col=2)
@@ -209,8 +222,11 @@ def classification_scrub_figure(sweep: Sweep) -> go.Figure:
 
 
 def _task_name(sweep: Sweep, t: int) -> str:
-    classes = sweep.tasks[t].get("classes") if t < len(sweep.tasks) else None
-    return f"{t + 1}: {'/'.join(map(str, classes))}" if classes else f"task {t + 1}"
+    """'1: 0/1' (a split task's classes), '1: …' (its registry label), or 'task 1'."""
+    task = sweep.tasks[t] if t < len(sweep.tasks) else {}
+    if task.get("classes"):
+        return f"{t + 1}: {'/'.join(map(str, task['classes']))}"
+    return f"{t + 1}: {task['label']}" if task.get("label") else f"task {t + 1}"
 
 
 # ------------------------------------------------------------------------------ trade-off

@@ -1,6 +1,7 @@
-"""Where the explorer's sweeps come from: the bundled ones (assets/sweeps/, read-only) and the
-user's ($HNVIZ_RUNS_DIR/sweeps/). Loading is cached per (path, manifest mtime), so a sweep that
-is still being written reloads as it grows and a finished one is read once."""
+"""Where the explorer's sweeps come from: the bundled ones (assets/sweeps/, read-only) and this
+user's (their workspace's sweeps folder), one entry per slice a multi-axis sweep has. Loading is cached
+per (path, slice, manifest mtime), so a sweep that is still being written reloads as it grows and
+a finished one is read once."""
 
 from __future__ import annotations
 
@@ -10,9 +11,9 @@ from pathlib import Path
 import streamlit as st
 
 from hnviz.analysis.sweeps import MANIFEST, Sweep, SweepRef, find_sweeps, load_sweep
-from hnviz.core.method_specs import with_strength
+from hnviz.core.method_specs import METHODS, with_strength
 from hnviz.ui import state
-from hnviz.ui.labels import benchmark_label, method_with_strength
+from hnviz.ui.labels import benchmark_label, method_short, method_with_strength, param_label
 
 ROOT = Path(__file__).resolve().parents[2]
 BUNDLED_DIR = ROOT / "assets" / "sweeps"
@@ -37,20 +38,29 @@ def _mtime(path: str) -> float:
 
 
 @st.cache_data(show_spinner=False, max_entries=64)
-def _load(path: str, mtime: float) -> Sweep:
-    return load_sweep(path)
+def _load(path: str, slice_id: str, mtime: float) -> Sweep:
+    return load_sweep(path, slice_id)
 
 
-def get_sweep(path: str) -> Sweep:
-    return _load(path, _mtime(path))
+def get_sweep(ref: SweepRef) -> Sweep:
+    return _load(ref.path, ref.slice, _mtime(ref.path))
 
 
 def describe(ref: SweepRef) -> str:
-    """The selector's label: 'Split Digits · HNET (β) · bundled'."""
+    """The selector's label: 'Split Digits · HNET (β) · bundled', plus what a multi-axis sweep
+    holds fixed ('[hnet.hidden=50x50]') and how far a running one got."""
     src = "bundled" if ref.source == "bundled" else f"yours: {ref.name}"
+    varied = method_with_strength(ref.method) if ref.param == _own(ref.method) else (
+        f"{method_short(ref.method)} ({param_label(ref.param)})")
+    fixed = f" [{ref.fixed}]" if ref.fixed else ""
     extra = "" if ref.status == "done" else f" ({ref.status}, {ref.n_done}/{ref.n_total})"
-    return (f"{benchmark_label(ref.benchmark)} · {method_with_strength(ref.method)} · "
-            f"{src}{extra}")
+    return f"{benchmark_label(ref.benchmark)} · {varied} · {src}{fixed}{extra}"
+
+
+def _own(method: str) -> str | None:
+    """The method's own strength field ('beta'), None for unknown methods or none."""
+    m = METHODS.get(method)
+    return m.strength.field if m and m.strength else None
 
 
 def companions(ref: SweepRef, refs: list[SweepRef]) -> list[SweepRef]:

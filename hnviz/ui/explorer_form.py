@@ -87,14 +87,30 @@ def render_new_sweep() -> None:
     st.rerun()
 
 
+def progress_text(job: runner.SweepJob, p) -> str:
+    """'Sweep **x**: 3/12 runs finished (3 ok, 0 failed), 2 running, on the Dask cluster at
+    `tcp://…` (41 s)'."""
+    where = (f", on the Dask cluster at `{p.address}`" if p.address
+             else f", on {p.workers} local worker process(es)" if p.workers else "")
+    return (f"Sweep **{job.name}**: {p.done}/{p.total or '?'} runs finished ({p.ok} ok, "
+            f"{p.failed} failed), {p.running} running{where} "
+            f"({time.time() - job.started:.0f} s)")
+
+
 @st.fragment(run_every=1.0)
 def _progress(job: runner.SweepJob) -> None:
-    done, total, status = job.progress()
+    p = job.progress()
+    done, total = p.done, p.total
     rc = job.returncode()
     if rc is None:
-        st.progress(done / total if total else 0.0,
-                    text=f"Sweep **{job.name}**: {done}/{total or '?'} runs finished "
-                         f"({time.time() - job.started:.0f} s)")
+        st.progress(done / total if total else 0.0, text=progress_text(job, p))
+        viewed = str(state.get("explorer.sweep") or "").split("#")[0] == job.out
+        if p.done and not viewed:
+            st.caption("Its finished runs can already be explored: pick it in the sweep "
+                       "selector at the top.")
+        if viewed and p.done > job.shown_done:  # redraw the explorer with the new runs
+            job.shown_done = p.done
+            st.rerun(scope="app")
         if st.button("Cancel sweep", key="explorer.cancel"):
             runner.cancel(job)
             st.rerun(scope="app")
@@ -105,9 +121,9 @@ def _progress(job: runner.SweepJob) -> None:
     elif rc == 0:
         if not job.selected:  # show the new sweep once it is complete
             job.selected = True
-            state.put("explorer.sweep", job.out)
-        st.success(f"Sweep {job.name} finished: {done}/{total} runs. It is now in the sweep "
-                   "selector at the top.")
+            state.put("explorer.select_next", job.out)  # applied before the selector next run
+        st.success(f"Sweep {job.name} finished: {p.ok} ok, {p.failed} failed of {total} runs. "
+                   "It is now in the sweep selector at the top.")
     else:
         st.error(f"Sweep {job.name} stopped with exit code {rc}.")
         st.code(job.log_tail(), language=None)

@@ -1,10 +1,14 @@
 """Start, watch and cancel a sweep from the page: a background OS process, not a thread.
 
-`start()` launches `python -m hnviz sweep ... --out $HNVIZ_RUNS_DIR/sweeps/<name>` in its own
+`start()` launches `python -m hnviz sweep ... --out <the user's sweeps folder>/<name>` in its own
 process group (so Cancel can end it together with its worker processes) and remembers it in this
 session's state. Progress is read from the sweep's manifest on disk, which the process rewrites
-after every finished run. Nothing here keeps the process alive: closing the browser leaves it
-running to completion, and its results show up in the selector like any other sweep.
+whenever a run starts or finishes. Nothing here keeps the process alive: closing the browser
+leaves it running to completion, and its results show up in the selector like any other sweep.
+
+Where the runs train is the server's setting, not the visitor's: with `HNVIZ_SWEEP_ADDRESS` set
+(a Dask scheduler, `tcp://host:8786`) the app's sweeps go to that cluster, else to local worker
+processes.
 """
 
 from __future__ import annotations
@@ -17,7 +21,7 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from hnviz.analysis.sweeps import progress
+from hnviz.analysis.sweeps import SweepProgress, progress
 from hnviz.core.io import slugify
 from hnviz.ui import state
 from hnviz.ui.explorer_data import ROOT, user_sweeps_dir
@@ -38,6 +42,7 @@ class SweepJob:
     proc: subprocess.Popen | None = None
     cancelled: bool = False
     selected: bool = False  # the finished sweep was made the explorer's selection
+    shown_done: int = 0  # finished runs when the page last redrew this sweep
 
     def returncode(self) -> int | None:
         """None while running."""
@@ -53,7 +58,7 @@ class SweepJob:
     def running(self) -> bool:
         return self.returncode() is None
 
-    def progress(self) -> tuple[int, int, str]:
+    def progress(self) -> SweepProgress:
         return progress(self.out)
 
     def log_tail(self, n: int = 1500) -> str:
@@ -64,13 +69,21 @@ class SweepJob:
         return text.replace("\r", "\n")[-n:]
 
 
+def cluster_address() -> str | None:
+    """The Dask scheduler the server sends sweeps to ($HNVIZ_SWEEP_ADDRESS), or None: local."""
+    return os.environ.get("HNVIZ_SWEEP_ADDRESS", "").strip() or None
+
+
 def sweep_argv(benchmark: str, method: str, values: list[float], seeds: list[int],
-               iters: int, out: Path, jobs: int | None = None) -> list[str]:
+               iters: int, out: Path, jobs: int | None = None,
+               address: str | None = None) -> list[str]:
     argv = [sys.executable, "-m", "hnviz", "sweep", "--benchmark", benchmark, "--method",
-            method, "--values", ",".join(f"{v:g}" for v in values),
+            method, "--values", ",".join(repr(float(v)) for v in values),
             "--seeds", ",".join(str(s) for s in seeds), "--iters", str(iters),
             "--out", str(out)]
-    if jobs:
+    if address:
+        argv += ["--backend", "dask", "--address", address]
+    elif jobs:
         argv += ["--jobs", str(jobs)]
     return argv
 
@@ -85,7 +98,7 @@ def start(name: str, benchmark: str, method: str, values: list[float], seeds: li
     out = user_sweeps_dir() / slugify(name, 60, "sweep")
     out.mkdir(parents=True, exist_ok=True)
     log = out / "sweep.log"
-    argv = sweep_argv(benchmark, method, values, seeds, iters, out, jobs)
+    argv = sweep_argv(benchmark, method, values, seeds, iters, out, jobs, cluster_address())
     env = {**os.environ, "PYTHONUNBUFFERED": "1",
            "PYTHONPATH": os.pathsep.join(filter(None, [str(ROOT),
                                                        os.environ.get("PYTHONPATH")]))}

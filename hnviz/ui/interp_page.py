@@ -1,23 +1,38 @@
 """Layout of the Interpolation page: walk from one task embedding (or a clicked point) to
-another, linearly or along the great arc, and watch the generated network change."""
+another, linearly or along the great arc, and watch the generated network change.
+
+One figure (interp_figures.walk_fig) holds the generated function, the path on the plane and
+every task along the path; its frames move all three markers, so ▶ Play and the Plotly slider
+keep them in step. The view lives in the URL (`viewurl`; docs/APP.md): `from`, `to` (`e1`, `e2`,
+… or `point`), `point` (the embedding, when an endpoint is a point), `alpha` (the frame shown
+first; the slider keeps it up to date through `slider_url`), `path`, `extrap`, plus `?run=`.
+"""
 
 from __future__ import annotations
 
-import numpy as np
+import math
+
 import streamlit as st
 
 from hnviz.analysis import generated, interpolation
-from hnviz.analysis.projections import pca_fit
+from hnviz.analysis.embedding_views import PathView, alpha_range
+from hnviz.analysis.landscape import embedding_plane
+from hnviz.analysis.points import EmbeddingPoint
 from hnviz.core.method_specs import method_spec
+from hnviz.serve.workspace import RunHandle
 from hnviz.ui import embedding_cache as cache
-from hnviz.ui import embedding_train, runrefs, state
+from hnviz.ui import embedding_train, runrefs, slider_url, state, viewurl
 from hnviz.ui import interp_figures as figs
 from hnviz.ui.embedding_cache import trainer_of
-from hnviz.ui.embedding_page import INTERP_POINT
-from hnviz.ui.labels import format_metric
 from hnviz.ui.model_info import task_names
 
 POINT = "point"
+INTERP_POINT = "interp.point"  # {"run_id", "point": EmbeddingPoint}: the point endpoint
+ALPHA = "interp.alpha"  # the α the walk starts at (not a widget: the Plotly slider sets it)
+DEFAULT_ALPHA = 0.5
+CHART_KEY = "interp_walk"  # no dots: slider_url finds the chart by this CSS class
+URL_PAGE = "interp"
+KEYS = ("from", "to", "point", "alpha", "path", "extrap")
 FORMULAS = {
     "linear": r"e(\alpha) = (1-\alpha)\,a + \alpha\,b",
     "spherical": r"e(\alpha) = \frac{\sin((1-\alpha)\Omega)}{\sin\Omega}\,a + "
@@ -30,8 +45,10 @@ def render() -> None:
     st.title("Interpolation")
     st.caption("Between two task embeddings lie infinitely many networks. Walk from one to the "
                "other and watch what the generated network does on every task.")
-    runrefs.apply_run_param()
+    note = runrefs.apply_run_param()
     entry = state.active_run()
+    if note:
+        st.info(note)
     if entry is not None:
         runrefs.sync_run_param(entry)
     if entry is None or not method_spec(entry.view().cfg.train.method).has_embeddings:
@@ -40,94 +57,144 @@ def render() -> None:
         embedding_train.buttons("interp.train")
         return
     t = trainer_of(entry)
-    if t.n_tasks < 2 and state.get(INTERP_POINT) is None:
+    _apply_url(entry, t)
+    point = point_of(entry)
+    if t.n_tasks < 2 and point is None:
         st.info("This run has a single task: there is nothing to walk between.")
         return
     names = task_names(t)
-    embs = generated.task_embeddings(t)  # [T, D]
     st.subheader(entry.name)
-    endpoints, labels = _endpoints(entry, embs, names)
-    keys = list(endpoints)
-    has_point = POINT in endpoints
-    fresh = state.get(INTERP_POINT) or {}
-    if has_point and fresh.get("fresh"):  # just sent from the Embedding space page: start there
-        state.set_widget("interp.from", POINT)
-        state.put(INTERP_POINT, {**fresh, "fresh": False})
+    for p in viewurl.notes(URL_PAGE):
+        st.warning(f"Link: {p}.")
+    labels = {f"task:{m}": names[m] for m in range(t.n_tasks)}
+    if point is not None:
+        labels[POINT] = f"point {point.coords_text()}"
+    keys = list(labels)
+    _init("interp.from", POINT if point is not None else "task:0", keys)
+    _init("interp.to", "task:0" if point is not None else "task:1", keys)
+    _init("interp.kind", "linear", interpolation.KINDS)
+    _init("interp.extrap", False, (False, True))
     c = st.columns([1.4, 1.4, 1.2, 1])
-    a = c[0].selectbox("From", keys, index=keys.index(POINT) if has_point else 0,
-                       format_func=labels.get, key="interp.from")
-    b = c[1].selectbox("To", keys, index=0 if has_point else 1,
-                       format_func=labels.get, key="interp.to")
+    a = c[0].selectbox("From", keys, format_func=labels.get, key="interp.from")
+    b = c[1].selectbox("To", keys, format_func=labels.get, key="interp.to")
     kind = c[2].radio("Path", interpolation.KINDS, horizontal=True, key="interp.kind",
                       help="Linear: straight line. Spherical (slerp): the great arc between "
                            "the two directions.")
     extrap = c[3].toggle("Extrapolate", key="interp.extrap",
                          help="Continue the path beyond both ends: α from −0.5 to 1.5.")
     st.latex(FORMULAS[kind])
+    want = {"from": _end_param(a), "to": _end_param(b), "path": kind,
+            "extrap": "1" if extrap else "0"}
+    if POINT in (a, b):
+        want["point"] = point.to_url()
     if a == b:
         st.warning("Pick two different endpoints.")
+        viewurl.publish(URL_PAGE, KEYS, want)
         return
-    ea, eb = endpoints[a], endpoints[b]
-    if kind == "spherical" and interpolation.is_degenerate_slerp(ea, eb):
+    embs = generated.task_embeddings(t)
+    ends = {**{f"task:{m}": EmbeddingPoint.of(embs[m]) for m in range(t.n_tasks)},
+            **({POINT: point} if point is not None else {})}
+    pv: PathView = cache.path(t, entry.version, ends[a], ends[b], kind, extrap)
+    if pv.straight:
         st.info("The two embeddings point in (almost) the same or opposite directions: the arc "
                 "is undefined, so the path is the straight line.")
-    lo, hi = (-0.5, 1.5) if extrap else (0.0, 1.0)
-    alphas = interpolation.alpha_grid(20, lo, hi)  # [A]
-    path = interpolation.interpolate(ea, eb, alphas, kind)  # [A, D]
-    alpha = st.select_slider("α", options=[float(x) for x in alphas], value=0.5,
-                             format_func=lambda x: f"{x:.2f}", key=f"interp.alpha.{extrap}",
-                             help="Picks the frame the charts start on; ▶ Play below animates "
-                                  "the whole path in the browser.")
-    k = int(np.argmin(np.abs(alphas - alpha)))
-    key = cache.as_key(path)
-    values = cache.metrics_at(t, entry.version, key)  # [A, T]
-    i = int(a.split(":")[1]) if a != POINT else None
-    j = int(b.split(":")[1]) if b != POINT else None
-    left, right = st.columns([1.35, 1], gap="medium")
-    with left:
-        if t.seq.is_regression:
-            xs, ys = cache.curves_at(t, entry.version, key)  # [T, X], [A, T, X]
-            data = [(tk.x_train[:, 0].numpy(), tk.y_train[:, 0].numpy()) for tk in t.seq.tasks]
-            st.plotly_chart(figs.morph_fig(alphas, xs, ys, data, names, k,
-                                           "The generated function along the path"),
-                            width="stretch", key="interp.morph")
-        else:
-            st.plotly_chart(figs.path_metrics_fig(alphas, values, names, i, j, k, t.metric_name),
-                            width="stretch", key="interp.metrics")
-    with right:
-        st.plotly_chart(_plane(entry, embs, path, names, k), width="stretch", key="interp.plane")
-        st.markdown(f"**At α = {alphas[k]:.2f}**: " + " · ".join(
-            f"{names[m].split(':')[0]} {format_metric(float(v), t.metric_name)}"
-            for m, v in enumerate(values[k])))
-    if t.seq.is_regression:
-        st.plotly_chart(figs.path_metrics_fig(alphas, values, names, i, j, k, t.metric_name,
-                                              animate=False),
-                        width="stretch", key="interp.mse")
+    k = pv.index_of(state.get(ALPHA, DEFAULT_ALPHA))
+    land = cache.plane(t, entry.version, 32, 0.5).landscape if embs.shape[1] == 2 else None
+    task_i = int(a.split(":")[1]) if a != POINT else None
+    task_j = int(b.split(":")[1]) if b != POINT else None
+    fig = figs.walk_fig(pv.alphas, pv.metrics, names, t.metric_name, pv.path_uv, pv.task_uv, k,
+                        task_i, task_j, land, pv.xs, pv.curves, pv.data, pv.axis_names,
+                        pv.plane_title)
+    st.plotly_chart(fig, width="stretch", key=CHART_KEY, config={"displaylogo": False})
+    slider_url.follow(CHART_KEY, "alpha", _on_alpha, key="interp.alpha_bridge")
+    st.caption("▶ Play walks the whole path in the browser; the slider picks any α. The title "
+               "shows every task's metric at the current α; the red dot is the network on the "
+               "path.")
+    want["alpha"] = f"{pv.alphas[k]:.2f}"
+    viewurl.publish(URL_PAGE, KEYS, want)
 
 
-def _endpoints(entry, embs: np.ndarray, names: list[str]) -> tuple[dict, dict]:
-    """{id: embedding [D]} and {id: label}: every task, plus the point clicked on the
-    Embedding space page (for this run)."""
-    ends = {f"task:{m}": embs[m] for m in range(len(embs))}
-    labels = {f"task:{m}": names[m] for m in range(len(embs))}
+def point_of(entry: RunHandle) -> EmbeddingPoint | None:
+    """The point endpoint of this run (from a link or the Embedding space page), if any."""
     p = state.get(INTERP_POINT)
-    if p and p.get("run_id") == entry.run_id and len(p["emb"]) == embs.shape[1]:
-        ends[POINT] = np.asarray(p["emb"], dtype=np.float64)
-        labels[POINT] = p.get("label", "clicked point")
-    return ends, labels
+    return p["point"] if p and p.get("run_id") == entry.run_id else None
 
 
-def _plane(entry, embs: np.ndarray, path: np.ndarray, names: list[str], k: int):
-    t = trainer_of(entry)
-    if embs.shape[1] == 2:
-        land = cache.landscape(t, entry.version, 32, 0.5)
-        return figs.path_plane_fig(embs, path, names, k, land)
-    if embs.shape[1] == 1:
-        pad = np.zeros((len(embs), 1))
-        return figs.path_plane_fig(np.hstack([embs, pad]), np.hstack([path, np.zeros(
-            (len(path), 1))]), names, k, axis_titles=("e", ""))
-    model = pca_fit(embs, 2)
-    ax = [f"PC{m + 1} ({r:.0%})" for m, r in enumerate(model.explained)]
-    return figs.path_plane_fig(model.transform(embs), model.transform(path), names, k,
-                               axis_titles=ax, title="The path in the PCA plane of the "
-                                                     "embeddings")
+def _on_alpha(label: str) -> None:
+    """The Plotly slider moved (slider_url): start there on the next run."""
+    try:
+        value = float(label)
+    except ValueError:
+        return
+    if math.isfinite(value):
+        state.put(ALPHA, value)
+
+
+def _init(key: str, default, options) -> None:
+    """A widget's value through session state only (no widget default: no Streamlit warning
+    about a value set both ways); reset when it is not among the options."""
+    if state.widget_value(key) not in options:
+        state.set_widget(key, default)
+
+
+# ----------------------------------------------------------------------------------- the URL
+def _end_param(end: str) -> str:
+    """"task:0" -> "e1" (tasks count from 1 in links, as on screen), "point" -> "point"."""
+    return f"e{int(end.split(':')[1]) + 1}" if end.startswith("task:") else end
+
+
+def _end_of_param(value: str, n_tasks: int, has_point: bool) -> str | None:
+    if value == POINT:
+        return POINT if has_point else None
+    if value.startswith("e") and value[1:].isdigit() and 1 <= int(value[1:]) <= n_tasks:
+        return f"task:{int(value[1:]) - 1}"
+    return None
+
+
+def _apply_url(entry: RunHandle, t) -> None:
+    """A link's view: the point, the endpoints, α, the path kind and extrapolation, set before
+    the widgets are drawn. What cannot be used is reported, never mapped to another value."""
+    params = viewurl.incoming(URL_PAGE, KEYS)
+    if params is None:
+        return
+    problems: list[str] = []
+    if "point" in params:
+        D = t.cfg.hnet.emb_dim
+        plane = embedding_plane(generated.task_embeddings(t)) if D >= 2 else None
+        point, why = EmbeddingPoint.from_url(params["point"], D, plane)
+        if point is None:
+            problems.append(f"point={params['point'][:40]} not used: it {why}")
+        else:
+            state.put(INTERP_POINT, {"run_id": entry.run_id, "point": point})
+    has_point = point_of(entry) is not None
+    for key, widget in (("from", "interp.from"), ("to", "interp.to")):
+        if key in params:
+            end = _end_of_param(params[key], t.n_tasks, has_point)
+            if end is None:
+                problems.append(f"{key}={params[key][:40]} not used (this run has "
+                                f"e1 … e{t.n_tasks}" + (" and point)" if has_point else ")"))
+            else:
+                state.set_widget(widget, end)
+    if "path" in params:
+        if params["path"] in interpolation.KINDS:
+            state.set_widget("interp.kind", params["path"])
+        else:
+            problems.append(f"path={params['path'][:40]} not used (linear or spherical)")
+    extrap = state.widget_value("interp.extrap") or False
+    if "extrap" in params:
+        extrap = {"1": True, "0": False}.get(params["extrap"])
+        if extrap is None:
+            problems.append(f"extrap={params['extrap'][:40]} not used (0 or 1)")
+            extrap = state.widget_value("interp.extrap") or False
+        state.set_widget("interp.extrap", extrap)
+    if "alpha" in params:
+        lo, hi = alpha_range(extrap)
+        try:
+            alpha = float(params["alpha"])
+        except ValueError:
+            alpha = math.nan
+        if math.isfinite(alpha) and lo <= alpha <= hi:
+            state.put(ALPHA, alpha)
+        else:
+            problems.append(f"alpha={params['alpha'][:40]} not used (from {lo:g} to {hi:g})")
+    viewurl.notes(URL_PAGE, problems)

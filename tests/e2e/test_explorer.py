@@ -1,11 +1,12 @@
 """β explorer in a real browser: the Plotly slider scrubs through the bundled sweep client-side
-(no Streamlit rerun), the trade-off and comparison figures render, screenshots for review."""
+(the figure is never redrawn by the server; only slider_url's own fragment reruns to record the
+value), the trade-off and comparison figures render, screenshots for review."""
 
 from __future__ import annotations
 
 import pytest
 
-from tests.e2e.helpers import APP_PATH, REPO_ROOT, goto_app, screenshot
+from tests.e2e.helpers import APP_PATH, REPO_ROOT, goto_app, screenshot, wait_for_app
 
 pytestmark = [
     pytest.mark.skipif(not APP_PATH.exists(), reason="app.py does not exist yet"),
@@ -54,11 +55,18 @@ def test_slider_scrubs_in_browser(app_server: str, browser_page) -> None:
 
     n_ticks = scrub.locator("g.slider-group .slider-tick-rect").count()
     assert n_ticks >= 9
+    scrub.locator(".js-plotly-plot").evaluate("gd => { gd.__drawnBefore = true; }")
     _click_slider_step(page, scrub, 0)  # β = 0: old tasks forgotten
     _wait_current(page, scrub, "β = 0")
+    page.wait_for_function("el => /^β = 0[^.\\d]/.test(el.textContent)",
+                           arg=scrub.locator(".gtitle").first.element_handle())
     title_after = scrub.locator(".gtitle").first.text_content()
     assert title_after != title_before and "β = 0" in title_after
-    assert page.evaluate(_SCRIPT_STATE) == "notRunning"  # scrubbing never reran the script
+    wait_for_app(page)  # the value is recorded in the URL and the session (slider_url) ...
+    assert scrub.locator(".js-plotly-plot").evaluate("gd => gd.__drawnBefore === true"), \
+        "scrubbing made the server redraw the figure"  # ... without redrawing the figure
+    assert _current_value(scrub) == "β = 0"
+    assert page.evaluate(_SCRIPT_STATE) == "notRunning"
     screenshot(page, "explorer_toy_beta0", full_page=False)
 
     # classification sweep: heatmap + bars scrub the same way

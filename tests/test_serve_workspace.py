@@ -1,0 +1,130 @@
+"""A user's workspace: runs of every kind behind one handle, live runs in the pool, autosaves
+that bring runs back after the server forgot them, limits before anything is built."""
+
+from __future__ import annotations
+
+import time
+
+import pytest
+
+from hnviz.core.config import ConfigError
+from hnviz.core.io import RunFileError, run_to_bytes
+from hnviz.core.limits import APP_DEFAULTS
+from hnviz.core.presets import default_config
+from hnviz.core.trainer import Trainer
+from hnviz.live import InlinePool
+from hnviz.serve.demos import demos
+from hnviz.serve.workspace import Workspaces
+
+TOKEN, OTHER = "t" * 24, "u" * 24
+
+
+@pytest.fixture(scope="module")
+def pool():
+    p = InlinePool()
+    assert p.ready(60)
+    yield p
+    p.close()
+
+
+@pytest.fixture
+def spaces(tmp_path, pool):
+    return Workspaces(tmp_path, lambda: pool, ttl_s=3600)
+
+
+def _wait(pred, timeout=60.0):
+    deadline = time.monotonic() + timeout
+    while not pred():
+        assert time.monotonic() < deadline
+        time.sleep(0.05)
+
+
+def test_demos_first_then_own_runs_newest_first(spaces) -> None:
+    ws = spaces.get(TOKEN)
+    assert [h.name for h in ws.handles()] == [d.name for d in demos()]
+    cfg = default_config("regression1d").replace(train={"iters_per_task": 20})
+    a = ws.new_run(cfg, "a")
+    b = ws.new_run(cfg, "a")  # same base name: made unique
+    assert [h.name for h in ws.handles()[:2]] == ["a (2)", "a"] and b.own and not a.is_demo
+    assert spaces.get(OTHER).handles()[0].is_demo  # another user sees none of them
+
+
+def test_live_run_trains_in_the_pool_and_settles_when_done(spaces, pool) -> None:
+    ws = spaces.get(TOKEN)
+    h = ws.new_run(default_config("regression1d").replace(train={"iters_per_task": 30}), "r",
+                   play=True)
+    assert h.hosted and h.run_id in pool.runs(TOKEN)
+    _wait(lambda: h.view().done)
+    ws.settle(h)
+    assert not h.hosted and h.run_id not in pool.runs()  # its worker memory is freed
+    v = h.view()
+    assert v.tasks_done == 3 and v.state == "done" and h.trainer().finished
+    assert len(h.extras()["preds"]) == 3
+
+
+def test_checkpoints_are_autosaved_and_restored_for_a_new_workspace(tmp_path, pool) -> None:
+    spaces = Workspaces(tmp_path, lambda: pool)
+    pool.on_checkpoint = spaces.on_checkpoint
+    try:
+        ws = spaces.get(TOKEN)
+        h = ws.new_run(default_config("regression1d").replace(train={"iters_per_task": 30}),
+                       "kept", play=True)
+        _wait(lambda: h.view().done)
+        _wait(lambda: ws.store.list_autosaves())
+        # the server forgets the workspace (restart, idle eviction): the run comes back
+        fresh = Workspaces(tmp_path, lambda: pool).get(TOKEN)
+        back = [x for x in fresh.handles() if x.own]
+        assert [x.name for x in back] == ["kept"] and back[0].source == "autosave"
+        assert back[0].view().tasks_done == 3
+    finally:
+        pool.on_checkpoint = None
+
+
+def test_limits_before_anything_is_built(spaces) -> None:
+    ws = spaces.get(TOKEN)
+    big = default_config("permuted-digits").replace(task={"n_tasks": 60})
+    with pytest.raises(ConfigError, match="n_tasks=60 exceeds the limit 50"):
+        ws.new_run(big, "big", limits=APP_DEFAULTS)
+    t = Trainer(big.replace(task={"n_tasks": 60}, train={"iters_per_task": 1}))
+    with pytest.raises(RunFileError, match="exceeds the limit"):
+        ws.add_file(run_to_bytes(t), "big", "upload", limits=APP_DEFAULTS)
+    assert not [h for h in ws.handles() if h.own]
+
+
+def test_idle_workspaces_are_dropped_but_training_ones_stay(spaces) -> None:
+    idle, busy = spaces.get(TOKEN), spaces.get(OTHER)
+    h = busy.new_run(default_config("regression1d").replace(train={"iters_per_task": 20000}),
+                     "long", play=True)
+    now = time.time() + 2 * spaces.ttl_s
+    assert spaces.evict_idle(now) == 1 and len(spaces) == 1
+    assert spaces.get(OTHER) is busy and spaces.get(TOKEN) is not idle
+    busy.pause(h)
+    assert not h.playing
+
+
+def test_a_run_that_trained_and_left_the_pool_shows_its_final_state(spaces) -> None:
+    """Read while static (untrained), trained in the pool, settled: the handle's extras, model
+    and version are the finished run's, not a cached copy of its start (both used to share the
+    version "<id>:0")."""
+    import numpy as np
+
+    from hnviz.analysis.views import train_extras
+    from hnviz.core.io import load_run
+
+    cfg = default_config("regression1d").replace(train={"iters_per_task": 60, "eval_every": 30})
+    ws = spaces.get(TOKEN)
+    h = ws.add_file(run_to_bytes(Trainer(cfg), {"name": "toy"}), "toy", "file")
+    before = (h.version, np.asarray(h.extras()["preds"]))
+    assert h.trainer().global_step == 0
+    ws.play(h)
+    _wait(lambda: h.view().done)
+    ws.settle(h)
+    assert not h.hosted
+    final = Trainer(cfg)
+    final.run()
+    assert h.trainer().global_step == final.global_step
+    assert h.version != before[0]
+    preds = np.asarray(h.extras()["preds"])
+    np.testing.assert_allclose(preds, train_extras(final)["preds"], rtol=1e-5, atol=1e-6)
+    assert not np.allclose(preds, before[1])
+    assert load_run(h.data())[0].global_step == final.global_step
