@@ -217,7 +217,7 @@ class Trainer:
         """One optimizer step of the current task: (task loss, regularizer), detached tensors
         (read on the host only where a number is needed: the logged steps)."""
         t, s = self.task, self.step_in_task
-        step = self.method.step(t, self._gen(t, s, salt=1))
+        step = self.method.step(t, self._gen(t, s, salt=1), s)
         seen = range(t + 1) if self.method.spec.joint else (t,)
         losses = []
         for j in seen:
