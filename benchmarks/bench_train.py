@@ -44,13 +44,13 @@ def main() -> None:
     a = ap.parse_args()
 
     base = default_config("permuted-digits", "finetune").replace(
-        train={"iters_per_task": a.iters, "eval_every": 10**9})
+        train={"iters_per_task": a.iters, "eval_every": 10**6})
     bare = ms_per_step_by_task(base.replace(task={"n_tasks": 3}))
     bare_ms = sum(bare) / len(bare)
     print(f"bare target step (finetune, permuted-digits target): {bare_ms:.3f} ms/step")
 
     hnet_cfg = default_config("permuted-digits", "hnet").replace(
-        train={"iters_per_task": a.iters, "eval_every": 10**9})
+        train={"iters_per_task": a.iters, "eval_every": 10**6})
     subset = ms_per_step_by_task(hnet_cfg)  # the preset: a cycle of reg_tasks previous tasks
     all_prev = ms_per_step_by_task(hnet_cfg.replace(train={"reg_tasks": 0}))
     print("HNET ms/step by task (task t has t-1 previous tasks), permuted-digits preset:")
