@@ -22,9 +22,8 @@ from hnviz.core import devices
 from hnviz.core.config import ConfigError
 from hnviz.core.io import load_run, run_to_bytes
 from hnviz.core.presets import default_config
-from hnviz.core.trainer import Trainer
+from hnviz.core.trainer import MEASURED_HISTORY, Trainer
 
-TIMING = ("wall_s", "timing")
 
 
 def _no_gpu(monkeypatch):
@@ -64,7 +63,7 @@ def _cfg(bench, method, **train):
 
 
 def _computed(history):
-    return {k: v for k, v in history.items() if k not in TIMING}
+    return {k: v for k, v in history.items() if k not in MEASURED_HISTORY}
 
 
 def _all_tensors(tr: Trainer):

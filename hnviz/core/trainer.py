@@ -85,6 +85,11 @@ def exploded(loss: float, first_loss: float | None) -> bool:
             and loss > EXPLODE_FACTOR * abs(first_loss))
 
 
+# history entries measured, not computed: they differ between two identical runs (and between a
+# run and its resumption); everything else in history is bit-identical
+MEASURED_HISTORY = ("wall_s", "timing")
+
+
 def make_optimizer(params: list[torch.Tensor], lr: float) -> torch.optim.Optimizer:
     """Adam for one task's trainable tensors (one parameter group): the fused kernel (one pass
     over all tensors; on the CPU 2.6× faster than `foreach` on the Permuted Digits preset's 216k
