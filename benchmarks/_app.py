@@ -50,6 +50,19 @@ def app(extra_env: dict[str, str] | None = None):
 
 
 @contextmanager
+def bare_app():
+    """Yield the base URL of a bare Streamlit page (bare_page.py), the load-time baseline."""
+    runs = Path(tempfile.mkdtemp(prefix="hnviz-bench-bare-"))
+    proc, url = start_streamlit(Path(__file__).with_name("bare_page.py"), runs,
+                                runs / "streamlit.log")
+    try:
+        yield url
+    finally:
+        stop_server(proc)
+        shutil.rmtree(runs, ignore_errors=True)
+
+
+@contextmanager
 def browser():
     from playwright.sync_api import sync_playwright
 

@@ -157,11 +157,11 @@ def test_explorer_reads_a_sweep_while_it_runs():
             assert time.time() < deadline and proc.poll() is None, "sweep did not get going"
             time.sleep(0.2)
         at.switch_page("pages/6_Beta_explorer.py")
-        at.session_state["hnviz.ui.explorer.sweep"] = str(out)  # as the selector would
+        at.session_state["hnviz.ui.explorer.select_next"] = str(out)  # as a finished job does
         at.run()
         assert not at.exception and not at.error, [e.value for e in at.exception]
         box = next(s for s in at.selectbox if s.label == "Sweep")
-        assert "(running, 1/2)" in box.format_func(box.value)
+        assert "(running, 1/2)" in box.format_func(at.session_state["explorer.sweep"])
         info = " ".join(i.value for i in at.info)
         assert "This sweep is running: 1 of 2 runs finished, 1 running" in info
         assert next(m for m in at.metric if m.label == "failed runs").value == "0"

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import functools
 import math
+import os
 
 import numpy as np
 import streamlit as st
@@ -80,11 +81,14 @@ def _default(refs: list[SweepRef]) -> SweepRef:
 def _select(refs: list[SweepRef]) -> SweepRef:
     keys = [r.key for r in refs]
     chosen = state.widget_value(_SELECT_KEY)
-    if state.get("explorer.select_next"):  # a sweep started here has just finished
-        chosen = state.get("explorer.select_next")
+    nxt = state.get("explorer.select_next")  # a sweep started here has just finished
+    if nxt:
         state.put("explorer.select_next", None)
+        chosen = nxt
     if chosen not in keys:  # a sweep folder (e.g. just finished) selects its first slice
-        chosen = next((r.key for r in refs if r.path == chosen), None) or _default(refs).key
+        chosen = next((r.key for r in refs if chosen and _same_dir(r.path, chosen)), None) \
+            or _default(refs).key
+    if chosen != state.widget_value(_SELECT_KEY):
         state.set_widget(_SELECT_KEY, chosen)  # through session state only: no warning
     labels = {r.key: data.describe(r) for r in refs}
     chosen = st.selectbox("Sweep", keys, key=_SELECT_KEY, format_func=labels.__getitem__,
@@ -92,6 +96,11 @@ def _select(refs: list[SweepRef]) -> SweepRef:
                                "yours alone. A sweep over several fields appears once per "
                                "value of the fields it does not vary.")
     return refs[keys.index(chosen)]
+
+
+def _same_dir(a: str, b: str) -> bool:
+    """Two spellings of one folder (a relative store root against a job's absolute path)."""
+    return os.path.realpath(a) == os.path.realpath(b)
 
 
 # ----------------------------------------------------------------------------------- the URL
