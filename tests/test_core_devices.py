@@ -25,7 +25,6 @@ from hnviz.core.presets import default_config
 from hnviz.core.trainer import MEASURED_HISTORY, Trainer
 
 
-
 def _no_gpu(monkeypatch):
     monkeypatch.setattr(torch.cuda, "is_available", lambda: False)
 
