@@ -8,8 +8,11 @@
    under 20 s on 2 cores).
 4. Adam on the Permuted Digits preset's trainable tensors: fused (what `make_optimizer` builds)
    against foreach, alternating A B A B.
+5. (--tradeoff) The Permuted Digits preset trained in full with reg_tasks = 0 (all previous
+   tasks every step), 1 and 2 (the preset; a deterministic cycle): accuracy, forgetting and
+   training ms/step (evaluation excluded) of each.
 
-Usage: python benchmarks/bench_train.py [--iters 200]
+Usage: python benchmarks/bench_train.py [--iters 200] [--tradeoff]
 """
 
 from __future__ import annotations
@@ -41,7 +44,12 @@ def ms_per_step_by_task(cfg) -> list[float]:
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--iters", type=int, default=200, help="iters per task for parts 1-2")
+    ap.add_argument("--tradeoff", action="store_true",
+                    help="only part 5: accuracy and time of the regularized subset (~1-2 min)")
     a = ap.parse_args()
+    if a.tradeoff:
+        reg_tasks_tradeoff()
+        return
 
     base = default_config("permuted-digits", "finetune").replace(
         train={"iters_per_task": a.iters, "eval_every": 10**6})
@@ -96,6 +104,23 @@ def adam_fused_vs_foreach(steps: int = 1000, repeats: int = 3) -> None:
     f, e = min(times["fused"]), min(times["foreach"])
     print(f"Adam step on the permuted-digits preset's {n} trainable weights: fused {f:.3f} ms, "
           f"foreach {e:.3f} ms (best of {repeats}; foreach/fused {e / f:.1f}×)")
+
+
+def reg_tasks_tradeoff(values: tuple[int, ...] = (0, 1, 2)) -> None:
+    from hnviz.analysis.summary import run_summary
+
+    base = default_config("permuted-digits", "hnet")
+    print(f"Permuted Digits preset ({base.task.n_tasks or 10} tasks × "
+          f"{base.train.iters_per_task} steps), previous tasks regularized per step:")
+    for k in values:
+        tr = Trainer(base.replace(train={"reg_tasks": k}))
+        tr.run(chunk=1000)
+        s = run_summary(tr, tr.history["wall_s"])
+        by_task = s["ms_per_step_by_task"]
+        label = "all" if k == 0 else f"{k} (cycle)"
+        print(f"  reg_tasks={k} [{label:9s}]: mean final acc {100 * s['mean_final']:.1f}%, "
+              f"forgetting {100 * s['forgetting']:.2f} points, {s['ms_per_step']:.2f} ms/step "
+              f"(task 1 {by_task[0]:.2f} → task 10 {by_task[-1]:.2f})")
 
 
 if __name__ == "__main__":
