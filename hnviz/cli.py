@@ -43,6 +43,7 @@ def cmd_train(a: argparse.Namespace) -> int:
     from tqdm import tqdm
 
     from .core.datasets_torchvision import DataUnavailableError
+    from .core.devices import resolve_device
     from .core.io import save_run
     from .core.limits import check_limits
     from .core.trainer import Trainer
@@ -51,8 +52,9 @@ def cmd_train(a: argparse.Namespace) -> int:
     limits = limits_from_args(a)
     check_limits(cfg, limits)  # sizes and memory budget, before anything is built
     check_out_arg(a.out)  # and the output file, before any training
+    device = resolve_device(a.device)  # one-line error when e.g. no CUDA GPU is there
     try:
-        trainer = Trainer(cfg, limits=limits)
+        trainer = Trainer(cfg, limits=limits, device=device)
     except DataUnavailableError as e:
         print(f"error: {e}", file=sys.stderr)
         return 2
@@ -118,8 +120,9 @@ def _print_summary(s: dict[str, Any], out: str | None) -> None:
     if "ent_acc" in s:
         print(f"without task identity (HNET+ENT): acc {s['ent_acc']:.4f}, "
               f"task inferred right {s['ent_task_acc']:.4f}")
-    print(f"{s['wall_s']:.1f} s, {1000 * s['sec_per_iter']:.2f} ms/iter"
-          + (f", saved to {out}" if out else ""))
+    ms = f"{s['ms_per_step']:.2f} ms/step" if s.get("ms_per_step") is not None else "-"
+    print(f"{s['wall_s']:.1f} s: training {s['train_s']:.1f} s ({ms}), evaluation "
+          f"{s['eval_s']:.1f} s" + (f"; saved to {out}" if out else ""))
 
 
 def _info_args(p: argparse.ArgumentParser) -> None:

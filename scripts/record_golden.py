@@ -35,7 +35,7 @@ import torch  # noqa: E402
 
 from hnviz.core.presets import default_config  # noqa: E402
 from hnviz.core.threads import threads  # noqa: E402
-from hnviz.core.trainer import Trainer  # noqa: E402
+from hnviz.core.trainer import MEASURED_HISTORY, Trainer  # noqa: E402
 
 GOLDEN_DIR = ROOT / "tests" / "golden"
 ITERS = 40
@@ -74,7 +74,7 @@ def run_case(name: str) -> dict[str, Any]:
         trainer = Trainer(config(benchmark, method, overrides))
         trainer.run(chunk=1000)
     assert trainer.error is None, f"{name}: {trainer.error}"
-    hist = {k: v for k, v in trainer.history.items() if k != "wall_s"}
+    hist = {k: v for k, v in trainer.history.items() if k not in MEASURED_HISTORY}
     return json.loads(json.dumps(hist))  # exactly what the file holds
 
 

@@ -117,7 +117,9 @@ def test_library_limits_name_field_value_and_limit(change, message):
 
 
 def test_memory_budget_message_names_the_need_and_the_budget():
-    cfg = default_config("permuted-digits", "hnet").replace(task={"n_tasks": 1000})
+    # one head per generated network: 1000 tasks × ~1.07M weights of a 64-1000-1000-10 target
+    cfg = default_config("permuted-digits", "hnet").replace(task={"n_tasks": 1000},
+                                                            target={"hidden": (1000, 1000)})
     with pytest.raises(ConfigError, match=r"^this run needs ~\d+\.\d GB, more than the 4096 MB "
                        r"budget .*; the largest part: HNET snapshot"):
         check_limits(cfg, LIBRARY)

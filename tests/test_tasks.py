@@ -101,6 +101,17 @@ def test_deterministic_per_seed(benchmark):
     assert not _same(a, build_tasks(TaskConfig(benchmark=benchmark, seed=4)))
 
 
+def test_digits_read_without_sklearn_datasets_are_load_digits():
+    from sklearn.datasets import load_digits
+
+    from hnviz.core import tasks
+
+    raw = tasks._bundled_digits()
+    assert raw is not None, "scikit-learn's digits.csv.gz moved: the loader falls back (slow)"
+    d = load_digits()
+    assert np.array_equal(raw[:, :-1], d.data) and np.array_equal(raw[:, -1], d.target)
+
+
 def test_split_digits():
     seq = build_tasks(TaskConfig(benchmark="split-digits"))
     assert (seq.kind, seq.n_tasks, seq.in_dim, seq.out_dim) == ("classification", 5, 64, 2)

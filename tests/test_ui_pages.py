@@ -80,6 +80,17 @@ def test_every_method_strength_can_be_set() -> None:
     assert not at.exception
 
 
+def test_method_switch_takes_the_methods_head_layout() -> None:
+    """HNET generates one head per network; a baseline switched to keeps one head per task."""
+    at = _app(TRAIN)
+    assert at.session_state["hnviz.config"].train.multi_head is False  # HNET's preset
+    at.selectbox(key="train.form.method").set_value("ewc").run()
+    assert at.session_state["hnviz.config"].train.multi_head is True
+    at.selectbox(key="train.form.method").set_value("hnet").run()
+    assert at.session_state["hnviz.config"].train.multi_head is False
+    assert not at.exception
+
+
 def test_new_run_with_progress_asks_first_and_keeps_old_run() -> None:
     at = _app(TRAIN, iters="40")
     at.button(key="train.step").click().run()

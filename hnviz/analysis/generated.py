@@ -27,17 +27,22 @@ def hnet_of(trainer):
 
 def task_embeddings(trainer) -> np.ndarray:
     """Learned task embeddings e_t as float32 [T, D] (a copy: the model is not touched)."""
-    return hnet_of(trainer).emb_matrix().detach().float().numpy().copy()
+    return hnet_of(trainer).emb_matrix().detach().float().cpu().numpy().copy()
 
 
-def _as_tensor(embs) -> torch.Tensor:
-    return torch.as_tensor(np.asarray(embs), dtype=torch.float32)
+def _as_tensor(embs, device: torch.device | None = None) -> torch.Tensor:
+    return torch.as_tensor(np.asarray(embs), dtype=torch.float32, device=device)
+
+
+def _device(trainer) -> torch.device:
+    """Where the run computes (its data's device; the CPU unless trained elsewhere)."""
+    return trainer.seq.tasks[0].y_test.device
 
 
 @torch.no_grad()
 def generate_weights(trainer, embs) -> torch.Tensor:
     """emb [K, D] -> generated target weights W [K, P] (float32)."""
-    return hnet_of(trainer)(_as_tensor(embs))
+    return hnet_of(trainer)(_as_tensor(embs, _device(trainer)))
 
 
 def _test_batch(trainer) -> tuple[torch.Tensor, list[tuple[int, int]]]:
@@ -77,7 +82,7 @@ def evaluate_embeddings(trainer, embs, max_floats: int = MAX_FLOATS) -> np.ndarr
 
     Batched: per chunk of k embeddings one hypernet call (W [k, P]) and one target call on all
     tasks' test inputs at once ([k, B_all, heads·out]); task t is scored with head t."""
-    e = _as_tensor(embs)  # [K, D]
+    e = _as_tensor(embs, _device(trainer))  # [K, D]
     x, spans = _test_batch(trainer)  # [B_all, in]
     tasks = range(trainer.n_tasks)
     k = chunk_size(trainer, x.shape[0], max_floats)
@@ -90,7 +95,7 @@ def evaluate_embeddings(trainer, embs, max_floats: int = MAX_FLOATS) -> np.ndarr
             parts.append(_metrics(trainer, forward(trainer.target, W, x), spans, tasks))
     if not parts:
         return np.zeros((0, trainer.n_tasks), dtype=np.float32)
-    return torch.cat(parts).numpy()
+    return torch.cat(parts).cpu().numpy()
 
 
 @torch.no_grad()
@@ -98,7 +103,7 @@ def evaluate_embeddings_loop(trainer, embs) -> np.ndarray:
     """Reference for `evaluate_embeddings`: one network and one task at a time. [K, T]."""
     hnet = hnet_of(trainer)
     out = np.zeros((len(embs), trainer.n_tasks), dtype=np.float32)
-    for i, e in enumerate(_as_tensor(embs)):
+    for i, e in enumerate(_as_tensor(embs, _device(trainer))):
         w = hnet(e)  # [P]
         for t, tk in enumerate(trainer.seq.tasks):
             o = trainer.target.head(forward(trainer.target, w, tk.x_test), t)  # [B_t, out]
@@ -123,22 +128,22 @@ def regression_curves(trainer, embs, xs: np.ndarray) -> np.ndarray:
 
     embs [K, D], xs [T, X] -> y [K, T, X] float32 (regression runs only)."""
     W = generate_weights(trainer, embs)  # [K, P]
-    x = torch.as_tensor(xs, dtype=torch.float32)  # [T, X]
+    x = torch.as_tensor(xs, dtype=torch.float32, device=W.device)  # [T, X]
     flat = x.reshape(-1, 1)  # [T·X, 1]
     out = forward(trainer.target, W, flat)  # [K, T·X, heads]
     T, X = x.shape
     ys = [trainer.target.head(out[:, t * X:(t + 1) * X], t)[..., 0] for t in range(T)]  # [K, X]
-    return torch.stack(ys, dim=1).numpy()
+    return torch.stack(ys, dim=1).cpu().numpy()
 
 
 @torch.no_grad()
 def task_functions(trainer, xs) -> np.ndarray:
     """Each task's own network (the weights the run uses for task t, any method) on x grids,
     read from task t's head: xs [T, G] -> y [T, G] float32 (regression runs only)."""
-    x = torch.as_tensor(np.asarray(xs), dtype=torch.float32)  # [T, G]
+    x = torch.as_tensor(np.asarray(xs), dtype=torch.float32, device=_device(trainer))  # [T, G]
     ys = [trainer.target.head(forward(trainer.target, trainer.weights_for(t), x[t, :, None]), t)
           for t in range(x.shape[0])]  # each [G, 1]
-    return torch.stack(ys)[..., 0].numpy()
+    return torch.stack(ys)[..., 0].cpu().numpy()
 
 
 def flops_per_network(trainer) -> float:

@@ -128,7 +128,7 @@ class TrainConfig:
     eval_every: int = 100
     seed: int = 0
     lookahead: bool = False
-    reg_tasks: int = 0  # HNET: previous tasks regularized per step (0 = all; >0 random subset)
+    reg_tasks: int = 0  # HNET: previous tasks regularized per step (0 = all; >0 a cycle)
     ewc_lambda: float = 100.0
     online_gamma: float = 1.0
     si_c: float = 0.1

@@ -32,7 +32,7 @@ def infer_tasks(target, weights: torch.Tensor, x: torch.Tensor) -> tuple[torch.T
     heads = torch.stack([target.head(out[t], t) for t in range(T)])  # [T, B, C]
     ent = predictive_entropy(heads)  # [T, B]
     t_hat = ent.argmin(dim=0)  # [B]
-    local = heads[t_hat, torch.arange(x.shape[0])].argmax(dim=-1)  # [B]
+    local = heads[t_hat, torch.arange(x.shape[0], device=x.device)].argmax(dim=-1)  # [B]
     return t_hat, local
 
 
@@ -52,7 +52,7 @@ def entropy_task_inference(trainer) -> dict[str, float | list[float]]:
         x = tk.x_test
         parts = [infer_tasks(trainer.target, W, x[i:i + rows]) for i in range(0, len(x), rows)]
         t_hat, local = torch.cat([p[0] for p in parts]), torch.cat([p[1] for p in parts])
-        offsets = torch.tensor(seq.class_offsets)
+        offsets = torch.tensor(seq.class_offsets, device=t_hat.device)
         pred_global = offsets[t_hat] + local
         true_global = seq.class_offsets[t] + tk.y_test
         if seq.class_offsets[t] == 0 and all(o == 0 for o in seq.class_offsets):

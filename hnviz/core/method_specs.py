@@ -57,6 +57,10 @@ class MethodSpec:
     has_embeddings: bool = False  # a hypernetwork with task embeddings (method.hnet)
     needs_fisher: bool = False  # end_task gets the diagonal Fisher of the task just trained
     joint: bool = False  # each step trains on every task seen so far
+    # Preset head layout (`train.multi_head`): the shared-weight baselines keep one output head
+    # per task in their one target; HNET generates each task's own network, its head included
+    # (the paper's layout: a generated network holds one head, not T).
+    multi_head: bool = True
 
     def build(self, cfg: RunConfig, target: nn.Module, n_tasks: int,
               gen: torch.Generator) -> methods.Method:
@@ -73,7 +77,7 @@ _SI_PRESET = {"regression": 10.0, "classification": 10.0}
 
 _ENTRIES = (
     MethodSpec("hnet", "HNET (hypernetwork)", "HNET", "#1f77b4", methods.HNET, BETA,
-               has_embeddings=True),
+               has_embeddings=True, multi_head=False),
     MethodSpec("finetune", "fine-tuning", "fine-tuning", "#d62728", methods.Finetune),
     MethodSpec("ewc", "EWC", "EWC", "#ff7f0e", methods.EWC, EWC_LAMBDA, _EWC_PRESET,
                needs_fisher=True),

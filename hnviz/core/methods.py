@@ -3,7 +3,7 @@
 A method owns the learnable things and what it remembers between tasks; the Trainer owns data,
 optimizer and loop. Per training step of task t the trainer calls
 
-    step = method.step(t, gen)              # Step(weights [P], regularize, after)
+    step = method.step(t, gen, s)           # Step(weights [P], regularize, after)
     task_loss = ...                         # the trainer's loss of the target run on step.weights
     reg = step.regularize(task_loss)        # the method's penalty for this step (scalar)
     (task_loss + reg).backward(); opt.step(); step.after()
@@ -69,7 +69,8 @@ class Method(nn.Module):
     def _load_from_state_dict(self, state_dict, prefix, *args, **kwargs):
         for k in self.grown_buffers:  # take the saved shape before copying into it
             if prefix + k in state_dict:
-                setattr(self, k, torch.empty_like(state_dict[prefix + k]))
+                setattr(self, k, torch.empty_like(state_dict[prefix + k],
+                                                  device=getattr(self, k).device))
         super()._load_from_state_dict(state_dict, prefix, *args, **kwargs)
 
     def weights(self, t: int) -> torch.Tensor:
@@ -80,9 +81,9 @@ class Method(nn.Module):
         """What task t's optimizer updates."""
         raise NotImplementedError
 
-    def step(self, t: int, gen: torch.Generator) -> Step:
-        """The weights and regularizer of one training step of task t; `gen` is the step's own
-        random stream (e.g. which previous tasks to regularize)."""
+    def step(self, t: int, gen: torch.Generator, s: int = 0) -> Step:
+        """The weights and regularizer of training step s of task t; `gen` is the step's own
+        random stream, `s` its number in the task (HNET: which previous tasks to regularize)."""
         raise NotImplementedError
 
     def begin_task(self, t: int) -> None:
@@ -105,7 +106,7 @@ class TargetWeights(Method):
     def trainable(self, t):
         return [self.w]
 
-    def step(self, t, gen):
+    def step(self, t, gen, s=0):
         return Step(self.w)
 
 
@@ -130,7 +131,7 @@ class EWC(TargetWeights):
         self.register_buffer("anchors", torch.zeros(0, p))  # [T', P]
         self.register_buffer("fishers", torch.zeros(0, p))  # [T', P]
 
-    def step(self, t, gen):
+    def step(self, t, gen, s=0):
         lam = self.cfg.train.ewc_lambda
         return Step(self.w, lambda task_loss: regularizers.ewc_penalty(
             self.w, self.anchors, self.fishers, lam))
@@ -170,7 +171,7 @@ class SI(TargetWeights):
         self.w_prev.copy_(self.w.detach())
         self.path.zero_()
 
-    def step(self, t, gen):
+    def step(self, t, gen, s=0):
         task_grad: list[torch.Tensor] = []  # this step's ∂L_task/∂w, from regularize to after
 
         def regularize(task_loss: torch.Tensor) -> torch.Tensor:
@@ -209,6 +210,15 @@ class HNET(Method):
         self.hnet = HyperNetwork(cfg.hnet, p, n_tasks)
         calibrate_output_scale(self.hnet, init_std(target), gen)
         self.register_buffer("snapshot", torch.zeros(0, p))  # [t, P] targets for tasks < t
+        self._frozen: tuple[int, torch.Tensor] | None = None  # (t, [t, D]) see frozen_embs
+
+    def _load_from_state_dict(self, *args, **kwargs):
+        self._frozen = None  # the embeddings are about to change
+        super()._load_from_state_dict(*args, **kwargs)
+
+    def _apply(self, fn, *args, **kwargs):
+        self._frozen = None  # moved or cast: stack again from the moved embeddings
+        return super()._apply(fn, *args, **kwargs)
 
     def weights(self, t):
         return self.hnet(self.hnet.task_embs[t])
@@ -216,46 +226,62 @@ class HNET(Method):
     def trainable(self, t):
         return [*self.hnet.theta(), self.hnet.task_embs[t]]
 
+    def frozen_embs(self, t: int) -> torch.Tensor:
+        """The embeddings of the tasks before t, [t, D], without autograd: task t's optimizer
+        does not hold them, so they stay fixed for the whole task and are stacked once."""
+        if self._frozen is None or self._frozen[0] != t:
+            self._frozen = (t, self.hnet.emb_matrix()[:t].detach())
+        return self._frozen[1]
+
     @torch.no_grad()
     def begin_task(self, t):
         """Snapshot f_h(e_t', θ_h*) for every previous task t' < t (embeddings are frozen)."""
+        self._frozen = None
         if t > 0:
-            self.snapshot = self.hnet(self.hnet.emb_matrix()[:t].detach()).detach()
+            self.snapshot = self.hnet(self.frozen_embs(t)).detach()
         else:
             self.snapshot = self.snapshot[:0]
 
-    def regularized_tasks(self, t: int, gen: torch.Generator | None) -> torch.Tensor:
-        """Indices of the previous tasks regularized this step: all of them, or a random subset
-        of `reg_tasks` (hypnettorch's cl_reg_batch_size) to keep long sequences cheap."""
+    def regularized_tasks(self, t: int, s: int) -> tuple[slice, ...]:
+        """Which previous tasks step s of task t regularizes, as at most two slices of 0..t-1:
+        all of them, or with `reg_tasks` = k < t a deterministic cycle of k consecutive tasks
+        (k·s, ..., k·s + k − 1) mod t, so every previous task is regularized once every ⌈t/k⌉
+        steps (a random subset, hypnettorch's cl_reg_batch_size, leaves gaps: one task can go
+        unregularized for many steps). Slices, not an index tensor: the snapshot rows are views
+        and nothing is copied to the device."""
         k = self.cfg.train.reg_tasks
         if k <= 0 or k >= t:
-            return torch.arange(t)
-        return torch.randperm(t, generator=gen)[:k].sort().values
+            return (slice(0, t),)
+        start = (s * k) % t
+        if start + k <= t:
+            return (slice(start, start + k),)
+        return slice(start, t), slice(0, start + k - t)
 
-    def step(self, t, gen):
+    def step(self, t, gen, s=0):
         """Without lookahead, ONE batched hypernet forward for the current task AND the
-        regularized previous ones: f_h([e_t; e_t'...]) -> [1 + t', P]; row 0 feeds the task
-        loss, the rest the output regularizer against the snapshot."""
+        regularized previous ones (`regularized_tasks`): f_h([e_t; e_t'...]) -> [1 + t', P];
+        row 0 feeds the task loss, the rest the output regularizer against the snapshot."""
         beta = self.cfg.train.beta
         if t == 0 or beta == 0:
             return Step(self.weights(t))
         if self.cfg.train.lookahead:
             return Step(self.weights(t), lambda task_loss: self._lookahead_penalty(t, task_loss))
-        idx = self.regularized_tasks(t, gen)
-        every = idx.numel() == t
-        prev = self.hnet.emb_matrix()[:t] if every else self.hnet.emb_matrix()[idx]
-        embs = torch.cat([self.hnet.task_embs[t].unsqueeze(0), prev.detach()])  # [1 + t', D]
+        parts = self.regularized_tasks(t, s)
+        frozen = self.frozen_embs(t)  # [t, D]
+        prev = [frozen[p] for p in parts]  # each [t_p, D]
+        embs = torch.cat([self.hnet.task_embs[t].unsqueeze(0), *prev])  # [1 + t', D]
         # split (not indexing): its backward concatenates the two gradients instead of
         # zero-filling a full [1 + t', P] buffer per part.
         w_t, w_prev = self.hnet(embs).split([1, embs.shape[0] - 1])  # [1, P], [t', P]
-        snapshot = self.snapshot if every else self.snapshot[idx]  # [t', P]
+        snapshot = (self.snapshot[parts[0]] if len(parts) == 1
+                    else torch.cat([self.snapshot[p] for p in parts]))  # [t', P]
         return Step(w_t[0], lambda task_loss: regularizers.output_regularizer(
             w_prev, snapshot, beta))
 
     def _lookahead_penalty(self, t: int, task_loss: torch.Tensor) -> torch.Tensor:
         """The output regularizer at θ_h + Δθ_h, Δθ_h = −lr·∂L_task/∂θ_h (the step the task loss
         alone would take, held fixed), over all previous tasks in one forward."""
-        prev_embs = self.hnet.emb_matrix()[:t].detach()  # [t, D]
+        prev_embs = self.frozen_embs(t)  # [t, D]
         names, theta = zip(*self.hnet.named_theta().items(), strict=True)
         grads = torch.autograd.grad(task_loss, theta, retain_graph=True, allow_unused=True)
         lr = self.cfg.train.lr

@@ -25,7 +25,7 @@ import torch
 from .config import ConfigError, RunConfig
 from .limits import Limits
 
-HISTORY_KEYS = ("loss", "evals", "R0", "R", "emb_traj", "task_end_steps", "wall_s")
+HISTORY_KEYS = ("loss", "evals", "R0", "R", "emb_traj", "task_end_steps", "wall_s", "timing")
 MAX_ERROR_CHARS = 10_000
 
 
@@ -149,8 +149,27 @@ def check_history(h: Any, cfg: RunConfig, task: int, step_in_task: int) -> None:
             _fail("run file history['emb_traj'] entries must be {step, task, emb}")
         _check_row(rec.get("emb"), cfg.hnet.emb_dim, "history emb_traj emb")
     wall = h.get("wall_s", 0.0)
-    if not _is_number(wall) or not math.isfinite(wall) or wall < 0:
+    if not _seconds(wall):
         _fail("run file history['wall_s'] must be a number of seconds >= 0")
+    _check_timing(h.get("timing", {}), T)
+
+
+def _seconds(v: Any) -> bool:
+    return _is_number(v) and math.isfinite(v) and v >= 0
+
+
+def _check_timing(timing: Any, T: int) -> None:
+    """{"train_s", "eval_s", "task_train_s": [seconds or null per task]} (files written before
+    it existed have none)."""
+    if not isinstance(timing, dict) or not set(timing) <= {"train_s", "eval_s", "task_train_s"}:
+        _fail("run file history['timing'] must be {train_s, eval_s, task_train_s}")
+    if not all(_seconds(timing.get(k, 0.0)) for k in ("train_s", "eval_s")):
+        _fail("run file history['timing'] train_s and eval_s must be seconds >= 0")
+    per_task = timing.get("task_train_s", [])
+    if (not isinstance(per_task, list) or len(per_task) > T
+            or not all(v is None or _seconds(v) for v in per_task)):
+        _fail(f"run file history['timing']['task_train_s'] must be at most {T} seconds (or "
+              "nulls)")
 
 
 def _shape(t: Any) -> str:

@@ -75,7 +75,8 @@ def _on_method() -> None:
     """A new method shows its own strength (from the pending config, which holds every
     method's preset strength)."""
     method = state.widget_value(K + "method")
-    cfg = state.get_config().replace(train={"method": method})
+    cfg = state.get_config().replace(train={"method": method,
+                                            "multi_head": method_spec(method).multi_head})
     state.set_config(cfg)
     state.set_widget(K + "strength", widget_values(cfg)["strength"])
 
