@@ -28,9 +28,10 @@ import time
 
 from _app import (
     app,
-    browser,
+    browsers,
     click,
     cpu_s,
+    keep_niced,
     load_time,
     new_page,
     percentile,
@@ -68,6 +69,7 @@ def under_load(b, students, url: str, pid: int, n: int, duration: float) -> dict
         p = new_page(students, 1280, 800)
         load_time(p, url + "/Train")
         click(p, "Play")
+        keep_niced(students)
         sessions.append({"page": p, "last": None, "t_last": None, "ticks": [], "first": None,
                          "names": set()})
     for s in sessions:  # its own run is active once Pause is shown (before: the demo)
@@ -89,6 +91,7 @@ def under_load(b, students, url: str, pid: int, n: int, duration: float) -> dict
                 s["ticks"].append(now - s["t_last"])
             if cur[0] != s["last"]:
                 s["last"], s["t_last"] = cur[0], now
+        keep_niced(students)
         if now >= next_load:
             p = new_page(b)
             loads.append(load_time(p, url + "/Train"))
@@ -125,7 +128,7 @@ def main() -> None:
     counts = [min(MAX_SESSIONS, max(1, int(x))) for x in a.sessions.split(",")]
     duration = min(MAX_DURATION_S, a.duration)
     nice = min(19, max(0, a.students_nice))
-    with app() as (url, pid), browser() as b, browser(nice) as students:
+    with app() as (url, pid), browsers(0, nice) as (b, students):
         load_time(new_page(b), url + "/Train")  # warm-up
         idle = fresh_loads(b, url + "/Train", 5)
         idle_rss = rss_mb(pid)
