@@ -11,7 +11,7 @@ from __future__ import annotations
 import argparse
 
 from .core.benchmarks import BENCHMARKS, DEFAULT_BENCHMARK
-from .core.config import HNET_KINDS, ConfigError, RunConfig
+from .core.config import HNET_KINDS, TARGET_KINDS, ConfigError, RunConfig
 from .core.io import OutputPathError, check_output_path
 from .core.limits import HARD, LIBRARY, Limits
 from .core.method_specs import DEFAULT_METHOD, METHODS, param_symbol, strength_fields
@@ -48,14 +48,22 @@ def add_run_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("--emb-dim", type=int, help="task-embedding dimension")
     p.add_argument("--hnet-hidden", type=parse_ints, help="hypernet hidden widths, e.g. 50,50")
     p.add_argument("--chunk-size", type=int, help="chunked hypernet: weights per chunk")
-    p.add_argument("--target-hidden", type=parse_ints, help="target hidden widths, e.g. 100,100")
+    p.add_argument("--target", choices=TARGET_KINDS,
+                   help="target network (default: the benchmark's; conv nets need image inputs)")
+    p.add_argument("--target-hidden", type=parse_ints,
+                   help="MLP target hidden widths, e.g. 100,100")
     p.add_argument("--lookahead", action=argparse.BooleanOptionalAction, default=None,
                    help="HNET: the paper's lookahead Δθ (preset: on for regression1d)")
     p.add_argument("--reg-tasks", type=int,
                    help="HNET: previous tasks regularized per step (0 = all; k = random subset)")
     p.add_argument("--eval-every", type=int)
-    p.add_argument("--data-root", help="MNIST family: folder with the datasets (env HNVIZ_DATA)")
-    p.add_argument("--download", action="store_true", help="MNIST family: download if missing")
+    p.add_argument("--subset", type=int,
+                   help="images per class kept for training and testing (split-cifar: a "
+                        "reduced version; 0 = all images, the full benchmark)")
+    p.add_argument("--data-root", help="benchmarks on files: folder with the datasets "
+                                       "(env HNVIZ_DATA)")
+    p.add_argument("--download", action="store_true",
+                   help="benchmarks on files: download if missing (needs internet)")
 
 
 def config_from_args(a: argparse.Namespace) -> RunConfig:
@@ -78,7 +86,13 @@ def config_for(a: argparse.Namespace, benchmark: str, method: str) -> RunConfig:
     task = {"seed": a.seed, "n_tasks": a.n_tasks, "download": a.download}
     if a.data_root:
         task["data_root"] = a.data_root
+    if a.subset is not None:
+        if a.subset < 0:
+            raise ConfigError("--subset must be >= 0 images per class (0 = all)")
+        task["subset"] = a.subset or None
     target = {"hidden": a.target_hidden} if a.target_hidden else {}
+    if a.target:
+        target["kind"] = a.target
     return cfg.replace(train=train, hnet=hnet, task=task, target=target)
 
 

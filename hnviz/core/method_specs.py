@@ -81,6 +81,9 @@ _ENTRIES = (
                EWC_LAMBDA, _EWC_PRESET, needs_fisher=True),
     MethodSpec("si", "SI", "SI", "#2ca02c", methods.SI, SI_C, _SI_PRESET),
     MethodSpec("joint", "joint training", "joint", "#7f7f7f", methods.Joint, joint=True),
+    # The control for forward transfer: each task alone from a fresh network, same budget.
+    MethodSpec("scratch", "from scratch (each task alone)", "scratch", "#8c564b",
+               methods.Scratch),
 )
 
 METHODS: dict[str, MethodSpec] = {m.name: m for m in _ENTRIES}
