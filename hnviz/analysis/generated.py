@@ -2,11 +2,16 @@
 
 Everything here is batched over K embeddings at once:
 
-    emb [K, D] --hnet--> W [K, P] --targets.forward(target, W, x)--> [K, B, heads·out]
+    emb [K, D] --hnet--> W [K, P] --target_kinds.forward_many(target, W, x)--> [K, B, heads·out]
 
 in chunks of at most `max_floats` numbers per intermediate tensor, so a 100×100 grid of networks
 stays within a few tens of MB. `evaluate_embeddings_loop` is the one-network-at-a-time reference
 the tests and the benchmark compare against.
+
+Conv targets (batch norm with per-task statistics) are scored task by task: the network generated
+at an embedding is evaluated on task t's test set with task t's statistics, as the run evaluates
+its own networks (at e_t it scores exactly R[last, t]). One batch of several tasks' inputs would
+mix their statistics.
 """
 
 from __future__ import annotations
@@ -14,7 +19,14 @@ from __future__ import annotations
 import numpy as np
 import torch
 
-from hnviz.core.targets import forward
+from hnviz.core.target_kinds import (
+    activation_floats,
+    evaluate_head,
+    forward,
+    forward_many,
+    is_conv,
+    macs,
+)
 from hnviz.core.threads import threads
 
 MAX_FLOATS = 2**20  # per intermediate tensor of one chunk (4 MB of float32: stays in cache)
@@ -52,8 +64,7 @@ def _test_batch(trainer) -> tuple[torch.Tensor, list[tuple[int, int]]]:
 
 def chunk_size(trainer, n_rows: int, max_floats: int = MAX_FLOATS) -> int:
     """Networks per chunk so neither W [k, P] nor an activation [k, B, width] exceeds max_floats."""
-    widest = max(max(b for b, _ in trainer.target.linear_shapes), trainer.seq.in_dim)
-    per_net = max(trainer.target_params, n_rows * widest)
+    per_net = max(trainer.target_params, n_rows * activation_floats(trainer.target))
     return max(1, max_floats // per_net)
 
 
@@ -78,6 +89,8 @@ def evaluate_embeddings(trainer, embs, max_floats: int = MAX_FLOATS) -> np.ndarr
     Batched: per chunk of k embeddings one hypernet call (W [k, P]) and one target call on all
     tasks' test inputs at once ([k, B_all, heads·out]); task t is scored with head t."""
     e = _as_tensor(embs)  # [K, D]
+    if is_conv(trainer.target):
+        return _evaluate_per_task(trainer, e, max_floats)
     x, spans = _test_batch(trainer)  # [B_all, in]
     tasks = range(trainer.n_tasks)
     k = chunk_size(trainer, x.shape[0], max_floats)
@@ -93,15 +106,34 @@ def evaluate_embeddings(trainer, embs, max_floats: int = MAX_FLOATS) -> np.ndarr
     return torch.cat(parts).numpy()
 
 
+def _evaluate_per_task(trainer, e: torch.Tensor, max_floats: int) -> np.ndarray:
+    """Conv targets: [K, T], task t scored on its own test set with its own batch-norm
+    statistics; per chunk of embeddings one hypernet call (W [k, P])."""
+    tasks = trainer.seq.tasks
+    k = max(1, max_floats // trainer.target_params)
+    parts = []
+    for i in range(0, e.shape[0], k):
+        W = generate_weights(trainer, e[i:i + k])  # [k, P]
+        cols = []
+        for t, tk in enumerate(tasks):
+            o = trainer.target.head(forward_many(trainer.target, W, tk.x_test, task=t), t)
+            cols.append((o.argmax(dim=-1) == tk.y_test).float().mean(dim=1))  # [k]
+        parts.append(torch.stack(cols, dim=1))
+    if not parts:
+        return np.zeros((0, trainer.n_tasks), dtype=np.float32)
+    return torch.cat(parts).numpy()
+
+
 @torch.no_grad()
 def evaluate_embeddings_loop(trainer, embs) -> np.ndarray:
-    """Reference for `evaluate_embeddings`: one network and one task at a time. [K, T]."""
+    """Reference for `evaluate_embeddings`: one network and one task at a time (the trainer's
+    own evaluation). [K, T]."""
     hnet = hnet_of(trainer)
     out = np.zeros((len(embs), trainer.n_tasks), dtype=np.float32)
     for i, e in enumerate(_as_tensor(embs)):
         w = hnet(e)  # [P]
         for t, tk in enumerate(trainer.seq.tasks):
-            o = trainer.target.head(forward(trainer.target, w, tk.x_test), t)  # [B_t, out]
+            o = evaluate_head(trainer.target, w, tk.x_test, t)  # [B_t, out]
             out[i, t] = trainer.metric(o, tk.y_test)
     return out
 
@@ -143,6 +175,5 @@ def task_functions(trainer, xs) -> np.ndarray:
 
 def flops_per_network(trainer) -> float:
     """Multiply-adds × 2 to score one generated network on every task's test set."""
-    macs = sum(a * b for b, a in trainer.target.linear_shapes)  # per input row
     rows = sum(tk.x_test.shape[0] for tk in trainer.seq.tasks)
-    return 2.0 * macs * rows
+    return 2.0 * macs(trainer.target) * rows  # macs: per input row

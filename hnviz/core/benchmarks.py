@@ -22,7 +22,16 @@ from dataclasses import dataclass
 
 from . import datasets_cifar, tasks
 from . import datasets_torchvision as torchvision_data
-from .config import ConfigError, HnetConfig, RunConfig, TargetConfig, TaskConfig, TrainConfig
+from .config import (
+    TARGET_KINDS,
+    ConfigError,
+    HnetConfig,
+    RunConfig,
+    TargetConfig,
+    TaskConfig,
+    TrainConfig,
+)
+from .conv_shapes import check_target
 from .metrics import METRIC_OF_KIND, Metric
 from .tasks import TaskSequence
 
@@ -111,6 +120,19 @@ class Benchmark:
             root = torchvision_data.resolve_data_root(data_root)
             return torchvision_data.missing_reason(self.dataset, root)
         return None
+
+    def target_kinds(self) -> tuple[str, ...]:
+        """The target kinds (`config.TARGET_KINDS`) that can run on its inputs: the MLP always,
+        conv nets on images big enough for them."""
+        out = []
+        for kind in TARGET_KINDS:
+            try:
+                if kind != "mlp":
+                    check_target(kind, self.input_shape, self.out_dim)
+            except ValueError:
+                continue
+            out.append(kind)
+        return tuple(out)
 
     def download(self, data_root: str | None = None) -> None:
         """Fetch its files into the data root when missing (needs internet); nothing for

@@ -57,6 +57,7 @@ class MethodSpec:
     has_embeddings: bool = False  # a hypernetwork with task embeddings (method.hnet)
     needs_fisher: bool = False  # end_task gets the diagonal Fisher of the task just trained
     joint: bool = False  # each step trains on every task seen so far
+    control: bool = False  # the from-scratch control that FWT vs scratch is measured against
 
     def build(self, cfg: RunConfig, target: nn.Module, n_tasks: int,
               gen: torch.Generator) -> methods.Method:
@@ -83,7 +84,7 @@ _ENTRIES = (
     MethodSpec("joint", "joint training", "joint", "#7f7f7f", methods.Joint, joint=True),
     # The control for forward transfer: each task alone from a fresh network, same budget.
     MethodSpec("scratch", "from scratch (each task alone)", "scratch", "#8c564b",
-               methods.Scratch),
+               methods.Scratch, control=True),
 )
 
 METHODS: dict[str, MethodSpec] = {m.name: m for m in _ENTRIES}

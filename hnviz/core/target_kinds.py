@@ -77,7 +77,7 @@ def evaluate_head(target: Target, w: torch.Tensor, x: torch.Tensor, t: int,
     task t's batch-norm statistics). `head_only` (long sequences): an MLP computes task t's
     head alone (`targets.forward_head`)."""
     if is_conv(target):
-        rows = max(1, EVAL_FLOATS // conv_activation_floats(target.kind, target.input_shape))
+        rows = eval_rows(target)
         parts = [target.head(conv_targets.forward(target, w, x[i:i + rows], task=t), t)
                  for i in range(0, x.shape[0], rows)]
         return torch.cat(parts) if parts else x.new_zeros(0, target.out_dim)
@@ -92,8 +92,18 @@ def forward_many(target: Target, weights: torch.Tensor, x: torch.Tensor,
     """K networks in evaluation mode: W [K, P], x [B, in] -> [K, B, out·heads]. `task`: the
     batch-norm statistics of each network (one id for all, [K] ids, or None: the batch's own)."""
     if is_conv(target):
-        return conv_targets.forward_many(target, weights, x, task)
+        rows = eval_rows(target)
+        parts = [conv_targets.forward_many(target, weights, x[i:i + rows], task)
+                 for i in range(0, x.shape[0], rows)]
+        if not parts:
+            return x.new_zeros(weights.shape[0], 0, target.out_dim * target.n_heads)
+        return torch.cat(parts, dim=1)
     return targets.forward(target, weights, x)
+
+
+def eval_rows(target: conv_targets.ConvTarget) -> int:
+    """Rows of x per evaluation chunk of a conv net (largest feature map <= EVAL_FLOATS)."""
+    return max(1, EVAL_FLOATS // conv_activation_floats(target.kind, target.input_shape))
 
 
 def init_std(target: Target) -> torch.Tensor:
