@@ -28,8 +28,9 @@ from _app import app, browser, click, load_time, new_page, percentile, rss_mb, s
 MAX_SESSIONS = 20
 MAX_DURATION_S = 300
 _ACTIVE_JS = """() => {
-  const s = document.querySelector('[data-testid="stSidebar"] [data-testid="stSelectbox"]');
-  return s ? s.innerText.trim() : null;
+  const s = document.querySelector(
+      '[data-testid="stSidebar"] [data-testid="stSelectbox"] input[role="combobox"]');
+  return s ? s.value.trim() : null;
 }"""
 
 

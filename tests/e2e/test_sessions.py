@@ -16,8 +16,16 @@ def _own_runs(page) -> int:
     return int(re.search(r"(\d+) run\(s\) of yours", text).group(1))
 
 
-def _active_name(page) -> str:
-    return page.locator(f'{SIDEBAR} [data-testid="stSelectbox"]').inner_text().strip()
+def _active_name(page, timeout_ms: int = 15_000) -> str:
+    """The sidebar selector's shown run (waits while the sidebar is being redrawn)."""
+    box = page.locator(f'{SIDEBAR} [data-testid="stSelectbox"] input[role="combobox"]')
+    for _ in range(timeout_ms // 100):
+        if box.count():
+            text = (box.first.get_attribute("value") or "").strip()
+            if text:
+                return text
+        page.wait_for_timeout(100)
+    raise AssertionError("the sidebar shows no active run")
 
 
 def test_two_browsers_do_not_share_runs_and_a_reload_keeps_them(app_server: str, browser_page,
