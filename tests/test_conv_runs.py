@@ -259,3 +259,17 @@ def test_split_cifar_presets_fit_and_the_full_benchmark_needs_the_cli():
     assert est.mb > APP_DEFAULTS.max_memory_mb  # ~1.7 GB: all 90,000 images as float32
     check_limits(full, LIBRARY)  # the command line runs it
     assert dict(est.parts)["task data"] > 90_000 * 3072 * 4
+
+
+def test_generated_conv_networks_are_scored_on_a_bounded_number_of_test_images(
+        hnet_run, monkeypatch):
+    from hnviz.analysis import generated
+    from hnviz.core.target_kinds import macs
+
+    monkeypatch.setattr(generated, "CONV_ROWS", 5)
+    embs = task_embeddings(hnet_run)
+    capped = evaluate_embeddings(hnet_run, embs)
+    assert torch.allclose(torch.as_tensor(capped),
+                          torch.as_tensor(evaluate_embeddings_loop(hnet_run, embs)))
+    assert all(v * 5 == round(v * 5) for v in capped.ravel())  # fractions of 5 images
+    assert generated.flops_per_network(hnet_run) == 2.0 * macs(hnet_run.target) * 5 * 3
