@@ -4,7 +4,8 @@
 #   make lint   - ruff check
 #   make bench  - run every benchmarks/bench_*.py except the peer comparison
 #   make bench-peer - hnviz vs hypnettorch 0.0.4 (BENCH_ARGS=--quick; see docs/SPEED.md)
-#   make assets - regenerate docs/assets via scripts/make_assets.py
+#   make assets - regenerate the demo runs and the lecture's curves (scripts/make_assets.py,
+#                 scripts/make_lecture_assets.py); sweeps: scripts/make_sweeps.py
 #   make clean  - remove caches and test artifacts (make distclean also removes .venv)
 
 PYTHON      ?= python3
@@ -74,6 +75,7 @@ bench-peer: $(STAMP_DEV)
 
 assets: $(STAMP_RUN)
 	PYTHONPATH=. $(VENV_PY) scripts/make_assets.py
+	PYTHONPATH=. $(VENV_PY) scripts/make_lecture_assets.py
 
 clean:
 	rm -rf .pytest_cache .ruff_cache test-artifacts

@@ -9,6 +9,15 @@ grid, which is all the explorer needs. About 5 minutes on 2 cores.
 
 Iterations are below the interactive presets so the whole set builds in minutes; they are recorded
 in each manifest (`iters_per_task`) and shown in the app.
+
+The compression pair (the lecture's compression step, hnviz.analysis.compression):
+`digits-compression` trains HNET on Split Digits over chunk size × hidden widths of the
+hypernetwork (16 sizes, compression ratios 0.16 to 7.7), `digits-baselines` fine-tuning and EWC
+with the same budget and seeds, for the reference lines (~3 minutes together on 2 cores). They go
+one folder deeper, assets/sweeps/compression/{hnet,baselines}/, so the β explorer (which lists
+the sweeps directly under assets/sweeps/) does not offer them as strength sweeps:
+
+    PYTHONPATH=. .venv/bin/python scripts/make_sweeps.py --only digits-compression,digits-baselines
 """
 
 from __future__ import annotations
@@ -32,15 +41,29 @@ DIGITS_BETAS = (0, 1e-4, 1e-3, 3e-3, 0.01, 0.03, 0.1, 0.3, 1, 3, 10, 30, 100)
 LAMBDAS = (0, 0.1, 1, 10, 100, 1e3, 1e4, 1e5, 1e6)
 CS = (0, 1e-3, 1e-2, 0.1, 1, 10, 100, 1e3, 1e4)
 
-# name -> (benchmark, method, param, values, iters per task)
+CHUNK_SIZES = (50, 200, 1000, 2000)  # Split Digits' target has 17,610 weights
+HNET_HIDDEN = ((8, 8), (16, 16), (32, 32), (64, 64))
+
+# name -> (benchmark, methods, {config field: values} (their product), iters per task)
 SWEEPS = {
-    "toy-hnet-beta": ("regression1d", "hnet", "beta", TOY_BETAS, TOY_ITERS),
-    "toy-ewc-lambda": ("regression1d", "ewc", "ewc_lambda", LAMBDAS, TOY_ITERS),
-    "toy-si-c": ("regression1d", "si", "si_c", CS, TOY_ITERS),
-    "digits-hnet-beta": ("split-digits", "hnet", "beta", DIGITS_BETAS, DIGITS_ITERS),
-    "digits-ewc-lambda": ("split-digits", "ewc", "ewc_lambda", LAMBDAS, DIGITS_ITERS),
-    "digits-si-c": ("split-digits", "si", "si_c", CS, DIGITS_ITERS),
+    "toy-hnet-beta": ("regression1d", ("hnet",), {"train.beta": TOY_BETAS}, TOY_ITERS),
+    "toy-ewc-lambda": ("regression1d", ("ewc",), {"train.ewc_lambda": LAMBDAS}, TOY_ITERS),
+    "toy-si-c": ("regression1d", ("si",), {"train.si_c": CS}, TOY_ITERS),
+    "digits-hnet-beta": ("split-digits", ("hnet",), {"train.beta": DIGITS_BETAS}, DIGITS_ITERS),
+    "digits-ewc-lambda": ("split-digits", ("ewc",), {"train.ewc_lambda": LAMBDAS},
+                          DIGITS_ITERS),
+    "digits-si-c": ("split-digits", ("si",), {"train.si_c": CS}, DIGITS_ITERS),
+    "digits-compression": ("split-digits", ("hnet",),
+                           {"hnet.chunk_size": CHUNK_SIZES, "hnet.hidden": HNET_HIDDEN},
+                           DIGITS_ITERS),
+    # the budget as the one (fixed) axis: fine-tuning has no strength to sweep
+    "digits-baselines": ("split-digits", ("finetune", "ewc"),
+                         {"train.iters_per_task": (DIGITS_ITERS,)}, DIGITS_ITERS),
 }
+
+
+# where a sweep's manifest goes under assets/sweeps/ (default: its name)
+DEST = {"digits-compression": "compression/hnet", "digits-baselines": "compression/baselines"}
 
 
 def main() -> int:
@@ -51,16 +74,16 @@ def main() -> int:
     a = p.parse_args()
     names = a.only.split(",") if a.only else list(SWEEPS)
     for name in names:
-        bench, method, param, values, iters = SWEEPS[name]
+        bench, methods, params, iters = SWEEPS[name]
         # Sweeps train without the paper's lookahead (the toy preset's Train-page default):
         # it costs ~1.7x per step and the bundled grids were built without it.
-        base = default_config(bench, method).replace(
-            train={"iters_per_task": iters, "lookahead": False})
+        bases = [default_config(bench, m).replace(
+            train={"iters_per_task": iters, "lookahead": False}) for m in methods]
         t0 = time.perf_counter()
         build = Path(a.build) / name
-        m = run_sweep(make_grid([base], {f"train.{param}": values}, SEEDS), build,
-                      jobs=a.jobs, name=name)
-        dest = ROOT / "assets" / "sweeps" / name
+        m = run_sweep(make_grid(bases, params, SEEDS), build, jobs=a.jobs, name=name,
+                      progress=False)
+        dest = ROOT / "assets" / "sweeps" / DEST.get(name, name)
         dest.mkdir(parents=True, exist_ok=True)
         shutil.copyfile(build / "sweep.json", dest / "sweep.json")
         failed = sum(r["status"] != "ok" for r in m["runs"])

@@ -100,3 +100,31 @@ def test_idle_workspaces_are_dropped_but_training_ones_stay(spaces) -> None:
     assert spaces.get(OTHER) is busy and spaces.get(TOKEN) is not idle
     busy.pause(h)
     assert not h.playing
+
+
+def test_a_run_that_trained_and_left_the_pool_shows_its_final_state(spaces) -> None:
+    """Read while static (untrained), trained in the pool, settled: the handle's extras, model
+    and version are the finished run's, not a cached copy of its start (both used to share the
+    version "<id>:0")."""
+    import numpy as np
+
+    from hnviz.analysis.views import train_extras
+    from hnviz.core.io import load_run
+
+    cfg = default_config("regression1d").replace(train={"iters_per_task": 60, "eval_every": 30})
+    ws = spaces.get(TOKEN)
+    h = ws.add_file(run_to_bytes(Trainer(cfg), {"name": "toy"}), "toy", "file")
+    before = (h.version, np.asarray(h.extras()["preds"]))
+    assert h.trainer().global_step == 0
+    ws.play(h)
+    _wait(lambda: h.view().done)
+    ws.settle(h)
+    assert not h.hosted
+    final = Trainer(cfg)
+    final.run()
+    assert h.trainer().global_step == final.global_step
+    assert h.version != before[0]
+    preds = np.asarray(h.extras()["preds"])
+    np.testing.assert_allclose(preds, train_extras(final)["preds"], rtol=1e-5, atol=1e-6)
+    assert not np.allclose(preds, before[1])
+    assert load_run(h.data())[0].global_step == final.global_step

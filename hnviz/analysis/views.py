@@ -25,11 +25,12 @@ def regression_grid(trainer, n: int = GRID_POINTS) -> np.ndarray:
     return np.linspace(lo - pad, hi + pad, n, dtype=np.float32)
 
 
-def train_extras(trainer) -> dict:
-    """{"grid": [G], "preds": [T][G]} for regression runs (floats), {} otherwise."""
+def train_extras(trainer, grid_points: int = GRID_POINTS) -> dict:
+    """{"grid": [G], "preds": [T][G]} for regression runs (floats), {} otherwise; G =
+    grid_points (the live charts use GRID_POINTS; the lecture's recorded curves fewer)."""
     if not trainer.seq.is_regression:
         return {}
-    grid = regression_grid(trainer)  # [G]
+    grid = regression_grid(trainer, grid_points)  # [G]
     preds = task_functions(trainer, np.tile(grid, (trainer.seq.n_tasks, 1)))  # [T, G]
     return {"grid": grid.tolist(), "preds": preds.tolist()}
 

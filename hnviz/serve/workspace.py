@@ -58,6 +58,7 @@ class RunHandle:
         self._mirror = None  # hnviz.live.RunMirror while hosted
         self._lock = threading.Lock()
         self._replica: tuple[Any, Trainer] | None = None
+        self._hosting = 0  # counts attach/detach: part of `version` (a mirror restarts at 0)
         self._static_extras: dict | None = None
         # Hosting in progress (the pool's workers are still starting): the state it will start
         # from, whether it should play once hosted, and why it failed (if it did).
@@ -110,9 +111,11 @@ class RunHandle:
 
     @property
     def version(self) -> str:
-        """Changes whenever the run changes (a cache key for derived data)."""
+        """Changes whenever the run changes (a cache key for derived data). The hosting count
+        keeps the states before, while and after hosting apart: a mirror's version restarts at
+        0, and a run that finished and left the pool must not be mistaken for its start."""
         v = self._mirror.version if self._mirror is not None else 0
-        return f"{self.run_id}:{v}"
+        return f"{self.run_id}:{self._hosting}:{v}"
 
     def extras(self) -> dict:
         """The live-chart extras (regression: each task's function on a grid)."""
@@ -157,6 +160,7 @@ class RunHandle:
         self._mirror = mirror
         self._static = None
         self._pending = None
+        self._hosting += 1
         self._hosted_event.set()
 
     def wait_hosted(self, timeout: float) -> bool:
@@ -167,8 +171,10 @@ class RunHandle:
 
     def detach(self, data: bytes) -> None:
         """Leave the pool: keep `data` (the final state) as a static run."""
-        self._data, self._mirror, self._static = data, None, None
-        self._static_extras = None
+        with self._lock:
+            self._data, self._mirror, self._static = data, None, None
+            self._static_extras, self._replica = None, None
+            self._hosting += 1
 
 
 def _view_of_snapshot(snap) -> RunView:

@@ -11,11 +11,12 @@ from hnviz.ui.nav import existing_pages, page_link
 
 ROOT = Path(__file__).resolve().parents[2]
 DIAGRAM = ROOT / "assets" / "hnet_diagram.svg"
-
+LECTURE = "pages/7_Lecture.py"
 
 
 def render() -> None:
     st.title("hnviz · continual learning with hypernetworks")
+    lecture_link()
     st.markdown(
         "A network trained on task after task usually **forgets** the old ones: the weights that "
         "solved task 1 are overwritten while learning task 2. A **task-conditioned hypernetwork** "
@@ -54,3 +55,15 @@ def render() -> None:
     st.caption("Bundled demo runs are already loaded (see the sidebar), so every page has "
                "content before you train anything. Your runs live in this browser session; save "
                "or download them on the Train or Checkpoints page.")
+
+
+def lecture_link() -> None:
+    """The lecture mode, prominently: the first thing a lecturer looks for."""
+    with st.container(border=True, key="home-lecture"):
+        c1, c2 = st.columns([1, 3.2], vertical_alignment="center")
+        with c1:
+            page_link(LECTURE, "**Lecture mode** (projector)", ":material/co_present:")
+        c2.caption("The paper's story in seven steps, one screen each at 1280×720: forgetting, "
+                   "the hypernetwork and its regularizer, β = 0 against β > 0 trained live, the "
+                   "embedding plane, interpolation, compression, and HNET against EWC and SI. "
+                   "← / → move between steps; `?step=N` opens step N.")

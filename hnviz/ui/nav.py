@@ -22,6 +22,8 @@ PAGES = [
      "networks between two task embeddings"),
     ("pages/6_Beta_explorer.py", "β explorer", ":material/tune:",
      "how β trades remembering for learning"),
+    ("pages/7_Lecture.py", "Lecture", ":material/co_present:",
+     "the paper's story in seven steps, for a projector"),
 ]
 
 

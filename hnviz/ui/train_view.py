@@ -55,7 +55,7 @@ def _charts(h: RunHandle, v: RunView, key: str, compact: bool = False) -> None:
     if v.is_regression:
         ex = h.extras()
         if ex.get("preds"):
-            data = _regression_data(h)
+            data = regression_points(h)
             fig = charts.regression_fig(data, ex["grid"], ex["preds"], n_trained=v.tasks_done,
                                         current=current, names=v.task_names,
                                         title=None if not compact else "",
@@ -94,7 +94,8 @@ def _regression_points(task_json: str) -> list[tuple[list[float], list[float]]]:
     return regression_data(seq)
 
 
-def _regression_data(h: RunHandle):
+def regression_points(h: RunHandle):
+    """Each task's training points of a regression run [(x, y)] (cached per task setup)."""
     return _regression_points(json.dumps(to_dict(h.view().cfg.task), sort_keys=True))
 
 
