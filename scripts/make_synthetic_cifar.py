@@ -1,7 +1,7 @@
 """Write a SYNTHETIC data set in torchvision's CIFAR-10/100 file format (NOT CIFAR).
 
     PYTHONPATH=. .venv/bin/python scripts/make_synthetic_cifar.py OUT [--train 500 --test 100
-        --train100 100 --test100 50 --noise 0.5 --seed 0]
+        --train100 50 --test100 50 --noise 0.25 --seed 0]
 
 writes OUT/cifar-10-batches-py/{data_batch_1..5, test_batch, batches.meta} and
 OUT/cifar-100-python/{train, test, meta}, byte-compatible with what
@@ -22,7 +22,9 @@ moves the features older heads rely on (forgetting):
 with, per class, one of ORIENTATIONS × FREQUENCIES orientations θ and spatial frequencies f of
 a sinusoidal grating and one of COLOURS tints (drawn without repetition over the 110 classes),
 and per image a random phase φ, contrast a, a soft window at a random position and Gaussian pixel
-noise of std `noise`. Classes 0-9 are the "CIFAR-10" part, 10-109 the "CIFAR-100" one.
+noise of std `noise`. Classes 0-9 are the "CIFAR-10" part, 10-109 the "CIFAR-100" one. As in
+the real data, the first part has 10× the training images per class of the second (defaults 500
+and 50; CIFAR: 5000 and 500), so `--subset 500` keeps that ratio.
 """
 
 from __future__ import annotations
@@ -78,8 +80,8 @@ def _dump(path: str, d: dict) -> None:
         pickle.dump({k.encode(): v for k, v in d.items()}, f, protocol=2)
 
 
-def write(out: str, train: int = 500, test: int = 100, train100: int = 100, test100: int = 50,
-          noise: float = 0.5, seed: int = 0) -> None:
+def write(out: str, train: int = 500, test: int = 100, train100: int = 50, test100: int = 50,
+          noise: float = 0.25, seed: int = 0) -> None:
     """The whole synthetic data set under `out` (see the module docstring)."""
     codes = class_codes(seed)
     rng = np.random.default_rng([seed, 2])
@@ -117,9 +119,9 @@ def main() -> int:
     ap.add_argument("out", help="data root to write (gets cifar-10-batches-py/, cifar-100-python/)")
     ap.add_argument("--train", type=int, default=500, help="training images per class, part 10")
     ap.add_argument("--test", type=int, default=100, help="test images per class, part 10")
-    ap.add_argument("--train100", type=int, default=100, help="training images per class, part 100")
+    ap.add_argument("--train100", type=int, default=50, help="training images per class, part 100")
     ap.add_argument("--test100", type=int, default=50, help="test images per class, part 100")
-    ap.add_argument("--noise", type=float, default=0.5, help="pixel noise std (images in [0, 1])")
+    ap.add_argument("--noise", type=float, default=0.25, help="pixel noise std (images in [0, 1])")
     ap.add_argument("--seed", type=int, default=0)
     a = ap.parse_args()
     for name in ("train", "test", "train100", "test100"):
