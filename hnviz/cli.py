@@ -13,7 +13,7 @@ from collections.abc import Callable, Sequence
 from typing import Any, NamedTuple
 
 from .analysis.summary import run_summary
-from .core.benchmarks import benchmark
+from .core.benchmarks import benchmark, data_note
 from .core.config import ConfigError
 from .run_args import (
     add_limit_args,
@@ -58,6 +58,9 @@ def cmd_train(a: argparse.Namespace) -> int:
     except DataUnavailableError as e:
         print(f"error: {e}", file=sys.stderr)
         return 2
+    note = data_note(cfg.task)
+    if note and not a.json:
+        print(f"{cfg.task.benchmark}: {note}", file=sys.stderr)
     t0 = time.perf_counter()
     n = trainer.n_tasks
     bar = tqdm(total=trainer.total_steps, disable=a.quiet, file=sys.stderr, unit="it",
@@ -102,7 +105,11 @@ def _cell(v: float | None) -> str:
 
 def _print_summary(s: dict[str, Any], out: str | None) -> None:
     name = s["metric"]
-    print(f"{s['method']} on {s['benchmark']} (seed {s['seed']}): {name} matrix R[after i, on j]")
+    target = f", {s['target']} target" if s.get("target", "mlp") != "mlp" else ""
+    print(f"{s['method']} on {s['benchmark']}{target} (seed {s['seed']}): {name} matrix "
+          f"R[after i, on j]")
+    if s.get("data"):
+        print(f"  DATA: {s['data']}")
     rows = s["acc_matrix"]
     if len(rows) > 20:  # long sequences: the first and last rows, the first 20 columns
         print(f"  ({len(rows)} rows of {len(rows[0])}; showing 5 + 5 rows, 20 columns; "
@@ -146,7 +153,8 @@ def cmd_info(a: argparse.Namespace) -> int:
     hib = benchmark(cfg.task.benchmark).higher_is_better
     info = {
         "path": a.path, "version": raw["version"], "name": cfg.name,
-        "benchmark": cfg.task.benchmark, "method": cfg.train.method, "beta": cfg.train.beta,
+        "benchmark": cfg.task.benchmark, "data": data_note(cfg.task),
+        "target": cfg.target.kind, "method": cfg.train.method, "beta": cfg.train.beta,
         "tasks_done": len(h.get("R", [])), "error": raw["state"].get("error"),
         "config": cfg.to_dict(), **summarize(h.get("R", []), h.get("R0"), hib),
     }
@@ -156,8 +164,12 @@ def cmd_info(a: argparse.Namespace) -> int:
     print(f"{a.path}: hnviz run v{info['version']} {cfg.name!r}")
     print(f"  {cfg.train.method} on {cfg.task.benchmark}, β={cfg.train.beta:g}, "
           f"lr={cfg.train.lr:g}, {cfg.train.iters_per_task} iters/task, seed {cfg.train.seed}")
+    target = (f"target hidden {list(cfg.target.hidden)}" if cfg.target.kind == "mlp"
+              else f"target {cfg.target.kind}")
     print(f"  hnet: {cfg.hnet.kind}, emb_dim {cfg.hnet.emb_dim}, hidden {list(cfg.hnet.hidden)}; "
-          f"target hidden {list(cfg.target.hidden)}")
+          f"{target}")
+    if data_note(cfg.task):
+        print(f"  data: {data_note(cfg.task)}")
     print(f"  tasks done: {info['tasks_done']}" + (f"  error: {info['error']}" if info["error"]
                                                     else ""))
     if info["tasks_done"]:

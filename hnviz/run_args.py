@@ -13,7 +13,7 @@ from __future__ import annotations
 import argparse
 
 from .core.benchmarks import BENCHMARKS, DEFAULT_BENCHMARK
-from .core.config import HNET_KINDS, ConfigError, RunConfig
+from .core.config import HNET_KINDS, TARGET_KINDS, ConfigError, RunConfig
 from .core.devices import DEFAULT_DEVICE, DEVICE_CHOICES
 from .core.io import OutputPathError, check_output_path
 from .core.limits import HARD, LIBRARY, Limits
@@ -52,7 +52,10 @@ def add_run_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("--hnet-hidden", type=parse_ints, help="hypernet hidden widths, e.g. 50,50")
     p.add_argument("--chunk-size", type=int, help="chunked hypernet: weights per chunk")
     p.add_argument("--chunk-emb-dim", type=int, help="chunked hypernet: chunk-embedding size")
-    p.add_argument("--target-hidden", type=parse_ints, help="target hidden widths, e.g. 100,100")
+    p.add_argument("--target", choices=TARGET_KINDS,
+                   help="target network (default: the benchmark's; conv nets need image inputs)")
+    p.add_argument("--target-hidden", type=parse_ints,
+                   help="MLP target hidden widths, e.g. 100,100")
     p.add_argument("--multi-head", action=argparse.BooleanOptionalAction, default=None,
                    help="one output head per task in the target (the baselines' preset); "
                         "--no-multi-head: one head (HNET's preset: each generated network "
@@ -62,8 +65,13 @@ def add_run_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("--reg-tasks", type=int,
                    help="HNET: previous tasks regularized per step (0 = all; k = random subset)")
     p.add_argument("--eval-every", type=int)
-    p.add_argument("--data-root", help="MNIST family: folder with the datasets (env HNVIZ_DATA)")
-    p.add_argument("--download", action="store_true", help="MNIST family: download if missing")
+    p.add_argument("--subset", type=int,
+                   help="images per class kept for training and testing (split-cifar: a "
+                        "reduced version; 0 = all images, the full benchmark)")
+    p.add_argument("--data-root", help="benchmarks on files: folder with the datasets "
+                                       "(env HNVIZ_DATA)")
+    p.add_argument("--download", action="store_true",
+                   help="benchmarks on files: download if missing (needs internet)")
     p.add_argument("--device", default=DEFAULT_DEVICE, metavar="{" + ",".join(DEVICE_CHOICES) + "}",
                    help="where to compute: cpu (default), cuda (or cuda:N), auto = cuda when "
                         "available; not part of the run file")
@@ -91,7 +99,13 @@ def config_for(a: argparse.Namespace, benchmark: str, method: str) -> RunConfig:
     task = {"seed": a.seed, "n_tasks": a.n_tasks, "download": a.download}
     if a.data_root:
         task["data_root"] = a.data_root
+    if a.subset is not None:
+        if a.subset < 0:
+            raise ConfigError("--subset must be >= 0 images per class (0 = all)")
+        task["subset"] = a.subset or None
     target = {"hidden": a.target_hidden} if a.target_hidden else {}
+    if a.target:
+        target["kind"] = a.target
     return cfg.replace(train=train, hnet=hnet, task=task, target=target)
 
 

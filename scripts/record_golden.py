@@ -41,7 +41,7 @@ GOLDEN_DIR = ROOT / "tests" / "golden"
 ITERS = 40
 EVAL_EVERY = 10
 BENCHMARKS = {"regression1d": None, "split-digits": None, "permuted-digits": 4}  # name -> n_tasks
-METHODS = ("hnet", "finetune", "ewc", "online-ewc", "si", "joint")
+METHODS = ("hnet", "finetune", "ewc", "online-ewc", "si", "joint", "scratch")
 # case -> (benchmark, method, train overrides)
 EXTRA = {
     "regression1d.hnet-no-lookahead": ("regression1d", "hnet", {"lookahead": False}),

@@ -14,6 +14,7 @@ from hnviz.core.benchmarks import BENCHMARKS, available_benchmarks, benchmark, b
 from hnviz.core.config import ConfigError, TaskConfig
 from hnviz.core.datasets_torchvision import DataUnavailableError
 from hnviz.core.tasks import REGRESSION_DEFAULTS, regression1d, task_permutations
+from tests.test_datasets_cifar import write_cifar
 
 EMBEDDED = ("regression1d", "split-digits", "permuted-digits")
 MNIST_FAMILY = ("split-mnist", "permuted-mnist", "split-fashion-mnist")
@@ -280,10 +281,13 @@ def test_corrupt_files_raise_data_unavailable(tmp_path):
 def test_available_benchmarks(tiny_root, tmp_path_factory):
     missing = tmp_path_factory.mktemp("empty")
     report = available_benchmarks(str(missing))
-    assert list(report) == list(BENCHMARKS) and set(report) == set(EMBEDDED + MNIST_FAMILY)
+    on_files = (*MNIST_FAMILY, "split-cifar")
+    assert list(report) == list(BENCHMARKS) and set(report) == set(EMBEDDED + on_files)
     assert all(report[b] == (True, "") for b in EMBEDDED)
-    for b in MNIST_FAMILY:
+    for b in on_files:
         ok, reason = report[b]
         assert not ok and str(missing) in reason and "\n" not in reason
+    assert "CIFAR10(root, download=True)" in report["split-cifar"][1]
     root, _ = tiny_root
+    write_cifar(root)
     assert all(ok for ok, _ in available_benchmarks(str(root)).values())

@@ -180,3 +180,32 @@ def test_upload_handler_messages(data: bytes, needle: str) -> None:
     at.run()
     kind, msg = at.session_state["result"]
     assert kind == "err" and needle in msg and "x.pt" in msg
+
+
+def test_train_page_offers_target_kinds_and_trains_a_reduced_conv_run(tmp_path, monkeypatch):
+    """Split CIFAR on tiny files in the real format: the form offers the conv targets and the
+    subset (labelled reduced); Play trains a ZenkeNet; the Forgetting page draws the per-task
+    transfer figure for it."""
+    from tests.test_datasets_cifar import write_cifar
+
+    write_cifar(tmp_path)
+    monkeypatch.setenv("HNVIZ_DATA", str(tmp_path))
+    at = _app(TRAIN, benchmark="split-cifar", target="zenke", subset="2", iters="2",
+              tasks="2")
+    assert at.selectbox(key="train.form.target").options == ["MLP", "ZenkeNet (conv)",
+                                                             "ResNet-32 (conv)"]
+    assert at.selectbox(key="train.form.target").value == "zenke"
+    assert at.number_input(key="train.form.subset").value == 2
+    assert any("Reduced version: at most 2" in c.value for c in at.caption)
+    assert not at.error and not at.warning, [w.value for w in at.warning]
+    at.button(key="train.play").click().run()
+    entry = active(at)
+    assert "reduced: 2/class" in entry.name
+    wait_until(at, lambda: entry.view().finished, timeout=120)
+    cfg = entry.view().cfg
+    assert (cfg.target.kind, cfg.task.subset, cfg.task.benchmark) == ("zenke", 2, "split-cifar")
+    at.switch_page("pages/2_Forgetting.py").run()
+    assert not at.exception, [e.value for e in at.exception]
+    # a 1-D benchmark offers only the MLP
+    at = _app(TRAIN, benchmark="regression1d")
+    assert at.selectbox(key="train.form.target").options == ["MLP"]

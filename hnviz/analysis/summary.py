@@ -5,12 +5,14 @@ from __future__ import annotations
 
 from typing import Any
 
+from hnviz.core.benchmarks import data_note
 from hnviz.core.evaluation import is_long
 from hnviz.core.hnets import compression_ratio, count_params
 
 
 def run_summary(trainer, wall_s: float) -> dict[str, Any]:
-    """Metric matrix and its summaries, parameter counts, timing, error; for methods with task
+    """Metric matrix and its summaries, parameter counts, timing, error, what the data is
+    (`data`: a reduced version's label, or None) and the target kind; for methods with task
     embeddings also the compression and (classification, finished, not a long sequence: it
     costs T² network evaluations) accuracy without task identity (HNET+ENT).
 
@@ -22,6 +24,8 @@ def run_summary(trainer, wall_s: float) -> dict[str, Any]:
     grows with the number of tasks shows."""
     out: dict[str, Any] = {
         "benchmark": trainer.cfg.task.benchmark,
+        "data": data_note(trainer.cfg.task),  # "reduced: ..." for a subset, else None
+        "target": trainer.cfg.target.kind,
         "method": trainer.cfg.train.method,
         "beta": trainer.cfg.train.beta,
         "seed": trainer.cfg.train.seed,

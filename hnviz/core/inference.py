@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import torch
 
-from .targets import forward
+from .target_kinds import activation_floats, forward_many
 
 MAX_FLOATS = 2**22  # per activation tensor [T, rows, width] of one chunk of test rows (16 MB)
 
@@ -26,9 +26,10 @@ def predictive_entropy(logits: torch.Tensor) -> torch.Tensor:
 
 @torch.no_grad()
 def infer_tasks(target, weights: torch.Tensor, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
-    """weights [T, P], x [B, in] -> (inferred task [B], local class under that task [B])."""
-    out = forward(target, weights, x)  # [T, B, heads*C]
+    """weights [T, P], x [B, in] -> (inferred task [B], local class under that task [B]).
+    Network t is task t's: conv nets normalize with task t's batch-norm statistics."""
     T = weights.shape[0]
+    out = forward_many(target, weights, x, task=list(range(T)))  # [T, B, heads*C]
     heads = torch.stack([target.head(out[t], t) for t in range(T)])  # [T, B, C]
     ent = predictive_entropy(heads)  # [T, B]
     t_hat = ent.argmin(dim=0)  # [B]
@@ -45,8 +46,7 @@ def entropy_task_inference(trainer) -> dict[str, float | list[float]]:
     if seq.is_regression:
         raise ValueError("task inference from entropy needs a classification benchmark")
     W = torch.stack([trainer.weights_for(t) for t in range(seq.n_tasks)])  # [T, P]
-    widest = max(max(n_out for n_out, _ in trainer.target.linear_shapes), seq.in_dim)
-    rows = max(1, MAX_FLOATS // (seq.n_tasks * widest))
+    rows = max(1, MAX_FLOATS // (seq.n_tasks * activation_floats(trainer.target)))
     per_task_acc, per_task_tacc, n_tot, hit, thit = [], [], 0, 0, 0
     for t, tk in enumerate(seq.tasks):
         x = tk.x_test

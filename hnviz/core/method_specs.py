@@ -61,6 +61,7 @@ class MethodSpec:
     # per task in their one target; HNET generates each task's own network, its head included
     # (the paper's layout: a generated network holds one head, not T).
     multi_head: bool = True
+    control: bool = False  # the from-scratch control that FWT vs scratch is measured against
 
     def build(self, cfg: RunConfig, target: nn.Module, n_tasks: int,
               gen: torch.Generator) -> methods.Method:
@@ -85,6 +86,9 @@ _ENTRIES = (
                EWC_LAMBDA, _EWC_PRESET, needs_fisher=True),
     MethodSpec("si", "SI", "SI", "#2ca02c", methods.SI, SI_C, _SI_PRESET),
     MethodSpec("joint", "joint training", "joint", "#7f7f7f", methods.Joint, joint=True),
+    # The control for forward transfer: each task alone from a fresh network, same budget.
+    MethodSpec("scratch", "from scratch (each task alone)", "scratch", "#8c564b",
+               methods.Scratch, control=True),
 )
 
 METHODS: dict[str, MethodSpec] = {m.name: m for m in _ENTRIES}

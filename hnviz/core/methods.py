@@ -30,7 +30,8 @@ from torch.func import functional_call, grad, vmap
 from . import regularizers
 from .config import RunConfig
 from .hnets import HyperNetwork, calibrate_output_scale
-from .targets import init_flat, init_std, unflatten
+from .target_kinds import init_flat, init_std, output_scale
+from .targets import unflatten
 
 if TYPE_CHECKING:
     from .method_specs import MethodSpec
@@ -112,6 +113,40 @@ class TargetWeights(Method):
 
 class Finetune(TargetWeights):
     """Plain sequential training: the lower bound."""
+
+
+class Scratch(TargetWeights):
+    """The from-scratch control: every task trained alone, from a fresh network, with the same
+    budget (steps, batches, optimizer) as the continual learners; the reference for forward
+    transfer (`metrics.fwt_vs_scratch`). Task 0 starts from the run's init (what fine-tuning
+    starts from); task t > 0 from a fresh draw seeded by (train.seed, t) alone. weights(t) is
+    task t's network: its final weights once trained, its fresh init before (so R0 and the
+    not-yet-trained cells of R are each task's own untrained network)."""
+
+    grown_buffers = ("trained",)
+
+    def __init__(self, spec, cfg, target, n_tasks, gen):
+        super().__init__(spec, cfg, target, n_tasks, gen)
+        self.register_buffer("trained", torch.zeros(0, self.w.numel()))  # [t, P] tasks < t
+        self._draw = lambda g: init_flat(target, g)  # a fresh network [P] (no module kept)
+
+    def fresh(self, t: int) -> torch.Tensor:
+        """Task t's initial weights [P] (t = 0: the run's init, kept in w until trained)."""
+        seed = (self.cfg.train.seed * 1_000_003 + 7_919 * t + 1) % (2**63 - 1)
+        return self._draw(torch.Generator().manual_seed(seed))
+
+    def weights(self, t):
+        done = self.trained.shape[0]
+        if t < done:
+            return self.trained[t]
+        return self.w if t == done else self.fresh(t)
+
+    @torch.no_grad()
+    def end_task(self, t, fisher):
+        """Keep task t's network; the next task starts from its own fresh init."""
+        self.trained = torch.cat([self.trained, self.w.detach().clone().unsqueeze(0)])
+        if t + 1 < self.n_tasks:
+            self.w.copy_(self.fresh(t + 1))
 
 
 class Joint(TargetWeights):
@@ -207,7 +242,7 @@ class HNET(Method):
     def __init__(self, spec, cfg, target: nn.Module, n_tasks, gen: torch.Generator):
         super().__init__(spec, cfg, n_tasks)
         p = sum(q.numel() for q in target.parameters())
-        self.hnet = HyperNetwork(cfg.hnet, p, n_tasks)
+        self.hnet = HyperNetwork(cfg.hnet, p, n_tasks, out_scale=output_scale(target))
         calibrate_output_scale(self.hnet, init_std(target), gen)
         self.register_buffer("snapshot", torch.zeros(0, p))  # [t, P] targets for tasks < t
         self._frozen: tuple[int, torch.Tensor] | None = None  # (t, [t, D]) see frozen_embs
@@ -292,12 +327,25 @@ class HNET(Method):
 
 
 def diag_fisher(target: nn.Module, w: torch.Tensor, x: torch.Tensor, y: torch.Tensor,
-                loss_of: Callable[[torch.Tensor, torch.Tensor], torch.Tensor]) -> torch.Tensor:
+                loss_of: Callable[[torch.Tensor, torch.Tensor], torch.Tensor],
+                run: Callable[[torch.Tensor, torch.Tensor], torch.Tensor] | None = None,
+                chunk: int | None = None) -> torch.Tensor:
     """Empirical diagonal Fisher  F_i = E_n[(∂ℓ(x_n, y_n)/∂w_i)²]  with per-sample gradients
-    (vmap over grad).  w [P], x [N, in], y [N(,1)] -> [P].  `loss_of(out [1, O], y [1(,1)])`."""
+    (vmap over grad).  w [P], x [N, in], y [N(,1)] -> [P].  `loss_of(out [1, O], y [1(,1)])`.
+    `run(w [P], x [1, in]) -> out [1, O]`: how the target runs on w (default: functional_call
+    of the module; conv nets pass their forward with the task's batch-norm statistics).
+    `chunk`: samples per vmap call (their [chunk, P] gradients at a time; None: all N)."""
     def sample_loss(wv: torch.Tensor, xi: torch.Tensor, yi: torch.Tensor) -> torch.Tensor:
-        out = functional_call(target, unflatten(target, wv), (xi.unsqueeze(0),))
+        if run is None:
+            out = functional_call(target, unflatten(target, wv), (xi.unsqueeze(0),))
+        else:
+            out = run(wv, xi.unsqueeze(0))
         return loss_of(out, yi.unsqueeze(0))
 
-    g = vmap(grad(sample_loss), in_dims=(None, 0, 0))(w.detach(), x, y)  # [N, P]
-    return g.pow(2).mean(dim=0)
+    per_sample = vmap(grad(sample_loss), in_dims=(None, 0, 0))
+    if chunk is None:
+        return per_sample(w.detach(), x, y).pow(2).mean(dim=0)  # [N, P] -> [P]
+    total = torch.zeros_like(w, dtype=torch.float32)
+    for i in range(0, x.shape[0], chunk):
+        total += per_sample(w.detach(), x[i:i + chunk], y[i:i + chunk]).pow(2).sum(dim=0)
+    return total / max(1, x.shape[0])

@@ -6,7 +6,8 @@
                                                budget), the state's scalars, the history's
                                                structure: nothing built yet
     check_tensors(state, trainer)              every tensor of the state (method entries, grown
-                                               buffers, optimizer moments) against the freshly
+                                               buffers, the target's batch-norm statistics,
+                                               optimizer moments) against the freshly
                                                built, not yet loaded, run: names, shapes, dtypes
 
 What the config implies: task in [0, n_tasks]; step_in_task in [0, iters_per_task) (0 once
@@ -199,9 +200,31 @@ def check_tensors(state: dict[str, Any], trainer) -> None:
             ok, expected = t.shape == ref.shape, str(list(ref.shape))
         if not ok:
             _fail(f"run file tensor {name!r} has shape {_shape(t)}, expected {expected}")
+    _check_target_buffers(state.get("target", {}), trainer)
     opt = state.get("opt")
     if opt is not None and not trainer.finished:
         _check_optimizer(opt, method.trainable(state["task"]), trainer.cfg.train.lr)
+
+
+def _check_target_buffers(got: Any, trainer) -> None:
+    """The target's per-task batch-norm statistics: exactly the built target's buffers (names,
+    dtypes, shapes [n_tasks, C] / [n_tasks]); none for MLPs (files written before conv targets
+    have no "target" entry)."""
+    from .target_kinds import target_buffers
+
+    want = target_buffers(trainer.target)
+    if not isinstance(got, dict):
+        _fail("run file state target is not a dictionary of tensors")
+    missing, unknown = sorted(set(want) - set(got)), sorted(set(got) - set(want))
+    if missing or unknown:
+        _fail(f"run file target statistics do not match its config: missing {missing[:3]}, "
+              f"unexpected {unknown[:3]}")
+    for name, ref in want.items():
+        t = got[name]
+        if (not isinstance(t, torch.Tensor) or t.dtype != ref.dtype
+                or t.layout != torch.strided or t.shape != ref.shape):
+            _fail(f"run file target tensor {name!r} is {_shape(t)} of "
+                  f"{getattr(t, 'dtype', '?')}, expected {list(ref.shape)} of {ref.dtype}")
 
 
 def _check_optimizer(opt: dict[str, Any], params: list[torch.Tensor], lr: float) -> None:

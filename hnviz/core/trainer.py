@@ -43,13 +43,15 @@ import torch.nn.functional as F
 
 from .benchmarks import build_tasks
 from .config import RunConfig
+from .conv_shapes import conv_depth
 from .devices import resolve_device
 from .evaluation import cells, is_long, periodic_tasks, row_tasks
 from .limits import LIBRARY, Limits, check_limits
 from .method_specs import method_spec
 from .methods import Method, diag_fisher
 from .metrics import summarize
-from .targets import MLPTarget, forward, forward_head, num_params
+from .target_kinds import build_target, evaluate_head, forward, is_conv, target_buffers
+from .targets import num_params
 from .tasks import TaskSequence
 
 LOG_EVERY = 5
@@ -57,6 +59,7 @@ FISHER_SAMPLES = 500  # the empirical Fisher of a task uses at most this many tr
 # An exploding loss stops the run like a non-finite one: loss > EXPLODE_FACTOR × the run's first
 # logged loss (task + regularizer) and > EXPLODE_MIN. No preset comes near (the golden and
 # acceptance runs check it); Split Digits at lr=10 reaches 1e24 and used to "finish".
+FISHER_FLOATS = 2**26  # conv nets: per-sample gradients of at most this many floats at a time
 EXPLODE_FACTOR = 1e4
 EXPLODE_MIN = 1e6
 
@@ -74,9 +77,11 @@ class TrainingDiverged(RuntimeError):
     pass
 
 
-def build_target(cfg: RunConfig, seq: TaskSequence) -> MLPTarget:
-    n_heads = seq.n_tasks if cfg.train.multi_head else 1
-    return MLPTarget(seq.in_dim, cfg.target.hidden, seq.out_dim, cfg.target.activation, n_heads)
+def fisher_chunk(p: int, layers: int) -> int:
+    """Samples per per-sample-gradient call of a conv net's Fisher (`layers` with weights, P
+    weights): vmap keeps ~(layers + 1) copies of [chunk, P], kept within FISHER_FLOATS. MLPs
+    take all samples at once (as their recorded runs did)."""
+    return max(1, FISHER_FLOATS // ((layers + 1) * p))
 
 
 def exploded(loss: float, first_loss: float | None) -> bool:
@@ -112,6 +117,7 @@ class Trainer:
             self.target = build_target(cfg, seq)
             self.method: Method = method_spec(cfg.train.method).build(cfg, self.target,
                                                                       seq.n_tasks, gen)
+        self.conv = is_conv(self.target)  # batch norm / dropout: task, train, generator
         self.seq = seq.to(self.device)
         self.target.to(self.device)
         self.method.to(self.device)
@@ -190,11 +196,7 @@ class Trainer:
         for j in tasks:
             tk = self.seq.tasks[j]
             x, y = tk.inputs(split), (tk.y_test if split == "test" else tk.y_train)
-            w = self.weights_for(j)
-            if head_only:
-                o = forward_head(self.target, w, x, j)
-            else:
-                o = self.target.head(forward(self.target, w, x), j)
+            o = evaluate_head(self.target, self.weights_for(j), x, j, head_only)
             out.append(self.metric(o, y))
         return out
 
@@ -231,7 +233,7 @@ class Trainer:
         for j in seen:
             x, y = self._batch(j, s)
             w = step.weights if j == t else self.method.weights(j)
-            out = self.target.head(forward(self.target, w, x), j)
+            out = self.target.head(self._train_forward(w, x, j, s), j)
             losses.append(self.loss_of(out, y))
         task_loss = losses[0] if len(losses) == 1 else torch.stack(losses).mean()
         reg = step.regularize(task_loss)
@@ -259,6 +261,15 @@ class Trainer:
                 "is kept at its last state before that step. Lower the learning rate or the "
                 "regularizer strength.")
 
+    def _train_forward(self, w: torch.Tensor, x: torch.Tensor, j: int, s: int) -> torch.Tensor:
+        """The target on w [P] in training mode for task j's batch at step s: [B, out·heads].
+        Conv nets: dropout masks from the step's own stream, batch norm with the batch's
+        statistics, updating task j's running statistics."""
+        if not self.conv:
+            return forward(self.target, w, x)
+        return forward(self.target, w, x, task=j, train=True,
+                       generator=self._gen(self.task, s, salt=2 + j))
+
     @property
     def first_loss(self) -> float | None:
         """The run's first logged loss (task + regularizer), the exploding-loss reference."""
@@ -281,8 +292,15 @@ class Trainer:
         def loss_of(out, y):
             return self.loss_of(self.target.head(out, t), y)
 
-        return diag_fisher(self.target, self.method.weights(t), tk.inputs("train", slice(0, n)),
-                           tk.y_train[:n], loss_of)
+        def run(w, x):  # conv nets: evaluation mode, task t's batch-norm statistics
+            return forward(self.target, w, x, task=t)
+
+        w = self.method.weights(t)
+        if not self.conv:
+            return diag_fisher(self.target, w, tk.inputs("train", slice(0, n)), tk.y_train[:n],
+                               loss_of)
+        return diag_fisher(self.target, w, tk.inputs("train", slice(0, n)), tk.y_train[:n],
+                           loss_of, run, chunk=fisher_chunk(w.numel(), conv_depth(self.target.kind)))
 
     def _eval_event(self) -> Event:
         values = self._evaluate_cells(periodic_tasks(self.task, self.n_tasks), self.task + 1)
@@ -383,6 +401,7 @@ class Trainer:
         """Tensors and plain values only (safe for torch.load(weights_only=True))."""
         return {
             "method": self.method.state_dict(),
+            "target": {k: v.clone() for k, v in target_buffers(self.target).items()},
             "opt": self.opt.state_dict() if self.opt is not None else None,
             "task": self.task,
             "step_in_task": self.step_in_task,
@@ -390,7 +409,12 @@ class Trainer:
         }
 
     def load_state_dict(self, state: dict[str, Any]) -> None:
+        """Restore a state (`run_checks.check_tensors` has checked its tensors). "target":
+        the target's per-task batch-norm statistics (absent in files of MLP runs)."""
         self.method.load_state_dict(state["method"])
+        with torch.no_grad():
+            for name, buf in target_buffers(self.target).items():
+                buf.copy_(state["target"][name])
         self.task = int(state["task"])
         self.step_in_task = int(state["step_in_task"])
         self.error = state.get("error")

@@ -118,12 +118,12 @@ def check_data(grid: Grid) -> None:
     (DataUnavailableError), not once per run; with --download fetch it once, before the
     workers start. (On a cluster the data is the workers' business.)"""
     from hnviz.core.benchmarks import benchmark
-    from hnviz.core.datasets_torchvision import DataUnavailableError, load_mnist_family
+    from hnviz.core.datasets_torchvision import DataUnavailableError
 
     for base in grid.bases:
         b, task = benchmark(base.task.benchmark), base.task
-        if task.download and b.dataset is not None:
-            load_mnist_family(b.dataset, task.data_root, download=True)
+        if task.download:
+            b.download(task.data_root)
         reason = b.unavailable_reason(task.data_root)
         if reason is not None:
             raise DataUnavailableError(f"{b.name}: {reason}")
