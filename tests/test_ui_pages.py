@@ -209,3 +209,29 @@ def test_train_page_offers_target_kinds_and_trains_a_reduced_conv_run(tmp_path, 
     # a 1-D benchmark offers only the MLP
     at = _app(TRAIN, benchmark="regression1d")
     assert at.selectbox(key="train.form.target").options == ["MLP"]
+
+
+def test_forgetting_page_shows_transfer_against_a_from_scratch_run() -> None:
+    """Two uploaded Split Digits runs, HNET and the from-scratch control: the compare section
+    draws each task right after training it and after all tasks, and a 'FWT vs scratch'
+    column measured against the control."""
+    short = {"iters_per_task": 30, "eval_every": 10}
+    files = {}
+    for method in ("hnet", "scratch"):
+        t = Trainer(default_config("split-digits", method).replace(task={"n_tasks": 3},
+                                                                   train=short))
+        t.run()
+        files[method] = run_to_bytes(t, {"name": f"digits {method}"})
+    at = _app("pages/3_Checkpoints.py")
+    for method, data in files.items():
+        at.file_uploader(key="ckpt.upload").upload(f"{method}.pt", data).run()
+    at.switch_page("pages/2_Forgetting.py").run()
+    assert not at.exception, [e.value for e in at.exception]
+    ms = at.multiselect(key="forget.compare.split-digits")
+    assert set(ms.value) >= {"digits hnet", "digits scratch"}
+    assert any("is the control" in c.value for c in at.caption)
+    table = at.dataframe[-1].value
+    assert "FWT vs scratch" in table.columns
+    rows = dict(zip(table["run"], table["FWT vs scratch"], strict=True))
+    assert rows["digits hnet"] == rows["digits hnet"]  # a number (not NaN)
+    assert rows["digits scratch"] is None or rows["digits scratch"] != rows["digits scratch"]
