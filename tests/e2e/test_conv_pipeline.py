@@ -30,7 +30,7 @@ SIDEBAR = '[data-testid="stSidebar"]'
 CHART = '[data-testid="stPlotlyChart"] .js-plotly-plot'
 # 2 tasks × 3 steps, 1 image per class (10 per task), 3-D embeddings (no 32×32 landscape on the
 # Interpolation page, which 2-D embeddings get)
-SETUP = "benchmark=split-cifar&target=zenke&subset=1&iters=3&tasks=2&emb_dim=3"
+SETUP = "benchmark=split-cifar&target=zenke&subset=1&iters=3&tasks=2&emb_dim=2"  # a plane: landscape
 
 
 @pytest.fixture(scope="module")
