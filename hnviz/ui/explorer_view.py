@@ -19,9 +19,9 @@ import streamlit as st
 from hnviz.analysis.sweeps import Sweep, SweepRef, format_value, grid_rows
 from hnviz.core.benchmarks import BENCHMARKS
 from hnviz.core.method_specs import METHODS, strength_fields
+from hnviz.ui import compression_view, slider_url, state, viewurl
 from hnviz.ui import explorer_charts as charts
 from hnviz.ui import explorer_data as data
-from hnviz.ui import slider_url, state, viewurl
 from hnviz.ui.explorer_form import render_new_sweep
 from hnviz.ui.labels import benchmark_label, method_with_strength
 
@@ -70,6 +70,8 @@ def render() -> None:
                "value.")
     st.plotly_chart(charts.tradeoff_figure([sweep], _title(sweep)), key="tradeoff", **_CHART)
     _compare(ref, refs)
+    st.divider()
+    compression_view.render_section()
     st.divider()
     render_new_sweep()
 
