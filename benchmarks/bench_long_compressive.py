@@ -4,9 +4,9 @@ SMALLER than its target (compression ratio = hypernet parameters incl. every tas
 embedding / target parameters < 1).
 
 Prints the mean final accuracy over all tasks, forgetting, the compression ratio, and the step
-time of task 100 against task 1. The step cost stays flat because each step regularizes a random
-subset of `--reg-tasks` previous tasks (hypnettorch's cl_reg_batch_size; the preset's 1), not all
-of them: measured after the run by timing training steps of task 1 and of the last task
+time of task 100 against task 1. The step cost stays flat because each step regularizes
+`--reg-tasks` previous tasks in a deterministic cycle (every previous task once every
+⌈t/k⌉ steps), not all of them: measured after the run by timing training steps of task 1 and of the last task
 alternately (A B A B, same process), and during the run as each task's mean step time.
 
 Prints figures; not a test. Runtime ~ n_tasks × iters × a few ms, plus evaluation. Usage:
