@@ -183,10 +183,7 @@ def check_tensors(state: dict[str, Any], trainer) -> None:
     method = trainer.method
     want = method.state_dict()
     got = state["method"]
-    missing, unknown = sorted(set(want) - set(got)), sorted(set(got) - set(want))
-    if missing or unknown:
-        _fail(f"run file weights do not match its config: missing {missing[:3]}, "
-              f"unexpected {unknown[:3]}")
+    _same_names(want, got, "weights")
     for name, ref in want.items():
         t = got[name]
         if not isinstance(t, torch.Tensor) or t.dtype != ref.dtype or t.layout != torch.strided:
@@ -206,6 +203,14 @@ def check_tensors(state: dict[str, Any], trainer) -> None:
         _check_optimizer(opt, method.trainable(state["task"]), trainer.cfg.train.lr)
 
 
+def _same_names(want: dict, got: dict, what: str) -> None:
+    """The file's tensors named exactly as the built run's (first three differences shown)."""
+    missing, unknown = sorted(set(want) - set(got)), sorted(set(got) - set(want))
+    if missing or unknown:
+        _fail(f"run file {what} do not match its config: missing {missing[:3]}, "
+              f"unexpected {unknown[:3]}")
+
+
 def _check_target_buffers(got: Any, trainer) -> None:
     """The target's per-task batch-norm statistics: exactly the built target's buffers (names,
     dtypes, shapes [n_tasks, C] / [n_tasks]); none for MLPs (files written before conv targets
@@ -215,10 +220,7 @@ def _check_target_buffers(got: Any, trainer) -> None:
     want = target_buffers(trainer.target)
     if not isinstance(got, dict):
         _fail("run file state target is not a dictionary of tensors")
-    missing, unknown = sorted(set(want) - set(got)), sorted(set(got) - set(want))
-    if missing or unknown:
-        _fail(f"run file target statistics do not match its config: missing {missing[:3]}, "
-              f"unexpected {unknown[:3]}")
+    _same_names(want, got, "target statistics")
     for name, ref in want.items():
         t = got[name]
         if (not isinstance(t, torch.Tensor) or t.dtype != ref.dtype
