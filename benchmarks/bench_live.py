@@ -8,7 +8,9 @@
    redraws and the browser round trips are included.
 3. Responsiveness: Pause (click → Play shown again and the step counter frozen) and Step (click
    → the counter moved by one evaluation interval), each measured 3 times.
-4. A fresh session's first page load (new browser context each time, after one warm-up load).
+4. A fresh session's first page load (new browser context each time, after one warm-up load),
+   against a bare Streamlit page (benchmarks/bare_page.py) served and loaded the same way in the
+   same run: the part of a first load that is Streamlit's own.
 
 Goals (issue 8): browser ≥ 0.7× the CLI's steps/s; the default toy run in the browser < 2× its
 CLI wall time; Pause/Step ≈ one tick (0.3 s); a fresh first page < 1.5 s.
@@ -26,7 +28,7 @@ import subprocess
 import sys
 import time
 
-from _app import ROOT, app, browser, click, load_time, new_page, shown_step, wait_button
+from _app import ROOT, app, bare_app, browser, click, load_time, new_page, shown_step, wait_button
 
 BENCHES = {"regression1d": "toy (1-D regression)", "split-digits": "Split Digits"}
 
@@ -69,14 +71,23 @@ def browser_run(page, url: str) -> dict:
 def pause_latency(page, url: str, repeats: int = 3) -> list[float]:
     out = []
     load_time(page, url)
-    for _ in range(repeats):
-        wait_button(page, "Play")
-        click(page, "Play")
-        wait_button(page, "Pause")
-        page.wait_for_timeout(1500)
-        t0 = time.perf_counter()
-        click(page, "Pause")
-        wait_button(page, "Play", timeout=60_000)
+    for i in range(repeats):
+        stage = "Play shown"
+        try:
+            wait_button(page, "Play")
+            click(page, "Play")
+            stage = "Pause shown after Play"
+            wait_button(page, "Pause")
+            page.wait_for_timeout(1500)
+            t0 = time.perf_counter()
+            click(page, "Pause")
+            stage = "Play shown after Pause"
+            wait_button(page, "Play", timeout=60_000)
+        except Exception as e:
+            shot = ROOT / "test-artifacts" / f"bench_live_pause_{i}.png"
+            shot.parent.mkdir(exist_ok=True)
+            page.screenshot(path=str(shot))
+            raise RuntimeError(f"repeat {i + 1}: waiting for {stage} ({shot})") from e
         # frozen: the counter must not move for a second after Play is back
         while True:
             a = shown_step(page)
@@ -123,14 +134,23 @@ def main() -> None:
     q = f"&iters={iters}" if iters else ""
 
     cli = {b: cli_run(b, iters) for b in BENCHES}
-    with app(env) as (url, _pid), browser() as br:
+    with app(env) as (url, _pid), bare_app() as bare_url, browser() as br:
         load_time(new_page(br), url + "/Train")  # warm-up: first import of everything
-        loads = [load_time(new_page(br), url + "/") for _ in range(4)]
-        train_loads = [load_time(new_page(br), url + "/Train") for _ in range(4)]
+        load_time(new_page(br), bare_url)
+        loads, train_loads, bare_loads = [], [], []
+        for _ in range(4):  # alternated, so drift in the machine's load hits all three
+            loads.append(load_time(new_page(br), url + "/"))
+            train_loads.append(load_time(new_page(br), url + "/Train"))
+            bare_loads.append(load_time(new_page(br), bare_url))
+        med = {k: statistics.median(v) for k, v in
+               (("home", loads), ("Train", train_loads), ("bare", bare_loads))}
         print("fresh session, first page load (s): home " + ", ".join(f"{x:.2f}" for x in loads)
-              + f" (median {statistics.median(loads):.2f}); Train "
+              + f" (median {med['home']:.2f}); Train "
               + ", ".join(f"{x:.2f}" for x in train_loads)
-              + f" (median {statistics.median(train_loads):.2f})", flush=True)
+              + f" (median {med['Train']:.2f}); bare Streamlit page "
+              + ", ".join(f"{x:.2f}" for x in bare_loads)
+              + f" (median {med['bare']:.2f}) -> home {med['home'] / med['bare']:.2f}x, "
+              f"Train {med['Train'] / med['bare']:.2f}x the bare page", flush=True)
         print(f"{'':24s} {'CLI steps/s':>12s} {'browser steps/s':>16s} {'ratio':>6s}   "
               f"{'CLI wall':>9s} {'browser wall':>13s} {'ratio':>6s}  redraws", flush=True)
         for b, label in BENCHES.items():

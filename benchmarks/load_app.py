@@ -8,8 +8,11 @@ toy preset, and while they train measures
   - training throughput per session (steps/s, from the counters),
   - server memory: RSS of the server process and its children (worker processes included),
   - that no session's active run changed by itself (the sidebar's run name is sampled).
-The browser itself runs on the same 2 cores, so the figures are pessimistic; compare them with
-the idle baseline of the same run.
+  - server CPU: CPU seconds per second of the server and its training workers.
+The training sessions' browser runs at a low CPU priority (--students-nice, default 19): in a
+class each student's browser renders on their own laptop, not on the server. With
+--students-nice 0 every browser competes with the server for the same cores (pessimistic).
+Compare the figures with the idle baseline of the same run.
 
 Goal (issue 9): with 5 sessions training on 2 cores, a fresh page load ≤ 2× idle; no session's
 active run changes by itself.
@@ -23,7 +26,19 @@ import argparse
 import statistics
 import time
 
-from _app import app, browser, click, load_time, new_page, percentile, rss_mb, shown_step
+from _app import (
+    app,
+    browsers,
+    click,
+    cpu_s,
+    keep_niced,
+    load_time,
+    new_page,
+    percentile,
+    rss_mb,
+    shown_step,
+    wait_button,
+)
 
 MAX_SESSIONS = 20
 MAX_DURATION_S = 300
@@ -47,18 +62,21 @@ def fresh_loads(b, url: str, n: int) -> list[float]:
     return out
 
 
-def under_load(b, url: str, pid: int, n: int, duration: float) -> dict:
+def under_load(b, students, url: str, pid: int, n: int, duration: float) -> dict:
+    """`n` sessions in the `students` browser train; fresh loads are measured in `b`."""
     sessions = []
     for _ in range(n):
-        p = new_page(b, 1280, 800)
+        p = new_page(students, 1280, 800)
         load_time(p, url + "/Train")
         click(p, "Play")
+        keep_niced(students)
         sessions.append({"page": p, "last": None, "t_last": None, "ticks": [], "first": None,
                          "names": set()})
-    for s in sessions:
-        s["page"].wait_for_timeout(200)
+    for s in sessions:  # its own run is active once Pause is shown (before: the demo)
+        wait_button(s["page"], "Pause", timeout=60_000)
         s["names"].add(active_name(s["page"]))
     t0 = time.perf_counter()
+    cpu0 = cpu_s(pid)
     loads, rss = [], []
     next_load = t0 + 2
     while time.perf_counter() - t0 < duration:
@@ -73,6 +91,7 @@ def under_load(b, url: str, pid: int, n: int, duration: float) -> dict:
                 s["ticks"].append(now - s["t_last"])
             if cur[0] != s["last"]:
                 s["last"], s["t_last"] = cur[0], now
+        keep_niced(students)
         if now >= next_load:
             p = new_page(b)
             loads.append(load_time(p, url + "/Train"))
@@ -82,6 +101,7 @@ def under_load(b, url: str, pid: int, n: int, duration: float) -> dict:
                 s["names"].add(active_name(s["page"]))
             next_load = time.perf_counter() + 2
         sessions[0]["page"].wait_for_timeout(100)
+    cpu = (cpu_s(pid) - cpu0) / (time.perf_counter() - t0)
     ticks = [x for s in sessions for x in s["ticks"]]
     rates = []
     for s in sessions:
@@ -94,17 +114,21 @@ def under_load(b, url: str, pid: int, n: int, duration: float) -> dict:
         except Exception:  # noqa: BLE001 - a finished run shows no Pause
             pass
         s["page"].context.close()
-    return {"loads": loads, "ticks": ticks, "rates": rates, "rss": rss, "changed": changed}
+    return {"loads": loads, "ticks": ticks, "rates": rates, "rss": rss, "changed": changed,
+            "cpu": cpu}
 
 
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--sessions", default="2,5,10")
     ap.add_argument("--duration", type=float, default=30.0, help="seconds of load per N")
+    ap.add_argument("--students-nice", type=int, default=19,
+                    help="CPU niceness of the training sessions' browser (0: same as the server)")
     a = ap.parse_args()
     counts = [min(MAX_SESSIONS, max(1, int(x))) for x in a.sessions.split(",")]
     duration = min(MAX_DURATION_S, a.duration)
-    with app() as (url, pid), browser() as b:
+    nice = min(19, max(0, a.students_nice))
+    with app() as (url, pid), browsers(0, nice) as (b, students):
         load_time(new_page(b), url + "/Train")  # warm-up
         idle = fresh_loads(b, url + "/Train", 5)
         idle_rss = rss_mb(pid)
@@ -112,15 +136,17 @@ def main() -> None:
         print(f"idle: fresh /Train load p50 {p50:.2f} s, p95 {percentile(idle, 95):.2f} s; "
               f"server RSS {idle_rss:.0f} MB")
         print(f"{'N':>3s} {'load p50':>9s} {'p95':>6s} {'×idle':>6s} {'tick p50':>9s} "
-              f"{'p95':>6s} {'steps/s/session':>16s} {'RSS MB':>7s} {'active changed':>15s}")
+              f"{'p95':>6s} {'steps/s/session':>16s} {'RSS MB':>7s} {'server CPU':>10s} "
+              f"{'active changed':>15s}")
         for n in counts:
-            r = under_load(b, url, pid, n, duration)
+            r = under_load(b, students, url, pid, n, duration)
             lp50 = statistics.median(r["loads"]) if r["loads"] else float("nan")
             print(f"{n:3d} {lp50:8.2f}s {percentile(r['loads'], 95):5.2f}s "
                   f"{lp50 / p50:6.2f} {percentile(r['ticks'], 50):8.2f}s "
                   f"{percentile(r['ticks'], 95):5.2f}s "
                   f"{statistics.mean(r['rates']) if r['rates'] else float('nan'):16.0f} "
                   f"{max(r['rss']) if r['rss'] else rss_mb(pid):7.0f} "
+                  f"{r['cpu']:9.2f}c "
                   f"{r['changed']:>10d}/{n}")
         time.sleep(3)
         print(f"after all sessions closed: server RSS {rss_mb(pid):.0f} MB "

@@ -13,7 +13,7 @@ from collections.abc import Callable, Sequence
 from typing import Any, NamedTuple
 
 from .analysis.summary import run_summary
-from .core.benchmarks import benchmark
+from .core.benchmarks import benchmark, data_note
 from .core.config import ConfigError
 from .reproduce import cli as reproduce
 from .run_args import (
@@ -44,6 +44,7 @@ def cmd_train(a: argparse.Namespace) -> int:
     from tqdm import tqdm
 
     from .core.datasets_torchvision import DataUnavailableError
+    from .core.devices import resolve_device
     from .core.io import save_run
     from .core.limits import check_limits
     from .core.trainer import Trainer
@@ -52,11 +53,15 @@ def cmd_train(a: argparse.Namespace) -> int:
     limits = limits_from_args(a)
     check_limits(cfg, limits)  # sizes and memory budget, before anything is built
     check_out_arg(a.out)  # and the output file, before any training
+    device = resolve_device(a.device)  # one-line error when e.g. no CUDA GPU is there
     try:
-        trainer = Trainer(cfg, limits=limits)
+        trainer = Trainer(cfg, limits=limits, device=device)
     except DataUnavailableError as e:
         print(f"error: {e}", file=sys.stderr)
         return 2
+    note = data_note(cfg.task)
+    if note and not a.json:
+        print(f"{cfg.task.benchmark}: {note}", file=sys.stderr)
     t0 = time.perf_counter()
     n = trainer.n_tasks
     bar = tqdm(total=trainer.total_steps, disable=a.quiet, file=sys.stderr, unit="it",
@@ -103,8 +108,11 @@ def _print_summary(s: dict[str, Any], out: str | None) -> None:
     name = s["metric"]
     scn = s.get("scenario", "cl1")
     given = "task given" if scn == "cl1" else "task inferred"
-    print(f"{s['method']} on {s['benchmark']} in {scn.upper()} (seed {s['seed']}): {name} "
-          f"matrix R[after i, on j] ({given})")
+    target = f", {s['target']} target" if s.get("target", "mlp") != "mlp" else ""
+    print(f"{s['method']} on {s['benchmark']}{target} in {scn.upper()} (seed {s['seed']}): "
+          f"{name} matrix R[after i, on j] ({given})")
+    if s.get("data"):
+        print(f"  DATA: {s['data']}")
     rows = s["acc_matrix"]
     if len(rows) > 20:  # long sequences: the first and last rows, the first 20 columns
         print(f"  ({len(rows)} rows of {len(rows[0])}; showing 5 + 5 rows, 20 columns; "
@@ -126,8 +134,9 @@ def _print_summary(s: dict[str, Any], out: str | None) -> None:
     if "ent_acc" in s:
         print(f"without task identity (HNET+ENT): acc {s['ent_acc']:.4f}, "
               f"task inferred right {s['ent_task_acc']:.4f}")
-    print(f"{s['wall_s']:.1f} s, {1000 * s['sec_per_iter']:.2f} ms/iter"
-          + (f", saved to {out}" if out else ""))
+    ms = f"{s['ms_per_step']:.2f} ms/step" if s.get("ms_per_step") is not None else "-"
+    print(f"{s['wall_s']:.1f} s: training {s['train_s']:.1f} s ({ms}), evaluation "
+          f"{s['eval_s']:.1f} s" + (f"; saved to {out}" if out else ""))
 
 
 def _info_args(p: argparse.ArgumentParser) -> None:
@@ -152,7 +161,8 @@ def cmd_info(a: argparse.Namespace) -> int:
     info = {
         "path": a.path, "version": raw["version"], "name": cfg.name,
         "benchmark": cfg.task.benchmark, "scenario": cfg.task.scenario,
-        "method": cfg.train.method, "beta": cfg.train.beta,
+        "data": data_note(cfg.task),
+        "target": cfg.target.kind, "method": cfg.train.method, "beta": cfg.train.beta,
         "tasks_done": len(h.get("R", [])), "error": raw["state"].get("error"),
         "config": cfg.to_dict(), **summarize(h.get("R", []), h.get("R0"), hib),
     }
@@ -163,8 +173,12 @@ def cmd_info(a: argparse.Namespace) -> int:
     print(f"  {cfg.train.method} on {cfg.task.benchmark} in {cfg.task.scenario.upper()}, "
           f"β={cfg.train.beta:g}, "
           f"lr={cfg.train.lr:g}, {cfg.train.iters_per_task} iters/task, seed {cfg.train.seed}")
+    target = (f"target hidden {list(cfg.target.hidden)}" if cfg.target.kind == "mlp"
+              else f"target {cfg.target.kind}")
     print(f"  hnet: {cfg.hnet.kind}, emb_dim {cfg.hnet.emb_dim}, hidden {list(cfg.hnet.hidden)}; "
-          f"target hidden {list(cfg.target.hidden)}")
+          f"{target}")
+    if data_note(cfg.task):
+        print(f"  data: {data_note(cfg.task)}")
     print(f"  tasks done: {info['tasks_done']}" + (f"  error: {info['error']}" if info["error"]
                                                     else ""))
     if info["tasks_done"]:

@@ -1,7 +1,9 @@
 """The command-line options that describe one run, shared by `train` and `sweep`.
 
 Choices come from the registries: every benchmark and method, and one `--<strength>` option per
-regularizer strength a method declares (`--beta`, `--ewc-lambda`, `--si-c`). `--allow-large`
+regularizer strength a method declares (`--beta`, `--ewc-lambda`, `--si-c`). `--device`
+(auto | cpu | cuda[:N]) says where the run computes; it is not part of the run's config (run
+files are portable). `--allow-large`
 (`add_limit_args`, `limits_from_args`) chooses the size limits a run is checked against, and
 `check_out_arg` checks an output file before any work.
 """
@@ -11,7 +13,8 @@ from __future__ import annotations
 import argparse
 
 from .core.benchmarks import BENCHMARKS, DEFAULT_BENCHMARK
-from .core.config import HNET_KINDS, ConfigError, RunConfig
+from .core.config import HNET_KINDS, TARGET_KINDS, ConfigError, RunConfig
+from .core.devices import DEFAULT_DEVICE, DEVICE_CHOICES
 from .core.io import OutputPathError, check_output_path
 from .core.limits import HARD, LIBRARY, Limits
 from .core.method_specs import DEFAULT_METHOD, METHODS, param_symbol, strength_fields
@@ -52,7 +55,15 @@ def add_run_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("--emb-dim", type=int, help="task-embedding dimension")
     p.add_argument("--hnet-hidden", type=parse_ints, help="hypernet hidden widths, e.g. 50,50")
     p.add_argument("--chunk-size", type=int, help="chunked hypernet: weights per chunk")
-    p.add_argument("--target-hidden", type=parse_ints, help="target hidden widths, e.g. 100,100")
+    p.add_argument("--chunk-emb-dim", type=int, help="chunked hypernet: chunk-embedding size")
+    p.add_argument("--target", choices=TARGET_KINDS,
+                   help="target network (default: the benchmark's; conv nets need image inputs)")
+    p.add_argument("--target-hidden", type=parse_ints,
+                   help="MLP target hidden widths, e.g. 100,100")
+    p.add_argument("--multi-head", action=argparse.BooleanOptionalAction, default=None,
+                   help="one output head per task in the target (the baselines' preset); "
+                        "--no-multi-head: one head (HNET's preset: each generated network "
+                        "holds its own task's head)")
     p.add_argument("--lookahead", action=argparse.BooleanOptionalAction, default=None,
                    help="HNET: the paper's lookahead Δθ (preset: on for regression1d)")
     p.add_argument("--reg-tasks", type=int,
@@ -66,8 +77,16 @@ def add_run_args(p: argparse.ArgumentParser) -> None:
                    help="HNET+R: task classifier hidden widths, e.g. 100,100")
     p.add_argument("--replay-batch", type=int,
                    help="HNET+R: replayed samples of old tasks per step")
-    p.add_argument("--data-root", help="MNIST family: folder with the datasets (env HNVIZ_DATA)")
-    p.add_argument("--download", action="store_true", help="MNIST family: download if missing")
+    p.add_argument("--subset", type=int,
+                   help="images per class kept for training and testing (split-cifar: a "
+                        "reduced version; 0 = all images, the full benchmark)")
+    p.add_argument("--data-root", help="benchmarks on files: folder with the datasets "
+                                       "(env HNVIZ_DATA)")
+    p.add_argument("--download", action="store_true",
+                   help="benchmarks on files: download if missing (needs internet)")
+    p.add_argument("--device", default=DEFAULT_DEVICE, metavar="{" + ",".join(DEVICE_CHOICES) + "}",
+                   help="where to compute: cpu (default), cuda (or cuda:N), auto = cuda when "
+                        "available; not part of the run file")
 
 
 def config_from_args(a: argparse.Namespace) -> RunConfig:
@@ -83,15 +102,23 @@ def config_for(a: argparse.Namespace, benchmark: str, method: str) -> RunConfig:
     given.update({"lr": a.lr, "iters_per_task": a.iters, "batch_size": a.batch_size,
                   "seed": a.seed, "eval_every": a.eval_every, "reg_tasks": a.reg_tasks})
     train = {k: v for k, v in given.items() if v is not None}
-    if a.lookahead is not None:
-        train["lookahead"] = a.lookahead
+    for flag in ("lookahead", "multi_head"):
+        if getattr(a, flag) is not None:
+            train[flag] = getattr(a, flag)
     hnet = {k: v for k, v in {"kind": a.hnet, "emb_dim": a.emb_dim, "hidden": a.hnet_hidden,
-                              "chunk_size": a.chunk_size}.items() if v is not None}
+                              "chunk_size": a.chunk_size, "chunk_emb_dim": a.chunk_emb_dim
+                              }.items() if v is not None}
     task = {"seed": a.seed, "n_tasks": a.n_tasks, "download": a.download,
             "scenario": getattr(a, "scenario", DEFAULT_SCENARIO)}
     if a.data_root:
         task["data_root"] = a.data_root
+    if a.subset is not None:
+        if a.subset < 0:
+            raise ConfigError("--subset must be >= 0 images per class (0 = all)")
+        task["subset"] = a.subset or None
     target = {"hidden": a.target_hidden} if a.target_hidden else {}
+    if a.target:
+        target["kind"] = a.target
     replay = {k: v for k, v in {
         "beta": getattr(a, "replay_beta", None), "latent_dim": getattr(a, "latent_dim", None),
         "hidden": getattr(a, "replay_hidden", None),

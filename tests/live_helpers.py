@@ -10,7 +10,7 @@ import torch
 
 from hnviz.core.io import run_to_bytes
 from hnviz.core.presets import default_config
-from hnviz.core.trainer import Trainer
+from hnviz.core.trainer import MEASURED_HISTORY, Trainer
 
 
 def toy_cfg(seed: int = 0, iters: int = 150, **train):
@@ -42,8 +42,9 @@ def same_tensors(a, b) -> bool:
 
 
 def without_wall(history: dict) -> dict:
-    """History minus wall_s (timing differs between otherwise identical runs)."""
-    return {k: v for k, v in history.items() if k != "wall_s"}
+    """History minus its measured entries (wall_s, timing: they differ between otherwise
+    identical runs)."""
+    return {k: v for k, v in history.items() if k not in MEASURED_HISTORY}
 
 
 def extras_probe(trainer) -> dict:

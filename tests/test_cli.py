@@ -19,8 +19,15 @@ def test_train_json_end_to_end(tmp_path, capsys):
     last = capsys.readouterr().out.strip().splitlines()[-1]
     d = json.loads(last)
     for key in ("acc_matrix", "mean_final", "bwt", "forgetting", "hnet_params", "target_params",
-                "compression", "wall_s", "sec_per_iter"):
+                "compression", "wall_s", "sec_per_iter", "train_s", "eval_s", "ms_per_step",
+                "ms_per_step_by_task"):
         assert key in d, key
+    # training and evaluation apart: per task ms/step, none of it evaluation time
+    assert len(d["ms_per_step_by_task"]) == 2 and all(v > 0 for v in d["ms_per_step_by_task"])
+    assert d["eval_s"] > 0 and d["train_s"] > 0
+    assert d["train_s"] + d["eval_s"] <= d["wall_s"] + 1e-3
+    # (train_s is rounded to ms: 0.5 ms / 40 steps)
+    assert d["ms_per_step"] == pytest.approx(1000 * d["train_s"] / 40, abs=0.0126)
     assert len(d["acc_matrix"]) == 2 and d["hnet_params"] > 0
     assert d["compression"] == pytest.approx(d["hnet_params"] / d["target_params"], rel=1e-3)
     assert out.exists()
@@ -64,3 +71,24 @@ def test_module_entry_point_and_progress_bar():
     assert r.returncode == 0, r.stderr
     assert "it/s" in r.stderr or "s/it" in r.stderr  # tqdm progress bar on stderr
     json.loads(r.stdout.strip().splitlines()[-1])
+
+
+@pytest.mark.parametrize("sub", [["train"], ["sweep", "--values", "0,0.1", "--out", "SWEEP"]])
+def test_device_cuda_without_a_gpu_is_one_line(sub, tmp_path, capsys, monkeypatch):
+    import torch
+
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: False)
+    args = [a if a != "SWEEP" else str(tmp_path / "sw") for a in sub]
+    rc = main([*args, "--device", "cuda", *TINY])
+    err = capsys.readouterr().err.strip()
+    assert rc == 2 and len(err.splitlines()) == 1 and "--device cpu" in err, err
+    assert not (tmp_path / "sw").exists()  # nothing started
+
+
+def test_device_auto_trains_on_the_cpu_without_a_gpu(capsys, monkeypatch):
+    import torch
+
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: False)
+    assert main(["train", "--device", "auto", "--n-tasks", "2", "--json", *TINY]) == 0
+    d = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
+    assert d["error"] is None and len(d["acc_matrix"]) == 2

@@ -157,3 +157,31 @@ def test_check_output_folder(tmp_path):
                        ("/proc/hnviz-sweep", "not writable")):
         with pytest.raises(OutputPathError, match=match):
             check_output_path(bad, folder=True)
+
+
+def test_files_without_timing_load_with_unmeasured_tasks():
+    """Files written before history["timing"] existed: what ran is unmeasured (None), what is
+    trained after loading is measured; the summary's overall ms/step uses the measured tasks."""
+    import io as _io
+    import json as _json
+
+    from hnviz.analysis.summary import run_summary
+    from hnviz.core.io import run_to_dict
+
+    cfg = default_config("split-digits", "hnet").replace(
+        task={"n_tasks": 3}, train={"iters_per_task": 10, "eval_every": 5})
+    tr = Trainer(cfg)
+    tr.advance(15)  # task 1 done, task 2 half
+    d = run_to_dict(tr)
+    h = _json.loads(d["history"])
+    del h["timing"]
+    d["history"] = _json.dumps(h)
+    buf = _io.BytesIO()
+    torch.save(d, buf)
+    back, _ = load_run(buf.getvalue())
+    assert back.history["timing"]["task_train_s"] == [None, None]
+    back.run()
+    s = run_summary(back, 1.0)
+    by_task = s["ms_per_step_by_task"]
+    assert by_task[:2] == [None, None] and by_task[2] > 0
+    assert s["ms_per_step"] == by_task[2]

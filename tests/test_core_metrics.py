@@ -43,3 +43,19 @@ def test_task_curves():
              {"step": 20, "task": 1, "values": [0.6, 0.7]}]
     c = metrics.task_curves(evals, 3)
     assert c[0] == ([10, 20], [0.5, 0.6]) and c[1] == ([20], [0.7]) and c[2] == ([], [])
+
+
+def test_fwt_against_the_from_scratch_control():
+    S = [[0.8, 0.1, 0.1],  # each task trained alone: its diagonal
+         [0.8, 0.7, 0.1],
+         [0.8, 0.7, 0.9]]
+    assert metrics.diagonal(R) == [0.9, 0.8, 1.0]
+    assert metrics.fwt_vs_scratch(R, S) == pytest.approx(((0.8 - 0.7) + (1.0 - 0.9)) / 2)
+    assert metrics.fwt_vs_scratch(R[:2], S) == pytest.approx(0.8 - 0.7)  # tasks both trained
+    assert math.isnan(metrics.fwt_vs_scratch(R[:1], S))  # task 1 has nothing before it
+    mse = [[0.1, 9.0], [0.2, 0.3]]
+    assert metrics.fwt_vs_scratch(mse, [[0.1, 9.0], [0.1, 0.5]], higher_is_better=False) == \
+        pytest.approx(0.5 - 0.3)  # lower MSE than alone: positive transfer
+    s = metrics.summarize(R, R0, scratch=S)
+    assert s["fwt_scratch"] == pytest.approx(0.1) and "fwt" in s
+    assert "fwt_scratch" not in metrics.summarize(R, R0)

@@ -118,7 +118,7 @@ def test_merged_forward_gives_same_regularizer_as_separate():
     assert torch.allclose(step.weights, m.weights(t), atol=1e-6)
 
 
-def test_reg_tasks_regularizes_one_random_previous_task_per_step():
+def test_reg_tasks_cycles_through_every_previous_task():
     tr = _tiny(beta=0.3, reg_tasks=1)
     tr.advance(45)  # mid task 3: two previous tasks
     m, t = tr.method, tr.task
@@ -126,18 +126,30 @@ def test_reg_tasks_regularizes_one_random_previous_task_per_step():
     one = [regularizers.output_regularizer(m.hnet(embs[j:j + 1]), m.snapshot[j:j + 1], 0.3)
            for j in range(t)]
     assert not torch.allclose(one[0], one[1])
-    first = m.step(t, _gen(0))
-    first_reg = first.regularize(torch.zeros(()))
-    picked = set()
-    for seed in range(20):  # the step's generator picks which one
-        reg = m.step(t, _gen(seed)).regularize(torch.zeros(()))
+    picked = []
+    for s in range(2 * t):  # the step number picks which one, whatever the generator
+        reg = m.step(t, _gen(s), s).regularize(torch.zeros(()))
         matches = [j for j in range(t) if torch.allclose(reg, one[j], atol=1e-7)]
         assert len(matches) == 1
-        picked.add(matches[0])
-    assert picked == {0, 1}
-    assert torch.equal(first.regularize(torch.zeros(())), first_reg)  # steps share no state
+        picked.append(matches[0])
+        assert torch.equal(m.step(t, _gen(s + 7), s).regularize(torch.zeros(())), reg)
+    assert picked == [s % t for s in range(2 * t)]
     tr.run()
     assert tr.finished and tr.error is None
+
+
+@pytest.mark.parametrize("t,k", [(5, 2), (7, 3), (4, 1), (3, 3), (6, 0)])
+def test_reg_tasks_cycle_covers_each_task_equally(t, k):
+    m = _tiny(beta=0.3, reg_tasks=k).method
+    counts = [0] * t
+    steps = t * max(k, 1)  # one full period of the cycle
+    for s in range(steps):
+        parts = m.regularized_tasks(t, s)
+        got = [j for p in parts for j in range(t)[p]]
+        assert len(got) == (t if k <= 0 or k >= t else k) and len(set(got)) == len(got)
+        for j in got:
+            counts[j] += 1
+    assert len(set(counts)) == 1  # every previous task equally often
 
 
 def test_si_importance_comes_from_the_task_loss_path():

@@ -81,8 +81,9 @@ def test_nan_is_caught_and_state_kept_finite():
     assert t.error and "lower the learning rate" in t.error.lower()
     assert events[-1].kind == "diverged"
     assert t.done and not t.finished
-    w = t.weights_for(0)
-    assert torch.isfinite(w).all() or t.global_step == 0
+    # the parameters are those before the step whose loss was not finite (the weights they
+    # generate may overflow: at lr 1e12 they are ~1e12 and a product of them is not a float32)
+    assert all(torch.isfinite(p).all() for p in t.method.parameters())
     assert t.advance(10) == []
 
 

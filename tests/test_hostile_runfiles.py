@@ -118,6 +118,11 @@ def _refused(data, match: str) -> str:
      r"emb_traj emb must be a list of 2"),
     (dict(history={"task_end_steps": ["20"]}), r"task_end_steps'\] must hold one step"),
     (dict(history={"wall_s": -1}), r"wall_s'\] must be a number"),
+    (dict(history={"timing": []}), r"history\['timing'\] must be \{train_s"),
+    (dict(history={"timing": {"gpu_s": 1.0}}), r"history\['timing'\] must be \{train_s"),
+    (dict(history={"timing": {"train_s": -1.0}}), r"train_s and eval_s must be seconds"),
+    (dict(history={"timing": {"task_train_s": [1.0] * 4}}), r"must be at most 3 seconds"),
+    (dict(history={"timing": {"task_train_s": ["1"]}}), r"must be at most 3 seconds"),
     (dict(history={"oops": 1}), r"history has unknown entries \['oops'\]"),
     (dict(meta=[1, 2]), r"meta is not a JSON object"),
 ])
@@ -145,10 +150,10 @@ def _method_state(good: bytes, **changes) -> bytes:
 
 @pytest.mark.parametrize("changes, match", [
     (dict(snapshot=torch.zeros(1, 7)), r"tensor 'snapshot' has shape \[1, 7\], expected "
-                                       r"\[at most 3, 163\]"),
-    (dict(snapshot=torch.zeros(4, 163)), r"'snapshot' has shape \[4, 163\], expected \[at most 3"),
-    (dict(snapshot=torch.zeros(163)), r"'snapshot' has shape \[163\]"),
-    (dict(snapshot=torch.zeros(1, 163, dtype=torch.float64)), r"'snapshot' is \[1, 163\] of "
+                                       r"\[at most 3, 141\]"),
+    (dict(snapshot=torch.zeros(4, 141)), r"'snapshot' has shape \[4, 141\], expected \[at most 3"),
+    (dict(snapshot=torch.zeros(141)), r"'snapshot' has shape \[141\]"),
+    (dict(snapshot=torch.zeros(1, 141, dtype=torch.float64)), r"'snapshot' is \[1, 141\] of "
                                                               r"torch\.float64"),
     ({"hnet.body.0.weight": torch.zeros(2, 2)},
      r"tensor 'hnet\.body\.0\.weight' has shape \[2, 2\], expected \[10, 2\]"),

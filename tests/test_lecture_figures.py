@@ -19,6 +19,7 @@ from hnviz.analysis.task_ends import (
 )
 from hnviz.analysis.views import train_extras
 from hnviz.core.benchmarks import benchmark
+from hnviz.core.config import RunConfig
 from hnviz.core.presets import default_config
 from hnviz.core.trainer import Trainer
 from hnviz.serve.demos import demos
@@ -95,7 +96,8 @@ def test_bundled_asset_ends_where_its_demo_ends(stem: str, demo: str) -> None:
     demo regenerated without `make assets` would fail here)."""
     te = load_task_ends(LECTURE_ASSETS / f"{stem}.json")
     d = next(x for x in demos() if x.file == demo)
-    assert {**te.config, "name": ""} == {**d.view.cfg.to_dict(), "name": ""}
+    asset_cfg = RunConfig.from_dict(te.config).to_dict()  # fields added since: their defaults
+    assert {**asset_cfg, "name": ""} == {**d.view.cfg.to_dict(), "name": ""}
     assert te.steps[-1] == d.view.global_step
     final = np.asarray(train_extras(d.trainer(), len(te.grid))["preds"], dtype=np.float32)
     np.testing.assert_allclose(te.preds[-1], final, rtol=2e-3, atol=1e-4)

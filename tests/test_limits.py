@@ -25,15 +25,18 @@ from hnviz.core.limits import (
 from hnviz.core.method_specs import METHODS
 from hnviz.core.presets import default_config
 from hnviz.core.trainer import Trainer
+from tests.test_datasets_cifar import write_cifar
 from tests.test_tasks import _write_dataset
 
 
 @pytest.fixture(scope="module")
 def tiny_data(tmp_path_factory):
-    """MNIST and FashionMNIST as tiny IDX files, so every benchmark can be built."""
+    """MNIST and FashionMNIST as tiny IDX files and CIFAR-10/100 as tiny pickles, so every
+    benchmark can be built."""
     root = tmp_path_factory.mktemp("data")
     for ds in ("MNIST", "FashionMNIST"):
         _write_dataset(root, ds, gz=False)
+    write_cifar(root)
     return str(root)
 
 
@@ -41,8 +44,9 @@ def assert_counts_match_built(cfg: RunConfig) -> None:
     counts = sizes.param_counts(cfg)
     tr = Trainer(cfg, limits=HARD)
     assert counts.target == tr.target_params
-    assert sizes.target_widths(cfg) == [tr.target.linear_shapes[0][1],
-                                        *(n_out for n_out, _ in tr.target.linear_shapes)]
+    if cfg.target.kind == "mlp":
+        assert sizes.target_widths(cfg) == [tr.target.linear_shapes[0][1],
+                                            *(n_out for n_out, _ in tr.target.linear_shapes)]
     if not tr.method.spec.has_embeddings:
         assert counts.hnet is None and counts.compression is None
         return
@@ -117,7 +121,9 @@ def test_library_limits_name_field_value_and_limit(change, message):
 
 
 def test_memory_budget_message_names_the_need_and_the_budget():
-    cfg = default_config("permuted-digits", "hnet").replace(task={"n_tasks": 1000})
+    # one head per generated network: 1000 tasks × ~1.07M weights of a 64-1000-1000-10 target
+    cfg = default_config("permuted-digits", "hnet").replace(task={"n_tasks": 1000},
+                                                            target={"hidden": (1000, 1000)})
     with pytest.raises(ConfigError, match=r"^this run needs ~\d+\.\d GB, more than the 4096 MB "
                        r"budget .*; the largest part: HNET snapshot"):
         check_limits(cfg, LIBRARY)

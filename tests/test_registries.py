@@ -26,6 +26,7 @@ from hnviz.sweeps import make_grid
 from hnviz.sweeps.grid import field_types, resolve_field
 from hnviz.ui.labels import benchmark_label, method_label
 from tests.apptest_helpers import open_app
+from tests.test_datasets_cifar import write_cifar
 from tests.test_tasks import _write_dataset
 
 TRAIN_FIELDS = {f.name: f for f in dataclasses.fields(TrainConfig)}
@@ -34,10 +35,12 @@ TRAIN_FIELDS = {f.name: f for f in dataclasses.fields(TrainConfig)}
 # ------------------------------------------------------------------------------ entries
 @pytest.fixture(scope="module")
 def tiny_data(tmp_path_factory):
-    """MNIST and FashionMNIST as tiny IDX files, so every benchmark can be built."""
+    """MNIST and FashionMNIST as tiny IDX files and CIFAR-10/100 as tiny pickles, so every
+    benchmark can be built."""
     root = tmp_path_factory.mktemp("data")
     for ds in ("MNIST", "FashionMNIST"):
         _write_dataset(root, ds, gz=False)
+    write_cifar(root)
     return str(root)
 
 
@@ -57,8 +60,10 @@ def test_benchmark_entry_describes_its_data(name, tiny_data):
     names = b.task_names(seq.n_tasks)
     assert [n.split(":")[0] for n in names] == [f"task {j + 1}" for j in range(seq.n_tasks)]
     for name_j, tk in zip(names, seq.tasks, strict=True):
-        if tk.classes:  # split tasks are labelled by the classes they hold
+        if len(tk.classes) == 2:  # class pairs are labelled by the classes they hold
             assert name_j.endswith(": " + "/".join(map(str, tk.classes)))
+        elif tk.classes:  # bigger splits by their data (split CIFAR: "CIFAR-100 classes 0-9")
+            assert name_j.endswith(": " + tk.name)
     with pytest.raises(ConfigError, match="n_tasks"):
         TaskConfig(benchmark=name, n_tasks=b.max_n_tasks + 1)
 

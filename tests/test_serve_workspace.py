@@ -128,3 +128,35 @@ def test_a_run_that_trained_and_left_the_pool_shows_its_final_state(spaces) -> N
     np.testing.assert_allclose(preds, train_extras(final)["preds"], rtol=1e-5, atol=1e-6)
     assert not np.allclose(preds, before[1])
     assert load_run(h.data())[0].global_step == final.global_step
+
+
+class _SlowPlayPool:
+    """The pool, except that Play reaches the worker only after `delay_s` (a busy server)."""
+
+    def __init__(self, pool, delay_s: float):
+        self._pool, self._delay_s = pool, delay_s
+
+    def __getattr__(self, name):
+        return getattr(self._pool, name)
+
+    def play(self, run_id: str) -> None:
+        import threading
+
+        threading.Timer(self._delay_s, self._pool.play, args=(run_id,)).start()
+
+
+def test_a_run_counts_as_playing_from_the_click_until_the_worker_says_otherwise(
+        tmp_path, pool) -> None:
+    """The page redrawn right after Play must show Pause and keep polling, even when the worker
+    has not acknowledged yet (else the click looks lost and the page stops updating)."""
+    spaces = Workspaces(tmp_path, lambda: _SlowPlayPool(pool, 1.5), ttl_s=3600)
+    ws = spaces.get(TOKEN)
+    h = ws.new_run(default_config("regression1d").replace(train={"iters_per_task": 5000}), "p")
+    assert h.hosted and not h.playing
+    ws.play(h)
+    assert h.playing and h._mirror.state == "paused"  # not acknowledged yet, still shown playing
+    _wait(lambda: h._mirror.state == "playing")
+    assert h.playing
+    ws.pause(h)
+    _wait(lambda: h._mirror.state == "paused")
+    assert not h.playing

@@ -14,6 +14,7 @@ from hnviz.core.benchmarks import BENCHMARKS, available_benchmarks, benchmark, b
 from hnviz.core.config import ConfigError, TaskConfig
 from hnviz.core.datasets_torchvision import DataUnavailableError
 from hnviz.core.tasks import REGRESSION_DEFAULTS, regression1d, task_permutations
+from tests.test_datasets_cifar import write_cifar
 
 EMBEDDED = ("regression1d", "split-digits", "permuted-digits")
 MNIST_FAMILY = ("split-mnist", "permuted-mnist", "split-fashion-mnist")
@@ -99,6 +100,17 @@ def test_deterministic_per_seed(benchmark):
     a = build_tasks(TaskConfig(benchmark=benchmark, seed=3))
     assert _same(a, build_tasks(TaskConfig(benchmark=benchmark, seed=3)))
     assert not _same(a, build_tasks(TaskConfig(benchmark=benchmark, seed=4)))
+
+
+def test_digits_read_without_sklearn_datasets_are_load_digits():
+    from sklearn.datasets import load_digits
+
+    from hnviz.core import tasks
+
+    raw = tasks._bundled_digits()
+    assert raw is not None, "scikit-learn's digits.csv.gz moved: the loader falls back (slow)"
+    d = load_digits()
+    assert np.array_equal(raw[:, :-1], d.data) and np.array_equal(raw[:, -1], d.target)
 
 
 def test_split_digits():
@@ -269,10 +281,13 @@ def test_corrupt_files_raise_data_unavailable(tmp_path):
 def test_available_benchmarks(tiny_root, tmp_path_factory):
     missing = tmp_path_factory.mktemp("empty")
     report = available_benchmarks(str(missing))
-    assert list(report) == list(BENCHMARKS) and set(report) == set(EMBEDDED + MNIST_FAMILY)
+    on_files = (*MNIST_FAMILY, "split-cifar")
+    assert list(report) == list(BENCHMARKS) and set(report) == set(EMBEDDED + on_files)
     assert all(report[b] == (True, "") for b in EMBEDDED)
-    for b in MNIST_FAMILY:
+    for b in on_files:
         ok, reason = report[b]
         assert not ok and str(missing) in reason and "\n" not in reason
+    assert "CIFAR10(root, download=True)" in report["split-cifar"][1]
     root, _ = tiny_root
+    write_cifar(root)
     assert all(ok for ok, _ in available_benchmarks(str(root)).values())

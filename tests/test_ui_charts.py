@@ -97,3 +97,21 @@ def test_live_builders_produce_valid_figures() -> None:
         go.Figure(f.to_dict())  # raises on any invalid property
     loss = figs[2]
     assert len(loss.data[0].x) <= charts.MAX_LOSS_POINTS + 1 and loss.data[0].x[-1] == 1999
+
+
+def test_transfer_fig_shows_each_task_right_after_training_and_at_the_end() -> None:
+    runs = {"HNET": [[0.9, 0.1, 0.1], [0.9, 0.8, 0.2], [0.88, 0.79, 0.95]],
+            "scratch": [[0.9, 0.1, 0.1], [0.9, 0.7, 0.1]]}  # stopped after two tasks
+    fig = go.Figure(charts.transfer_fig(runs, "accuracy", names=["a", "b", "c"]))  # validates
+    bars = {t.name: t for t in fig.data}
+    assert set(bars) == {f"{r}: {w}" for r in runs
+                         for w in ("right after training it", "after all tasks")}
+    during, after = bars["HNET: right after training it"], bars["HNET: after all tasks"]
+    assert list(during.x) == ["a", "b", "c"] and list(during.y) == [0.9, 0.8, 0.95]
+    assert list(after.y) == [0.88, 0.79, 0.95]
+    assert during.marker.pattern.shape == "/" and not after.marker.pattern.shape
+    assert during.marker.color == after.marker.color != bars["scratch: after all tasks"].marker.color
+    assert list(bars["scratch: after all tasks"].x) == ["a", "b"]  # only the tasks it trained
+    assert list(bars["scratch: right after training it"].y) == [0.9, 0.7]
+    assert fig.layout.yaxis.range == (0, 1.02)
+    assert len({t.offsetgroup for t in fig.data}) == 4  # side by side, none stacked

@@ -131,6 +131,40 @@ def test_page_renders_in_apptest():
     assert len(at.get("plotly_chart")) >= 2
 
 
+def _plotly_array(v) -> np.ndarray:
+    """A Plotly JSON array: a list, or a typed array {'dtype', 'bdata' (base64)}."""
+    import base64
+
+    if isinstance(v, dict):
+        return np.frombuffer(base64.b64decode(v["bdata"]), dtype=np.dtype(v["dtype"]))
+    return np.asarray(v, dtype=float)
+
+
+def test_explorer_shows_the_compressive_regime_from_the_bundled_sweep():
+    """Issue 13: the compression figure (accuracy against hypernet/target weights, ratios
+    below and above 1, fine-tuning and EWC lines) on a regular page, not only the lecture."""
+    import json
+
+    from streamlit.testing.v1 import AppTest
+
+    from hnviz.ui.compression_view import bundled_compression
+
+    sweep = bundled_compression()
+    at = AppTest.from_file(str(REPO / "app.py"), default_timeout=60).run()
+    at.switch_page("pages/6_Beta_explorer.py").run()
+    assert not at.exception and not at.error
+    assert any(s.value == "The compressive regime" for s in at.subheader)
+    specs = [json.loads(c.proto.spec) for c in at.get("plotly_chart")]
+    fig = next(f for f in specs
+               if "accuracy against compression" in f["layout"]["title"]["text"])
+    ratios = np.concatenate([_plotly_array(tr["x"]) for tr in fig["data"] if "x" in tr])
+    assert ratios.min() < 1 < ratios.max()  # both sides of the compressive regime
+    names = " ".join([tr.get("name") or "" for tr in fig["data"]]
+                     + [a.get("text") or "" for a in fig["layout"].get("annotations", [])])
+    assert "fine-tuning" in names.lower() and "ewc" in names.lower()
+    assert f"{len(sweep.seeds)} seeds" in fig["layout"]["title"]["text"]
+
+
 def test_explorer_reads_a_sweep_while_it_runs():
     """A real sweep in the background: once one run is done and the other running, the page
     draws the finished one, says how far it got and lists every run."""
@@ -157,11 +191,11 @@ def test_explorer_reads_a_sweep_while_it_runs():
             assert time.time() < deadline and proc.poll() is None, "sweep did not get going"
             time.sleep(0.2)
         at.switch_page("pages/6_Beta_explorer.py")
-        at.session_state["hnviz.ui.explorer.sweep"] = str(out)  # as the selector would
+        at.session_state["hnviz.ui.explorer.select_next"] = str(out)  # as a finished job does
         at.run()
         assert not at.exception and not at.error, [e.value for e in at.exception]
         box = next(s for s in at.selectbox if s.label == "Sweep")
-        assert "(running, 1/2)" in box.format_func(box.value)
+        assert "(running, 1/2)" in box.format_func(at.session_state["explorer.sweep"])
         info = " ".join(i.value for i in at.info)
         assert "This sweep is running: 1 of 2 runs finished, 1 running" in info
         assert next(m for m in at.metric if m.label == "failed runs").value == "0"

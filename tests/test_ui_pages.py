@@ -80,6 +80,17 @@ def test_every_method_strength_can_be_set() -> None:
     assert not at.exception
 
 
+def test_method_switch_takes_the_methods_head_layout() -> None:
+    """HNET generates one head per network; a baseline switched to keeps one head per task."""
+    at = _app(TRAIN)
+    assert at.session_state["hnviz.config"].train.multi_head is False  # HNET's preset
+    at.selectbox(key="train.form.method").set_value("ewc").run()
+    assert at.session_state["hnviz.config"].train.multi_head is True
+    at.selectbox(key="train.form.method").set_value("hnet").run()
+    assert at.session_state["hnviz.config"].train.multi_head is False
+    assert not at.exception
+
+
 def test_new_run_with_progress_asks_first_and_keeps_old_run() -> None:
     at = _app(TRAIN, iters="40")
     at.button(key="train.step").click().run()
@@ -169,3 +180,58 @@ def test_upload_handler_messages(data: bytes, needle: str) -> None:
     at.run()
     kind, msg = at.session_state["result"]
     assert kind == "err" and needle in msg and "x.pt" in msg
+
+
+def test_train_page_offers_target_kinds_and_trains_a_reduced_conv_run(tmp_path, monkeypatch):
+    """Split CIFAR on tiny files in the real format: the form offers the conv targets and the
+    subset (labelled reduced); Play trains a ZenkeNet; the Forgetting page draws the per-task
+    transfer figure for it."""
+    from tests.test_datasets_cifar import write_cifar
+
+    write_cifar(tmp_path)
+    monkeypatch.setenv("HNVIZ_DATA", str(tmp_path))
+    at = _app(TRAIN, benchmark="split-cifar", target="zenke", subset="2", iters="2",
+              tasks="2")
+    assert at.selectbox(key="train.form.target").options == ["MLP", "ZenkeNet (conv)",
+                                                             "ResNet-32 (conv)"]
+    assert at.selectbox(key="train.form.target").value == "zenke"
+    assert at.number_input(key="train.form.subset").value == 2
+    assert any("Reduced version: at most 2" in c.value for c in at.caption)
+    assert not at.error and not at.warning, [w.value for w in at.warning]
+    at.button(key="train.play").click().run()
+    entry = active(at)
+    assert "reduced: 2/class" in entry.name
+    wait_until(at, lambda: entry.view().finished, timeout=120)
+    cfg = entry.view().cfg
+    assert (cfg.target.kind, cfg.task.subset, cfg.task.benchmark) == ("zenke", 2, "split-cifar")
+    at.switch_page("pages/2_Forgetting.py").run()
+    assert not at.exception, [e.value for e in at.exception]
+    # a 1-D benchmark offers only the MLP
+    at = _app(TRAIN, benchmark="regression1d")
+    assert at.selectbox(key="train.form.target").options == ["MLP"]
+
+
+def test_forgetting_page_shows_transfer_against_a_from_scratch_run() -> None:
+    """Two uploaded Split Digits runs, HNET and the from-scratch control: the compare section
+    draws each task right after training it and after all tasks, and a 'FWT vs scratch'
+    column measured against the control."""
+    short = {"iters_per_task": 30, "eval_every": 10}
+    files = {}
+    for method in ("hnet", "scratch"):
+        t = Trainer(default_config("split-digits", method).replace(task={"n_tasks": 3},
+                                                                   train=short))
+        t.run()
+        files[method] = run_to_bytes(t, {"name": f"digits {method}"})
+    at = _app("pages/3_Checkpoints.py")
+    for method, data in files.items():
+        at.file_uploader(key="ckpt.upload").upload(f"{method}.pt", data).run()
+    at.switch_page("pages/2_Forgetting.py").run()
+    assert not at.exception, [e.value for e in at.exception]
+    ms = at.multiselect(key="forget.compare.split-digits")
+    assert set(ms.value) >= {"digits hnet", "digits scratch"}
+    assert any("is the control" in c.value for c in at.caption)
+    table = at.dataframe[-1].value
+    assert "FWT vs scratch" in table.columns
+    rows = dict(zip(table["run"], table["FWT vs scratch"], strict=True))
+    assert rows["digits hnet"] == rows["digits hnet"]  # a number (not NaN)
+    assert rows["digits scratch"] is None or rows["digits scratch"] != rows["digits scratch"]

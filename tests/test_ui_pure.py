@@ -23,7 +23,7 @@ def _small_trainer() -> Trainer:
 
 def test_param_counts() -> None:
     pc = param_counts(default_config("regression1d", "hnet"))
-    assert pc.target == 163 and pc.hnet and pc.compression == pytest.approx(pc.hnet / 163)
+    assert pc.target == 141 and pc.hnet and pc.compression == pytest.approx(pc.hnet / 141)
     assert param_counts(default_config("regression1d", "ewc")).hnet is None
 
 

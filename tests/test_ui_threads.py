@@ -10,22 +10,24 @@ import threading
 import torch
 
 from hnviz.analysis import generated
-from hnviz.core import inference, targets, threads, trainer
+from hnviz.core import inference, target_kinds, threads, trainer
 from hnviz.ui.services import services
 from tests.apptest_helpers import active, open_app, wait_until
 
 
 def test_script_and_pool_threads_compute_under_the_policy(monkeypatch) -> None:
     seen: list[tuple[str, int]] = []
-    original = targets.forward
+    def spy_on(original):
+        def spy(*args, **kwargs):
+            if not threads.borrowed():  # a deliberate borrow (big batched evaluation) may differ
+                seen.append((threading.current_thread().name, torch.get_num_threads()))
+            return original(*args, **kwargs)
+        return spy
 
-    def spy(*args, **kwargs):
-        if not threads.borrowed():  # a deliberate borrow (big batched evaluation) may differ
-            seen.append((threading.current_thread().name, torch.get_num_threads()))
-        return original(*args, **kwargs)
-
-    for module in (generated, inference, trainer):
-        monkeypatch.setattr(module, "forward", spy)
+    for module in (generated, inference, trainer):  # every target call of the app's code paths
+        for name in ("forward", "forward_many"):
+            if hasattr(module, name):
+                monkeypatch.setattr(module, name, spy_on(getattr(target_kinds, name)))
     assert services().pool.ready(60)  # as on a server that has been up for a while
 
     # Two sessions' big evaluations overlapping in time, in the order that once left the
@@ -52,8 +54,12 @@ def test_script_and_pool_threads_compute_under_the_policy(monkeypatch) -> None:
     for t in ts:
         t.join()
 
+    import streamlit as st
+
+    st.cache_data.clear()  # a landscape cached by an earlier test would not compute here
     at = open_app("pages/4_Embedding_space.py")  # landscape + clicked point: script thread
     at.select_slider(key="emb.res").set_value(24).run()
+    open_app("pages/5_Interpolation.py")  # the walk between two tasks: light, unborrowed
     at = open_app("pages/1_Train.py", iters="60")
     at.button(key="train.step").click().run()  # trains in the pool's thread
     entry = active(at)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from hnviz.core.benchmarks import data_note
 from hnviz.core.evaluation import is_long
 from hnviz.core.hnets import compression_ratio, count_params
 from hnviz.core.metrics import mean_final
@@ -27,14 +28,24 @@ def task_inference_acc(trainer) -> float | None:
 
 
 def run_summary(trainer, wall_s: float) -> dict[str, Any]:
-    """Metric matrix and its summaries, parameter counts, timing, error; the scenario, and in
+    """Metric matrix and its summaries, parameter counts, timing, error, what the data is
+    (`data`: a reduced version's label, or None) and the target kind; the scenario, and in
     CL2/CL3 `mean_final` with the task inferred, `mean_final_given` (task given) and
     `task_inference_acc`; for methods with task embeddings in CL1 also the compression and
     (classification, finished, not a long sequence: it costs T² network evaluations) accuracy
-    without task identity (HNET+ENT: `ent_acc`, `ent_task_acc`)."""
+    without task identity (HNET+ENT: `ent_acc`, `ent_task_acc`).
+
+    Timing: `wall_s` is the caller's wall time (`train`: the training loop, evaluation
+    included) and `sec_per_iter` = wall_s / steps (kept for old readers; it includes
+    evaluation). `train_s` / `eval_s` split the trainer's own time (history["timing"]);
+    `ms_per_step` is training only (steps and end-of-task work, no evaluation) and
+    `ms_per_step_by_task` the same per task (None where not measured), so a step cost that
+    grows with the number of tasks shows."""
     out: dict[str, Any] = {
         "benchmark": trainer.cfg.task.benchmark,
         "scenario": trainer.cfg.task.scenario,
+        "data": data_note(trainer.cfg.task),  # "reduced: ..." for a subset, else None
+        "target": trainer.cfg.target.kind,
         "method": trainer.cfg.train.method,
         "beta": trainer.cfg.train.beta,
         "seed": trainer.cfg.train.seed,
@@ -46,6 +57,7 @@ def run_summary(trainer, wall_s: float) -> dict[str, Any]:
         "compression": None,
         "wall_s": round(wall_s, 3),
         "sec_per_iter": round(wall_s / max(1, trainer.global_step), 6),
+        **step_timing(trainer),
         "error": trainer.error,
         "task_inference_acc": task_inference_acc(trainer),
     }
@@ -62,3 +74,20 @@ def run_summary(trainer, wall_s: float) -> dict[str, Any]:
             ent = entropy_task_inference(trainer)
             out["ent_acc"], out["ent_task_acc"] = ent["acc"], ent["task_acc"]
     return out
+
+
+def step_timing(trainer) -> dict[str, Any]:
+    """{"train_s", "eval_s", "ms_per_step", "ms_per_step_by_task"} from history["timing"]."""
+    timing = trainer.history.get("timing") or {}
+    per_task = timing.get("task_train_s") or []
+    steps = [trainer.iters if t < trainer.task else trainer.step_in_task
+             for t in range(len(per_task))]
+    measured = [(s, n) for s, n in zip(per_task, steps, strict=True) if s is not None and n]
+    total_s, total_n = sum(s for s, _ in measured), sum(n for _, n in measured)
+    return {
+        "train_s": round(timing.get("train_s", 0.0), 3),
+        "eval_s": round(timing.get("eval_s", 0.0), 3),
+        "ms_per_step": round(1000 * total_s / total_n, 4) if total_n else None,
+        "ms_per_step_by_task": [round(1000 * s / n, 4) if s is not None and n else None
+                                for s, n in zip(per_task, steps, strict=True)],
+    }

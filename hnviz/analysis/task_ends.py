@@ -88,7 +88,8 @@ def task_ends_dict(trainer, snapshots: list[dict[str, Any]], name: str, task_nam
     """The JSON document of a run's `record_task_ends` snapshots (see the module docstring)."""
     data = []
     for tk in trainer.seq.tasks:
-        x, y = _subsample(tk.x_train[:, 0].numpy(), tk.y_train[:, 0].numpy(), data_points)
+        x, y = _subsample(tk.x_train[:, 0].cpu().numpy(), tk.y_train[:, 0].cpu().numpy(),
+                          data_points)
         data.append({"x": x, "y": y})
     return {"format": FORMAT, "version": VERSION, "name": name, "method": trainer.cfg.train.method,
             "config": trainer.cfg.to_dict(), "task_names": list(task_names),

@@ -24,6 +24,8 @@ HNET_KINDS = ("mlp", "chunked")
 # means is its entry in `scenarios.py`. Checked here so that a config never names an unknown one.
 SCENARIO_NAMES = ("cl1", "cl2", "cl3")
 MAX_INFERRED_TASKS = 50  # CL2/CL3: every seen task's network runs on every test input
+# The target network's architecture: an MLP, or a conv net on image inputs (`conv_shapes`).
+TARGET_KINDS = ("mlp", "zenke", "resnet32")
 ACTIVATIONS = ("relu", "tanh", "sigmoid", "elu", "leaky_relu")
 
 
@@ -39,8 +41,11 @@ class TaskConfig:
     benchmark: str = "regression1d"
     n_tasks: int | None = None
     seed: int = 0
-    data_root: str | None = None  # MNIST family only; falls back to $HNVIZ_DATA
-    download: bool = False  # MNIST family only: fetch into data_root when missing
+    data_root: str | None = None  # benchmarks on files; falls back to $HNVIZ_DATA
+    download: bool = False  # benchmarks on files: fetch into data_root when missing
+    # Benchmarks that offer it (`Benchmark.subset`): keep at most this many training and test
+    # images per class (a reduced version); None = all of them.
+    subset: int | None = None
     # regression1d only
     noise_std: float = 0.05
     n_train: int = 100
@@ -70,6 +75,11 @@ class TaskConfig:
         _check(self.n_train >= 1 and self.n_test >= 1, "task.n_train/n_test", ">= 1")
         _check(0 < self.test_fraction < 1, "task.test_fraction", "in (0, 1)")
         _check(_is_seed(self.seed), "task.seed", _SEED_RANGE)
+        _check(self.subset is None or self.subset >= 1, "task.subset",
+               ">= 1 images per class (or null: all)")
+        _check(self.subset is None or BENCHMARKS[self.benchmark].subset, "task.subset",
+               f"null for {self.benchmark} (a subset applies to: "
+               f"{', '.join(b for b in BENCHMARKS if BENCHMARKS[b].subset)})")
         _hard_caps(self.limited())
 
     def limited(self) -> list[tuple[str, int, str]]:
@@ -78,20 +88,28 @@ class TaskConfig:
 
         return [("task.n_tasks", BENCHMARKS[self.benchmark].n_tasks(self), "max_tasks"),
                 ("task.n_train", self.n_train, "max_samples"),
-                ("task.n_test", self.n_test, "max_samples")]
+                ("task.n_test", self.n_test, "max_samples"),
+                *([("task.subset", self.subset, "max_samples")] if self.subset else [])]
 
 
 @dataclass(frozen=True)
 class TargetConfig:
-    """The target (main) network: an MLP whose weights the hypernet generates."""
+    """The target (main) network whose weights the hypernet generates (or a baseline trains).
+
+    kind "mlp": in_dim -> hidden... -> heads, with `activation` (`targets.MLPTarget`).
+    kind "zenke" / "resnet32": the conv nets of `conv_targets` (fixed architectures, ReLU;
+    `hidden` and `activation` do not apply), on benchmarks with image inputs. A config without
+    `kind` (written before conv targets existed) is an MLP."""
 
     hidden: tuple[int, ...] = (10, 10)
     activation: str = "relu"
+    kind: str = "mlp"
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "hidden", tuple(int(h) for h in self.hidden))
         _check(all(h >= 1 for h in self.hidden), "target.hidden", "positive widths")
         _check(self.activation in ACTIVATIONS, "target.activation", f"one of {ACTIVATIONS}")
+        _check(self.kind in TARGET_KINDS, "target.kind", f"one of {TARGET_KINDS}")
         _hard_caps(self.limited())
 
     def limited(self) -> list[tuple[str, int, str]]:
@@ -143,7 +161,7 @@ class TrainConfig:
     eval_every: int = 100
     seed: int = 0
     lookahead: bool = False
-    reg_tasks: int = 0  # HNET: previous tasks regularized per step (0 = all; >0 random subset)
+    reg_tasks: int = 0  # HNET: previous tasks regularized per step (0 = all; >0 a cycle)
     ewc_lambda: float = 100.0
     online_gamma: float = 1.0
     si_c: float = 0.1
@@ -226,6 +244,18 @@ class RunConfig:
     train: TrainConfig = field(default_factory=TrainConfig)
     name: str = ""
     replay: ReplayConfig = field(default_factory=ReplayConfig)
+
+    def __post_init__(self) -> None:
+        if self.target.kind != "mlp":  # a conv net needs images it can convolve
+            from .benchmarks import BENCHMARKS
+            from .conv_shapes import check_target
+
+            b = BENCHMARKS[self.task.benchmark]
+            try:
+                check_target(self.target.kind, b.input_shape, b.out_dim)
+            except ValueError as e:
+                raise ConfigError(f"target.kind={self.target.kind} does not fit "
+                                  f"{self.task.benchmark}: {e}") from None
 
     def to_dict(self) -> dict[str, Any]:
         return to_dict(self)

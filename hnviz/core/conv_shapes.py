@@ -72,6 +72,23 @@ def check_geometry(input_shape, out_dim: int, n_heads: int = 1) -> tuple[int, in
     return c, h, w
 
 
+def image_shape(input_shape) -> tuple[int, int, int]:
+    """A benchmark's input shape as an image (C, H, W): (H, W) grey images get one channel;
+    ValueError for inputs that are not images (e.g. the 1-D toy's ())."""
+    shape = tuple(int(s) for s in input_shape)
+    if len(shape) == 2:
+        return (1, *shape)
+    if len(shape) == 3:
+        return shape
+    raise ValueError(f"conv targets need image inputs (H, W) or (C, H, W), got {shape or '()'}")
+
+
+def check_target(kind: str, input_shape, out_dim: int) -> None:
+    """ValueError (one line) unless a `kind` conv net can run on inputs of `input_shape`
+    (a benchmark's: (H, W) or (C, H, W)): known kind, image input, big enough."""
+    conv_layers(kind, image_shape(input_shape), out_dim, 1)
+
+
 def _conv_side(n: int, stride: int, padding: int) -> int:
     return (n + 2 * padding - 3) // stride + 1
 
@@ -149,6 +166,18 @@ def conv_num_params(kind: str, input_shape=(3, 32, 32), out_dim: int = 10,
 def conv_macs(kind: str, input_shape=(3, 32, 32), out_dim: int = 10, n_heads: int = 1) -> int:
     """Multiply-adds of one forward pass of one network on one example (convs and fc layers)."""
     return sum(ly.macs for ly in conv_layers(kind, input_shape, out_dim, n_heads))
+
+
+def conv_activation_sum(kind: str, input_shape=(3, 32, 32)) -> int:
+    """Floats of all feature maps of one network on one example (every conv's output): what a
+    training step keeps for the backward pass, per copy (see `sizes.memory_estimate`)."""
+    return sum(ly.out_ch * ly.out_hw[0] * ly.out_hw[1]
+               for ly in conv_layers(kind, input_shape, 1, 1))
+
+
+def conv_depth(kind: str) -> int:
+    """Layers with weights (convs and fully connected ones): 6 (zenke), 32 (resnet32)."""
+    return len(conv_layers(kind))
 
 
 def conv_activation_floats(kind: str, input_shape=(3, 32, 32)) -> int:

@@ -75,13 +75,11 @@ class ConvTarget(nn.Module):
     def image(self, x: torch.Tensor) -> torch.Tensor:
         """x [B, C·H·W] (or already [B, C, H, W]) -> [B, C, H, W] (channels-last in memory)."""
         if x.dim() == 4 and tuple(x.shape[1:]) == self.input_shape:
-            return x.contiguous(memory_format=torch.channels_last)
+            return _channels_last(x)
         if x.dim() != 2 or x.shape[1] != self.in_dim:
             raise ValueError(f"{self.kind} expects inputs [B, {self.in_dim}] (flattened "
                              f"{self.input_shape}), got {list(x.shape)}")
-        # channels-last: oneDNN's CPU convolutions run faster on it (bench_conv.py, part 3)
-        return x.reshape(x.shape[0], *self.input_shape).contiguous(
-            memory_format=torch.channels_last)
+        return _channels_last(x.reshape(x.shape[0], *self.input_shape))
 
     def own_params(self) -> dict[str, torch.Tensor]:
         """Name -> the tensor currently in that slot (also under torch.func.functional_call)."""
@@ -200,6 +198,15 @@ class ResNet32(ConvTarget):
 
 # ---------------------------------------------------------------------------------------------
 # Layers for one network (k None: weights [*shape]) or K folded networks (weights [K, *shape])
+
+
+def _channels_last(h: torch.Tensor) -> torch.Tensor:
+    """[B, C, H, W] stored channels-last: oneDNN's CPU convolutions run faster on it
+    (bench_conv.py, part 3). Not under torch.func transforms (vmap of per-sample gradients for a
+    Fisher), which only take the default layout."""
+    if torch._C._functorch.is_functorch_wrapped_tensor(h):
+        return h
+    return h.contiguous(memory_format=torch.channels_last)
 
 
 def _relu(h: torch.Tensor) -> torch.Tensor:

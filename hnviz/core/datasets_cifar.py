@@ -295,3 +295,67 @@ def split_cifar(data_root: str | None = None, n_tasks: int = N_SPLIT_TASKS,
     return TaskSequence("split-cifar", "classification", tuple(tasks), PIXELS, CLASSES_PER_TASK,
                         tuple(CLASSES_PER_TASK * t for t in range(n_tasks)), (3, 32, 32),
                         tuple(names))
+
+
+# ---------------------------------------------------------------------------------------------
+# The registry entry's hooks (benchmarks.py): builder, availability, download, sizes
+
+# Images per class in the official splits: CIFAR-10 (train, test), CIFAR-100 (train, test)
+PER_CLASS = {"CIFAR10": (5000, 1000), "CIFAR100": (500, 100)}
+FILE_ROWS = {"CIFAR10": 60_000, "CIFAR100": 60_000}  # images in each data set's files
+
+
+def split_cifar_tasks(cfg, n_tasks: int) -> TaskSequence:
+    """The `split-cifar` builder: `split_cifar` from cfg (a TaskConfig): its data root (fetched
+    first when `download` is set and files are missing), `subset` images per class for training
+    AND testing (None: all), and seed."""
+    if cfg.download and missing_split(cfg.data_root, n_tasks) is not None:
+        download(cfg.data_root, n_tasks)
+    return split_cifar(cfg.data_root, n_tasks, subset=cfg.subset, seed=cfg.seed,
+                       test_subset=cfg.subset)
+
+
+def _datasets(n_tasks: int) -> tuple[str, ...]:
+    return ("CIFAR10", "CIFAR100") if n_tasks > 1 else ("CIFAR10",)
+
+
+def missing_split(data_root: str | None = None, n_tasks: int = N_SPLIT_TASKS) -> str | None:
+    """Why Split CIFAR-10/100 cannot be built from the data root (one line), or None. Cheap."""
+    for dataset in _datasets(n_tasks):
+        reason = missing_reason(dataset, data_root)
+        if reason is not None:
+            return reason
+    return None
+
+
+def download(data_root: str | None = None, n_tasks: int = N_SPLIT_TASKS) -> None:
+    """Fetch the data sets the split needs through torchvision (needs internet and torchvision;
+    torchvision checks the archive's md5 here, the loader never does). DataUnavailableError in one
+    line on any failure."""
+    root = resolve_data_root(data_root)
+    for dataset in _datasets(n_tasks):
+        if missing_reason(dataset, root) is None:
+            continue
+        try:
+            import torchvision.datasets as tvd
+
+            getattr(tvd, dataset)(root, train=True, download=True)
+        except Exception as e:  # noqa: BLE001 - any failure here means "no data"
+            first = str(e).strip().splitlines()[0] if str(e).strip() else type(e).__name__
+            raise DataUnavailableError(_one_line(
+                f"{dataset} download into {root} failed ({first}); copy the extracted "
+                f"{FOLDERS[dataset]} folder there from a machine with internet")) from e
+
+
+def split_sizes(subset: int | None, n_tasks: int) -> tuple[int, int, int]:
+    """(training images, test images, bytes of the files' uint8 images kept in memory) of
+    Split CIFAR with `subset` images per class and n_tasks tasks: arithmetic for the memory
+    estimate (`sizes.memory_estimate`), nothing read."""
+    rows = [0, 0]
+    for t in range(n_tasks):
+        per_class = PER_CLASS["CIFAR10" if t == 0 else "CIFAR100"]
+        for i in range(2):
+            rows[i] += CLASSES_PER_TASK * (per_class[i] if subset is None
+                                           else min(subset, per_class[i]))
+    kept = sum(FILE_ROWS[d] for d in _datasets(n_tasks)) * PIXELS  # load_cifar's cache
+    return rows[0], rows[1], kept

@@ -8,6 +8,13 @@ Two kinds (HnetConfig.kind):
 
 The task embeddings e_t live in `task_embs` (one Parameter per task, so each task's optimizer sees
 only its own); `theta()` is θ_h: every other parameter.
+
+Output scale. A chunked hypernet shares its output layer across chunks, so every generated
+number starts with about the same spread; a conv net's weights need spreads that differ by an
+order of magnitude between layers (1/√fan_in: a 3-channel stem vs. a 2304-input fc layer), and a
+single global calibration left ZenkeNet's convs 12× too small to train (loss stuck at ln 10).
+With `out_scale` [P] (`output_scale(init_std)`, conv targets) the generated weights are
+w = s ⊙ f_h(e), s_i ∝ the init spread of weight i: a fixed buffer, not a parameter.
 """
 
 from __future__ import annotations
@@ -21,8 +28,25 @@ from .config import HnetConfig
 from .targets import mlp
 
 
+def output_scale(want_std: torch.Tensor) -> torch.Tensor:
+    """The per-weight output factor s [P] = max(σ_i, σ_min) / mean(max(σ, σ_min)) for a target
+    whose init spread is σ = `want_std` [P] (`target_kinds.init_std`), σ_min its smallest
+    positive entry: weights with no spread at init (batch norm's γ − 1 and β, σ = 0) get the
+    floor σ_min so they can still move. Mean 1, so the calibration keeps its meaning."""
+    s = _floored(want_std)
+    return s / s.mean()
+
+
+def _floored(want_std: torch.Tensor) -> torch.Tensor:
+    """max(σ_i, σ_min) [P], σ_min the smallest positive entry of σ (1 if there is none)."""
+    positive = want_std[want_std > 0]
+    floor = positive.min() if positive.numel() else want_std.new_tensor(1.0)
+    return torch.maximum(want_std, floor)
+
+
 class HyperNetwork(nn.Module):
-    def __init__(self, cfg: HnetConfig, target_numel: int, n_tasks: int):
+    def __init__(self, cfg: HnetConfig, target_numel: int, n_tasks: int,
+                 out_scale: torch.Tensor | None = None):
         super().__init__()
         self.cfg, self.target_numel, self.n_tasks = cfg, target_numel, n_tasks
         self.task_embs = nn.ParameterList(
@@ -36,6 +60,10 @@ class HyperNetwork(nn.Module):
             self.chunk_embs = None
             in_dim, out_dim = cfg.emb_dim, target_numel
         self.body = mlp([in_dim, *cfg.hidden, out_dim], cfg.activation)
+        # [P] fixed per-weight factor (see the module docstring), derived from the target: not
+        # saved in run files (persistent=False), rebuilt with the run
+        self.register_buffer("out_scale", None if out_scale is None else
+                             out_scale.detach().clone().float(), persistent=False)
 
     def forward(self, emb: torch.Tensor) -> torch.Tensor:
         """emb [K, D] (or [D]) -> generated target weights [K, P] (or [P])."""
@@ -48,6 +76,8 @@ class HyperNetwork(nn.Module):
             inp = torch.cat([e.unsqueeze(1).expand(k, c, e.shape[1]),
                              self.chunk_embs.unsqueeze(0).expand(k, c, -1)], dim=2)  # [K, C, D+Dc]
             w = self.body(inp).reshape(k, c * self.cfg.chunk_size)[:, :self.target_numel]
+        if self.out_scale is not None:
+            w = w * self.out_scale  # [K, P]
         return w[0] if single else w
 
     def theta(self) -> list[nn.Parameter]:
@@ -72,7 +102,9 @@ def calibrate_output_scale(hnet: HyperNetwork, want_std: torch.Tensor,
     """Rescale the hypernet's output layer so generated weights start with the spread of a normal
     target init (`want_std` [P], see `targets.init_std`): per output unit for the full MLP
     hypernet, one global scale for the chunked one. Without this the generated target starts far
-    too large or too small and training is slow or unstable."""
+    too large or too small and training is slow or unstable. With an `out_scale` s (conv
+    targets) the chunked hypernet's raw output f_h gets the spread mean(max(σ, σ_min)), so that
+    s ⊙ f_h has about σ_i at weight i (the floor σ_min where σ_i = 0)."""
     n_probe = 64
     e = torch.randn(n_probe, hnet.cfg.emb_dim, generator=generator) * hnet.cfg.emb_init_std
     out_layer: nn.Linear = hnet.body[-1]
@@ -81,8 +113,11 @@ def calibrate_output_scale(hnet: HyperNetwork, want_std: torch.Tensor,
     if hnet.chunk_embs is None:
         have = w.std(dim=0).clamp_min(1e-8)  # [P]
         out_layer.weight.mul_((want_std / have).unsqueeze(1))
-    else:
+    elif hnet.out_scale is None:
         out_layer.weight.mul_(want_std.mean() / w.std().clamp_min(1e-8))
+    else:
+        raw = w / hnet.out_scale  # [n_probe, P] f_h(e) before the per-weight factor
+        out_layer.weight.mul_(_floored(want_std).mean() / raw.std().clamp_min(1e-8))
 
 
 def count_params(hnet: HyperNetwork, include_embs: bool = True) -> int:

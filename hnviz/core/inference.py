@@ -23,7 +23,7 @@ from dataclasses import dataclass
 import torch
 
 from .scenarios import scenario
-from .targets import forward
+from .target_kinds import activation_floats, forward_many
 
 MAX_FLOATS = 2**22  # per activation tensor [T, rows, width] of one chunk of test rows (16 MB)
 
@@ -49,24 +49,27 @@ def predictive_entropy(logits: torch.Tensor) -> torch.Tensor:
 
 @torch.no_grad()
 def candidate_logits(target, weights: torch.Tensor, x: torch.Tensor) -> torch.Tensor:
-    """The network generated for each of K tasks on the same inputs, each read at its own head,
-    in one batched pass:  weights [K, P] (rows = tasks 0..K-1), x [B, in] -> [K, B, O]."""
-    out = forward(target, weights, x)  # [K, B, heads·O]
-    K, n_heads, n_out = weights.shape[0], target.n_heads, target.out_dim
+    """The network generated for each of K tasks on the same inputs, each read at its own head
+    (conv nets: with its own task's batch-norm statistics), in one batched pass:
+    weights [K, P] (rows = tasks 0..K-1), x [B, in] -> [K, B, O]."""
+    K = weights.shape[0]
+    out = forward_many(target, weights, x, task=list(range(K)))  # [K, B, heads·O]
+    n_heads, n_out = target.n_heads, target.out_dim
     if n_heads == 1:
         return out
     per_head = out.reshape(K, x.shape[0], n_heads, n_out)  # [K, B, heads, O]
-    k = torch.arange(K)
+    k = torch.arange(K, device=out.device)
     return per_head[k, :, k]  # [K, B, O]: network k at head k
 
 
 @torch.no_grad()
 def infer_tasks(target, weights: torch.Tensor, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
-    """weights [T, P], x [B, in] -> (inferred task [B], local class under that task [B])."""
+    """weights [T, P], x [B, in] -> (inferred task [B], local class under that task [B]).
+    Network t is task t's: conv nets normalize with task t's batch-norm statistics."""
     heads = candidate_logits(target, weights, x)  # [T, B, C]
     ent = predictive_entropy(heads)  # [T, B]
     t_hat = ent.argmin(dim=0)  # [B]
-    local = heads[t_hat, torch.arange(x.shape[0])].argmax(dim=-1)  # [B]
+    local = heads[t_hat, torch.arange(x.shape[0], device=x.device)].argmax(dim=-1)  # [B]
     return t_hat, local
 
 
@@ -79,14 +82,13 @@ def entropy_task_inference(trainer) -> dict[str, float | list[float]]:
     if seq.is_regression:
         raise ValueError("task inference from entropy needs a classification benchmark")
     W = torch.stack([trainer.weights_for(t) for t in range(seq.n_tasks)])  # [T, P]
-    widest = max(max(n_out for n_out, _ in trainer.target.linear_shapes), seq.in_dim)
-    rows = max(1, MAX_FLOATS // (seq.n_tasks * widest))
+    rows = max(1, MAX_FLOATS // (seq.n_tasks * activation_floats(trainer.target)))
     per_task_acc, per_task_tacc, n_tot, hit, thit = [], [], 0, 0, 0
     for t, tk in enumerate(seq.tasks):
         x = tk.x_test
         parts = [infer_tasks(trainer.target, W, x[i:i + rows]) for i in range(0, len(x), rows)]
         t_hat, local = torch.cat([p[0] for p in parts]), torch.cat([p[1] for p in parts])
-        offsets = torch.tensor(seq.class_offsets)
+        offsets = torch.tensor(seq.class_offsets, device=t_hat.device)
         pred_global = offsets[t_hat] + local
         true_global = seq.class_offsets[t] + tk.y_test
         if seq.class_offsets[t] == 0 and all(o == 0 for o in seq.class_offsets):
@@ -105,8 +107,7 @@ def entropy_task_inference(trainer) -> dict[str, float | list[float]]:
 def _rows_per_chunk(trainer, k: int) -> int:
     """Test rows per batched pass so that one activation tensor [K, rows, width] stays within
     MAX_FLOATS."""
-    widest = max(max(n_out for n_out, _ in trainer.target.linear_shapes), trainer.seq.in_dim)
-    return max(1, MAX_FLOATS // (max(1, k) * widest))
+    return max(1, MAX_FLOATS // (max(1, k) * activation_floats(trainer.target)))
 
 
 @torch.no_grad()
@@ -117,7 +118,10 @@ def predict(trainer, x: torch.Tensor, seen: int) -> Inference:
     n_out = trainer.seq.out_dim
     method = trainer.method
     if not method.spec.has_embeddings:  # one set of weights; the scenario's heads answer
-        out = forward(trainer.target, trainer.weights_for(0), x)  # [B, heads·O]
+        # conv nets normalize with the last trained task's batch-norm statistics (the task of
+        # the input is not known)
+        out = forward_many(trainer.target, trainer.weights_for(0)[None], x,
+                           task=seen - 1)[0]  # [B, heads·O]
         if scn.class_incremental:
             pred = out[:, :seen * n_out].argmax(dim=-1)  # [B] among every seen task's classes
             return Inference(pred, pred // n_out, None, None)
@@ -136,7 +140,7 @@ def predict(trainer, x: torch.Tensor, seen: int) -> Inference:
         else:
             score, kind = probs, "probability"
             t_hat = score.argmax(dim=-1)
-        local = logits[t_hat, torch.arange(xb.shape[0])].argmax(dim=-1)  # [b]
+        local = logits[t_hat, torch.arange(xb.shape[0], device=xb.device)].argmax(dim=-1)  # [b]
         preds.append(t_hat * n_out + local if scn.class_incremental else local)
         tasks.append(t_hat)
         scores.append(score)

@@ -47,14 +47,27 @@ _LEGACY_MAGIC = b"\x80\x02\x8a\x0a"  # torch's legacy format: a pickled magic nu
 
 
 def run_to_dict(trainer: Trainer, meta: dict[str, Any] | None = None) -> dict[str, Any]:
+    """The file's contents; tensors on the CPU whatever device the run trains on, so a run
+    trained on a GPU loads anywhere."""
     return {
         "format": FORMAT,
         "version": VERSION,
         "config": json.dumps(trainer.cfg.to_dict()),
         "history": json.dumps(trainer.history),
         "meta": json.dumps(meta or {}),
-        "state": trainer.state_dict(),
+        "state": _on_cpu(trainer.state_dict()),
     }
+
+
+def _on_cpu(obj: Any) -> Any:
+    """Every tensor in nested dicts / lists moved to the CPU (the same tensor when already)."""
+    if isinstance(obj, torch.Tensor):
+        return obj.cpu()
+    if isinstance(obj, dict):
+        return {k: _on_cpu(v) for k, v in obj.items()}
+    if isinstance(obj, (list, tuple)):
+        return type(obj)(_on_cpu(v) for v in obj)
+    return obj
 
 
 def slugify(name: str, max_len: int = 80, empty: str = "run") -> str:
@@ -247,15 +260,17 @@ def read_run_dict(src: str | os.PathLike | bytes | BinaryIO) -> dict[str, Any]:
 
 
 def load_run(src: str | os.PathLike | bytes | BinaryIO, seq: TaskSequence | None = None,
-             limits: Limits = LIBRARY) -> tuple[Trainer, dict[str, Any]]:
-    """Rebuild the Trainer (ready to continue training) and the file's meta dict.
+             limits: Limits = LIBRARY, device: str | torch.device | None = None
+             ) -> tuple[Trainer, dict[str, Any]]:
+    """Rebuild the Trainer (ready to continue training, on `device`: see `devices.py`; CPU by
+    default, whatever device the run was trained on) and the file's meta dict.
 
     Checked whole before allocation: the config against `limits` (library limits by default;
     the app passes its own) before anything is built, the state's scalars and the history's
     structure, then every tensor's shape against the freshly built run before loading it."""
     raw = read_run_dict(src)
     cfg = check_run_dict(raw, limits)
-    trainer = Trainer(cfg, seq, limits=limits)
+    trainer = Trainer(cfg, seq, limits=limits, device=device)
     check_tensors(raw["state"], trainer)
     try:
         trainer.load_state_dict(raw["state"])
@@ -263,4 +278,7 @@ def load_run(src: str | os.PathLike | bytes | BinaryIO, seq: TaskSequence | None
         first = " ".join(str(e).split()) or type(e).__name__
         raise RunFileError(f"run file weights do not match its config: {first[:300]}") from None
     trainer.history.update(raw["history"])
+    if "timing" not in raw["history"]:  # written before timing existed: what ran is unmeasured
+        done = trainer.task + (trainer.step_in_task > 0)
+        trainer.history["timing"] = {"train_s": 0.0, "eval_s": 0.0, "task_train_s": [None] * done}
     return trainer, raw["meta"]

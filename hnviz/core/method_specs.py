@@ -58,6 +58,11 @@ class MethodSpec:
     needs_fisher: bool = False  # end_task gets the diagonal Fisher of the task just trained
     joint: bool = False  # each step trains on every task seen so far
     replay: bool = False  # trains the replay models of the config's `replay` section (HNET+R)
+    # Preset head layout (`train.multi_head`): the shared-weight baselines keep one output head
+    # per task in their one target; HNET generates each task's own network, its head included
+    # (the paper's layout: a generated network holds one head, not T).
+    multi_head: bool = True
+    control: bool = False  # the from-scratch control that FWT vs scratch is measured against
 
     def build(self, cfg: RunConfig, target: nn.Module, n_tasks: int,
               gen: torch.Generator) -> methods.Method:
@@ -74,11 +79,12 @@ _SI_PRESET = {"regression": 10.0, "classification": 10.0}
 
 _ENTRIES = (
     MethodSpec("hnet", "HNET (hypernetwork)", "HNET", "#1f77b4", methods.HNET, BETA,
-               has_embeddings=True),
+               has_embeddings=True, multi_head=False),
     # HNET's classifier + a hypernetwork-protected replay VAE and a replay-trained task
     # classifier that picks the embedding when the task is not given (CL2/CL3; replay.py).
     MethodSpec("hnet-replay", "HNET+R (hypernetwork + replay task inference)", "HNET+R",
-               "#17becf", replay.HNETReplay, BETA, has_embeddings=True, replay=True),
+               "#17becf", replay.HNETReplay, BETA, has_embeddings=True, replay=True,
+               multi_head=False),
     MethodSpec("finetune", "fine-tuning", "fine-tuning", "#d62728", methods.Finetune),
     MethodSpec("ewc", "EWC", "EWC", "#ff7f0e", methods.EWC, EWC_LAMBDA, _EWC_PRESET,
                needs_fisher=True),
@@ -86,6 +92,9 @@ _ENTRIES = (
                EWC_LAMBDA, _EWC_PRESET, needs_fisher=True),
     MethodSpec("si", "SI", "SI", "#2ca02c", methods.SI, SI_C, _SI_PRESET),
     MethodSpec("joint", "joint training", "joint", "#7f7f7f", methods.Joint, joint=True),
+    # The control for forward transfer: each task alone from a fresh network, same budget.
+    MethodSpec("scratch", "from scratch (each task alone)", "scratch", "#8c564b",
+               methods.Scratch, control=True),
 )
 
 METHODS: dict[str, MethodSpec] = {m.name: m for m in _ENTRIES}

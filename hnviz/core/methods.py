@@ -3,7 +3,7 @@
 A method owns the learnable things and what it remembers between tasks; the Trainer owns data,
 optimizer and loop. Per training step of task t the trainer calls
 
-    step = method.step(t, gen)              # Step(weights [P], regularize, after)
+    step = method.step(t, gen, s)           # Step(weights [P], regularize, after)
     task_loss = ...                         # the trainer's loss of the target run on step.weights
     task_loss += step.extra(x, y)           # the method's own models on the batch (HNET+R)
     reg = step.regularize(task_loss)        # the method's penalty for this step (scalar)
@@ -31,7 +31,8 @@ from torch.func import functional_call, grad, vmap
 from . import regularizers
 from .config import RunConfig
 from .hnets import HyperNetwork, calibrate_output_scale
-from .targets import init_flat, init_std, unflatten
+from .target_kinds import init_flat, init_std, output_scale
+from .targets import unflatten
 
 if TYPE_CHECKING:
     from .method_specs import MethodSpec
@@ -78,7 +79,8 @@ class Method(nn.Module):
     def _load_from_state_dict(self, state_dict, prefix, *args, **kwargs):
         for k in self.grown_buffers:  # take the saved shape before copying into it
             if prefix + k in state_dict:
-                setattr(self, k, torch.empty_like(state_dict[prefix + k]))
+                setattr(self, k, torch.empty_like(state_dict[prefix + k],
+                                                  device=getattr(self, k).device))
         super()._load_from_state_dict(state_dict, prefix, *args, **kwargs)
 
     def weights(self, t: int) -> torch.Tensor:
@@ -89,9 +91,9 @@ class Method(nn.Module):
         """What task t's optimizer updates."""
         raise NotImplementedError
 
-    def step(self, t: int, gen: torch.Generator) -> Step:
-        """The weights and regularizer of one training step of task t; `gen` is the step's own
-        random stream (e.g. which previous tasks to regularize)."""
+    def step(self, t: int, gen: torch.Generator, s: int = 0) -> Step:
+        """The weights and regularizer of training step s of task t; `gen` is the step's own
+        random stream, `s` its number in the task (HNET: which previous tasks to regularize)."""
         raise NotImplementedError
 
     def begin_task(self, t: int) -> None:
@@ -120,12 +122,46 @@ class TargetWeights(Method):
     def trainable(self, t):
         return [self.w]
 
-    def step(self, t, gen):
+    def step(self, t, gen, s=0):
         return Step(self.w)
 
 
 class Finetune(TargetWeights):
     """Plain sequential training: the lower bound."""
+
+
+class Scratch(TargetWeights):
+    """The from-scratch control: every task trained alone, from a fresh network, with the same
+    budget (steps, batches, optimizer) as the continual learners; the reference for forward
+    transfer (`metrics.fwt_vs_scratch`). Task 0 starts from the run's init (what fine-tuning
+    starts from); task t > 0 from a fresh draw seeded by (train.seed, t) alone. weights(t) is
+    task t's network: its final weights once trained, its fresh init before (so R0 and the
+    not-yet-trained cells of R are each task's own untrained network)."""
+
+    grown_buffers = ("trained",)
+
+    def __init__(self, spec, cfg, target, n_tasks, gen):
+        super().__init__(spec, cfg, target, n_tasks, gen)
+        self.register_buffer("trained", torch.zeros(0, self.w.numel()))  # [t, P] tasks < t
+        self._draw = lambda g: init_flat(target, g)  # a fresh network [P] (no module kept)
+
+    def fresh(self, t: int) -> torch.Tensor:
+        """Task t's initial weights [P] (t = 0: the run's init, kept in w until trained)."""
+        seed = (self.cfg.train.seed * 1_000_003 + 7_919 * t + 1) % (2**63 - 1)
+        return self._draw(torch.Generator().manual_seed(seed))
+
+    def weights(self, t):
+        done = self.trained.shape[0]
+        if t < done:
+            return self.trained[t]
+        return self.w if t == done else self.fresh(t)
+
+    @torch.no_grad()
+    def end_task(self, t, fisher):
+        """Keep task t's network; the next task starts from its own fresh init."""
+        self.trained = torch.cat([self.trained, self.w.detach().clone().unsqueeze(0)])
+        if t + 1 < self.n_tasks:
+            self.w.copy_(self.fresh(t + 1))
 
 
 class Joint(TargetWeights):
@@ -145,7 +181,7 @@ class EWC(TargetWeights):
         self.register_buffer("anchors", torch.zeros(0, p))  # [T', P]
         self.register_buffer("fishers", torch.zeros(0, p))  # [T', P]
 
-    def step(self, t, gen):
+    def step(self, t, gen, s=0):
         lam = self.cfg.train.ewc_lambda
         return Step(self.w, lambda task_loss: regularizers.ewc_penalty(
             self.w, self.anchors, self.fishers, lam))
@@ -185,7 +221,7 @@ class SI(TargetWeights):
         self.w_prev.copy_(self.w.detach())
         self.path.zero_()
 
-    def step(self, t, gen):
+    def step(self, t, gen, s=0):
         task_grad: list[torch.Tensor] = []  # this step's ∂L_task/∂w, from regularize to after
 
         def regularize(task_loss: torch.Tensor) -> torch.Tensor:
@@ -221,9 +257,18 @@ class HNET(Method):
     def __init__(self, spec, cfg, target: nn.Module, n_tasks, gen: torch.Generator):
         super().__init__(spec, cfg, n_tasks)
         p = sum(q.numel() for q in target.parameters())
-        self.hnet = HyperNetwork(cfg.hnet, p, n_tasks)
+        self.hnet = HyperNetwork(cfg.hnet, p, n_tasks, out_scale=output_scale(target))
         calibrate_output_scale(self.hnet, init_std(target), gen)
         self.register_buffer("snapshot", torch.zeros(0, p))  # [t, P] targets for tasks < t
+        self._frozen: tuple[int, torch.Tensor] | None = None  # (t, [t, D]) see frozen_embs
+
+    def _load_from_state_dict(self, *args, **kwargs):
+        self._frozen = None  # the embeddings are about to change
+        super()._load_from_state_dict(*args, **kwargs)
+
+    def _apply(self, fn, *args, **kwargs):
+        self._frozen = None  # moved or cast: stack again from the moved embeddings
+        return super()._apply(fn, *args, **kwargs)
 
     def weights(self, t):
         return self.hnet(self.hnet.task_embs[t])
@@ -231,46 +276,62 @@ class HNET(Method):
     def trainable(self, t):
         return [*self.hnet.theta(), self.hnet.task_embs[t]]
 
+    def frozen_embs(self, t: int) -> torch.Tensor:
+        """The embeddings of the tasks before t, [t, D], without autograd: task t's optimizer
+        does not hold them, so they stay fixed for the whole task and are stacked once."""
+        if self._frozen is None or self._frozen[0] != t:
+            self._frozen = (t, self.hnet.emb_matrix()[:t].detach())
+        return self._frozen[1]
+
     @torch.no_grad()
     def begin_task(self, t):
         """Snapshot f_h(e_t', θ_h*) for every previous task t' < t (embeddings are frozen)."""
+        self._frozen = None
         if t > 0:
-            self.snapshot = self.hnet(self.hnet.emb_matrix()[:t].detach()).detach()
+            self.snapshot = self.hnet(self.frozen_embs(t)).detach()
         else:
             self.snapshot = self.snapshot[:0]
 
-    def regularized_tasks(self, t: int, gen: torch.Generator | None) -> torch.Tensor:
-        """Indices of the previous tasks regularized this step: all of them, or a random subset
-        of `reg_tasks` (hypnettorch's cl_reg_batch_size) to keep long sequences cheap."""
+    def regularized_tasks(self, t: int, s: int) -> tuple[slice, ...]:
+        """Which previous tasks step s of task t regularizes, as at most two slices of 0..t-1:
+        all of them, or with `reg_tasks` = k < t a deterministic cycle of k consecutive tasks
+        (k·s, ..., k·s + k − 1) mod t, so every previous task is regularized once every ⌈t/k⌉
+        steps (a random subset, hypnettorch's cl_reg_batch_size, leaves gaps: one task can go
+        unregularized for many steps). Slices, not an index tensor: the snapshot rows are views
+        and nothing is copied to the device."""
         k = self.cfg.train.reg_tasks
         if k <= 0 or k >= t:
-            return torch.arange(t)
-        return torch.randperm(t, generator=gen)[:k].sort().values
+            return (slice(0, t),)
+        start = (s * k) % t
+        if start + k <= t:
+            return (slice(start, start + k),)
+        return slice(start, t), slice(0, start + k - t)
 
-    def step(self, t, gen):
+    def step(self, t, gen, s=0):
         """Without lookahead, ONE batched hypernet forward for the current task AND the
-        regularized previous ones: f_h([e_t; e_t'...]) -> [1 + t', P]; row 0 feeds the task
-        loss, the rest the output regularizer against the snapshot."""
+        regularized previous ones (`regularized_tasks`): f_h([e_t; e_t'...]) -> [1 + t', P];
+        row 0 feeds the task loss, the rest the output regularizer against the snapshot."""
         beta = self.cfg.train.beta
         if t == 0 or beta == 0:
             return Step(self.weights(t))
         if self.cfg.train.lookahead:
             return Step(self.weights(t), lambda task_loss: self._lookahead_penalty(t, task_loss))
-        idx = self.regularized_tasks(t, gen)
-        every = idx.numel() == t
-        prev = self.hnet.emb_matrix()[:t] if every else self.hnet.emb_matrix()[idx]
-        embs = torch.cat([self.hnet.task_embs[t].unsqueeze(0), prev.detach()])  # [1 + t', D]
+        parts = self.regularized_tasks(t, s)
+        frozen = self.frozen_embs(t)  # [t, D]
+        prev = [frozen[p] for p in parts]  # each [t_p, D]
+        embs = torch.cat([self.hnet.task_embs[t].unsqueeze(0), *prev])  # [1 + t', D]
         # split (not indexing): its backward concatenates the two gradients instead of
         # zero-filling a full [1 + t', P] buffer per part.
         w_t, w_prev = self.hnet(embs).split([1, embs.shape[0] - 1])  # [1, P], [t', P]
-        snapshot = self.snapshot if every else self.snapshot[idx]  # [t', P]
+        snapshot = (self.snapshot[parts[0]] if len(parts) == 1
+                    else torch.cat([self.snapshot[p] for p in parts]))  # [t', P]
         return Step(w_t[0], lambda task_loss: regularizers.output_regularizer(
             w_prev, snapshot, beta))
 
     def _lookahead_penalty(self, t: int, task_loss: torch.Tensor) -> torch.Tensor:
         """The output regularizer at θ_h + Δθ_h, Δθ_h = −lr·∂L_task/∂θ_h (the step the task loss
         alone would take, held fixed), over all previous tasks in one forward."""
-        prev_embs = self.hnet.emb_matrix()[:t].detach()  # [t, D]
+        prev_embs = self.frozen_embs(t)  # [t, D]
         names, theta = zip(*self.hnet.named_theta().items(), strict=True)
         grads = torch.autograd.grad(task_loss, theta, retain_graph=True, allow_unused=True)
         lr = self.cfg.train.lr
@@ -281,12 +342,25 @@ class HNET(Method):
 
 
 def diag_fisher(target: nn.Module, w: torch.Tensor, x: torch.Tensor, y: torch.Tensor,
-                loss_of: Callable[[torch.Tensor, torch.Tensor], torch.Tensor]) -> torch.Tensor:
+                loss_of: Callable[[torch.Tensor, torch.Tensor], torch.Tensor],
+                run: Callable[[torch.Tensor, torch.Tensor], torch.Tensor] | None = None,
+                chunk: int | None = None) -> torch.Tensor:
     """Empirical diagonal Fisher  F_i = E_n[(∂ℓ(x_n, y_n)/∂w_i)²]  with per-sample gradients
-    (vmap over grad).  w [P], x [N, in], y [N(,1)] -> [P].  `loss_of(out [1, O], y [1(,1)])`."""
+    (vmap over grad).  w [P], x [N, in], y [N(,1)] -> [P].  `loss_of(out [1, O], y [1(,1)])`.
+    `run(w [P], x [1, in]) -> out [1, O]`: how the target runs on w (default: functional_call
+    of the module; conv nets pass their forward with the task's batch-norm statistics).
+    `chunk`: samples per vmap call (their [chunk, P] gradients at a time; None: all N)."""
     def sample_loss(wv: torch.Tensor, xi: torch.Tensor, yi: torch.Tensor) -> torch.Tensor:
-        out = functional_call(target, unflatten(target, wv), (xi.unsqueeze(0),))
+        if run is None:
+            out = functional_call(target, unflatten(target, wv), (xi.unsqueeze(0),))
+        else:
+            out = run(wv, xi.unsqueeze(0))
         return loss_of(out, yi.unsqueeze(0))
 
-    g = vmap(grad(sample_loss), in_dims=(None, 0, 0))(w.detach(), x, y)  # [N, P]
-    return g.pow(2).mean(dim=0)
+    per_sample = vmap(grad(sample_loss), in_dims=(None, 0, 0))
+    if chunk is None:
+        return per_sample(w.detach(), x, y).pow(2).mean(dim=0)  # [N, P] -> [P]
+    total = torch.zeros_like(w, dtype=torch.float32)
+    for i in range(0, x.shape[0], chunk):
+        total += per_sample(w.detach(), x[i:i + chunk], y[i:i + chunk]).pow(2).sum(dim=0)
+    return total / max(1, x.shape[0])

@@ -10,6 +10,16 @@ Definitions (Lopez-Paz & Ranzato 2017; Chaudhry et al. 2018):
   FWT          = 1/(T−1) · Σ_{j>0}   (R[j−1, j] − b_j)
   forgetting_j = max_{i<T−1} R[i, j] − R[T−1, j]   (j < T−1), averaged over j
 
+FWT above is zero-shot transfer: a task's value before it is trained, against the untrained
+network's b_j. For learners that start every task from where they are (HNET: a new embedding),
+transfer shows instead in how well a task is learned. Against the from-scratch control S (method
+`scratch`: each task trained alone from a fresh network with the same budget; S its R):
+
+  FWT_scratch  = 1/(T−1) · Σ_{j>0} (R[j, j] − S[j, j])        (`fwt_vs_scratch`)
+
+the accuracy right after training task j minus what training j alone reaches, over tasks 2..T
+(task 1 has nothing before it). > 0: earlier tasks helped (the paper's split CIFAR claim).
+
 Cells may be empty (None): long sequences evaluate only part of R (`evaluation.py`). Every sum
 and maximum runs over the cells that are there, every mean divides by their count; a value
 with no cell to compute it from is None (forgetting of a task) or NaN (a mean over nothing).
@@ -85,6 +95,20 @@ def fwt(R: Matrix, r0: Sequence[float | None], higher_is_better: bool = True) ->
                   if R[j - 1][j] is not None and r0[j] is not None])
 
 
+def diagonal(R: Matrix) -> list[float | None]:
+    """R[j, j] for every trained task j: the value right after training it."""
+    return [R[j][j] if j < len(R[j]) else None for j in range(len(R))]
+
+
+def fwt_vs_scratch(R: Matrix, scratch: Matrix, higher_is_better: bool = True) -> float:
+    """Forward transfer against the from-scratch control (see the module docstring):
+    1/(T−1) · Σ_{j>0} (R[j, j] − S[j, j]) over the tasks both have trained (NaN: none)."""
+    s = _sign(higher_is_better)
+    mine, theirs = diagonal(R), diagonal(scratch)
+    return _mean([s * (mine[j] - theirs[j]) for j in range(1, min(len(mine), len(theirs)))
+                  if mine[j] is not None and theirs[j] is not None])
+
+
 def forgetting_per_task(R: Matrix, higher_is_better: bool = True) -> list[float | None]:
     """For each task j < last: best earlier value minus final value (≥ 0 means forgotten);
     None where the last row or every earlier row lacks task j."""
@@ -106,7 +130,9 @@ def forgetting(R: Matrix, higher_is_better: bool = True) -> float:
 
 
 def summarize(R: Matrix, r0: Sequence[float] | None = None,
-              higher_is_better: bool = True) -> dict[str, float]:
+              higher_is_better: bool = True, scratch: Matrix | None = None) -> dict[str, float]:
+    """ACC, BWT, forgetting, and FWT when r0 is given; with a from-scratch control's R
+    (`scratch`) also `fwt_scratch` (`fwt_vs_scratch`)."""
     out = {
         "mean_final": mean_final(R),
         "bwt": bwt(R, higher_is_better),
@@ -114,6 +140,8 @@ def summarize(R: Matrix, r0: Sequence[float] | None = None,
     }
     if r0 is not None and len(r0) >= len(R):
         out["fwt"] = fwt(R, r0, higher_is_better)
+    if scratch is not None:
+        out["fwt_scratch"] = fwt_vs_scratch(R, scratch, higher_is_better)
     return out
 
 

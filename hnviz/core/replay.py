@@ -72,7 +72,7 @@ def vae_loss(x: torch.Tensor, h: torch.Tensor, recon_logits_of, gen: torch.Gener
     the decoder's logits [B, in]. BCE (mean over pixels) + KL / in_dim (mean over the batch)."""
     latent = h.shape[1] // 2
     mu, logvar = h[:, :latent], h[:, latent:].clamp(-10.0, 10.0)
-    eps = torch.randn(mu.shape, generator=gen)
+    eps = torch.randn(mu.shape, generator=gen).to(mu.device)  # drawn on the CPU
     z = mu + eps * torch.exp(0.5 * logvar)  # [B, L]
     rec = F.binary_cross_entropy_with_logits(recon_logits_of(z), x.clamp(0.0, 1.0))
     kld = (-0.5 * (1 + logvar - mu.pow(2) - logvar.exp()).sum(dim=1)).mean() / x.shape[1]
@@ -117,16 +117,17 @@ class HNETReplay(HNET):
             self.replay_snapshot = self.replay_snapshot[:0]
         self.cls_snapshot.copy_(self.cls_w.detach())
 
-    def step(self, t, gen):
-        main = super().step(t, gen)
+    def step(self, t, gen, s=0):
+        main = super().step(t, gen, s)
         r = self.cfg.replay
         if t > 0 and r.beta > 0:  # one batched forward: e^r_t and the regularized old ones
-            idx = self.regularized_tasks(t, gen)
-            prev = self.replay_hnet.emb_matrix()[idx].detach()  # [k, D]
+            parts = self.regularized_tasks(t, s)  # the same cycle as the main hypernet's
+            frozen = self.replay_hnet.emb_matrix()[:t].detach()  # [t, D]
+            prev = torch.cat([frozen[p] for p in parts])  # [k, D]
             embs = torch.cat([self.replay_hnet.task_embs[t].unsqueeze(0), prev])
             w_now, w_prev = self.replay_hnet(embs).split([1, prev.shape[0]])
-            replay_reg = regularizers.output_regularizer(w_prev, self.replay_snapshot[idx],
-                                                         r.beta)
+            snapshot = torch.cat([self.replay_snapshot[p] for p in parts])  # [k, P_dec]
+            replay_reg = regularizers.output_regularizer(w_prev, snapshot, r.beta)
         else:
             w_now = self.replay_hnet(self.replay_hnet.task_embs[t]).unsqueeze(0)  # [1, P_dec]
             replay_reg = None
@@ -153,7 +154,8 @@ class HNETReplay(HNET):
         """Samples of the first `tasks` tasks from their decoders (default: the snapshot):
         [tasks, per_task, in], values in [0, 1]; all decoders in one batched pass."""
         W = self.replay_snapshot[:tasks] if decoders is None else decoders  # [K, P_dec]
-        z = torch.randn(W.shape[0], per_task, self.cfg.replay.latent_dim, generator=gen)
+        z = torch.randn(W.shape[0], per_task, self.cfg.replay.latent_dim,
+                        generator=gen).to(W.device)  # drawn on the CPU: the same on any device
         return torch.sigmoid(forward_many(self._nets["decoder"], W, z))
 
     @torch.no_grad()
@@ -174,7 +176,8 @@ class HNETReplay(HNET):
             soft = F.pad(soft, (0, 1))  # [t·per, t+1]: the new task gets 0
         new = forward(clf, self.cls_w, x)[:, :t + 1]  # [B, t+1]
         old = forward(clf, self.cls_w, x_old)[:, :t + 1]  # [t·per, t+1]
-        loss_new = F.cross_entropy(new, torch.full((x.shape[0],), t, dtype=torch.long))
+        loss_new = F.cross_entropy(new, torch.full((x.shape[0],), t, dtype=torch.long,
+                                                    device=x.device))
         loss_old = -(soft * torch.log_softmax(old, dim=-1)).sum(dim=-1).mean()
         return CLS_WEIGHT * loss_new + (1 - CLS_WEIGHT) * loss_old
 

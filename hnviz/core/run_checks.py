@@ -6,7 +6,8 @@
                                                budget), the state's scalars, the history's
                                                structure: nothing built yet
     check_tensors(state, trainer)              every tensor of the state (method entries, grown
-                                               buffers, optimizer moments) against the freshly
+                                               buffers, the target's batch-norm statistics,
+                                               optimizer moments) against the freshly
                                                built, not yet loaded, run: names, shapes, dtypes
 
 What the config implies: task in [0, n_tasks]; step_in_task in [0, iters_per_task) (0 once
@@ -25,8 +26,8 @@ import torch
 from .config import ConfigError, RunConfig
 from .limits import Limits
 
-HISTORY_KEYS = ("loss", "evals", "R0", "R", "emb_traj", "task_end_steps", "wall_s", "R_given",
-                "R_task")
+HISTORY_KEYS = ("loss", "evals", "R0", "R", "emb_traj", "task_end_steps", "wall_s", "timing",
+                "R_given", "R_task")
 MAX_ERROR_CHARS = 10_000
 
 
@@ -158,8 +159,27 @@ def check_history(h: Any, cfg: RunConfig, task: int, step_in_task: int) -> None:
             _fail("run file history['emb_traj'] entries must be {step, task, emb}")
         _check_row(rec.get("emb"), cfg.hnet.emb_dim, "history emb_traj emb")
     wall = h.get("wall_s", 0.0)
-    if not _is_number(wall) or not math.isfinite(wall) or wall < 0:
+    if not _seconds(wall):
         _fail("run file history['wall_s'] must be a number of seconds >= 0")
+    _check_timing(h.get("timing", {}), T)
+
+
+def _seconds(v: Any) -> bool:
+    return _is_number(v) and math.isfinite(v) and v >= 0
+
+
+def _check_timing(timing: Any, T: int) -> None:
+    """{"train_s", "eval_s", "task_train_s": [seconds or null per task]} (files written before
+    it existed have none)."""
+    if not isinstance(timing, dict) or not set(timing) <= {"train_s", "eval_s", "task_train_s"}:
+        _fail("run file history['timing'] must be {train_s, eval_s, task_train_s}")
+    if not all(_seconds(timing.get(k, 0.0)) for k in ("train_s", "eval_s")):
+        _fail("run file history['timing'] train_s and eval_s must be seconds >= 0")
+    per_task = timing.get("task_train_s", [])
+    if (not isinstance(per_task, list) or len(per_task) > T
+            or not all(v is None or _seconds(v) for v in per_task)):
+        _fail(f"run file history['timing']['task_train_s'] must be at most {T} seconds (or "
+              "nulls)")
 
 
 def _shape(t: Any) -> str:
@@ -172,10 +192,7 @@ def check_tensors(state: dict[str, Any], trainer) -> None:
     method = trainer.method
     want = method.state_dict()
     got = state["method"]
-    missing, unknown = sorted(set(want) - set(got)), sorted(set(got) - set(want))
-    if missing or unknown:
-        _fail(f"run file weights do not match its config: missing {missing[:3]}, "
-              f"unexpected {unknown[:3]}")
+    _same_names(want, got, "weights")
     for name, ref in want.items():
         t = got[name]
         if not isinstance(t, torch.Tensor) or t.dtype != ref.dtype or t.layout != torch.strided:
@@ -189,9 +206,36 @@ def check_tensors(state: dict[str, Any], trainer) -> None:
             ok, expected = t.shape == ref.shape, str(list(ref.shape))
         if not ok:
             _fail(f"run file tensor {name!r} has shape {_shape(t)}, expected {expected}")
+    _check_target_buffers(state.get("target", {}), trainer)
     opt = state.get("opt")
     if opt is not None and not trainer.finished:
         _check_optimizer(opt, method.trainable(state["task"]), trainer.cfg.train.lr)
+
+
+def _same_names(want: dict, got: dict, what: str) -> None:
+    """The file's tensors named exactly as the built run's (first three differences shown)."""
+    missing, unknown = sorted(set(want) - set(got)), sorted(set(got) - set(want))
+    if missing or unknown:
+        _fail(f"run file {what} do not match its config: missing {missing[:3]}, "
+              f"unexpected {unknown[:3]}")
+
+
+def _check_target_buffers(got: Any, trainer) -> None:
+    """The target's per-task batch-norm statistics: exactly the built target's buffers (names,
+    dtypes, shapes [n_tasks, C] / [n_tasks]); none for MLPs (files written before conv targets
+    have no "target" entry)."""
+    from .target_kinds import target_buffers
+
+    want = target_buffers(trainer.target)
+    if not isinstance(got, dict):
+        _fail("run file state target is not a dictionary of tensors")
+    _same_names(want, got, "target statistics")
+    for name, ref in want.items():
+        t = got[name]
+        if (not isinstance(t, torch.Tensor) or t.dtype != ref.dtype
+                or t.layout != torch.strided or t.shape != ref.shape):
+            _fail(f"run file target tensor {name!r} is {_shape(t)} of "
+                  f"{getattr(t, 'dtype', '?')}, expected {list(ref.shape)} of {ref.dtype}")
 
 
 def _check_optimizer(opt: dict[str, Any], params: list[torch.Tensor], lr: float) -> None:

@@ -67,18 +67,20 @@ def scenario(name: str) -> Scenario:
 class Heads:
     """How a run's target outputs [.., n_heads·out_dim] map to task t's loss.
 
-    logits(out, t): the outputs task t is trained on: head t (n_heads = T), the one head
-                    (n_heads = 1), or with `grow` (CL3 baselines) the outputs of tasks 0..t.
+    logits(out, t, active): the outputs task t is trained on: head t (n_heads = T), the one
+                    head (n_heads = 1), or with `grow` (CL3 baselines) the outputs of tasks
+                    0..active (default t; joint training passes the task being trained, so
+                    every task's batch competes with every class seen so far).
     labels(y, t):   task t's local labels y in those outputs (y + t·out_dim with `grow`)."""
 
     n_heads: int
     out_dim: int
     grow: bool = False
 
-    def logits(self, out: torch.Tensor, t: int) -> torch.Tensor:
+    def logits(self, out: torch.Tensor, t: int, active: int | None = None) -> torch.Tensor:
         o = self.out_dim
         if self.grow:
-            return out[..., :(t + 1) * o]  # [.., (t+1)·O]
+            return out[..., :((t if active is None else active) + 1) * o]  # [.., (a+1)·O]
         if self.n_heads == 1:
             return out
         return out[..., t * o:(t + 1) * o]  # [.., O]

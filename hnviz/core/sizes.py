@@ -2,12 +2,13 @@
 arithmetic (no network, no data is built), so limits can be checked before anything is allocated
 and pages can show counts without building a model.
 
-    target_widths(cfg) -> [in, *hidden, out·heads]   the target's layer widths (its layout)
+    target_widths(cfg) -> [in, *hidden, out·heads]   an MLP target's layer widths (its layout)
+    target_params(cfg) -> P                           any target kind (conv: `conv_shapes`)
     param_counts(cfg)  -> ParamCounts                 target, generated, hypernet, compression
     memory_estimate(cfg) -> MemoryEstimate            bytes per part of a run, and the total
 
-`param_counts` follows the layout of `trainer.build_target` (`targets.MLPTarget`) and
-`hnets.HyperNetwork`; `tests/test_limits.py` compares it with built models for every preset and
+`param_counts` follows the layout of `target_kinds.build_target` (`targets.MLPTarget`, the conv
+nets of `conv_targets` via `conv_shapes`) and `hnets.HyperNetwork`; `tests/test_limits.py` compares it with built models for every preset and
 random configs, so a layout change that forgets this file fails there. The memory estimate is an
 upper estimate of what one run allocates (see `memory_estimate`), not including the Python
 interpreter and torch themselves (~300 MB per process).
@@ -21,14 +22,23 @@ from dataclasses import dataclass
 from . import replay as replay_model
 from .benchmarks import benchmark
 from .config import RunConfig
+from .conv_shapes import (
+    conv_activation_floats,
+    conv_activation_sum,
+    conv_depth,
+    conv_num_params,
+    image_shape,
+)
 from .method_specs import method_spec
-from .scenarios import n_heads
-from .trainer import FISHER_SAMPLES, LOG_EVERY
+from .target_kinds import EVAL_FLOATS
+from .target_kinds import n_heads as target_heads
+from .trainer import FISHER_SAMPLES, LOG_EVERY, fisher_chunk
 
 FLOAT = 4  # bytes of a float32
 PY_FLOAT = 32  # bytes of one number in a history list (float object + list slot)
 LOSS_ROW = 200  # bytes of one [step, loss, reg] row of history["loss"]
 EVAL_REC = 250  # bytes of one evaluation record without its values
+CONV_KEEP = 4  # copies of each feature map a conv net's training step keeps (conv, BN, ReLU, …)
 
 
 @dataclass(frozen=True)
@@ -53,12 +63,29 @@ def n_tasks(cfg: RunConfig) -> int:
     return benchmark(cfg.task.benchmark).n_tasks(cfg.task)
 
 
+def n_heads(cfg: RunConfig) -> int:
+    """Output heads of the target, as the scenario and the method have them
+    (`scenarios.n_heads`, as the trainer builds it)."""
+    return target_heads(cfg, n_tasks(cfg))
+
+
 def target_widths(cfg: RunConfig) -> list[int]:
-    """Layer widths of the target network [in_dim, *hidden, out_dim · heads], heads as the
-    scenario and the method have it (`scenarios.n_heads`, as `trainer.build_target`)."""
+    """Layer widths of an MLP target [in_dim, *hidden, out_dim · heads]: one head of
+    out_dim units each (`n_heads`, as `target_kinds.build_target`).
+    Conv targets: [in_dim, out_dim · heads] (their layers are `conv_shapes`')."""
     b = benchmark(cfg.task.benchmark)
-    heads = n_heads(cfg, method_spec(cfg.train.method).has_embeddings, n_tasks(cfg))
-    return [b.in_dim, *cfg.target.hidden, b.out_dim * heads]
+    if cfg.target.kind != "mlp":
+        return [b.in_dim, b.out_dim * n_heads(cfg)]
+    return [b.in_dim, *cfg.target.hidden, b.out_dim * n_heads(cfg)]
+
+
+def target_params(cfg: RunConfig) -> int:
+    """P, the target's parameter count: Σ (a·b + b) over `target_widths` (MLP), or the conv
+    net's (`conv_shapes.conv_num_params`, batch-norm gains and shifts included)."""
+    if cfg.target.kind == "mlp":
+        return _linear_params(target_widths(cfg))
+    b = benchmark(cfg.task.benchmark)
+    return conv_num_params(cfg.target.kind, image_shape(b.input_shape), b.out_dim, n_heads(cfg))
 
 
 def replay_counts(cfg: RunConfig) -> tuple[int, int, int]:
@@ -89,14 +116,14 @@ def param_counts(cfg: RunConfig) -> ParamCounts:
     """Parameter counts of the run `cfg` describes, by arithmetic on its config and the benchmark
     registry's in_dim / out_dim:
 
-        target     P = Σ_layers (a·b + b) over target_widths(cfg)
+        target     P = Σ_layers (a·b + b) over target_widths(cfg) (conv: `target_params`)
         generated  the hypernet's output per task = P (it generates every target weight)
         hnet       θ_h (body, + ⌈P/chunk_size⌉ · chunk_emb_dim chunk embeddings) + T · emb_dim
         compression = hnet / target
 
     Equal to `targets.num_params(build_target(...))` and `hnets.count_params(method.hnet)` of the
     built run (tests/test_limits.py)."""
-    p = _linear_params(target_widths(cfg))
+    p = target_params(cfg)
     if not method_spec(cfg.train.method).has_embeddings:
         return ParamCounts(p, None, None)
     generated = p
@@ -148,19 +175,19 @@ def format_bytes(n: float) -> str:
 def memory_estimate(cfg: RunConfig) -> MemoryEstimate:
     """What one run of `cfg` allocates at most (bytes), kept for the whole run:
 
-    - task data: the benchmark's examples as float32, the uint8 copy of a torchvision data set,
-      T permutations (permuted tasks share the data); generated data (regression):
-      T · (n_train + n_test) rows
+    - task data: the benchmark's examples as float32 (`Benchmark.sizes`: a subset's rows), the
+      uint8 copy of the data set's files, T permutations (permuted tasks share the data);
+      generated data (regression): T · (n_train + n_test) rows
     - weights and Adam state: 4 copies (value, gradient, two moments) of what is trained, and the
       target module itself
     - HNET: the snapshot [T, P] of the output regularizer; EWC: anchors and Fishers [T, P]
-      (online: [1, P]); SI: 5 vectors [P]
+      (online: [1, P]); SI: 5 vectors [P]; from scratch: each task's network [T, P]
     - history: loss rows, evaluation records, R, embedding trajectory (Python lists)
 
     and, one at a time (`MemoryEstimate.transient`): building the data (another copy of it); a
     training step (HNET: generated weights and hypernet activations for 1 + k tasks, k
     regularized per step, with gradients; else the target's activations, all seen tasks for
-    joint training); HNET's snapshot forward at the start of a task; EWC's per-sample gradients
+    joint training; conv nets: CONV_KEEP copies of every feature map per example); HNET's snapshot forward at the start of a task; EWC's per-sample gradients
     of the Fisher (~(layers + 1) × [500, P]); evaluating one task's test set; the JSON of the
     history when the run is saved. Not included: the Python process with torch (~0.6-0.8 GB).
     `benchmarks/bench_memory_estimate.py` compares it with measured runs."""
@@ -171,11 +198,12 @@ def memory_estimate(cfg: RunConfig) -> MemoryEstimate:
     counts = param_counts(cfg)
     P = counts.target
     widths = target_widths(cfg)
+    conv = None if cfg.target.kind == "mlp" else image_shape(b.input_shape)
     widest_pair = max(a + c for a, c in zip(widths[:-1], widths[1:]))
     kept: dict[str, int] = {}
     transient: dict[str, int] = {}
 
-    n_train, n_test = b.examples
+    n_train, n_test, raw = b.sizes(cfg.task)
     if n_train == 0:  # generated per task
         rows_train, rows_test = cfg.task.n_train, cfg.task.n_test
         kept["task data"] = T * (rows_train + rows_test) * (b.in_dim + 1) * FLOAT
@@ -183,8 +211,7 @@ def memory_estimate(cfg: RunConfig) -> MemoryEstimate:
         rows_train, rows_test = n_train, n_test
         n = n_train + n_test
         copy = n * (b.in_dim * FLOAT + 8)
-        kept["task data"] = (copy + T * b.in_dim * 8
-                             + (n * b.in_dim if b.dataset is not None else 0))
+        kept["task data"] = copy + T * b.in_dim * 8 + raw
         transient["building the data (a second copy)"] = copy
 
     if spec.has_embeddings:
@@ -225,18 +252,33 @@ def memory_estimate(cfg: RunConfig) -> MemoryEstimate:
         kept[f"EWC anchors and Fishers [{rows}, {P}]"] = 2 * rows * P * FLOAT
         # vmap(grad) of the flat [P] vector: each layer's per-sample gradient is scattered into
         # an [N, P] of its own before they are summed (measured: ~(layers + 1) × [N, P])
-        transient["Fisher per-sample gradients"] = (len(widths) * min(FISHER_SAMPLES, rows_train)
-                                                    * P * FLOAT)
+        samples = min(FISHER_SAMPLES, rows_train)
+        if conv is None:
+            layers = len(widths)
+        else:  # in chunks of samples (trainer.fisher_chunk)
+            layers = conv_depth(cfg.target.kind) + 1
+            samples = min(samples, fisher_chunk(P, conv_depth(cfg.target.kind)))
+        transient["Fisher per-sample gradients"] = layers * samples * P * FLOAT
     if tr.method == "si":
         kept["SI buffers"] = 5 * P * FLOAT
-    per_batch = min(tr.batch_size, rows_train) * sum(widths) * 3 * FLOAT
+    if tr.method == "scratch":
+        kept[f"from-scratch networks [{T}, {P}]"] = T * P * FLOAT
+    batch = min(tr.batch_size, rows_train)
+    if conv is None:
+        per_batch = batch * sum(widths) * 3 * FLOAT
+        transient["evaluation activations"] = rows_test * widest_pair * FLOAT
+    else:  # every feature map kept for backward: conv and batch-norm outputs, masks
+        per_batch = batch * conv_activation_sum(cfg.target.kind, conv) * CONV_KEEP * FLOAT
+        largest = conv_activation_floats(cfg.target.kind, conv)
+        rows = min(rows_test, max(1, EVAL_FLOATS // largest))  # evaluated in chunks of rows
+        transient["evaluation activations"] = rows * largest * CONV_KEEP * FLOAT
     transient["training activations"] = per_batch * (T if spec.joint else 1)
-    transient["evaluation activations"] = rows_test * widest_pair * FLOAT
     if cfg.task.scenario != "cl1" and spec.has_embeddings:  # every seen task's network at once
         from .inference import MAX_FLOATS
 
         transient["evaluation activations"] = max(
-            rows_test * widest_pair * FLOAT, 2 * MAX_FLOATS * FLOAT + T * counts.generated * FLOAT)
+            transient["evaluation activations"],
+            2 * MAX_FLOATS * FLOAT + T * counts.generated * FLOAT)
 
     evals_per_task = math.ceil(tr.iters_per_task / tr.eval_every)
     n_evals = T * evals_per_task

@@ -48,6 +48,8 @@ class MLPTarget(nn.Module):
         widths = [in_dim, *hidden, out_dim * n_heads]
         self.net = mlp(widths, activation)
         self.linear_shapes = [(b, a) for a, b in zip(widths[:-1], widths[1:], strict=True)]
+        # numbers of each weight matrix and bias, in `param_shapes` order (sum = P)
+        self.split_sizes = [n for o, i in self.linear_shapes for n in (o * i, o)]
         self.act_fn = ACTIVATIONS[activation]()
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:  # [B, in] -> [B, out_dim * n_heads]
@@ -96,15 +98,16 @@ def forward(target: MLPTarget, weights: torch.Tensor, x: torch.Tensor) -> torch.
 
     Equivalent to `torch.func.functional_call(target, unflatten(target, w), (x,))` (and its vmap
     over K), which the tests check; written out because this is the training hot loop and the
-    generic call costs more than the tiny matmuls themselves."""
+    generic call costs more than the tiny matmuls themselves. The weight vector is cut with ONE
+    `split` (its backward is one concatenation; a slice per layer would zero-fill a full [.., P]
+    gradient buffer per slice)."""
+    parts = weights.split(target.split_sizes, dim=-1)
+    lead = weights.shape[:-1]
     h = x if weights.dim() == 1 else x.unsqueeze(0)  # [B, in] | [1, B, in]
-    i = 0
     layers = target.linear_shapes
     for li, (n_out, n_in) in enumerate(layers):
-        W = weights[..., i:i + n_out * n_in].reshape(*weights.shape[:-1], n_out, n_in)
-        i += n_out * n_in
-        b = weights[..., i:i + n_out]
-        i += n_out
+        W = parts[2 * li].reshape(*lead, n_out, n_in)  # [(K,) out, in]
+        b = parts[2 * li + 1]  # [(K,) out]
         if weights.dim() == 1:
             h = torch.nn.functional.linear(h, W, b)
         else:
@@ -124,13 +127,11 @@ def forward_head(target: MLPTarget, weights: torch.Tensor, x: torch.Tensor, t: i
     to float rounding; short sequences keep `forward` and its exact numbers)."""
     if target.n_heads == 1:
         return forward(target, weights, x)
-    h, i = x, 0
+    parts = weights.split(target.split_sizes)
+    h = x
     layers = target.linear_shapes
     for li, (n_out, n_in) in enumerate(layers):
-        W = weights[i:i + n_out * n_in].reshape(n_out, n_in)  # [out, in]
-        i += n_out * n_in
-        b = weights[i:i + n_out]
-        i += n_out
+        W, b = parts[2 * li].reshape(n_out, n_in), parts[2 * li + 1]  # [out, in], [out]
         if li == len(layers) - 1:
             rows = slice(t * target.out_dim, (t + 1) * target.out_dim)
             return torch.nn.functional.linear(h, W[rows], b[rows])

@@ -15,10 +15,19 @@ history (plain JSON, grows as it trains):
   R_task      CL2/CL3 only: [[fraction of task j's inputs whose task was inferred right, or
               None when the method infers no task (CL2 baselines)] after task i]
   emb_traj    [{"step", "task", "emb": [D]}, ...]            HNET: current task's embedding
-  task_end_steps, wall_s
+  task_end_steps
+  wall_s      seconds inside `advance` (training and evaluation)
+  timing      {"train_s", "eval_s", "task_train_s": [seconds per task, None = not measured]}:
+              `wall_s` split into training (steps and the method's end-of-task work) and
+              evaluation (periodic and end-of-task rows of R); the run summary turns it into
+              ms per training step, overall and per task
 metric: accuracy in [0, 1] for classification, MSE for regression (`seq.metric`, `metric_name`).
 Which cells are evaluated is `evaluation.py`'s schedule: all of them for up to 50 tasks; longer
 sequences leave some None (null).
+
+Where it computes is a runtime choice (`device`, see `devices.py`): the models are built on the
+CPU (the same initial weights everywhere) and moved; the data lives on that device; the loss is
+read on the host only every LOG_EVERY steps, at evaluations and at the end of `advance`.
 
 The config is checked against size limits before anything is built (`limits.check_limits`; the
 library's `LIBRARY` unless the caller passes others). A run stops with an error, keeping its last
@@ -38,14 +47,17 @@ import torch.nn.functional as F
 
 from .benchmarks import build_tasks
 from .config import RunConfig
+from .conv_shapes import conv_depth
+from .devices import resolve_device
 from .evaluation import cells, is_long, periodic_tasks, row_tasks
 from .inference import evaluate_inferred
 from .limits import LIBRARY, Limits, check_limits
 from .method_specs import method_spec
-from .methods import Method, diag_fisher
+from .methods import Method, diag_fisher, no_extra
 from .metrics import summarize
 from .scenarios import heads_for, scenario
-from .targets import MLPTarget, forward, forward_head, num_params
+from .target_kinds import build_target, evaluate_head, forward, is_conv, target_buffers
+from .targets import num_params
 from .tasks import TaskSequence
 
 LOG_EVERY = 5
@@ -53,6 +65,7 @@ FISHER_SAMPLES = 500  # the empirical Fisher of a task uses at most this many tr
 # An exploding loss stops the run like a non-finite one: loss > EXPLODE_FACTOR × the run's first
 # logged loss (task + regularizer) and > EXPLODE_MIN. No preset comes near (the golden and
 # acceptance runs check it); Split Digits at lr=10 reaches 1e24 and used to "finish".
+FISHER_FLOATS = 2**26  # conv nets: per-sample gradients of at most this many floats at a time
 EXPLODE_FACTOR = 1e4
 EXPLODE_MIN = 1e6
 
@@ -62,6 +75,7 @@ class Event:
     kind: str  # "step" | "eval" | "task_end" | "done" | "diverged"
     step: int  # global step after which it happened
     task: int
+    # step: {"loss", "reg"} on the steps logged to history["loss"] (every LOG_EVERY), else {}
     data: dict[str, Any] = field(default_factory=dict)
 
 
@@ -69,13 +83,11 @@ class TrainingDiverged(RuntimeError):
     pass
 
 
-def build_target(cfg: RunConfig, seq: TaskSequence) -> MLPTarget:
-    """The target network: its output heads follow the scenario and the method
-    (`scenarios.n_heads`)."""
-    spec = method_spec(cfg.train.method)
-    heads = heads_for(cfg, spec.has_embeddings, seq.n_tasks, seq.out_dim)
-    return MLPTarget(seq.in_dim, cfg.target.hidden, seq.out_dim, cfg.target.activation,
-                     heads.n_heads)
+def fisher_chunk(p: int, layers: int) -> int:
+    """Samples per per-sample-gradient call of a conv net's Fisher (`layers` with weights, P
+    weights): vmap keeps ~(layers + 1) copies of [chunk, P], kept within FISHER_FLOATS. MLPs
+    take all samples at once (as their recorded runs did)."""
+    return max(1, FISHER_FLOATS // ((layers + 1) * p))
 
 
 def exploded(loss: float, first_loss: float | None) -> bool:
@@ -84,20 +96,41 @@ def exploded(loss: float, first_loss: float | None) -> bool:
             and loss > EXPLODE_FACTOR * abs(first_loss))
 
 
+# history entries measured, not computed: they differ between two identical runs (and between a
+# run and its resumption); everything else in history is bit-identical
+MEASURED_HISTORY = ("wall_s", "timing")
+
+
+def make_optimizer(params: list[torch.Tensor], lr: float) -> torch.optim.Optimizer:
+    """Adam for one task's trainable tensors (one parameter group): the fused kernel (one pass
+    over all tensors; on the CPU 2.6× faster than `foreach` on the Permuted Digits preset's 216k
+    trainable weights, benchmarks/bench_train.py part 4) where torch has one for the device, else `foreach`."""
+    fused = all(p.device.type in ("cpu", "cuda") for p in params)
+    return torch.optim.Adam(params, lr=lr, fused=fused, foreach=None if fused else True)
+
+
 class Trainer:
     def __init__(self, cfg: RunConfig, seq: TaskSequence | None = None,
-                 limits: Limits = LIBRARY):
+                 limits: Limits = LIBRARY, device: str | torch.device | None = None):
         check_limits(cfg, limits)  # before any data or network is built
+        self.device = resolve_device(device)
         self.cfg = cfg
-        self.seq = seq if seq is not None else build_tasks(cfg.task)
         gen = torch.Generator().manual_seed(cfg.train.seed)
         torch.manual_seed(cfg.train.seed)  # nn.Linear inits inside the hypernet
-        self.target = build_target(cfg, self.seq)
+        with torch.device("cpu"):  # the same data and initial weights on every device
+            if seq is None:
+                seq = build_tasks(cfg.task)
+            self.target = build_target(cfg, seq)
+            self.method: Method = method_spec(cfg.train.method).build(cfg, self.target,
+                                                                      seq.n_tasks, gen)
         self.scenario = scenario(cfg.task.scenario)
+        # which outputs each task's loss reads (the scenario's layout of the target's heads)
         self.heads = heads_for(cfg, method_spec(cfg.train.method).has_embeddings,
-                               self.seq.n_tasks, self.seq.out_dim)
-        self.method: Method = method_spec(cfg.train.method).build(cfg, self.target,
-                                                                  self.seq.n_tasks, gen)
+                               seq.n_tasks, seq.out_dim)
+        self.conv = is_conv(self.target)  # batch norm / dropout: task, train, generator
+        self.seq = seq.to(self.device)
+        self.target.to(self.device)
+        self.method.to(self.device)
         self.n_tasks = self.seq.n_tasks
         self.iters = cfg.train.iters_per_task
         self.task = 0  # task being trained (== n_tasks when done)
@@ -108,8 +141,9 @@ class Trainer:
         self.on_phase: Callable[[str], None] | None = None
         self.history: dict[str, Any] = {
             "loss": [], "evals": [], "R0": [], "R": [], "emb_traj": [], "task_end_steps": [],
-            "wall_s": 0.0,
+            "wall_s": 0.0, "timing": {"train_s": 0.0, "eval_s": 0.0, "task_train_s": []},
         }
+        self._clock = 0.0  # perf_counter when the time not yet booked by `_book` began
         if not self.scenario.task_given:
             self.history["R_given"], self.history["R_task"] = [], []
         self.history["R0"] = self._evaluate_cells(list(range(self.n_tasks)), self.n_tasks)
@@ -181,11 +215,7 @@ class Trainer:
         for j in tasks:
             tk = self.seq.tasks[j]
             x, y = tk.inputs(split), (tk.y_test if split == "test" else tk.y_train)
-            w = self.weights_for(j)
-            if head_only:
-                o = forward_head(self.target, w, x, j)
-            else:
-                o = self.target.head(forward(self.target, w, x), j)
+            o = evaluate_head(self.target, self.weights_for(j), x, j, head_only)
             out.append(self.metric(o, y))
         return out
 
@@ -207,30 +237,42 @@ class Trainer:
         tk = self.seq.tasks[t]
         g = self._gen(t, step)
         n = tk.y_train.shape[0]
-        idx = torch.randint(n, (min(self.cfg.train.batch_size, n),), generator=g)
+        idx = torch.randint(n, (min(self.cfg.train.batch_size, n),), generator=g, device="cpu")
+        idx = idx.to(self.device)  # drawn on the CPU: the same batches on every device
         return tk.inputs("train", idx), tk.y_train[idx]
 
     def _begin_task(self) -> None:
         t = self.task
         self.method.begin_task(t)
-        self.opt = torch.optim.Adam(self.method.trainable(t), lr=self.cfg.train.lr, foreach=True)
+        self.opt = make_optimizer(self.method.trainable(t), self.cfg.train.lr)
 
-    def _step(self) -> tuple[float, float]:
+    def _step(self) -> tuple[torch.Tensor, torch.Tensor]:
+        """One optimizer step of the current task: (task loss, regularizer), detached tensors
+        (read on the host only where a number is needed: the logged steps)."""
         t, s = self.task, self.step_in_task
-        step = self.method.step(t, self._gen(t, s, salt=1))
+        step = self.method.step(t, self._gen(t, s, salt=1), s)
         seen = range(t + 1) if self.method.spec.joint else (t,)
         losses = []
         for j in seen:
             x, y = self._batch(j, s)
             w = step.weights if j == t else self.method.weights(j)
-            out = self.heads.logits(forward(self.target, w, x), j)
+            out = self.heads.logits(self._train_forward(w, x, j, s), j, active=t)
             losses.append(self.loss_of(out, self.heads.labels(y, j)))
-            if j == t:
-                extra = step.extra(x, y)
-        task_loss = torch.stack(losses).mean() + extra
+            if j == t and step.extra is not no_extra:  # HNET+R: its replay models' losses
+                losses[-1] = losses[-1] + step.extra(x, y)
+        task_loss = losses[0] if len(losses) == 1 else torch.stack(losses).mean()
         reg = step.regularize(task_loss)
         loss = task_loss + reg
-        value = loss.item()
+        self._check_loss(loss.item(), t, s)  # on the CPU a memory read, not a synchronisation
+        self.opt.zero_grad(set_to_none=True)
+        loss.backward()
+        self.opt.step()
+        step.after()
+        return task_loss.detach(), reg.detach()
+
+    def _check_loss(self, value: float, t: int, s: int) -> None:
+        """TrainingDiverged if the loss `value` of step s of task t is not finite or explodes
+        (`exploded`); the optimizer step has not been taken yet."""
         if not math.isfinite(value):
             raise TrainingDiverged(
                 f"loss became {value} at step {s} of task {t + 1} ({self._settings()}); "
@@ -243,11 +285,15 @@ class Trainer:
                 f"{EXPLODE_FACTOR:g} × the first loss {first:.3g} ({self._settings()}); the run "
                 "is kept at its last state before that step. Lower the learning rate or the "
                 "regularizer strength.")
-        self.opt.zero_grad(set_to_none=True)
-        loss.backward()
-        self.opt.step()
-        step.after()
-        return task_loss.item(), reg.item()
+
+    def _train_forward(self, w: torch.Tensor, x: torch.Tensor, j: int, s: int) -> torch.Tensor:
+        """The target on w [P] in training mode for task j's batch at step s: [B, out·heads].
+        Conv nets: dropout masks from the step's own stream, batch norm with the batch's
+        statistics, updating task j's running statistics."""
+        if not self.conv:
+            return forward(self.target, w, x)
+        return forward(self.target, w, x, task=j, train=True,
+                       generator=self._gen(self.task, s, salt=2 + j))
 
     @property
     def first_loss(self) -> float | None:
@@ -271,8 +317,15 @@ class Trainer:
         def loss_of(out, y):
             return self.loss_of(self.heads.logits(out, t), self.heads.labels(y, t))
 
-        return diag_fisher(self.target, self.method.weights(t), tk.inputs("train", slice(0, n)),
-                           tk.y_train[:n], loss_of)
+        def run(w, x):  # conv nets: evaluation mode, task t's batch-norm statistics
+            return forward(self.target, w, x, task=t)
+
+        w = self.method.weights(t)
+        if not self.conv:
+            return diag_fisher(self.target, w, tk.inputs("train", slice(0, n)), tk.y_train[:n],
+                               loss_of)
+        return diag_fisher(self.target, w, tk.inputs("train", slice(0, n)), tk.y_train[:n],
+                           loss_of, run, chunk=fisher_chunk(w.numel(), conv_depth(self.target.kind)))
 
     def _eval_event(self) -> Event:
         values = self._evaluate_cells(periodic_tasks(self.task, self.n_tasks), self.task + 1)
@@ -284,10 +337,25 @@ class Trainer:
                 {"step": self.global_step, "task": self.task, "emb": emb})
         return Event("eval", self.global_step, self.task, {"values": values})
 
+    def _book(self, kind: str) -> None:
+        """Add the time since the last booking to history["timing"]: "train" (also to the
+        current task's entry) or "eval"."""
+        now = time.perf_counter()
+        dt, self._clock = now - self._clock, now
+        timing = self.history.setdefault("timing", {})
+        timing[kind + "_s"] = timing.get(kind + "_s", 0.0) + dt
+        if kind == "train" and self.task < self.n_tasks:
+            per_task = timing.setdefault("task_train_s", [])
+            per_task.extend([None] * (self.task - len(per_task)))  # earlier: not measured
+            if len(per_task) == self.task:
+                per_task.append(0.0)
+            if per_task[self.task] is not None:  # None: partly trained before it was measured
+                per_task[self.task] += dt
+
     def advance(self, n_steps: int) -> list[Event]:
         """Train up to n_steps more steps (fewer at the very end). Returns what happened."""
         events: list[Event] = []
-        t0 = time.perf_counter()
+        t0 = self._clock = time.perf_counter()
         try:
             for _ in range(n_steps):
                 if self.done:
@@ -302,16 +370,20 @@ class Trainer:
                                         {"message": self.error}))
                     break
                 self.step_in_task += 1
+                data = {}
                 if self.step_in_task % LOG_EVERY == 0 or self.step_in_task == 1:
-                    self.history["loss"].append([self.global_step, task_loss, reg])
-                events.append(Event("step", self.global_step, self.task,
-                                    {"loss": task_loss, "reg": reg}))
+                    data = {"loss": task_loss.item(), "reg": reg.item()}
+                    self.history["loss"].append([self.global_step, data["loss"], data["reg"]])
+                events.append(Event("step", self.global_step, self.task, data))
                 if (self.step_in_task % self.cfg.train.eval_every == 0
                         or self.step_in_task == self.iters):
+                    self._book("train")
                     events.append(self._eval_event())
+                    self._book("eval")
                 if self.step_in_task == self.iters:
                     events.append(self._end_task())
         finally:
+            self._book("train")
             self.history["wall_s"] += time.perf_counter() - t0
         if self.finished and not any(e.kind == "done" for e in events) and events:
             events.append(Event("done", self.global_step, self.task - 1, self.summary()))
@@ -320,6 +392,7 @@ class Trainer:
     def _end_task(self) -> Event:
         t = self.task
         self.method.end_task(t, self._fisher() if self.method.spec.needs_fisher else None)
+        self._book("train")
         if self.on_phase is not None:
             self.on_phase("evaluating")
         tasks = row_tasks(t, self.n_tasks)
@@ -340,6 +413,7 @@ class Trainer:
         self.task += 1
         self.step_in_task = 0
         self.opt = None
+        self._book("eval")
         return ev
 
     def run(self, chunk: int = 100, callback=None) -> list[Event]:
@@ -361,6 +435,7 @@ class Trainer:
         """Tensors and plain values only (safe for torch.load(weights_only=True))."""
         return {
             "method": self.method.state_dict(),
+            "target": {k: v.clone() for k, v in target_buffers(self.target).items()},
             "opt": self.opt.state_dict() if self.opt is not None else None,
             "task": self.task,
             "step_in_task": self.step_in_task,
@@ -368,12 +443,16 @@ class Trainer:
         }
 
     def load_state_dict(self, state: dict[str, Any]) -> None:
+        """Restore a state (`run_checks.check_tensors` has checked its tensors). "target":
+        the target's per-task batch-norm statistics (absent in files of MLP runs)."""
         self.method.load_state_dict(state["method"])
+        with torch.no_grad():
+            for name, buf in target_buffers(self.target).items():
+                buf.copy_(state["target"][name])
         self.task = int(state["task"])
         self.step_in_task = int(state["step_in_task"])
         self.error = state.get("error")
         self.opt = None
         if state.get("opt") is not None and not self.finished:
-            self.opt = torch.optim.Adam(self.method.trainable(self.task), lr=self.cfg.train.lr,
-                                        foreach=True)
+            self.opt = make_optimizer(self.method.trainable(self.task), self.cfg.train.lr)
             self.opt.load_state_dict(state["opt"])

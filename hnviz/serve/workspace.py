@@ -66,6 +66,10 @@ class RunHandle:
         self._pending_play = False
         self._pending_error: str | None = None
         self._hosted_event = threading.Event()
+        # The mirror's version when Play was sent and the worker had not yet said so: until the
+        # mirror moves on, the run counts as playing (the page must not show Play and stop
+        # polling while the worker is about to train).
+        self._play_sent: int | None = None
 
     # ------------------------------------------------------------------ what it is
     @property
@@ -107,7 +111,12 @@ class RunHandle:
     def playing(self) -> bool:
         if self._pending is not None:
             return self._pending_play
-        return self._mirror is not None and self._mirror.state in ("playing", "starting")
+        m = self._mirror
+        if m is None:
+            return False
+        if m.state in ("playing", "starting"):
+            return True
+        return m.state == "paused" and self._play_sent is not None and m.version == self._play_sent
 
     @property
     def version(self) -> str:
@@ -308,7 +317,10 @@ class Workspace:
             h._pending_play = True
             return
         if h.hosted:
+            h._play_sent = h._mirror.version
             self.pool.play(h.run_id)
+            # like pause: the page that redraws next should already show it playing
+            h._mirror.wait(lambda snap: snap.state != "paused", 0.5)
         else:
             self._host(h, h.data(), play=True)
 
@@ -318,6 +330,7 @@ class Workspace:
         if h.starting:
             h._pending_play = False
         elif h.hosted:
+            h._play_sent = None
             self.pool.pause(h.run_id)
             if wait_s > 0:
                 h._mirror.wait(lambda snap: snap.state != "playing", wait_s)

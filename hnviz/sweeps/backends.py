@@ -31,6 +31,7 @@ class Job:
     cfg: dict[str, Any]  # RunConfig.to_dict()
     grid_points: int
     limits: Limits = LIBRARY  # what the worker's Trainer checks the config against
+    device: str = "cpu"  # where the worker trains: cpu | cuda[:N] | auto (resolved there)
 
 
 @dataclass(frozen=True)

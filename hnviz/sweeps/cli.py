@@ -20,6 +20,7 @@ import sys
 
 from hnviz.core.benchmarks import benchmark
 from hnviz.core.config import ConfigError
+from hnviz.core.devices import resolve_device
 from hnviz.core.method_specs import METHODS, method_spec
 from hnviz.run_args import (
     add_limit_args,
@@ -117,12 +118,12 @@ def check_data(grid: Grid) -> None:
     (DataUnavailableError), not once per run; with --download fetch it once, before the
     workers start. (On a cluster the data is the workers' business.)"""
     from hnviz.core.benchmarks import benchmark
-    from hnviz.core.datasets_torchvision import DataUnavailableError, load_mnist_family
+    from hnviz.core.datasets_torchvision import DataUnavailableError
 
     for base in grid.bases:
         b, task = benchmark(base.task.benchmark), base.task
-        if task.download and b.dataset is not None:
-            load_mnist_family(b.dataset, task.data_root, download=True)
+        if task.download:
+            b.download(task.data_root)
         reason = b.unavailable_reason(task.data_root)
         if reason is not None:
             raise DataUnavailableError(f"{b.name}: {reason}")
@@ -141,10 +142,12 @@ def cmd_sweep(a: argparse.Namespace) -> int:
     check_out_arg(a.out, folder=True)  # the sweep folder can be written: before any work
     try:
         if ALIASES.get(a.backend, a.backend) in ("local", "inline"):
+            resolve_device(a.device)  # a one-line error here, not one failed record per run
             check_data(grid)
         m = run_sweep(grid, a.out, backend=a.backend, jobs=a.jobs, address=a.address,
                       resources=parse_resources(a.resources), retries=a.retries,
-                      grid_points=a.grid_points, progress=not a.quiet, name=a.name)
+                      grid_points=a.grid_points, progress=not a.quiet, name=a.name,
+                      device=a.device)
     except DataUnavailableError as e:
         print(f"error: {e}", file=sys.stderr)
         return 2

@@ -32,7 +32,7 @@ CONNECT_S = 20  # how long to wait for an external scheduler
 
 
 def dask_task(cfg: dict[str, Any], grid_points: int, job_id: int, topic: str,
-              limits) -> dict[str, Any]:
+              limits, device: str = "cpu") -> dict[str, Any]:
     """One run on a Dask worker; its events go to the client as log events on `topic`."""
     from distributed import get_worker
 
@@ -43,7 +43,7 @@ def dask_task(cfg: dict[str, Any], grid_points: int, job_id: int, topic: str,
         # ("worker" would be overwritten: the scheduler sets it to the worker's address)
         worker.log_event(topic, {"id": job_id, "name": name, **event})
 
-    return train_point(cfg, grid_points, report, limits)
+    return train_point(cfg, grid_points, report, limits, device)
 
 
 class DaskBackend:
@@ -98,7 +98,7 @@ class DaskBackend:
     def submit(self, job: Job) -> None:
         self._n_submitted += 1
         fut = self.client.submit(dask_task, job.cfg, job.grid_points, job.id, self._topic,
-                                 job.limits, key=f"hnviz-run-{job.id}-{self._n_submitted}-{self._topic[-8:]}",
+                                 job.limits, job.device, key=f"hnviz-run-{job.id}-{self._n_submitted}-{self._topic[-8:]}",
                                  pure=False, resources=self._resources)
         self._futures[job.id] = fut
         fut.add_done_callback(lambda f, i=job.id: self._events.put(("done", i, f)))

@@ -88,8 +88,9 @@ def run_sweep(grid: Grid, out: str | os.PathLike, *, backend: str = "local",
               jobs: int | None = None, address: str | None = None,
               resources: dict[str, float] | None = None, retries: int = 1,
               grid_points: int = 200, progress: bool = True, name: str | None = None,
-              stop: StopFlag | None = None) -> dict[str, Any]:
-    """Run (or resume) the sweep into folder `out`; returns the final manifest (its "status":
+              stop: StopFlag | None = None, device: str = "cpu") -> dict[str, Any]:
+    """Run (or resume) the sweep into folder `out`, every run on `device` (cpu | cuda[:N] |
+    auto, resolved by each worker); returns the final manifest (its "status":
     "done", or "cancelled" when stopped). Raises BackendError (manifest status "error") when
     the backend cannot go on, ConfigError for options that do not apply."""
     if retries < 0:
@@ -110,7 +111,7 @@ def run_sweep(grid: Grid, out: str | os.PathLike, *, backend: str = "local",
             rec.update({k: old[k] for k in ("attempts", "worker") if k in old}, **done,
                        skipped=True)
         else:
-            todo[p.index] = Job(p.index, cfg, grid_points, grid.limits)
+            todo[p.index] = Job(p.index, cfg, grid_points, grid.limits, device)
     manifest.data["n_skipped"] = len(points) - len(todo)
     manifest.save()
     stop = stop or StopFlag()

@@ -40,7 +40,7 @@ class InlineBackend:
             elif event["event"] == "progress":
                 events.append(Progress(job.id, event["step"], event["total"]))
 
-        result = train_point(job.cfg, job.grid_points, report, job.limits)
+        result = train_point(job.cfg, job.grid_points, report, job.limits, job.device)
         return [*events, Finished(job.id, result)]
 
     def close(self) -> None:

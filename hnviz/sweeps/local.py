@@ -114,7 +114,7 @@ class LocalBackend:
     def _give(self, w: _Worker, job: Job) -> None:
         w.job, w.started, w.cancelled = job, False, False
         try:
-            w.conn.send(("job", job.id, job.cfg, job.grid_points, job.limits))
+            w.conn.send(("job", job.id, job.cfg, job.grid_points, job.limits, job.device))
         except (OSError, ValueError):
             pass  # it died meanwhile: its sentinel reports it
 
@@ -172,10 +172,10 @@ def worker_main(conn: Connection) -> None:
             return
         if msg is None:
             return
-        _, job_id, cfg, grid_points, limits = msg
+        _, job_id, cfg, grid_points, limits, device = msg
 
         def report(event: dict[str, Any], job_id: int = job_id) -> None:
             conn.send(("event", job_id, event))
 
-        result = train_point(cfg, grid_points, report, limits)
+        result = train_point(cfg, grid_points, report, limits, device)
         conn.send(("result", job_id, result))

@@ -27,8 +27,9 @@ Report = Callable[[dict[str, Any]], None]
 
 
 def train_point(cfg_dict: dict[str, Any], grid_points: int, report: Report | None = None,
-                limits: Limits = LIBRARY) -> dict[str, Any]:
-    """Train one run to its end. Returns {"record": {"status": "ok" | "failed", "error",
+                limits: Limits = LIBRARY, device: str = "cpu") -> dict[str, Any]:
+    """Train one run to its end on `device` (cpu | cuda[:N] | auto, resolved here: where the
+    worker runs). Returns {"record": {"status": "ok" | "failed", "error",
     "summary", "functions"?, "device", "host"}, "run": bytes | None}. Never raises: an exception
     becomes a failed record (without a run file); a run that diverges is failed with its file."""
     from hnviz.core.config import RunConfig
@@ -41,7 +42,7 @@ def train_point(cfg_dict: dict[str, Any], grid_points: int, report: Report | Non
     report({"event": "start", "host": host, "pid": os.getpid()})
     try:
         with threads(1):  # one torch thread per run: the models are tiny
-            trainer = Trainer(RunConfig.from_dict(cfg_dict), limits=limits)
+            trainer = Trainer(RunConfig.from_dict(cfg_dict), limits=limits, device=device)
             device = str(trainer.weights_for(0).device)
             t0 = last = time.perf_counter()
             while not trainer.done:

@@ -24,7 +24,7 @@ REPO = Path(__file__).resolve().parents[2]
 
 
 def ray_task(cfg: dict[str, Any], grid_points: int, job_id: int, events,
-             limits) -> dict[str, Any]:
+             limits, device: str = "cpu") -> dict[str, Any]:
     """One run on a Ray worker; its events go to the client through the `events` queue."""
     import ray
 
@@ -33,7 +33,7 @@ def ray_task(cfg: dict[str, Any], grid_points: int, job_id: int, events,
     def report(event: dict[str, Any]) -> None:
         events.put_nowait({"id": job_id, "worker": name, **event})
 
-    return train_point(cfg, grid_points, report, limits)
+    return train_point(cfg, grid_points, report, limits, device)
 
 
 class RayBackend:
@@ -86,7 +86,8 @@ class RayBackend:
 
     def submit(self, job: Job) -> None:
         self._cancelled.discard(job.id)
-        ref = self._remote.remote(job.cfg, job.grid_points, job.id, self._queue, job.limits)
+        ref = self._remote.remote(job.cfg, job.grid_points, job.id, self._queue, job.limits,
+                                       job.device)
         self._refs[ref] = job.id
 
     def cancel(self, job_id: int) -> None:

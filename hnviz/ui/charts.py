@@ -12,6 +12,7 @@ from collections.abc import Mapping, Sequence
 import numpy as np
 import plotly.graph_objects as go
 
+from hnviz.core.metrics import diagonal
 from hnviz.ui.labels import metric_label
 
 PALETTE = ("#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd",
@@ -256,6 +257,38 @@ def compare_final_fig(final: Mapping[str, Sequence[float]], metric: str,
                      range=[0, 1.02] if metric == "accuracy" else None,
                      type=None if metric == "accuracy" else "log")
     return _layout(fig, f"Final {metric_label(metric)} per task")
+
+
+def transfer_fig(runs: Mapping[str, Sequence[Sequence[float | None]]], metric: str,
+                 colors: Mapping[str, str] | None = None,
+                 names: Sequence[str] | None = None) -> go.Figure:
+    """Per task and run, as in the paper's split CIFAR figure: the value right after training
+    the task (R[j, j], hatched bar) and after all tasks (the last row, solid bar). A from-scratch
+    run's hatched bars are what each task reaches alone: a continual learner's hatched bar above
+    it is forward transfer, its solid bar below its hatched one is forgetting. `runs`: name -> R
+    (rows so far); tasks not trained by a run are left out for it."""
+    colors = colors or run_colors(list(runs))
+    n = max((len(R) for R in runs.values()), default=0)
+    labels = list(names[:n]) if names else [f"task {j + 1}" for j in range(n)]
+    fig = figure()
+    for name, R in runs.items():
+        x = labels[:len(R)]
+        after = [_finite(v) for v in (R[-1][:len(R)] if R else [])]
+        during = [_finite(v) for v in diagonal(R)]
+        for what, vals, pattern, opacity in (("right after training it", during, "/", 0.55),
+                                             ("after all tasks", after, "", 1.0)):
+            fig.add_trace(go.Bar(
+                x=x, y=vals, name=f"{name}: {what}", legendgroup=name,
+                offsetgroup=f"{name}|{what}", marker=dict(
+                    color=colors[name], opacity=opacity,
+                    pattern=dict(shape=pattern, fillmode="overlay", fgcolor="white")),
+                hovertemplate=f"{name}<br>%{{x}} {what}: %{{y:.4g}}<extra></extra>"))
+    fig.update_layout(barmode="group")
+    fig.update_yaxes(title_text=metric_label(metric),
+                     range=[0, 1.02] if metric == "accuracy" else None,
+                     type=None if metric == "accuracy" else "log")
+    return _layout(fig, "Each task right after training it (hatched) and after all tasks "
+                        "(solid)", height=420)
 
 
 def compare_mean_fig(means: Mapping[str, Sequence[float]], metric: str,

@@ -104,7 +104,8 @@ def _progress(job: runner.SweepJob) -> None:
     rc = job.returncode()
     if rc is None:
         st.progress(done / total if total else 0.0, text=progress_text(job, p))
-        viewed = str(state.get("explorer.sweep") or "").split("#")[0] == job.out
+        viewed_dir = str(state.widget_value("explorer.sweep") or "").split("#")[0]
+        viewed = bool(viewed_dir) and os.path.realpath(viewed_dir) == os.path.realpath(job.out)
         if p.done and not viewed:
             st.caption("Its finished runs can already be explored: pick it in the sweep "
                        "selector at the top.")

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import functools
 import math
+import os
 
 import numpy as np
 import streamlit as st
@@ -18,9 +19,9 @@ import streamlit as st
 from hnviz.analysis.sweeps import Sweep, SweepRef, format_value, grid_rows
 from hnviz.core.benchmarks import BENCHMARKS
 from hnviz.core.method_specs import METHODS, strength_fields
+from hnviz.ui import compression_view, slider_url, state, viewurl
 from hnviz.ui import explorer_charts as charts
 from hnviz.ui import explorer_data as data
-from hnviz.ui import slider_url, state, viewurl
 from hnviz.ui.explorer_form import render_new_sweep
 from hnviz.ui.labels import benchmark_label, method_with_strength
 
@@ -70,6 +71,8 @@ def render() -> None:
     st.plotly_chart(charts.tradeoff_figure([sweep], _title(sweep)), key="tradeoff", **_CHART)
     _compare(ref, refs)
     st.divider()
+    compression_view.render_section()
+    st.divider()
     render_new_sweep()
 
 
@@ -80,11 +83,14 @@ def _default(refs: list[SweepRef]) -> SweepRef:
 def _select(refs: list[SweepRef]) -> SweepRef:
     keys = [r.key for r in refs]
     chosen = state.widget_value(_SELECT_KEY)
-    if state.get("explorer.select_next"):  # a sweep started here has just finished
-        chosen = state.get("explorer.select_next")
+    nxt = state.get("explorer.select_next")  # a sweep started here has just finished
+    if nxt:
         state.put("explorer.select_next", None)
+        chosen = nxt
     if chosen not in keys:  # a sweep folder (e.g. just finished) selects its first slice
-        chosen = next((r.key for r in refs if r.path == chosen), None) or _default(refs).key
+        chosen = next((r.key for r in refs if chosen and _same_dir(r.path, chosen)), None) \
+            or _default(refs).key
+    if chosen != state.widget_value(_SELECT_KEY):
         state.set_widget(_SELECT_KEY, chosen)  # through session state only: no warning
     labels = {r.key: data.describe(r) for r in refs}
     chosen = st.selectbox("Sweep", keys, key=_SELECT_KEY, format_func=labels.__getitem__,
@@ -92,6 +98,11 @@ def _select(refs: list[SweepRef]) -> SweepRef:
                                "yours alone. A sweep over several fields appears once per "
                                "value of the fields it does not vary.")
     return refs[keys.index(chosen)]
+
+
+def _same_dir(a: str, b: str) -> bool:
+    """Two spellings of one folder (a relative store root against a job's absolute path)."""
+    return os.path.realpath(a) == os.path.realpath(b)
 
 
 # ----------------------------------------------------------------------------------- the URL

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import streamlit as st
 
+from hnviz.core.method_specs import method_spec
 from hnviz.core.metrics import summarize, task_curves
 from hnviz.serve.runview import RunView
 from hnviz.serve.workspace import RunHandle
@@ -32,6 +33,12 @@ later tasks changed earlier ones; negative = forgetting. **FWT** (forward transf
 earlier tasks helped a task before it was trained. **Forgetting**: the average drop from each
 task's best value to its final value. For regression (MSE, lower is better) the signs are flipped
 so that negative BWT and positive forgetting still mean "got worse".
+
+**FWT vs scratch** (shown when a *from scratch* run is compared): with $S$ the matrix of that
+control (each task trained alone from a fresh network, same budget),
+$\text{FWT}_{\text{scratch}} = \frac{1}{T-1}\sum_{j>1} \big(R_{j,j} - S_{j,j}\big)$: how much
+better a task is learned after the earlier ones than alone (the paper's forward transfer on split
+CIFAR).
 """
 
 
@@ -155,14 +162,41 @@ def compare(entry: RunHandle) -> None:
     with c2:
         st.plotly_chart(charts.compare_mean_fig(means, metric, colors), width="stretch",
                         key="forget.cmp_mean")
+    scratch = next((n for n, v in views.items() if method_spec(v.cfg.train.method).control),
+                   None)
+    transfer(views, metric, colors, scratch)
     rows = []
     for n, v in views.items():
-        s = summarize(v.history["R"], v.history.get("R0"), v.higher_is_better)
-        rows.append({"run": n, "method": method_label(v.cfg.train.method),
-                     "setting": strength_text(v.cfg) or "—",
-                     "tasks": f"{v.tasks_done}/{v.n_tasks}",
-                     "mean final": s["mean_final"], "forgetting": s["forgetting"],
-                     "BWT": s["bwt"], "FWT": s.get("fwt")})
+        control = views[scratch].history["R"] if scratch and n != scratch else None
+        s = summarize(v.history["R"], v.history.get("R0"), v.higher_is_better, control)
+        row = {"run": n, "method": method_label(v.cfg.train.method),
+               "setting": strength_text(v.cfg) or "—",
+               "tasks": f"{v.tasks_done}/{v.n_tasks}",
+               "mean final": s["mean_final"], "forgetting": s["forgetting"],
+               "BWT": s["bwt"], "FWT": s.get("fwt")}
+        if scratch:
+            row["FWT vs scratch"] = s.get("fwt_scratch")
+        rows.append(row)
     st.dataframe(rows, hide_index=True, width="stretch",
                  column_config={k: st.column_config.NumberColumn(format="%.4f")
-                                for k in ("mean final", "forgetting", "BWT", "FWT")})
+                                for k in ("mean final", "forgetting", "BWT", "FWT",
+                                          "FWT vs scratch")})
+
+
+def transfer(views: dict[str, RunView], metric: str, colors: dict[str, str],
+             scratch: str | None) -> None:
+    """Each task right after training it and after all tasks, per run (the paper's split CIFAR
+    figure): forward transfer against a from-scratch run, forgetting as the drop."""
+    st.markdown("**Forward transfer and forgetting per task**")
+    if scratch is None:
+        st.caption("Add a *from scratch* run (method “from scratch”: each task trained alone "
+                   "from a fresh network with the same budget) to see forward transfer: a "
+                   "hatched bar above the scratch run's means earlier tasks helped.")
+    else:
+        st.caption(f"Hatched: right after training the task; solid: after all tasks. "
+                   f"“{scratch}” is the control: a hatched bar above its hatched bar is "
+                   "forward transfer; a solid bar below the run's own hatched bar is forgetting.")
+    names = next(iter(views.values())).task_names
+    st.plotly_chart(charts.transfer_fig({n: v.history["R"] for n, v in views.items()}, metric,
+                                        colors, names), width="stretch",
+                    key="forget.cmp_transfer")

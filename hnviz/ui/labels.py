@@ -23,6 +23,21 @@ def benchmark_label(name: str) -> str:
     return b.label if b else name
 
 
+TARGET_LABELS = {"mlp": "MLP", "zenke": "ZenkeNet (conv)", "resnet32": "ResNet-32 (conv)"}
+
+
+def target_label(kind: str) -> str:
+    """'resnet32' -> 'ResNet-32 (conv)'."""
+    return TARGET_LABELS.get(kind, kind)
+
+
+def data_text(cfg: RunConfig) -> str:
+    """The benchmark as run: 'Split Digits', or 'Split CIFAR-10/100 (reduced: 100/class)' for a
+    subset (never mistaken for the full benchmark in run names)."""
+    label = benchmark_label(cfg.task.benchmark)
+    return label if cfg.task.subset is None else f"{label} (reduced: {cfg.task.subset}/class)"
+
+
 def method_label(name: str) -> str:
     """'hnet' -> 'HNET (hypernetwork)'."""
     m = METHODS.get(name)

@@ -6,10 +6,16 @@ live in the workers; each workspace is reachable only with its user's token.
 The pool starts in the background when the first page is served, so that the first ▶ Play does
 not wait for the workers to import PyTorch. A daemon thread drops workspaces idle for longer than
 `HNVIZ_WORKSPACE_TTL_S` (default 6 h; their runs were autosaved and come back on the next visit).
+
+Once created, the objects alive then (the imported libraries: torch, plotly, …) are moved out of
+the garbage collector's reach (`gc.freeze`), so that the collections Python still runs while
+many sessions poll do not walk them holding the GIL (see `.streamlit/config.toml`,
+postScriptGC).
 """
 
 from __future__ import annotations
 
+import gc
 import os
 import threading
 from dataclasses import dataclass
@@ -46,6 +52,8 @@ def services() -> Services:
     with _LOCK:
         if not _SERVICES:
             _SERVICES.append(_create())
+            gc.collect()
+            gc.freeze()  # the libraries loaded by now live as long as the server
         return _SERVICES[0]
 
 

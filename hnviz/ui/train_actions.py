@@ -15,7 +15,7 @@ from hnviz.core.method_specs import METHODS, method_spec
 from hnviz.core.presets import default_config
 from hnviz.serve.workspace import RunHandle
 from hnviz.ui import state
-from hnviz.ui.labels import benchmark_label, method_short, strength_text
+from hnviz.ui.labels import data_text, method_short, strength_text
 from hnviz.ui.page import one_line
 
 # Side by side: what the second run differs in. "off" = the same method with strength 0.
@@ -26,8 +26,7 @@ def run_label(cfg: RunConfig) -> str:
     """Default name of a new run: 'HNET β=0.005 · 1-D regression'."""
     m = method_short(cfg.train.method)
     s = strength_text(cfg)
-    return f"{m} {s} · {benchmark_label(cfg.task.benchmark)}" if s else \
-        f"{m} · {benchmark_label(cfg.task.benchmark)}"
+    return f"{m} {s} · {data_text(cfg)}" if s else f"{m} · {data_text(cfg)}"
 
 
 def same_setup(a: RunConfig, b: RunConfig) -> bool:

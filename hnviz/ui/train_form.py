@@ -21,7 +21,7 @@ from hnviz.core.method_specs import DEFAULT_METHOD, METHODS, method_spec
 from hnviz.core.presets import default_config
 from hnviz.core.sizes import param_counts
 from hnviz.ui import state, urlstate
-from hnviz.ui.labels import benchmark_label, method_label
+from hnviz.ui.labels import benchmark_label, method_label, target_label
 
 K = "train.form."  # widget key prefix
 STRENGTH_HELP = {
@@ -33,8 +33,9 @@ STRENGTH_HELP = {
 
 
 @st.cache_data(show_spinner=False, ttl=60)
-def benchmark_availability() -> dict[str, tuple[bool, str]]:
-    return available_benchmarks(os.environ.get("HNVIZ_DATA") or None)
+def benchmark_availability(data_root: str | None) -> dict[str, tuple[bool, str]]:
+    """available_benchmarks of the data root (cached per root for a minute)."""
+    return available_benchmarks(data_root)
 
 
 
@@ -52,7 +53,8 @@ def widget_values(cfg: RunConfig) -> dict:
             "lr": float(cfg.train.lr), "iters": int(cfg.train.iters_per_task),
             "emb_dim": int(cfg.hnet.emb_dim), "hnet_kind": cfg.hnet.kind,
             "hnet_hidden": ",".join(str(h) for h in cfg.hnet.hidden),
-            "seed": int(cfg.train.seed)}
+            "seed": int(cfg.train.seed), "target": cfg.target.kind,
+            "subset": int(cfg.task.subset or BENCHMARKS[cfg.task.benchmark].preset_subset or 1)}
 
 
 def _fill_widgets(cfg: RunConfig, overwrite: bool) -> None:
@@ -75,7 +77,8 @@ def _on_method() -> None:
     """A new method shows its own strength (from the pending config, which holds every
     method's preset strength)."""
     method = state.widget_value(K + "method")
-    cfg = state.get_config().replace(train={"method": method})
+    cfg = state.get_config().replace(train={"method": method,
+                                            "multi_head": method_spec(method).multi_head})
     state.set_config(cfg)
     state.set_widget(K + "strength", widget_values(cfg)["strength"])
 
@@ -116,7 +119,7 @@ def settings_form() -> tuple[RunConfig, str | None]:
     problems = _apply_url()
     pending = state.get_config()
     _fill_widgets(pending, overwrite=False)
-    avail = benchmark_availability()
+    avail = benchmark_availability(os.environ.get("HNVIZ_DATA") or None)
 
     def bench_label(b: str) -> str:
         ok = avail.get(b, (True, ""))[0]
@@ -130,6 +133,25 @@ def settings_form() -> tuple[RunConfig, str | None]:
     if not ok:
         blocked = f"{benchmark_label(bench)} is not available: {reason}"
         st.warning(blocked)
+    kinds = BENCHMARKS[bench].target_kinds()
+    if state.widget_value(K + "target") not in kinds:
+        state.set_widget(K + "target", pending.target.kind if pending.target.kind in kinds
+                         else kinds[0])
+    target = st.selectbox("Target network", kinds, key=K + "target", format_func=target_label,
+                          disabled=len(kinds) == 1,
+                          help="The network whose weights are generated (or trained). Conv "
+                               "nets (ZenkeNet, ResNet-32) need image inputs of at least "
+                               "10×10 (ZenkeNet); ResNet-32 keeps batch-norm statistics per "
+                               "task.")
+    subset = None
+    if BENCHMARKS[bench].subset:
+        subset = int(_number(st, "Images per class", "subset", "subset", step=10,
+                             help="At most this many training and test images per class: a "
+                                  "REDUCED version of the benchmark that a CPU trains in "
+                                  "minutes (the full one: the command line, "
+                                  "docs/REPRODUCTION.md)."))
+        st.caption(f"Reduced version: at most {subset} training and test images per class, "
+                   "not the full benchmark.")
     method = st.selectbox("Method", tuple(METHODS), key=K + "method", format_func=method_label,
                           on_change=_on_method)
     spec = method_spec(method)
@@ -163,7 +185,8 @@ def settings_form() -> tuple[RunConfig, str | None]:
              "seed": int(seed)}
     if field:
         train[field] = float(strength)
-    cfg = pending.replace(train=train, task={"seed": int(seed)},
+    task = {"seed": int(seed), **({"subset": subset} if subset else {})}
+    cfg = pending.replace(train=train, task=task, target={"kind": target},
                           hnet={"kind": kind, "emb_dim": int(emb), "hidden": hidden})
     state.set_config(cfg)
     _sync_url(cfg)

@@ -73,6 +73,8 @@ FIELDS: dict[str, Field] = {
     "hnet_hidden": Field("hnet", "hidden", _ints, _fmt_ints, 1, _app("max_width")),
     "chunk_size": Field("hnet", "chunk_size", int, str, 1, _app("max_chunk_size")),
     "target_hidden": Field("target", "hidden", _ints, _fmt_ints, 1, _app("max_width")),
+    "target": Field("target", "kind", str, str, 0, 0),
+    "subset": Field("task", "subset", int, str, 1, _app("max_samples")),
     **{f: Field("train", f, float, _fmt_float, 0.0, STRENGTH_MAX) for f in strength_fields()},
 }
 KEYS = ("benchmark", "method", *FIELDS)

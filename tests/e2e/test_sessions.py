@@ -57,7 +57,7 @@ def test_active_runs_stay_put_while_several_sessions_train(app_server: str, _chr
     try:
         pages = [c.new_page() for c in contexts]
         for p in pages:
-            goto_app(p, app_server + "/Train?iters=3000")
+            goto_app(p, app_server + "/Train?iters=20000")  # cannot finish while watched
             p.get_by_role("button", name=re.compile("Play")).click()
         for p in pages:
             p.get_by_role("button", name=re.compile("Pause")).wait_for(timeout=60_000)
