@@ -18,7 +18,7 @@ import copy
 from dataclasses import dataclass, field
 from typing import Any
 
-APPEND_ONLY = ("loss", "evals", "R", "emb_traj", "task_end_steps")
+APPEND_ONLY = ("loss", "evals", "R", "emb_traj", "task_end_steps", "R_given", "R_task")
 # Update.state values sent by a host. The mirror adds "starting" (before the first update) and
 # "lost" (its worker process stopped).
 STATES = ("playing", "paused", "done", "diverged")
