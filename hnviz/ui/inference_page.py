@@ -28,6 +28,7 @@ from hnviz.ui.page import one_line
 URL_PAGE = "infer"
 KEYS = ("task", "input")
 REPLAY_SAMPLES = 8  # samples per task in the replay view
+REPLAY_REFRESH_S = 2.0  # the replay samples' refresh while the run trains
 # The one-click CL3 runs: Split Digits, 300 steps per task (~10-20 s each on a laptop)
 QUICK = {"hnet-replay": "HNET+R", "hnet": "HNET+ENT"}
 QUICK_ITERS = 300
@@ -81,8 +82,6 @@ def render() -> None:
         _buttons()
         return
     _curves(entry)
-    if entry.playing:
-        live.live_panel(lambda: [entry], lambda views: None, key="infer.live")
     t = cache.trainer_of(entry)
     names = task_names(t)
     _one_input(entry, t, names)
@@ -171,6 +170,16 @@ def _confusion(entry: RunHandle, t, names: list[str]) -> None:
 
 def _replay(entry: RunHandle, t, names: list[str]) -> None:
     st.subheader("What the replay model rehearses")
+
+    @st.fragment(run_every=REPLAY_REFRESH_S if entry.playing else None)
+    def panel() -> None:  # while the run trains: its latest state every REPLAY_REFRESH_S
+        _replay_samples(entry, names)
+
+    panel()
+
+
+def _replay_samples(entry: RunHandle, names: list[str]) -> None:
+    t = cache.trainer_of(entry)
     samples = cache.replay_samples(t, entry.version, REPLAY_SAMPLES)
     fig = None if samples is None else figs.replay_fig(samples, tuple(t.seq.input_shape), names)
     if fig is None:

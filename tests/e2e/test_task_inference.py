@@ -19,8 +19,10 @@ def test_train_a_cl3_run_and_see_task_inference(app_server: str, browser_page) -
     page.get_by_text("Task inference").first.wait_for()
     run_and_wait(page, lambda: page.get_by_role(
         "button", name="Train HNET+R on Split Digits in CL3").click(), timeout=90_000)
-    # trains in a worker (~5-20 s); the curves poll, the page reruns when it is done
-    page.get_by_text("What the replay model rehearses").wait_for(timeout=180_000)
+    # the page draws at once (the views of the run so far) and polls while the run trains in a
+    # worker (~5-20 s)
+    page.get_by_text("What the replay model rehearses").wait_for(timeout=60_000)
+    page.get_by_text("5/5 tasks done").first.wait_for(timeout=180_000)
     page.get_by_text("Which task is inferred").wait_for()
     assert_no_exception(page)
     for label in ("Task given", "Task inferred", "Task inferred right"):
