@@ -15,6 +15,7 @@ from typing import Any, NamedTuple
 from .analysis.summary import run_summary
 from .core.benchmarks import benchmark, data_note
 from .core.config import ConfigError
+from .reproduce import cli as reproduce
 from .run_args import (
     add_limit_args,
     add_run_args,
@@ -105,9 +106,11 @@ def _cell(v: float | None) -> str:
 
 def _print_summary(s: dict[str, Any], out: str | None) -> None:
     name = s["metric"]
+    scn = s.get("scenario", "cl1")
+    given = "task given" if scn == "cl1" else "task inferred"
     target = f", {s['target']} target" if s.get("target", "mlp") != "mlp" else ""
-    print(f"{s['method']} on {s['benchmark']}{target} (seed {s['seed']}): {name} matrix "
-          f"R[after i, on j]")
+    print(f"{s['method']} on {s['benchmark']}{target} in {scn.upper()} (seed {s['seed']}): "
+          f"{name} matrix R[after i, on j] ({given})")
     if s.get("data"):
         print(f"  DATA: {s['data']}")
     rows = s["acc_matrix"]
@@ -124,6 +127,10 @@ def _print_summary(s: dict[str, Any], out: str | None) -> None:
     if s.get("hnet_params"):
         print(f"hnet params: {s['hnet_params']}  target params: {s['target_params']}  "
               f"compression: {s['compression']:.3f}")
+    if scn != "cl1":
+        tia = s.get("task_inference_acc")
+        print(f"with the task given: {s['mean_final_given']:.4f}   task inferred right: "
+              + (f"{tia:.4f}" if tia is not None else "- (this method infers no task)"))
     if "ent_acc" in s:
         print(f"without task identity (HNET+ENT): acc {s['ent_acc']:.4f}, "
               f"task inferred right {s['ent_task_acc']:.4f}")
@@ -153,7 +160,8 @@ def cmd_info(a: argparse.Namespace) -> int:
     hib = benchmark(cfg.task.benchmark).higher_is_better
     info = {
         "path": a.path, "version": raw["version"], "name": cfg.name,
-        "benchmark": cfg.task.benchmark, "data": data_note(cfg.task),
+        "benchmark": cfg.task.benchmark, "scenario": cfg.task.scenario,
+        "data": data_note(cfg.task),
         "target": cfg.target.kind, "method": cfg.train.method, "beta": cfg.train.beta,
         "tasks_done": len(h.get("R", [])), "error": raw["state"].get("error"),
         "config": cfg.to_dict(), **summarize(h.get("R", []), h.get("R0"), hib),
@@ -162,7 +170,8 @@ def cmd_info(a: argparse.Namespace) -> int:
         print(json.dumps(info))
         return 0
     print(f"{a.path}: hnviz run v{info['version']} {cfg.name!r}")
-    print(f"  {cfg.train.method} on {cfg.task.benchmark}, β={cfg.train.beta:g}, "
+    print(f"  {cfg.train.method} on {cfg.task.benchmark} in {cfg.task.scenario.upper()}, "
+          f"β={cfg.train.beta:g}, "
           f"lr={cfg.train.lr:g}, {cfg.train.iters_per_task} iters/task, seed {cfg.train.seed}")
     target = (f"target hidden {list(cfg.target.hidden)}" if cfg.target.kind == "mlp"
               else f"target {cfg.target.kind}")
@@ -182,6 +191,8 @@ SUBCOMMANDS: dict[str, Subcommand] = {
     "train": Subcommand("train one run and print its accuracy matrix", _train_args, cmd_train),
     "info": Subcommand("summarise a saved run file", _info_args, cmd_info),
     "sweep": Subcommand(sweep.HELP, sweep.add_sweep_args, sweep.cmd_sweep),
+    "reproduce": Subcommand(reproduce.HELP, reproduce.add_reproduce_args,
+                            reproduce.cmd_reproduce),
 }
 
 

@@ -19,6 +19,7 @@ from .core.io import OutputPathError, check_output_path
 from .core.limits import HARD, LIBRARY, Limits
 from .core.method_specs import DEFAULT_METHOD, METHODS, param_symbol, strength_fields
 from .core.presets import default_config
+from .core.scenarios import DEFAULT_SCENARIO, SCENARIOS
 
 
 def parse_floats(s: str) -> tuple[float, ...]:
@@ -40,6 +41,9 @@ def add_run_args(p: argparse.ArgumentParser) -> None:
     """The options that describe one run."""
     p.add_argument("--benchmark", default=DEFAULT_BENCHMARK, choices=tuple(BENCHMARKS))
     p.add_argument("--method", default=DEFAULT_METHOD, choices=tuple(METHODS))
+    p.add_argument("--scenario", default=DEFAULT_SCENARIO, choices=tuple(SCENARIOS),
+                   help="cl1: task given at test time; cl2: one shared head, task not given; "
+                        "cl3: the task must be inferred too (classification benchmarks)")
     for field in strength_fields():
         p.add_argument("--" + field.replace("_", "-"), type=float, help=_strength_help(field))
     p.add_argument("--lr", type=float, help="learning rate (Adam)")
@@ -65,6 +69,14 @@ def add_run_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("--reg-tasks", type=int,
                    help="HNET: previous tasks regularized per step (0 = all; k = random subset)")
     p.add_argument("--eval-every", type=int)
+    p.add_argument("--replay-beta", type=float, help="HNET+R: β of the replay hypernetwork")
+    p.add_argument("--latent-dim", type=int, help="HNET+R: the VAE's latent size")
+    p.add_argument("--replay-hidden", type=parse_ints,
+                   help="HNET+R: decoder hidden widths (the encoder mirrors them), e.g. 100,100")
+    p.add_argument("--classifier-hidden", type=parse_ints,
+                   help="HNET+R: task classifier hidden widths, e.g. 100,100")
+    p.add_argument("--replay-batch", type=int,
+                   help="HNET+R: replayed samples of old tasks per step")
     p.add_argument("--subset", type=int,
                    help="images per class kept for training and testing (split-cifar: a "
                         "reduced version; 0 = all images, the full benchmark)")
@@ -96,7 +108,8 @@ def config_for(a: argparse.Namespace, benchmark: str, method: str) -> RunConfig:
     hnet = {k: v for k, v in {"kind": a.hnet, "emb_dim": a.emb_dim, "hidden": a.hnet_hidden,
                               "chunk_size": a.chunk_size, "chunk_emb_dim": a.chunk_emb_dim
                               }.items() if v is not None}
-    task = {"seed": a.seed, "n_tasks": a.n_tasks, "download": a.download}
+    task = {"seed": a.seed, "n_tasks": a.n_tasks, "download": a.download,
+            "scenario": getattr(a, "scenario", DEFAULT_SCENARIO)}
     if a.data_root:
         task["data_root"] = a.data_root
     if a.subset is not None:
@@ -106,7 +119,12 @@ def config_for(a: argparse.Namespace, benchmark: str, method: str) -> RunConfig:
     target = {"hidden": a.target_hidden} if a.target_hidden else {}
     if a.target:
         target["kind"] = a.target
-    return cfg.replace(train=train, hnet=hnet, task=task, target=target)
+    replay = {k: v for k, v in {
+        "beta": getattr(a, "replay_beta", None), "latent_dim": getattr(a, "latent_dim", None),
+        "hidden": getattr(a, "replay_hidden", None),
+        "classifier_hidden": getattr(a, "classifier_hidden", None),
+        "batch": getattr(a, "replay_batch", None)}.items() if v is not None}
+    return cfg.replace(train=train, hnet=hnet, task=task, target=target, replay=replay)
 
 
 def add_limit_args(p: argparse.ArgumentParser) -> None:

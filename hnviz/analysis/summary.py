@@ -8,13 +8,32 @@ from typing import Any
 from hnviz.core.benchmarks import data_note
 from hnviz.core.evaluation import is_long
 from hnviz.core.hnets import compression_ratio, count_params
+from hnviz.core.metrics import mean_final
+
+
+def task_inference_acc(trainer) -> float | None:
+    """The fraction of test inputs (of the tasks in the last row) whose task was inferred right,
+    in CL2/CL3 (`history["R_task"]`); None in CL1 (the task is given) and for methods that infer
+    no task (CL2 baselines)."""
+    rows = trainer.history.get("R_task") or []
+    if not rows:
+        return None
+    hit = n = 0.0
+    for j, v in enumerate(rows[-1][:len(rows)]):
+        if v is None:
+            continue
+        size = trainer.seq.tasks[j].y_test.shape[0]
+        hit, n = hit + v * size, n + size
+    return hit / n if n else None
 
 
 def run_summary(trainer, wall_s: float) -> dict[str, Any]:
     """Metric matrix and its summaries, parameter counts, timing, error, what the data is
-    (`data`: a reduced version's label, or None) and the target kind; for methods with task
-    embeddings also the compression and (classification, finished, not a long sequence: it
-    costs T² network evaluations) accuracy without task identity (HNET+ENT).
+    (`data`: a reduced version's label, or None) and the target kind; the scenario, and in
+    CL2/CL3 `mean_final` with the task inferred, `mean_final_given` (task given) and
+    `task_inference_acc`; for methods with task embeddings in CL1 also the compression and
+    (classification, finished, not a long sequence: it costs T² network evaluations) accuracy
+    without task identity (HNET+ENT: `ent_acc`, `ent_task_acc`).
 
     Timing: `wall_s` is the caller's wall time (`train`: the training loop, evaluation
     included) and `sec_per_iter` = wall_s / steps (kept for old readers; it includes
@@ -24,6 +43,7 @@ def run_summary(trainer, wall_s: float) -> dict[str, Any]:
     grows with the number of tasks shows."""
     out: dict[str, Any] = {
         "benchmark": trainer.cfg.task.benchmark,
+        "scenario": trainer.cfg.task.scenario,
         "data": data_note(trainer.cfg.task),  # "reduced: ..." for a subset, else None
         "target": trainer.cfg.target.kind,
         "method": trainer.cfg.train.method,
@@ -39,12 +59,16 @@ def run_summary(trainer, wall_s: float) -> dict[str, Any]:
         "sec_per_iter": round(wall_s / max(1, trainer.global_step), 6),
         **step_timing(trainer),
         "error": trainer.error,
+        "task_inference_acc": task_inference_acc(trainer),
     }
+    if "R_given" in trainer.history:
+        out["mean_final_given"] = mean_final(trainer.history["R_given"])
     if trainer.method.spec.has_embeddings:
         hnet = trainer.method.hnet
         out["hnet_params"] = count_params(hnet)
         out["compression"] = round(compression_ratio(hnet, trainer.target_params), 4)
-        if not trainer.seq.is_regression and trainer.finished and not is_long(trainer.n_tasks):
+        if (not trainer.seq.is_regression and trainer.finished and not is_long(trainer.n_tasks)
+                and trainer.scenario.task_given):
             from hnviz.core.inference import entropy_task_inference
 
             ent = entropy_task_inference(trainer)

@@ -26,6 +26,7 @@ from .config import (
     TARGET_KINDS,
     ConfigError,
     HnetConfig,
+    ReplayConfig,
     RunConfig,
     TargetConfig,
     TaskConfig,
@@ -60,6 +61,8 @@ class Benchmark:
     # (train, test) examples of its data set, at most (for the memory estimate in `sizes`);
     # (0, 0): generated per task from TaskConfig.n_train / n_test
     examples: tuple[int, int] = (0, 0)
+    # HNET+R's replay models (VAE, its hypernet, task classifier; `config.ReplayConfig`)
+    replay: ReplayConfig = ReplayConfig()
     # Why its files are missing under a data root (one line) or None; None here: the
     # torchvision check of `dataset` (MNIST family)
     missing: Callable[[str | None, int], str | None] | None = None
@@ -88,7 +91,8 @@ class Benchmark:
     def preset(self) -> RunConfig:
         """The HNET settings this benchmark starts from (see `presets.default_config`)."""
         return RunConfig(task=TaskConfig(benchmark=self.name, subset=self.preset_subset),
-                         target=self.target, hnet=self.hnet, train=self.train)
+                         target=self.target, hnet=self.hnet, train=self.train,
+                         replay=self.replay)
 
     def sizes(self, cfg: TaskConfig) -> tuple[int, int, int]:
         """(train rows, test rows, bytes of raw files kept in memory) of `cfg`'s data, at most:
@@ -167,6 +171,11 @@ _MNIST_TRAIN = TrainConfig(beta=0.01, lr=1e-3, iters_per_task=2000, batch_size=1
 # Permuted benchmarks offer any number of tasks; this is only the absolute cap. How many a run
 # may have is the business of the limits (`limits.py`: max_tasks and the memory budget; tasks
 # are permuted lazily, so a task costs its permutation, not a copy of the data).
+# HNET+R on 28×28 images: a wider VAE and classifier (hypercl: 400-400, latent 100; smaller here
+# so that a CPU trains it; --full in `hnviz reproduce` uses the paper's sizes).
+_MNIST_REPLAY = ReplayConfig(latent_dim=32, hidden=(400, 400), emb_dim=16, hnet_hidden=(50, 50),
+                             chunk_size=4000, chunk_emb_dim=16, classifier_hidden=(400, 400),
+                             batch=128, beta=0.01)
 MAX_PERMUTATIONS = 10_000
 DIGITS = (1797, 1797)  # sklearn's digits: 1797 examples, split by test_fraction (upper bounds)
 MNIST_SIZE = (60_000, 10_000)  # the official splits of MNIST and Fashion-MNIST
@@ -242,20 +251,20 @@ _ENTRIES = (
         default_n_tasks=tasks.N_SPLIT_TASKS, max_n_tasks=tasks.N_SPLIT_TASKS,
         in_dim=784, out_dim=2, input_shape=(28, 28), build=tasks.split_mnist,
         target=_MNIST_TARGET, hnet=_MNIST_HNET, train=_MNIST_TRAIN,
-        task_label=_pair, dataset="MNIST", examples=MNIST_SIZE),
+        task_label=_pair, dataset="MNIST", examples=MNIST_SIZE, replay=_MNIST_REPLAY),
     Benchmark(
         "permuted-mnist", "Permuted MNIST", "classification",
         default_n_tasks=10, max_n_tasks=MAX_PERMUTATIONS,
         in_dim=784, out_dim=10, input_shape=(28, 28), build=tasks.permuted_mnist,
         target=_MNIST_TARGET, hnet=_MNIST_HNET,
         train=dataclasses.replace(_MNIST_TRAIN, reg_tasks=1), dataset="MNIST",
-        examples=MNIST_SIZE),
+        examples=MNIST_SIZE, replay=_MNIST_REPLAY),
     Benchmark(
         "split-fashion-mnist", "Split Fashion-MNIST", "classification",
         default_n_tasks=tasks.N_SPLIT_TASKS, max_n_tasks=tasks.N_SPLIT_TASKS,
         in_dim=784, out_dim=2, input_shape=(28, 28), build=tasks.split_fashion_mnist,
         target=_MNIST_TARGET, hnet=_MNIST_HNET, train=_MNIST_TRAIN,
-        task_label=_pair, dataset="FashionMNIST", examples=MNIST_SIZE),
+        task_label=_pair, dataset="FashionMNIST", examples=MNIST_SIZE, replay=_MNIST_REPLAY),
     Benchmark(
         "split-cifar", "Split CIFAR-10/100", "classification",
         default_n_tasks=datasets_cifar.N_SPLIT_TASKS, max_n_tasks=datasets_cifar.N_SPLIT_TASKS,

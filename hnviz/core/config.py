@@ -20,6 +20,10 @@ from dataclasses import dataclass, field, fields
 from typing import Any
 
 HNET_KINDS = ("mlp", "chunked")
+# The continual-learning scenarios (van de Ven & Tolias 2019; the paper's CL1-CL3); what each
+# means is its entry in `scenarios.py`. Checked here so that a config never names an unknown one.
+SCENARIO_NAMES = ("cl1", "cl2", "cl3")
+MAX_INFERRED_TASKS = 50  # CL2/CL3: every seen task's network runs on every test input
 # The target network's architecture: an MLP, or a conv net on image inputs (`conv_shapes`).
 TARGET_KINDS = ("mlp", "zenke", "resnet32")
 ACTIVATIONS = ("relu", "tanh", "sigmoid", "elu", "leaky_relu")
@@ -47,11 +51,22 @@ class TaskConfig:
     n_train: int = 100
     n_test: int = 50
     test_fraction: float = 0.2  # digits only
+    # cl1: the task is given at test time; cl2: one shared head, task not given; cl3: the task
+    # (which task's classes) must be inferred too. Old configs without it mean cl1.
+    scenario: str = "cl1"
 
     def __post_init__(self) -> None:
         from .benchmarks import BENCHMARKS  # lazy: the registry's entries hold configs
 
         _check(self.benchmark in BENCHMARKS, "task.benchmark", f"one of {tuple(BENCHMARKS)}")
+        _check(self.scenario in SCENARIO_NAMES, "task.scenario", f"one of {SCENARIO_NAMES}")
+        if self.scenario != "cl1":
+            b = BENCHMARKS[self.benchmark]
+            _check(b.kind == "classification", "task.scenario",
+                   f"cl1 for {self.benchmark} (cl2/cl3 need a classification benchmark)")
+            _check(b.n_tasks(self) <= MAX_INFERRED_TASKS, "task.n_tasks",
+                   f"<= {MAX_INFERRED_TASKS} in {self.scenario} (inferring the task runs every "
+                   f"seen task's network on every test input; got {b.n_tasks(self)})")
         _check(self.n_tasks is None or self.n_tasks >= 1, "task.n_tasks", ">= 1")
         most = BENCHMARKS[self.benchmark].max_n_tasks
         _check(self.n_tasks is None or self.n_tasks <= most, "task.n_tasks",
@@ -179,12 +194,56 @@ class TrainConfig:
 
 
 @dataclass(frozen=True)
+class ReplayConfig:
+    """HNET+R's own models (method `hnet-replay`; ignored by every other method): a VAE whose
+    decoder weights a second, task-conditioned hypernetwork generates (protected by the output
+    regularizer with its own `beta`), and a task-inference classifier trained on the current
+    task's data plus `batch` replayed samples of the old tasks per step.
+
+    Decoder: latent_dim -> hidden... -> input (sigmoid); the encoder mirrors it (input ->
+    reversed hidden -> 2·latent_dim); its hypernet is chunked (emb_dim, hnet_hidden, chunk_size,
+    chunk_emb_dim). Classifier: input -> classifier_hidden... -> one output per task."""
+
+    latent_dim: int = 8
+    hidden: tuple[int, ...] = (100, 100)
+    emb_dim: int = 8
+    hnet_hidden: tuple[int, ...] = (32, 32)
+    chunk_size: int = 2000
+    chunk_emb_dim: int = 8
+    classifier_hidden: tuple[int, ...] = (100, 100)
+    batch: int = 32
+    beta: float = 0.01
+
+    def __post_init__(self) -> None:
+        for name in ("hidden", "hnet_hidden", "classifier_hidden"):
+            object.__setattr__(self, name, tuple(int(h) for h in getattr(self, name)))
+            _check(all(h >= 1 for h in getattr(self, name)), f"replay.{name}", "positive widths")
+        for name in ("latent_dim", "emb_dim", "chunk_size", "chunk_emb_dim", "batch"):
+            _check(getattr(self, name) >= 1, f"replay.{name}", ">= 1")
+        _check(isinstance(self.beta, (int, float)) and math.isfinite(self.beta)
+               and self.beta >= 0, "replay.beta", "a finite number >= 0")
+        _hard_caps(self.limited())
+
+    def limited(self) -> list[tuple[str, int, str]]:
+        """The sizes a limit bounds: (field, value, `limits.Limits` field)."""
+        return [*_hidden_sizes("replay", self.hidden),
+                *_hidden_sizes("replay.hnet", self.hnet_hidden),
+                *_hidden_sizes("replay.classifier", self.classifier_hidden),
+                ("replay.latent_dim", self.latent_dim, "max_emb_dim"),
+                ("replay.emb_dim", self.emb_dim, "max_emb_dim"),
+                ("replay.chunk_emb_dim", self.chunk_emb_dim, "max_chunk_emb_dim"),
+                ("replay.chunk_size", self.chunk_size, "max_chunk_size"),
+                ("replay.batch", self.batch, "max_batch_size")]
+
+
+@dataclass(frozen=True)
 class RunConfig:
     task: TaskConfig = field(default_factory=TaskConfig)
     target: TargetConfig = field(default_factory=TargetConfig)
     hnet: HnetConfig = field(default_factory=HnetConfig)
     train: TrainConfig = field(default_factory=TrainConfig)
     name: str = ""
+    replay: ReplayConfig = field(default_factory=ReplayConfig)
 
     def __post_init__(self) -> None:
         if self.target.kind != "mlp":  # a conv net needs images it can convolve
@@ -236,8 +295,9 @@ def _is_seed(v: Any) -> bool:
 
 
 def _hidden_sizes(section: str, hidden: tuple[int, ...]) -> list[tuple[str, int, str]]:
-    return [(f"len({section}.hidden)", len(hidden), "max_layers"),
-            *((f"{section}.hidden[{i}]", h, "max_width") for i, h in enumerate(hidden))]
+    name = f"{section}_hidden" if "." in section else f"{section}.hidden"  # replay.hnet_hidden
+    return [(f"len({name})", len(hidden), "max_layers"),
+            *((f"{name}[{i}]", h, "max_width") for i, h in enumerate(hidden))]
 
 
 def _hard_caps(sizes: list[tuple[str, int, str]]) -> None:
@@ -260,7 +320,8 @@ def to_dict(cfg: Any) -> dict[str, Any]:
     return out
 
 
-_SECTIONS = {"task": TaskConfig, "target": TargetConfig, "hnet": HnetConfig, "train": TrainConfig}
+_SECTIONS = {"task": TaskConfig, "target": TargetConfig, "hnet": HnetConfig, "train": TrainConfig,
+             "replay": ReplayConfig}
 
 
 def from_dict(cls: type, d: Any, prefix: str = "") -> Any:

@@ -118,7 +118,7 @@ def field_sizes(cfg: RunConfig) -> list[tuple[str, int, str]]:
     """(config field, value, Limits field) of every size in `cfg` that a limit bounds (each
     config section lists its own: `TaskConfig.limited()`, ...)."""
     return [*cfg.task.limited(), *cfg.target.limited(), *cfg.hnet.limited(),
-            *cfg.train.limited()]
+            *cfg.train.limited(), *cfg.replay.limited()]
 
 
 def check_sizes(sizes: list[tuple[str, int, str]], limits: Limits) -> None:
@@ -140,6 +140,8 @@ def check_limits(cfg: RunConfig, limits: Limits = LIBRARY) -> None:
         raise _too_big("target parameters", counts.target, limits, "max_target_params")
     if counts.hnet is not None and counts.hnet > limits.max_hnet_params:
         raise _too_big("hypernet parameters", counts.hnet, limits, "max_hnet_params")
+    if counts.replay is not None and counts.replay > limits.max_hnet_params:
+        raise _too_big("replay model parameters", counts.replay, limits, "max_hnet_params")
     est = memory_estimate(cfg)
     if est.mb > limits.max_memory_mb:
         what, size = est.largest()

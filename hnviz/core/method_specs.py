@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 import torch
 from torch import nn
 
-from . import methods
+from . import methods, replay
 from .config import ConfigError, RunConfig
 
 
@@ -57,6 +57,7 @@ class MethodSpec:
     has_embeddings: bool = False  # a hypernetwork with task embeddings (method.hnet)
     needs_fisher: bool = False  # end_task gets the diagonal Fisher of the task just trained
     joint: bool = False  # each step trains on every task seen so far
+    replay: bool = False  # trains the replay models of the config's `replay` section (HNET+R)
     # Preset head layout (`train.multi_head`): the shared-weight baselines keep one output head
     # per task in their one target; HNET generates each task's own network, its head included
     # (the paper's layout: a generated network holds one head, not T).
@@ -79,6 +80,11 @@ _SI_PRESET = {"regression": 10.0, "classification": 10.0}
 _ENTRIES = (
     MethodSpec("hnet", "HNET (hypernetwork)", "HNET", "#1f77b4", methods.HNET, BETA,
                has_embeddings=True, multi_head=False),
+    # HNET's classifier + a hypernetwork-protected replay VAE and a replay-trained task
+    # classifier that picks the embedding when the task is not given (CL2/CL3; replay.py).
+    MethodSpec("hnet-replay", "HNET+R (hypernetwork + replay task inference)", "HNET+R",
+               "#17becf", replay.HNETReplay, BETA, has_embeddings=True, replay=True,
+               multi_head=False),
     MethodSpec("finetune", "fine-tuning", "fine-tuning", "#d62728", methods.Finetune),
     MethodSpec("ewc", "EWC", "EWC", "#ff7f0e", methods.EWC, EWC_LAMBDA, _EWC_PRESET,
                needs_fisher=True),

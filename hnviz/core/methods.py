@@ -5,6 +5,7 @@ optimizer and loop. Per training step of task t the trainer calls
 
     step = method.step(t, gen, s)           # Step(weights [P], regularize, after)
     task_loss = ...                         # the trainer's loss of the target run on step.weights
+    task_loss += step.extra(x, y)           # the method's own models on the batch (HNET+R)
     reg = step.regularize(task_loss)        # the method's penalty for this step (scalar)
     (task_loss + reg).backward(); opt.step(); step.after()
 
@@ -49,12 +50,20 @@ def _nothing() -> None:
     pass
 
 
+def no_extra(x: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
+    """The loss of a method without models of its own: 0."""
+    return x.new_zeros(())
+
+
 class Step(NamedTuple):
     """One training step of a method."""
 
     weights: torch.Tensor  # [P] target weights for the task loss (with autograd graph)
     regularize: Callable[[torch.Tensor], torch.Tensor] = no_penalty  # task_loss -> penalty
     after: Callable[[], None] = _nothing  # call after the optimizer step
+    # (x [B, in], y [B]) of the current task's batch -> the loss of the method's own models
+    # (HNET+R: its replay VAE and task classifier), added to the task loss
+    extra: Callable[[torch.Tensor, torch.Tensor], torch.Tensor] = no_extra
 
 
 class Method(nn.Module):
@@ -92,6 +101,12 @@ class Method(nn.Module):
 
     def end_task(self, t: int, fisher: torch.Tensor | None) -> None:
         pass
+
+    def task_probabilities(self, x: torch.Tensor, k: int) -> torch.Tensor | None:
+        """p(task | x) [B, k] over the first k tasks from a task-inference model of the method's
+        own (HNET+R), or None: the task is inferred from the networks' entropy
+        (`inference.predict`)."""
+        return None
 
 
 class TargetWeights(Method):

@@ -26,7 +26,8 @@ import torch
 from .config import ConfigError, RunConfig
 from .limits import Limits
 
-HISTORY_KEYS = ("loss", "evals", "R0", "R", "emb_traj", "task_end_steps", "wall_s", "timing")
+HISTORY_KEYS = ("loss", "evals", "R0", "R", "emb_traj", "task_end_steps", "wall_s", "timing",
+                "R_given", "R_task")
 MAX_ERROR_CHARS = 10_000
 
 
@@ -128,6 +129,14 @@ def check_history(h: Any, cfg: RunConfig, task: int, step_in_task: int) -> None:
         _fail(f"run file history has {len(R)} rows of R but its state says {task} tasks are done")
     for i, row in enumerate(R):
         _check_row(row, T, f"history R[{i}]")
+    for key in ("R_given", "R_task"):  # CL2/CL3: beside R, one row per finished task
+        if key in h and cfg.task.scenario == "cl1":
+            _fail(f"run file history has {key!r}, which only CL2/CL3 runs have")
+        rows = _check_list(h, key, T)
+        if cfg.task.scenario != "cl1" and len(rows) != task:
+            _fail(f"run file history has {len(rows)} rows of {key} but {task} of R")
+        for i, row in enumerate(rows):
+            _check_row(row, T, f"history {key}[{i}]")
     if "R0" in h:
         _check_row(h["R0"], T, "history R0")
     ends = _check_list(h, "task_end_steps", T)

@@ -19,6 +19,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
+from . import replay as replay_model
 from .benchmarks import benchmark
 from .config import RunConfig
 from .conv_shapes import (
@@ -30,6 +31,7 @@ from .conv_shapes import (
 )
 from .method_specs import method_spec
 from .target_kinds import EVAL_FLOATS
+from .target_kinds import n_heads as target_heads
 from .trainer import FISHER_SAMPLES, LOG_EVERY, fisher_chunk
 
 FLOAT = 4  # bytes of a float32
@@ -46,6 +48,9 @@ class ParamCounts:
     compression: float | None  # hnet / target; < 1 is the compressive regime
     generated: int | None = None  # numbers the hypernet generates per task (its output [P])
     chunks: int | None = None  # chunked hypernet: chunks per generated vector
+    # HNET+R's replay models: replay hypernet (incl. embeddings) + encoder + task classifier
+    replay: int | None = None
+    replay_generated: int | None = None  # the decoder's weights, generated per task
 
 
 def _linear_params(widths: list[int]) -> int:
@@ -59,13 +64,14 @@ def n_tasks(cfg: RunConfig) -> int:
 
 
 def n_heads(cfg: RunConfig) -> int:
-    """Output heads of the target (as `target_kinds.n_heads`)."""
-    return n_tasks(cfg) if cfg.train.multi_head else 1
+    """Output heads of the target, as the scenario and the method have them
+    (`scenarios.n_heads`, as the trainer builds it)."""
+    return target_heads(cfg, n_tasks(cfg))
 
 
 def target_widths(cfg: RunConfig) -> list[int]:
     """Layer widths of an MLP target [in_dim, *hidden, out_dim · heads]: one head of
-    out_dim units per task when `train.multi_head`, else one (as `target_kinds.build_target`).
+    out_dim units each (`n_heads`, as `target_kinds.build_target`).
     Conv targets: [in_dim, out_dim · heads] (their layers are `conv_shapes`')."""
     b = benchmark(cfg.task.benchmark)
     if cfg.target.kind != "mlp":
@@ -80,6 +86,19 @@ def target_params(cfg: RunConfig) -> int:
         return _linear_params(target_widths(cfg))
     b = benchmark(cfg.task.benchmark)
     return conv_num_params(cfg.target.kind, image_shape(b.input_shape), b.out_dim, n_heads(cfg))
+
+
+def replay_counts(cfg: RunConfig) -> tuple[int, int, int]:
+    """HNET+R's replay models: (trained parameters: replay hypernet incl. its embeddings, encoder
+    and task classifier; decoder weights generated per task; replay hypernet chunks)."""
+    r, b, T = cfg.replay, benchmark(cfg.task.benchmark), n_tasks(cfg)
+    p_dec = _linear_params(replay_model.decoder_widths(r, b.in_dim))
+    chunks = math.ceil(p_dec / r.chunk_size)
+    hnet = (_linear_params([r.emb_dim + r.chunk_emb_dim, *r.hnet_hidden, r.chunk_size])
+            + chunks * r.chunk_emb_dim + T * r.emb_dim)
+    own = (_linear_params(replay_model.encoder_widths(r, b.in_dim))
+           + _linear_params(replay_model.classifier_widths(r, b.in_dim, T)))
+    return hnet + own, p_dec, chunks
 
 
 def hnet_widths(cfg: RunConfig, generated: int) -> tuple[list[int], int]:
@@ -112,6 +131,9 @@ def param_counts(cfg: RunConfig) -> ParamCounts:
     h = _linear_params(widths) + n_tasks(cfg) * cfg.hnet.emb_dim
     if cfg.hnet.kind == "chunked":
         h += chunks * cfg.hnet.chunk_emb_dim
+    if method_spec(cfg.train.method).replay:
+        rp, p_dec, _ = replay_counts(cfg)
+        return ParamCounts(p, h, h / p, generated, chunks, rp, p_dec)
     return ParamCounts(p, h, h / p, generated, chunks)
 
 
@@ -208,6 +230,23 @@ def memory_estimate(cfg: RunConfig) -> MemoryEstimate:
         transient["HNET snapshot forward"] = (T - 1) * (C * max(body[1:]) + G) * FLOAT
     else:
         kept["weights and Adam state"] = 5 * P * FLOAT
+    if spec.replay:  # HNET+R: replay hypernet, encoder, classifier, old decoders, replay step
+        r = cfg.replay
+        rp, p_dec, r_chunks = replay_counts(cfg)
+        kept["replay models and Adam state"] = 4 * rp * FLOAT
+        kept[f"replay snapshot [{T}, {p_dec}] and classifier snapshot"] = (
+            (T * p_dec + rp) * FLOAT)
+        k = T - 1 if tr.reg_tasks <= 0 else min(tr.reg_tasks, T - 1)
+        r_body = [r.emb_dim + r.chunk_emb_dim, *r.hnet_hidden, r.chunk_size]
+        r_net = r_chunks * (r_body[0] + 2 * sum(r_body[1:-1])) + p_dec
+        rows = min(tr.batch_size, rows_train) + r.batch + T
+        nets = (sum(replay_model.decoder_widths(r, b.in_dim))
+                + sum(replay_model.encoder_widths(r, b.in_dim))
+                + 2 * sum(replay_model.classifier_widths(r, b.in_dim, T)))
+        transient["HNET step (generated weights, activations, gradients)"] = (
+            transient["HNET step (generated weights, activations, gradients)"]
+            + 3 * (1 + k) * r_net * FLOAT + 3 * rows * nets * FLOAT)
+        transient["replay snapshot forward"] = T * (r_chunks * max(r_body[1:]) + p_dec) * FLOAT
     if spec.needs_fisher:
         rows = 1 if tr.method == "online-ewc" else T
         kept[f"EWC anchors and Fishers [{rows}, {P}]"] = 2 * rows * P * FLOAT
@@ -234,12 +273,20 @@ def memory_estimate(cfg: RunConfig) -> MemoryEstimate:
         rows = min(rows_test, max(1, EVAL_FLOATS // largest))  # evaluated in chunks of rows
         transient["evaluation activations"] = rows * largest * CONV_KEEP * FLOAT
     transient["training activations"] = per_batch * (T if spec.joint else 1)
+    if cfg.task.scenario != "cl1" and spec.has_embeddings:  # every seen task's network at once
+        from .inference import MAX_FLOATS
+
+        transient["evaluation activations"] = max(
+            transient["evaluation activations"],
+            2 * MAX_FLOATS * FLOAT + T * counts.generated * FLOAT)
 
     evals_per_task = math.ceil(tr.iters_per_task / tr.eval_every)
     n_evals = T * evals_per_task
     history = (T * tr.iters_per_task // LOG_EVERY + T) * LOSS_ROW
     history += n_evals * EVAL_REC + evals_per_task * (T * (T + 1) // 2) * PY_FLOAT
     history += (T * T + T) * PY_FLOAT  # R and R0
+    if cfg.task.scenario != "cl1":
+        history += 2 * T * T * PY_FLOAT  # R_given and R_task
     if spec.has_embeddings:
         history += n_evals * (EVAL_REC + cfg.hnet.emb_dim * PY_FLOAT)
     kept["history"] = history

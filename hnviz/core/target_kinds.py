@@ -26,7 +26,7 @@ from __future__ import annotations
 import torch
 from torch import nn
 
-from . import conv_targets, targets
+from . import conv_targets, scenarios, targets
 from .config import RunConfig
 from .conv_shapes import conv_activation_floats, conv_macs, image_shape
 from .hnets import output_scale as _output_scale
@@ -41,8 +41,12 @@ EVAL_FLOATS = 2**22
 
 
 def n_heads(cfg: RunConfig, n_tasks: int) -> int:
-    """Output heads of the target: one of out_dim units per task when `train.multi_head`."""
-    return n_tasks if cfg.train.multi_head else 1
+    """Output heads of the target, of out_dim units each, as the scenario and the method have
+    them (`scenarios.n_heads`: `train.multi_head` in CL1, one shared head for CL2 baselines,
+    one per task for CL3 baselines, one per generated network for HNET's preset)."""
+    from .method_specs import method_spec  # method_specs -> methods -> this module
+
+    return scenarios.n_heads(cfg, method_spec(cfg.train.method).has_embeddings, n_tasks)
 
 
 def build_target(cfg: RunConfig, seq: TaskSequence) -> Target:

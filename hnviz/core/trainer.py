@@ -9,7 +9,11 @@ history (plain JSON, grows as it trains):
   loss        [[global_step, task_loss, reg_loss], ...]     every `log_every` steps
   evals       [{"step", "task", "values": [metric per seen task]}, ...]   every eval_every steps
   R0          [metric per task] before any training (for FWT)
-  R           [[metric per task] after task i]              the accuracy (or MSE) matrix
+  R           [[metric per task] after task i]              the accuracy (or MSE) matrix; in
+              CL2/CL3 (task.scenario) the accuracy with the task inferred (`inference.py`)
+  R_given     CL2/CL3 only: [[accuracy with the task given] after task i]
+  R_task      CL2/CL3 only: [[fraction of task j's inputs whose task was inferred right, or
+              None when the method infers no task (CL2 baselines)] after task i]
   emb_traj    [{"step", "task", "emb": [D]}, ...]            HNET: current task's embedding
   task_end_steps
   wall_s      seconds inside `advance` (training and evaluation)
@@ -46,10 +50,12 @@ from .config import RunConfig
 from .conv_shapes import conv_depth
 from .devices import resolve_device
 from .evaluation import cells, is_long, periodic_tasks, row_tasks
+from .inference import evaluate_inferred
 from .limits import LIBRARY, Limits, check_limits
 from .method_specs import method_spec
-from .methods import Method, diag_fisher
+from .methods import Method, diag_fisher, no_extra
 from .metrics import summarize
+from .scenarios import heads_for, scenario
 from .target_kinds import build_target, evaluate_head, forward, is_conv, target_buffers
 from .targets import num_params
 from .tasks import TaskSequence
@@ -117,6 +123,10 @@ class Trainer:
             self.target = build_target(cfg, seq)
             self.method: Method = method_spec(cfg.train.method).build(cfg, self.target,
                                                                       seq.n_tasks, gen)
+        self.scenario = scenario(cfg.task.scenario)
+        # which outputs each task's loss reads (the scenario's layout of the target's heads)
+        self.heads = heads_for(cfg, method_spec(cfg.train.method).has_embeddings,
+                               seq.n_tasks, seq.out_dim)
         self.conv = is_conv(self.target)  # batch norm / dropout: task, train, generator
         self.seq = seq.to(self.device)
         self.target.to(self.device)
@@ -134,7 +144,9 @@ class Trainer:
             "wall_s": 0.0, "timing": {"train_s": 0.0, "eval_s": 0.0, "task_train_s": []},
         }
         self._clock = 0.0  # perf_counter when the time not yet booked by `_book` began
-        self.history["R0"] = self.evaluate(range(self.n_tasks))
+        if not self.scenario.task_given:
+            self.history["R_given"], self.history["R_task"] = [], []
+        self.history["R0"] = self._evaluate_cells(list(range(self.n_tasks)), self.n_tasks)
 
     # ------------------------------------------------------------------ properties
     @property
@@ -187,10 +199,17 @@ class Trainer:
             return F.mse_loss(out, y).item()
         return (out.argmax(dim=-1) == y).float().mean().item()
 
+    @property
+    def seen(self) -> int:
+        """Tasks the learner knows of now (the one in training included; at least 1): the
+        candidates when the task is inferred."""
+        return max(1, min(self.task + 1, self.n_tasks))
+
     @torch.no_grad()
     def evaluate(self, tasks, split: str = "test") -> list[float]:
-        """The metric of each task in `tasks` on its `split` ("test" | "train"), in order. Long
-        sequences (`evaluation.is_long`) run only each task's own head."""
+        """The metric of each task in `tasks` on its `split` ("test" | "train"), in order, with
+        the task given (task j's weights and head). Long sequences (`evaluation.is_long`) run
+        only each task's own head."""
         head_only = is_long(self.n_tasks)
         out = []
         for j in tasks:
@@ -201,8 +220,12 @@ class Trainer:
         return out
 
     def _evaluate_cells(self, tasks: list[int], n: int) -> list[float | None]:
-        """Evaluate `tasks`; a list of n cells with None where a task was not evaluated."""
-        return cells(dict(zip(tasks, self.evaluate(tasks), strict=True)), n)
+        """Evaluate `tasks` as R holds them (task given in CL1, inferred in CL2/CL3); a list of n
+        cells with None where a task was not evaluated."""
+        if self.scenario.task_given:
+            return cells(dict(zip(tasks, self.evaluate(tasks), strict=True)), n)
+        accs, _ = evaluate_inferred(self, tasks, self.seen)
+        return cells(dict(zip(tasks, accs, strict=True)), n)
 
     # ------------------------------------------------------------------ training
     def _gen(self, t: int, step: int, salt: int = 0) -> torch.Generator:
@@ -233,8 +256,10 @@ class Trainer:
         for j in seen:
             x, y = self._batch(j, s)
             w = step.weights if j == t else self.method.weights(j)
-            out = self.target.head(self._train_forward(w, x, j, s), j)
-            losses.append(self.loss_of(out, y))
+            out = self.heads.logits(self._train_forward(w, x, j, s), j, active=t)
+            losses.append(self.loss_of(out, self.heads.labels(y, j)))
+            if j == t and step.extra is not no_extra:  # HNET+R: its replay models' losses
+                losses[-1] = losses[-1] + step.extra(x, y)
         task_loss = losses[0] if len(losses) == 1 else torch.stack(losses).mean()
         reg = step.regularize(task_loss)
         loss = task_loss + reg
@@ -290,7 +315,7 @@ class Trainer:
         n = min(tk.y_train.shape[0], FISHER_SAMPLES)
 
         def loss_of(out, y):
-            return self.loss_of(self.target.head(out, t), y)
+            return self.loss_of(self.heads.logits(out, t), self.heads.labels(y, t))
 
         def run(w, x):  # conv nets: evaluation mode, task t's batch-norm statistics
             return forward(self.target, w, x, task=t)
@@ -370,7 +395,16 @@ class Trainer:
         self._book("train")
         if self.on_phase is not None:
             self.on_phase("evaluating")
-        row = self._evaluate_cells(row_tasks(t, self.n_tasks), self.n_tasks)
+        tasks = row_tasks(t, self.n_tasks)
+        if self.scenario.task_given:
+            row = self._evaluate_cells(tasks, self.n_tasks)
+        else:  # R: the task inferred; beside it the task given, and how often it was inferred
+            accs, task_accs = evaluate_inferred(self, tasks, self.seen)
+            row = cells(dict(zip(tasks, accs, strict=True)), self.n_tasks)
+            self.history["R_given"].append(
+                cells(dict(zip(tasks, self.evaluate(tasks), strict=True)), self.n_tasks))
+            self.history["R_task"].append(cells(dict(zip(tasks, task_accs, strict=True)),
+                                                self.n_tasks))
         if not all(math.isfinite(v) for v in row[:t + 1] if v is not None):
             self.error = f"evaluation gave non-finite values after task {t + 1}"
         self.history["R"].append(row)

@@ -18,7 +18,8 @@ import copy
 from dataclasses import dataclass, field
 from typing import Any
 
-APPEND_ONLY = ("loss", "evals", "R", "emb_traj", "task_end_steps")
+# R_given, R_task: CL2/CL3 runs only
+APPEND_ONLY = ("loss", "evals", "R", "emb_traj", "task_end_steps", "R_given", "R_task")
 # Update.state values sent by a host. The mirror adds "starting" (before the first update) and
 # "lost" (its worker process stopped).
 STATES = ("playing", "paused", "done", "diverged")

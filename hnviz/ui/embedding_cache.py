@@ -1,6 +1,7 @@
-"""Cached analysis for the Embedding space and Interpolation pages: one cached call per view.
+"""Cached analysis for the Embedding space, Interpolation and Task inference pages: one cached
+call per view.
 
-Each function wraps one `hnviz.analysis.embedding_views` call in `st.cache_data`, keyed by the
+Each function wraps one `hnviz.analysis.embedding_views` (or `task_inference`) call in `st.cache_data`, keyed by the
 run's `version` (run id + mirror version, so a run that trains on gets fresh results) and the
 view's parameters (an `EmbeddingPoint` is its own key); the Trainer itself goes in as an
 `_`-prefixed, unhashed argument. The Trainer is the run's read-only replica
@@ -19,6 +20,7 @@ import threading
 import streamlit as st
 
 from hnviz.analysis import embedding_views as views
+from hnviz.analysis import task_inference as inference
 from hnviz.analysis.points import EmbeddingPoint
 from hnviz.core import threads
 from hnviz.serve.workspace import RunHandle
@@ -67,3 +69,22 @@ def path(_trainer, version: str, a: EmbeddingPoint, b: EmbeddingPoint, kind: str
          extrapolate: bool) -> views.PathView:
     """An interpolation path and what the network does along it."""
     return _light(views.path_view, _trainer, a, b, kind, extrapolate)
+
+
+@st.cache_data(max_entries=64, show_spinner=False)
+def task_input(_trainer, version: str, task: int, index: int) -> inference.InputView:
+    """One test input through the run without its task (scores per task embedding)."""
+    return _light(inference.input_view, _trainer, task, index)
+
+
+@st.cache_data(max_entries=16, show_spinner=False)
+def task_confusion(_trainer, version: str):
+    """[true task, inferred task] fractions (every seen task's test set through every seen
+    task's network: heavy)."""
+    return _heavy(inference.confusion, _trainer)
+
+
+@st.cache_data(max_entries=16, show_spinner=False)
+def replay_samples(_trainer, version: str, n: int):
+    """HNET+R: n samples of each seen task's replay decoder."""
+    return _light(inference.replay_samples, _trainer, n)

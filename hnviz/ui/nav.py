@@ -14,6 +14,8 @@ PAGES = [
      "set up a run, press play, watch old tasks drift or stay"),
     ("pages/2_Forgetting.py", "Forgetting", ":material/trending_down:",
      "the accuracy matrix, forgetting, BWT/FWT and a method comparison"),
+    ("pages/8_Task_inference.py", "Task inference", ":material/travel_explore:",
+     "when the task is not given: which embedding the run picks, and how often it is right"),
     ("pages/3_Checkpoints.py", "Checkpoints", ":material/save:",
      "load, save, download and upload runs"),
     ("pages/4_Embedding_space.py", "Embedding space", ":material/scatter_plot:",

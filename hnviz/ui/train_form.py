@@ -19,6 +19,7 @@ from hnviz.core.config import HNET_KINDS, ConfigError, RunConfig
 from hnviz.core.limits import app_limits, check_limits
 from hnviz.core.method_specs import DEFAULT_METHOD, METHODS, method_spec
 from hnviz.core.presets import default_config
+from hnviz.core.scenarios import DEFAULT_SCENARIO, SCENARIOS
 from hnviz.core.sizes import param_counts
 from hnviz.ui import state, urlstate
 from hnviz.ui.labels import benchmark_label, method_label, target_label
@@ -54,6 +55,7 @@ def widget_values(cfg: RunConfig) -> dict:
             "emb_dim": int(cfg.hnet.emb_dim), "hnet_kind": cfg.hnet.kind,
             "hnet_hidden": ",".join(str(h) for h in cfg.hnet.hidden),
             "seed": int(cfg.train.seed), "target": cfg.target.kind,
+            "scenario": cfg.task.scenario,
             "subset": int(cfg.task.subset or BENCHMARKS[cfg.task.benchmark].preset_subset or 1)}
 
 
@@ -68,7 +70,11 @@ def _on_benchmark() -> None:
     bench = state.widget_value(K + "benchmark")
     method = state.widget_value(K + "method") or DEFAULT_METHOD
     seed = int(state.widget_value(K + "seed") or 0)
-    cfg = default_config(bench, method).replace(train={"seed": seed}, task={"seed": seed})
+    scn = state.widget_value(K + "scenario") or DEFAULT_SCENARIO
+    if BENCHMARKS[bench].kind != "classification":
+        scn = DEFAULT_SCENARIO  # regression: the task is always given
+    cfg = default_config(bench, method).replace(train={"seed": seed},
+                                                task={"seed": seed, "scenario": scn})
     state.set_config(cfg)
     _fill_widgets(cfg, overwrite=True)
 
@@ -154,6 +160,16 @@ def settings_form() -> tuple[RunConfig, str | None]:
                    "not the full benchmark.")
     method = st.selectbox("Method", tuple(METHODS), key=K + "method", format_func=method_label,
                           on_change=_on_method)
+    classification = BENCHMARKS[bench].kind == "classification"
+    if not classification:
+        state.set_widget(K + "scenario", DEFAULT_SCENARIO)
+    scn = st.selectbox("Scenario", tuple(SCENARIOS), key=K + "scenario",
+                       format_func=lambda s: SCENARIOS[s].label, disabled=not classification,
+                       help="CL1: the task is given at test time. CL2: one shared output head, "
+                            "the task is not given. CL3: the task is not given and must be "
+                            "inferred too (HNET infers it from the generated networks' "
+                            "predictive entropy, HNET+R from a replay-trained task "
+                            "classifier). Regression benchmarks are CL1 only.")
     spec = method_spec(method)
     is_hnet = spec.has_embeddings  # the hypernetwork's settings apply
     c1, c2 = st.columns(2)
@@ -185,7 +201,7 @@ def settings_form() -> tuple[RunConfig, str | None]:
              "seed": int(seed)}
     if field:
         train[field] = float(strength)
-    task = {"seed": int(seed), **({"subset": subset} if subset else {})}
+    task = {"seed": int(seed), "scenario": scn, **({"subset": subset} if subset else {})}
     cfg = pending.replace(train=train, task=task, target={"kind": target},
                           hnet={"kind": kind, "emb_dim": int(emb), "hidden": hidden})
     state.set_config(cfg)

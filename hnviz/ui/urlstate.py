@@ -75,6 +75,7 @@ FIELDS: dict[str, Field] = {
     "target_hidden": Field("target", "hidden", _ints, _fmt_ints, 1, _app("max_width")),
     "target": Field("target", "kind", str, str, 0, 0),
     "subset": Field("task", "subset", int, str, 1, _app("max_samples")),
+    "scenario": Field("task", "scenario", str, str, 0, 0),
     **{f: Field("train", f, float, _fmt_float, 0.0, STRENGTH_MAX) for f in strength_fields()},
 }
 KEYS = ("benchmark", "method", *FIELDS)

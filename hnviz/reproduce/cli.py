@@ -1,0 +1,97 @@
+"""`python -m hnviz reproduce [--list] [--experiment NAME] [--full] [--seeds 0,1,2] [--json]`:
+run the paper's experiments that exist here and write one table (table.json in --out, printed as
+Markdown; --bundle DIR also writes it with each experiment's manifest for the app's Paper page).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import shutil
+import sys
+import time
+from pathlib import Path
+
+from hnviz.core.benchmarks import benchmark
+from hnviz.core.config import ConfigError
+from hnviz.run_args import check_out_arg, parse_ints
+
+from .experiments import EXPERIMENTS, experiment
+from .run import markdown, run_experiment, write_table
+
+HELP = "run the paper's experiments (lite by default) and write the reproduction table"
+DEFAULT_OUT = "runs/reproduce"
+
+
+def add_reproduce_args(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--list", action="store_true", help="list the experiments and exit")
+    p.add_argument("--experiment", action="append", choices=tuple(EXPERIMENTS),
+                   help="run this experiment (repeatable; default: all)")
+    p.add_argument("--full", action="store_true",
+                   help="the paper's configuration (iterations, network sizes) instead of lite")
+    p.add_argument("--seeds", type=parse_ints, default=None, help="e.g. 0,1,2 (default: 0,1,2)")
+    p.add_argument("--out", default=DEFAULT_OUT,
+                   help=f"folder for the sweeps and table.json (default {DEFAULT_OUT}/lite|full)")
+    p.add_argument("--bundle", help="also write table.json and the manifests into this folder "
+                                    "(the app's assets/paper)")
+    p.add_argument("--jobs", type=int, help="worker processes (default: all cores)")
+    p.add_argument("--data-root", help="MNIST family: folder with the datasets (env HNVIZ_DATA)")
+    p.add_argument("--allow-large", action="store_true",
+                   help="check runs against the absolute caps only (--full on Permuted MNIST)")
+    p.add_argument("--json", action="store_true", help="last stdout line: the table as JSON")
+    p.add_argument("--quiet", action="store_true", help="no progress bars")
+
+
+def _list() -> int:
+    for e in EXPERIMENTS.values():
+        reason = benchmark(e.benchmark).unavailable_reason()
+        print(f"{e.name:16s} {e.label}")
+        print(f"{'':16s} scenarios {', '.join(e.scenarios)}; methods {', '.join(e.methods)}; "
+              f"paper numbers: {len(e.paper)}"
+              + (f"; not runnable here: {reason}" if reason else ""))
+    return 0
+
+
+def cmd_reproduce(a: argparse.Namespace) -> int:
+    if a.list:
+        return _list()
+    names = a.experiment or list(EXPERIMENTS)
+    exps = [experiment(n) for n in names]
+    seeds = a.seeds if a.seeds else (0, 1, 2)
+    if not seeds:
+        raise ConfigError("--seeds: give at least one seed")
+    out = Path(a.out) / ("full" if a.full else "lite") if a.out == DEFAULT_OUT else Path(a.out)
+    check_out_arg(str(out), option="--out", folder=True)
+    if a.bundle:
+        check_out_arg(a.bundle, option="--bundle", folder=True)
+    t0 = time.perf_counter()
+    rows = []
+    for e in exps:
+        if not a.quiet:
+            print(f"== {e.name}: {e.label}", file=sys.stderr)
+        rows += run_experiment(e, out, a.full, seeds, a.jobs, a.data_root, not a.quiet,
+                               a.allow_large)
+    write_table(rows, out / "table.json", a.full)
+    if a.bundle:
+        _bundle(rows, Path(a.bundle), a.full)
+    print(markdown(rows))
+    print(f"{time.perf_counter() - t0:.0f} s; table: {out / 'table.json'}")
+    if a.json:
+        print(json.dumps({"configuration": "full" if a.full else "lite", "rows": rows}))
+    return 0 if all(r["status"] != "failed" for r in rows) else 1
+
+
+def _bundle(rows: list[dict], folder: Path, full: bool) -> None:
+    """table.json and each experiment's manifest (no run files) into `folder`; the rows point
+    at the bundled manifests (paths relative to the folder)."""
+    folder.mkdir(parents=True, exist_ok=True)
+    bundled = []
+    for r in rows:
+        r = dict(r)
+        if r["sweep"]:
+            dest = folder / r["experiment"] / "sweep.json"
+            dest.parent.mkdir(parents=True, exist_ok=True)
+            shutil.copyfile(r["sweep"], dest)
+            r["sweep"] = f"{r['experiment']}/sweep.json"
+        bundled.append(r)
+    write_table(bundled, folder / "table.json", full)

@@ -1,0 +1,119 @@
+"""The experiment registry: one `Experiment` per experiment of the paper (von Oswald et al.,
+ICLR 2020, arXiv:1906.00695) that the project can run, with the paper's numbers next to its
+definition. Adding one = one entry in `EXPERIMENTS` (`reproduce --list` shows it, `--experiment
+NAME` runs it, the Paper page draws its rows).
+
+Each experiment is a grid: methods × scenarios × seeds on one benchmark, in two configurations:
+`lite` (sized for a 2-core CPU: fewer iterations, the presets' networks; the default) and
+`full` (the paper's iterations and network sizes). Both are overrides of the benchmark's preset
+(`presets.default_config`), per config section.
+
+The paper's numbers (`PaperValue`) are the mean test accuracy in % with the spread the paper
+gives, and where it is from (table, row, column). Only numbers with a source checked for this
+project are stored; a cell without one shows "—" (the table says so).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from hnviz.core.config import ConfigError
+
+Overrides = Mapping[str, Mapping[str, Any]]  # {"train": {"iters_per_task": 500}, ...}
+BASELINES = ("ewc", "online-ewc", "si", "finetune", "joint")
+
+
+@dataclass(frozen=True)
+class PaperValue:
+    value: float  # % (accuracy), or the metric's own unit
+    spread: float | None  # the ± the paper gives (its caption says which), or None
+    source: str  # "arXiv:1906.00695 Table 1, SplitMNIST CL1, HNET"
+
+
+@dataclass(frozen=True)
+class Experiment:
+    name: str  # the id on the command line and in the asset JSON
+    label: str
+    benchmark: str
+    scenarios: tuple[str, ...]
+    methods: tuple[str, ...]
+    lite: Overrides
+    full: Overrides
+    paper: Mapping[tuple[str, str], PaperValue] = field(default_factory=dict)  # (scn, method)
+    seeds: tuple[int, ...] = (0, 1, 2)
+    note: str = ""  # how it relates to the paper
+
+    def overrides(self, full: bool) -> Overrides:
+        return self.full if full else self.lite
+
+
+_TABLE1 = "arXiv:1906.00695 Table 1"
+_DIGITS_LITE = {"train": {"iters_per_task": 500, "eval_every": 500}}
+_CL_METHODS = ("hnet-replay", "hnet", *BASELINES)
+_ALL_SCENARIOS = ("cl1", "cl2", "cl3")
+# The paper's MNIST setup (hypercl mnist/train_args_default.py; van de Ven & Tolias 2019):
+# Split MNIST 400-400 target, 2000 iterations of batch 128, lr 1e-3; Permuted MNIST-10
+# 1000-1000 target, 5000 iterations of batch 128, lr 1e-4.
+_SPLIT_MNIST_FULL = {
+    "target": {"hidden": (400, 400)},
+    "train": {"iters_per_task": 2000, "batch_size": 128, "lr": 1e-3, "eval_every": 2000},
+    "replay": {"latent_dim": 100, "hidden": (250, 350), "classifier_hidden": (400, 400),
+               "batch": 128}}
+_PERMUTED_MNIST_FULL = {
+    "target": {"hidden": (1000, 1000)},
+    "hnet": {"kind": "chunked", "emb_dim": 24, "chunk_emb_dim": 8, "hidden": (25, 25),
+             "chunk_size": 78000},
+    "train": {"iters_per_task": 5000, "batch_size": 128, "lr": 1e-4, "eval_every": 5000,
+              "beta": 0.1},
+    "replay": {"latent_dim": 100, "hidden": (400, 400), "classifier_hidden": (1000, 1000),
+               "emb_dim": 24, "hnet_hidden": (25, 25), "chunk_size": 85000, "batch": 128,
+               "beta": 0.1}}
+
+_ENTRIES = (
+    Experiment(
+        "toy", "1-D regression (the paper's Fig. 2)", "regression1d", ("cl1",),
+        ("hnet", "ewc", "si", "finetune"),
+        # lite: half the preset's 4000 steps (at 1000, seed 0 of the one-head HNET forgets
+        # task 1: MSE 0.73; seeds 1 and 2 do not)
+        lite={"train": {"iters_per_task": 2000, "eval_every": 1000}},
+        full={"train": {"iters_per_task": 4000, "eval_every": 1000}},
+        note="The paper shows this as a figure (no table): HNET keeps all three functions, "
+             "fine-tuning forgets. Metric: mean final MSE (lower is better)."),
+    Experiment(
+        "split-digits", "Split Digits (8×8; the CPU-sized stand-in for Split MNIST)",
+        "split-digits", _ALL_SCENARIOS, _CL_METHODS, lite=_DIGITS_LITE,
+        full={"train": {"iters_per_task": 2000, "eval_every": 2000}},
+        note="Not in the paper: sklearn's 8×8 digits, the same protocol as Split MNIST."),
+    Experiment(
+        "permuted-digits", "Permuted Digits-10 (8×8; the stand-in for Permuted MNIST-10)",
+        "permuted-digits", _ALL_SCENARIOS, _CL_METHODS,
+        lite={"train": {"iters_per_task": 300, "eval_every": 300}},
+        full={"train": {"iters_per_task": 2000, "eval_every": 2000}},
+        note="Not in the paper: sklearn's 8×8 digits, the same protocol as Permuted MNIST-10."),
+    Experiment(
+        "split-mnist", "Split MNIST", "split-mnist", _ALL_SCENARIOS, _CL_METHODS,
+        lite={"train": {"iters_per_task": 500, "eval_every": 500}}, full=_SPLIT_MNIST_FULL,
+        paper={("cl1", "hnet"): PaperValue(99.79, None, f"{_TABLE1}, SplitMNIST CL1, HNET"),
+               ("cl3", "hnet"): PaperValue(69.48, 0.80, f"{_TABLE1}, SplitMNIST CL3, HNET+ENT "
+                                           "(as quoted in github.com/chrhenning/hypercl "
+                                           "issue #4)")},
+        note="The paper's HNET+R row is a replay-trained classifier; `hnet-replay` here is its "
+             "HNET+TIR design (replay-trained task classifier + HNET), see docs/REPRODUCTION.md."),
+    Experiment(
+        "permuted-mnist", "Permuted MNIST-10", "permuted-mnist", _ALL_SCENARIOS, _CL_METHODS,
+        lite={"train": {"iters_per_task": 500, "eval_every": 500}}, full=_PERMUTED_MNIST_FULL,
+        paper={("cl1", "hnet"): PaperValue(97.57, None, f"{_TABLE1}, PermutedMNIST-10 CL1, "
+                                           "HNET")}),
+)
+
+EXPERIMENTS: dict[str, Experiment] = {e.name: e for e in _ENTRIES}
+
+
+def experiment(name: str) -> Experiment:
+    """The registry entry called `name`; ConfigError naming the choices otherwise."""
+    try:
+        return EXPERIMENTS[name]
+    except KeyError:
+        raise ConfigError(f"--experiment must be one of {tuple(EXPERIMENTS)}") from None

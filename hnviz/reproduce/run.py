@@ -1,0 +1,181 @@
+"""Running the experiments of the registry and tabulating them.
+
+Each experiment is one sweep (`hnviz.sweeps`: a grid over its methods × `task.scenario` × seeds,
+run by the local worker pool; resumable, one run file per point, a manifest `sweep.json`); its
+rows are read back from the manifest:
+
+    row = {experiment, benchmark, scenario, method, metric, paper, paper_spread, paper_source,
+           mean, spread (sample std over seeds), n, values [per seed], task_inference_acc (mean,
+           CL2/CL3), mean_given (task given, CL2/CL3), wall_s (mean per run), config (what the
+           runs were: iterations, target, hnet), sweep (the manifest's path), runs [file names],
+           status: "ok" | "failed" | "not run", reason}
+
+Accuracies are in % (as the paper writes them); the toy's MSE as it is.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import statistics
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from hnviz.core.benchmarks import benchmark
+from hnviz.core.config import RunConfig
+from hnviz.core.io import write_atomic
+from hnviz.core.presets import default_config
+
+from .experiments import Experiment
+
+TABLE_FORMAT = "hnviz-reproduce"
+TABLE_VERSION = 1
+
+
+def base_configs(exp: Experiment, full: bool, data_root: str | None = None
+                 ) -> list[RunConfig]:
+    """One config per method: the benchmark's preset with the experiment's overrides."""
+    out = []
+    for method in exp.methods:
+        cfg = default_config(exp.benchmark, method)
+        over = {k: dict(v) for k, v in exp.overrides(full).items()}
+        if data_root:
+            over.setdefault("task", {})["data_root"] = data_root
+        out.append(cfg.replace(**over))
+    return out
+
+
+def describe(cfg: RunConfig) -> str:
+    """'500 iters/task, batch 32, lr 0.001, target 100-100, hnet chunked 32-32'."""
+    tr, hn = cfg.train, cfg.hnet
+    text = (f"{tr.iters_per_task} iters/task, batch {tr.batch_size}, lr {tr.lr:g}, target "
+            f"{'-'.join(map(str, cfg.target.hidden))}")
+    if cfg.train.method.startswith("hnet"):
+        text += f", hnet {hn.kind} {'-'.join(map(str, hn.hidden))} emb {hn.emb_dim}"
+    if cfg.train.method == "hnet-replay":
+        r = cfg.replay
+        text += (f", VAE latent {r.latent_dim} dec {'-'.join(map(str, r.hidden))}, "
+                 f"replay batch {r.batch}, β_r {r.beta:g}")
+    return text
+
+
+def command(exp: Experiment, full: bool, seeds: Sequence[int]) -> str:
+    """The command that (re)produces the experiment's rows."""
+    return ("python -m hnviz reproduce --experiment " + exp.name + (" --full" if full else "")
+            + " --seeds " + ",".join(map(str, seeds)))
+
+
+def _stats(values: list[float]) -> tuple[float | None, float | None]:
+    if not values:
+        return None, None
+    return statistics.fmean(values), (statistics.stdev(values) if len(values) > 1 else 0.0)
+
+
+def rows_from_manifest(exp: Experiment, manifest: dict[str, Any], full: bool,
+                       sweep_path: str, seeds: Sequence[int]) -> list[dict[str, Any]]:
+    """The table rows of one experiment's finished sweep."""
+    b = benchmark(exp.benchmark)
+    scale = 100.0 if b.metric.name == "accuracy" else 1.0
+    configs = {c.train.method: c for c in base_configs(exp, full)}
+    rows = []
+    for scn in exp.scenarios:
+        for method in exp.methods:
+            runs = [r for r in manifest["runs"] if r["method"] == method
+                    and r.get("params", {}).get("task.scenario", "cl1") == scn]
+            ok = [r for r in runs if r["status"] == "ok" and r.get("summary")]
+            vals = [scale * r["summary"]["mean_final"] for r in ok]
+            tia = [100.0 * r["summary"]["task_inference_acc"] for r in ok
+                   if r["summary"].get("task_inference_acc") is not None]
+            given = [scale * r["summary"]["mean_final_given"] for r in ok
+                     if r["summary"].get("mean_final_given") is not None]
+            walls = [r["summary"]["wall_s"] for r in ok]
+            mean, spread = _stats(vals)
+            paper = exp.paper.get((scn, method))
+            rows.append({
+                "experiment": exp.name, "benchmark": exp.benchmark, "scenario": scn,
+                "method": method, "metric": b.metric.name,
+                "paper": paper.value if paper else None,
+                "paper_spread": paper.spread if paper else None,
+                "paper_source": paper.source if paper else None,
+                "mean": mean, "spread": spread, "n": len(vals), "values": vals,
+                "task_inference_acc": _stats(tia)[0], "mean_given": _stats(given)[0],
+                "wall_s": _stats(walls)[0], "config": describe(configs[method]),
+                "sweep": sweep_path, "runs": [r["file"] for r in runs],
+                "status": "ok" if len(ok) == len(runs) and runs else "failed",
+                "reason": "; ".join(sorted({r.get("error") or "" for r in runs
+                                            if r["status"] != "ok"})) or None,
+                "command": command(exp, full, seeds)})
+    return rows
+
+
+def not_run_rows(exp: Experiment, full: bool, seeds: Sequence[int], reason: str
+                 ) -> list[dict[str, Any]]:
+    """Rows of an experiment that could not run here (e.g. its data is not on disk)."""
+    configs = {c.train.method: c for c in base_configs(exp, full)}
+    out = []
+    for scn in exp.scenarios:
+        for method in exp.methods:
+            paper = exp.paper.get((scn, method))
+            out.append({
+                "experiment": exp.name, "benchmark": exp.benchmark, "scenario": scn,
+                "method": method, "metric": benchmark(exp.benchmark).metric.name,
+                "paper": paper.value if paper else None,
+                "paper_spread": paper.spread if paper else None,
+                "paper_source": paper.source if paper else None, "mean": None,
+                "spread": None, "n": 0, "values": [], "task_inference_acc": None,
+                "mean_given": None, "wall_s": None, "config": describe(configs[method]),
+                "sweep": None, "runs": [], "status": "not run", "reason": reason,
+                "command": command(exp, full, seeds)})
+    return out
+
+
+def run_experiment(exp: Experiment, out: Path, full: bool, seeds: Sequence[int],
+                   jobs: int | None, data_root: str | None = None, progress: bool = True,
+                   allow_large: bool = False) -> list[dict[str, Any]]:
+    """Run (or resume) the experiment's sweep into out/<name>/ and return its rows; rows
+    "not run" (with the reason and the command) when its data is not available here."""
+    from hnviz.core.limits import HARD, LIBRARY
+    from hnviz.sweeps.engine import run_sweep
+    from hnviz.sweeps.grid import make_grid
+
+    reason = benchmark(exp.benchmark).unavailable_reason(data_root)
+    if reason is not None:
+        return not_run_rows(exp, full, seeds, reason)
+    grid = make_grid(base_configs(exp, full, data_root), {"task.scenario": exp.scenarios},
+                     seeds, limits=HARD if allow_large else LIBRARY)
+    folder = out / exp.name
+    manifest = run_sweep(grid, folder, jobs=jobs, progress=progress,
+                         name=f"reproduce {exp.name}{' (full)' if full else ''}")
+    return rows_from_manifest(exp, manifest, full, str(folder / "sweep.json"), seeds)
+
+
+def write_table(rows: list[dict[str, Any]], path: Path, full: bool) -> None:
+    """The table as JSON (what the Paper page reads), written atomically."""
+    doc = {"format": TABLE_FORMAT, "version": TABLE_VERSION,
+           "configuration": "full" if full else "lite", "rows": rows}
+    data = json.dumps(doc, indent=1, allow_nan=False).encode()
+    write_atomic(path, lambda f: f.write(data))
+
+
+def format_cell(mean: float | None, spread: float | None, metric: str) -> str:
+    if mean is None or (isinstance(mean, float) and math.isnan(mean)):
+        return "—"
+    fmt = "{:.2f}" if metric == "accuracy" else "{:.4f}"
+    return fmt.format(mean) + ("" if spread is None else " ± " + fmt.format(spread))
+
+
+def markdown(rows: list[dict[str, Any]]) -> str:
+    """The table in Markdown (docs/REPRODUCTION.md)."""
+    head = ("| experiment | scenario | method | paper | measured (mean ± sd) | seeds | "
+            "task inferred right | wall s/run |\n|---|---|---|---|---|---|---|---|")
+    lines = [head]
+    for r in rows:
+        paper = format_cell(r["paper"], r["paper_spread"], r["metric"])
+        got = (format_cell(r["mean"], r["spread"], r["metric"]) if r["status"] != "not run"
+               else "not run here")
+        tia = "—" if r["task_inference_acc"] is None else f"{r['task_inference_acc']:.1f}"
+        wall = "—" if r["wall_s"] is None else f"{r['wall_s']:.0f}"
+        lines.append(f"| {r['experiment']} | {r['scenario'].upper()} | {r['method']} | {paper} "
+                     f"| {got} | {r['n']} | {tia} | {wall} |")
+    return "\n".join(lines)
