@@ -6,8 +6,8 @@ per task, evaluation only at task ends), one after the other, alternating A B C 
   A eager         the trainer as it is
   B hnet          the hypernetwork's forward compiled (`torch.compile(hnet.forward)`): the
                   batched f_h([e_t; e_t'...]) of every step and the evaluation's f_h(e_t)
-  C hnet+target   also the target's functional forward (`targets.forward`, what the trainer
-                  calls per step): with B, the whole differentiable path of the loss
+  C hnet+target   also the target's functional forward (`target_kinds.forward`, what the
+                  trainer calls per step): with B, the whole differentiable path of the loss
 Every run is its own process (as a CLI run, a sweep run or a live worker is), so a compiled run
 pays torch.compile's one-off imports and its compilation: the first shapes, and recompiles when
 the regularized rows change shape at tasks 2 and 3 (reg_tasks = 2) and for the evaluation's
@@ -42,7 +42,7 @@ import torch
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from hnviz.core import targets, trainer  # noqa: E402
+from hnviz.core import trainer  # noqa: E402
 from hnviz.core.presets import default_config  # noqa: E402
 from hnviz.core.trainer import Trainer  # noqa: E402
 
@@ -59,8 +59,9 @@ def one_run(variant: str, iters: int, chunk: int) -> dict:
     if variant != "eager":
         hnet = tr.method.hnet
         hnet.forward = torch.compile(hnet.forward)  # instance attribute: nn.Module calls it
-    trainer.forward = torch.compile(targets.forward) if variant == "hnet+target" \
-        else targets.forward
+    eager_forward = trainer.forward  # target_kinds.forward, as the trainer imported it
+    if variant == "hnet+target":
+        trainer.forward = torch.compile(eager_forward)
     steady_s, steady_n, first_chunk_of_task = 0.0, 0, True
     t_all = time.perf_counter()
     try:
@@ -75,7 +76,7 @@ def one_run(variant: str, iters: int, chunk: int) -> dict:
                 steady_s, steady_n = steady_s + dt, steady_n + len(evs)
             first_chunk_of_task = tr.task != task
     finally:
-        trainer.forward = targets.forward
+        trainer.forward = eager_forward
     wall = time.perf_counter() - t_all
     steady = steady_s / max(steady_n, 1)
     return {"variant": variant, "wall": wall, "ms": 1000 * steady,
