@@ -218,9 +218,9 @@ def device_setting() -> str:
             state.set_widget(K + "device", DEFAULT_DEVICE)
         device = st.selectbox("Device", DEVICE_CHOICES, key=K + "device",
                               format_func=DEVICE_LABELS.get,
-                              help="Where the live run trains. The small networks of this lab "
-                                   "often train as fast on the CPU; a run file holds its "
-                                   "tensors on the CPU either way.")
+                              help="Where new runs train (a run keeps its device). The networks "
+                                   "here are small, so a GPU is not necessarily faster (not "
+                                   "measured); a run file holds CPU tensors either way.")
     state.put("device", device)
     return device
 
