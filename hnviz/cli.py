@@ -38,13 +38,17 @@ def _train_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("--out", help="save the run to this file (.pt)")
     p.add_argument("--json", action="store_true", help="last stdout line: one JSON summary")
     p.add_argument("--quiet", action="store_true", help="no progress bar")
+    p.add_argument("--amp", action="store_true",
+                   help="mixed precision (CUDA only, with --device cuda|auto): the target's "
+                        "forward in bfloat16 (float16 + loss scaling on GPUs without it); not "
+                        "tested on a GPU yet")
 
 
 def cmd_train(a: argparse.Namespace) -> int:
     from tqdm import tqdm
 
     from .core.datasets_torchvision import DataUnavailableError
-    from .core.devices import resolve_device
+    from .core.devices import amp_dtype, resolve_device
     from .core.io import save_run
     from .core.limits import check_limits
     from .core.trainer import Trainer
@@ -54,8 +58,10 @@ def cmd_train(a: argparse.Namespace) -> int:
     check_limits(cfg, limits)  # sizes and memory budget, before anything is built
     check_out_arg(a.out)  # and the output file, before any training
     device = resolve_device(a.device)  # one-line error when e.g. no CUDA GPU is there
+    if a.amp:
+        amp_dtype(device)  # one-line error off CUDA, before anything is built
     try:
-        trainer = Trainer(cfg, limits=limits, device=device)
+        trainer = Trainer(cfg, limits=limits, device=device, amp=a.amp)
     except DataUnavailableError as e:
         print(f"error: {e}", file=sys.stderr)
         return 2

@@ -85,6 +85,18 @@ def test_device_cuda_without_a_gpu_is_one_line(sub, tmp_path, capsys, monkeypatc
     assert not (tmp_path / "sw").exists()  # nothing started
 
 
+@pytest.mark.parametrize("device", ["cpu", "auto"])
+def test_amp_without_cuda_is_refused_in_one_line(device, capsys, monkeypatch, tmp_path):
+    import torch
+
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: False)
+    out = tmp_path / "r.pt"
+    rc = main(["train", "--amp", "--device", device, "--out", str(out), *TINY])
+    err = capsys.readouterr().err.strip()
+    assert rc == 2 and len(err.splitlines()) == 1 and "--amp" in err and "CUDA" in err, err
+    assert not out.exists()  # refused before anything trained
+
+
 def test_device_auto_trains_on_the_cpu_without_a_gpu(capsys, monkeypatch):
     import torch
 

@@ -125,3 +125,46 @@ def test_task_sequence_to_same_device_is_itself_and_moves_share_data():
     assert meta.device.type == "meta"
     assert meta.tasks[0].base_train is meta.tasks[2].base_train  # permuted tasks share data
     assert np.array_equal(meta.tasks[1].permutation.shape, seq.tasks[1].permutation.shape)
+
+
+# ------------------------------------------------------------------ mixed precision (--amp)
+def test_amp_is_refused_off_cuda_in_one_line(monkeypatch):
+    _no_gpu(monkeypatch)
+    with pytest.raises(ConfigError, match="needs a CUDA device") as e:
+        devices.amp_dtype(torch.device("cpu"))
+    assert "\n" not in str(e.value) and "--amp" in str(e.value)
+    with pytest.raises(ConfigError, match="needs a CUDA device"):
+        Trainer(_cfg("split-digits", "hnet"), device="auto", amp=True)  # auto = the CPU here
+    tr = Trainer(_cfg("split-digits", "hnet"), device="cpu")
+    assert tr.amp_dtype is None and tr.scaler is None
+
+
+@pytest.mark.parametrize("dtype,scaled", [(torch.bfloat16, False), (torch.float16, True)])
+def test_amp_step_path_on_the_cpu(dtype, scaled):
+    """The trainer's mixed-precision step (CUDA-only through the API) driven on the CPU, where
+    torch's autocast and GradScaler also exist: the target's forward runs in `dtype`, the loss,
+    the generated weights and every trained tensor stay float32, training moves the same way as
+    without it and not bit-identically (autocast really ran)."""
+    cfg = _cfg("split-digits", "hnet", iters_per_task=30, eval_every=30)
+    ref = Trainer(cfg)
+    ref.run()
+    tr = Trainer(cfg)
+    tr.amp_dtype = dtype
+    if scaled:
+        tr.scaler = torch.amp.GradScaler("cpu")
+    seen = []
+    real = tr._train_forward
+
+    def spy(w, x, j, s):
+        out = real(w, x, j, s)
+        seen.append((w.dtype, out.dtype))
+        return out
+
+    tr._train_forward = spy
+    tr.run()
+    assert tr.error is None and seen and all(s == (torch.float32, dtype) for s in seen)
+    assert all(p.dtype == torch.float32 for p in tr.method.parameters())
+    assert tr.method.weights(0).dtype == torch.float32
+    a, b = np.array(ref.history["R"][-1]), np.array(tr.history["R"][-1])
+    assert np.abs(a - b).max() < 0.1  # the same run up to reduced-precision rounding
+    assert [x[1] for x in ref.history["loss"]] != [x[1] for x in tr.history["loss"]]

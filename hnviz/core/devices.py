@@ -7,6 +7,8 @@ everywhere; `auto` takes the first CUDA GPU when torch sees one.
 
     resolve_device("auto") -> torch.device("cuda") or torch.device("cpu")
     resolve_device("cuda") -> ConfigError (one line) when no CUDA GPU is usable
+    amp_dtype(device)      -> torch.bfloat16 | torch.float16 for mixed precision (`--amp`), CUDA
+                              only: ConfigError (one line) on any other device
 """
 
 from __future__ import annotations
@@ -26,6 +28,17 @@ def cuda_unavailable_reason() -> str | None:
     if not torch.cuda.is_available():
         return f"torch {torch.__version__} (CUDA {torch.version.cuda}) sees no CUDA GPU"
     return None
+
+
+def amp_dtype(device: torch.device) -> torch.dtype:
+    """The autocast dtype of mixed precision on `device`: bfloat16 where the GPU has it (no
+    loss scaling needed), else float16 (the trainer then scales the loss with a GradScaler).
+    CUDA only: on the CPU autocast would make these tiny networks slower, not faster, and it
+    was never measured there; ConfigError with a one-line reason."""
+    if device.type != "cuda":
+        raise ConfigError(f"--amp (mixed precision) needs a CUDA device; this run computes on "
+                          f"{device}: drop --amp or use --device cuda")
+    return torch.bfloat16 if torch.cuda.is_bf16_supported() else torch.float16
 
 
 def resolve_device(name: str | torch.device | None = None) -> torch.device:

@@ -28,6 +28,10 @@ sequences leave some None (null).
 Where it computes is a runtime choice (`device`, see `devices.py`): the models are built on the
 CPU (the same initial weights everywhere) and moved; the data lives on that device; the loss is
 read on the host only every LOG_EVERY steps, at evaluations and at the end of `advance`.
+Mixed precision (`amp=True`, CUDA only, `devices.amp_dtype`) runs the target network's forward
+of each training step under autocast (bfloat16, or float16 with a GradScaler) and keeps the
+rest in float32: the task loss, the hypernetwork (the generated weights the output regularizer
+compares with its snapshot) and the regularizers. Not run on a GPU yet.
 
 The config is checked against size limits before anything is built (`limits.check_limits`; the
 library's `LIBRARY` unless the caller passes others). A run stops with an error, keeping its last
@@ -36,6 +40,7 @@ state, when its loss is not finite or explodes (`exploded`).
 
 from __future__ import annotations
 
+import contextlib
 import math
 import time
 from collections.abc import Callable
@@ -48,7 +53,7 @@ import torch.nn.functional as F
 from .benchmarks import build_tasks
 from .config import RunConfig
 from .conv_shapes import conv_depth
-from .devices import resolve_device
+from .devices import amp_dtype, resolve_device
 from .evaluation import cells, is_long, periodic_tasks, row_tasks
 from .inference import evaluate_inferred
 from .limits import LIBRARY, Limits, check_limits
@@ -111,9 +116,14 @@ def make_optimizer(params: list[torch.Tensor], lr: float) -> torch.optim.Optimiz
 
 class Trainer:
     def __init__(self, cfg: RunConfig, seq: TaskSequence | None = None,
-                 limits: Limits = LIBRARY, device: str | torch.device | None = None):
+                 limits: Limits = LIBRARY, device: str | torch.device | None = None,
+                 amp: bool = False):
         check_limits(cfg, limits)  # before any data or network is built
         self.device = resolve_device(device)
+        # mixed precision: the autocast dtype (ConfigError off CUDA), and loss scaling for fp16
+        self.amp_dtype = amp_dtype(self.device) if amp else None
+        self.scaler = (torch.amp.GradScaler("cuda") if self.amp_dtype == torch.float16
+                       else None)
         self.cfg = cfg
         gen = torch.Generator().manual_seed(cfg.train.seed)
         torch.manual_seed(cfg.train.seed)  # nn.Linear inits inside the hypernet
@@ -256,8 +266,10 @@ class Trainer:
         for j in seen:
             x, y = self._batch(j, s)
             w = step.weights if j == t else self.method.weights(j)
-            out = self.heads.logits(self._train_forward(w, x, j, s), j, active=t)
-            losses.append(self.loss_of(out, self.heads.labels(y, j)))
+            with self._autocast():
+                out = self.heads.logits(self._train_forward(w, x, j, s), j, active=t)
+            # float32 (a no-op without amp)
+            losses.append(self.loss_of(out.float(), self.heads.labels(y, j)))
             if j == t and step.extra is not no_extra:  # HNET+R: its replay models' losses
                 losses[-1] = losses[-1] + step.extra(x, y)
         task_loss = losses[0] if len(losses) == 1 else torch.stack(losses).mean()
@@ -265,10 +277,21 @@ class Trainer:
         loss = task_loss + reg
         self._check_loss(loss.item(), t, s)  # on the CPU a memory read, not a synchronisation
         self.opt.zero_grad(set_to_none=True)
-        loss.backward()
-        self.opt.step()
+        if self.scaler is None:
+            loss.backward()
+            self.opt.step()
+        else:  # float16: gradients of the scaled loss, unscaled (skipped if inf) by the scaler
+            self.scaler.scale(loss).backward()
+            self.scaler.step(self.opt)
+            self.scaler.update()
         step.after()
         return task_loss.detach(), reg.detach()
+
+    def _autocast(self) -> contextlib.AbstractContextManager:
+        """Mixed precision for the target's forward when `amp` (CUDA), else nothing."""
+        if self.amp_dtype is None:
+            return contextlib.nullcontext()
+        return torch.autocast(self.device.type, dtype=self.amp_dtype)
 
     def _check_loss(self, value: float, t: int, s: int) -> None:
         """TrainingDiverged if the loss `value` of step s of task t is not finite or explodes

@@ -90,14 +90,15 @@ class RunHost:
     # ------------------------------------------------------------------ commands
     # Every command returns the updates it published (usually one), to be sent in order.
     def add(self, run_id: str, owner: str, data: bytes, *, play: bool = False,
-            extras: str | None = None) -> list[Update]:
-        """Host the run in `data` (a run file's bytes); its first update has reason "add", the
-        whole history, config and meta. Raises RunFileError for a bad file, ValueError for a
-        bad extras path or a run_id already hosted."""
+            extras: str | None = None, device: str | None = None) -> list[Update]:
+        """Host the run in `data` (a run file's bytes), training on `device` (cpu | cuda[:N] |
+        auto, `hnviz.core.devices`; None = the CPU); its first update has reason "add", the
+        whole history, config and meta. Raises RunFileError for a bad file, ConfigError for an
+        unusable device, ValueError for a bad extras path or a run_id already hosted."""
         if run_id in self._runs:
             raise ValueError(f"run {run_id!r} is already hosted")
         fn = extras_hook.resolve(extras) if extras else None
-        trainer, meta = load_run(bytes(data))
+        trainer, meta = load_run(bytes(data), device=device)
         r = _Run(run_id, owner, trainer, meta, fn, last_checkpoint=self._clock(),
                  checkpoint_key=_key(trainer))
         self._runs[run_id] = r

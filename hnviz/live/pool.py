@@ -3,7 +3,8 @@ only lays out pages and reads mirrors.
 
     pool = make_pool()                          # TrainPool, or InlinePool when HNVIZ_WORKERS=0
     pool.start()                                # optional: workers load torch in the background
-    mirror = pool.add(run_id, owner, run_file_bytes, play=True, extras="pkg.mod:fn")
+    mirror = pool.add(run_id, owner, run_file_bytes, play=True, extras="pkg.mod:fn",
+                      device="cpu")             # where its worker trains it (cpu | cuda[:N])
     snap = mirror.snapshot()                    # draw from snap.history / snap.progress
     pool.pause(run_id); pool.step(run_id, 100); data = pool.export(run_id)
     pool.close()
@@ -61,6 +62,7 @@ class _Rec:
     slot: int
     mirror: RunMirror
     extras: str | None
+    device: str | None = None  # where the worker trains it (a restore keeps it)
     mode: str = "paused"  # what the pool asked for: "paused" | "playing" | "stepping" | "done"
     lost: bool = False  # its worker died; waiting to be re-hosted
     given_up: bool = False  # lost for good (too many restores, or the restore failed)
@@ -180,10 +182,12 @@ class TrainPool:
 
     # ------------------------------------------------------------------ requests
     def add(self, run_id: str, owner: str, data: bytes, *, play: bool = False,
-            extras: str | None = None, timeout: float = 60.0) -> RunMirror:
-        """Host the run in `data` (run file bytes) for `owner`; returns its mirror once the
-        worker has loaded it. Raises QuotaExceeded / PoolBusy (limits, not started in time),
-        RunFileError (bad file), LiveError (other refusals)."""
+            extras: str | None = None, device: str | None = None,
+            timeout: float = 60.0) -> RunMirror:
+        """Host the run in `data` (run file bytes) for `owner`, trained on `device` (None = the
+        CPU); returns its mirror once the worker has loaded it. Raises QuotaExceeded / PoolBusy
+        (limits, not started in time), RunFileError (bad file), LiveError (other refusals,
+        e.g. a device the worker cannot use)."""
         self.start()
         if not isinstance(run_id, str) or not run_id or not isinstance(owner, str) or not owner:
             raise LiveError("run_id and owner must be non-empty strings")
@@ -203,7 +207,7 @@ class TrainPool:
                 slot = self._place()
                 if slot is not None:
                     rec = _Rec(run_id, owner, slot.index, RunMirror(run_id, owner, bytes(data)),
-                               extras, mode="playing" if play else "paused")
+                               extras, device, mode="playing" if play else "paused")
                     self._recs[run_id] = rec
                     break
             if time.monotonic() > deadline or not self._wait_any_ready(deadline):
@@ -211,7 +215,8 @@ class TrainPool:
                                "a few seconds")
         req = next(self._req)
         pending = slot.send("add", req, dict(run_id=run_id, owner=owner, data=bytes(data),
-                                             play=play, extras=extras), Pending("add", run_id))
+                                             play=play, extras=extras, device=device),
+                            Pending("add", run_id))
         try:
             pending.result(max(0.0, deadline - time.monotonic()))
         except BaseException:
@@ -422,7 +427,8 @@ class TrainPool:
                                   f"stopped ({why})", restored=True)
                 pending = slot.send("add", next(self._req),
                                     dict(run_id=r.run_id, owner=r.owner, data=data, play=play,
-                                         extras=r.extras), Pending("restore", r.run_id))
+                                         extras=r.extras, device=r.device),
+                                    Pending("restore", r.run_id))
             threading.Thread(target=self._check_restore, args=(r, pending), daemon=True,
                              name="hnviz-live-restore").start()
 

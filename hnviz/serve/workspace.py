@@ -26,6 +26,7 @@ from pathlib import Path
 from typing import Any
 
 from hnviz.core.config import RunConfig
+from hnviz.core.devices import DEFAULT_DEVICE, resolve_device
 from hnviz.core.io import RunFileError, display_name, load_run, read_run_dict, run_to_bytes
 from hnviz.core.limits import LIBRARY, Limits
 from hnviz.core.run_checks import check_run_dict
@@ -54,6 +55,7 @@ class RunHandle:
         self.demo = demo
         self.created = time.time()
         self._data = data  # static run file bytes (None for demos and live runs)
+        self.device = DEFAULT_DEVICE  # where the pool trains it whenever it is hosted
         self._static: RunView | None = None
         self._mirror = None  # hnviz.live.RunMirror while hosted
         self._lock = threading.Lock()
@@ -244,13 +246,17 @@ class Workspace:
 
     # ------------------------------------------------------------------ creating runs
     def new_run(self, cfg: RunConfig, name: str, play: bool = False,
-                limits: Limits = LIBRARY) -> RunHandle:
-        """A fresh run of `cfg`, hosted in the pool (playing or paused). Raises ConfigError
-        (e.g. over `limits`, checked before anything is built), DataUnavailableError, or the
-        pool's QuotaExceeded / PoolBusy (messages for the user)."""
-        trainer = Trainer(cfg, limits=limits)
+                limits: Limits = LIBRARY, device: str = DEFAULT_DEVICE) -> RunHandle:
+        """A fresh run of `cfg`, hosted in the pool (playing or paused) and trained on `device`
+        (cpu | cuda[:N] | auto, `hnviz.core.devices`; not part of the run file). Raises
+        ConfigError (e.g. over `limits` or a device that is not there, checked before anything
+        is built), DataUnavailableError, or the pool's QuotaExceeded / PoolBusy / LiveError
+        (messages for the user)."""
+        resolve_device(device)  # one line when e.g. no CUDA GPU is there
+        trainer = Trainer(cfg, limits=limits)  # on the CPU: only its first run file
         with self.lock:  # registered first: other tabs' reruns must find it while it is hosted
             h = RunHandle(self.unique_name(name), "trained")
+            h.device = device
             data = run_to_bytes(trainer, {"name": h.name})
             h._data = data
             self.runs[h.run_id] = h
@@ -290,7 +296,8 @@ class Workspace:
         shows as "starting" meanwhile, and a failure becomes its message."""
         pool = self.pool
         if pool.ready(0):
-            h.attach(pool.add(h.run_id, self.token, data, play=play, extras=EXTRAS))
+            h.attach(pool.add(h.run_id, self.token, data, play=play, extras=EXTRAS,
+                              device=h.device))
             return
         h._pending, h._pending_play, h._pending_error = data, play, None
         h._hosted_event.clear()
@@ -298,7 +305,7 @@ class Workspace:
         def host() -> None:
             try:
                 mirror = pool.add(h.run_id, self.token, data, play=h._pending_play,
-                                  extras=EXTRAS, timeout=300)
+                                  extras=EXTRAS, device=h.device, timeout=300)
             except Exception as exc:  # noqa: BLE001 - the run stays, with the reason
                 h._data, h._pending, h._static = data, None, None
                 h._pending_error = f"Could not start training: {exc}"

@@ -17,6 +17,7 @@ from hnviz.serve.workspace import RunHandle
 from hnviz.ui import state
 from hnviz.ui.labels import data_text, method_short, strength_text
 from hnviz.ui.page import one_line
+from hnviz.ui.train_form import chosen_device
 
 # Side by side: what the second run differs in. "off" = the same method with strength 0.
 COMPARE_OFF = "off"
@@ -73,8 +74,10 @@ def has_progress(h: RunHandle | None) -> bool:
 
 
 def _new(cfg: RunConfig, play: bool) -> RunHandle | None:
+    """A new run of `cfg` on the chosen device (a device that is not there: a flash message)."""
     try:
-        return state.workspace().new_run(cfg, run_label(cfg), play=play, limits=app_limits())
+        return state.workspace().new_run(cfg, run_label(cfg), play=play, limits=app_limits(),
+                                         device=chosen_device())
     except Exception as exc:  # noqa: BLE001 - DataUnavailableError, ConfigError, quotas ...
         state.flash(f"Could not start the run: {one_line(exc)}")
         return None

@@ -5,7 +5,8 @@ widgets are re-filled from it whenever they are (re)created. Opening a URL with 
 parameters (hnviz.ui.urlstate) pre-fills the widgets (a value out of range is reported, never
 clamped); every change is written back to the URL, so the address bar is always a shareable
 link to this setup. Every method's regularizer strength (β, λ, c) has its widget, labelled by the
-method registry.
+method registry. Where the run trains (cpu | cuda | auto) is not part of the config: a Device
+selector shows only when torch sees a CUDA GPU, and its choice is kept in state for the buttons.
 """
 
 from __future__ import annotations
@@ -14,8 +15,10 @@ import os
 
 import streamlit as st
 
+from hnviz.core import devices
 from hnviz.core.benchmarks import BENCHMARKS, available_benchmarks
 from hnviz.core.config import HNET_KINDS, ConfigError, RunConfig
+from hnviz.core.devices import DEFAULT_DEVICE, DEVICE_CHOICES
 from hnviz.core.limits import app_limits, check_limits
 from hnviz.core.method_specs import DEFAULT_METHOD, METHODS, method_spec
 from hnviz.core.presets import default_config
@@ -214,6 +217,33 @@ def settings_form() -> tuple[RunConfig, str | None]:
         blocked = blocked or f"This setup is too large for this server: {e}"
         st.error(blocked)
     return cfg, blocked
+
+
+DEVICE_LABELS = {"cpu": "CPU", "cuda": "CUDA GPU", "auto": "auto (the GPU)"}
+
+
+def device_setting() -> str:
+    """The Device selector (auto | cpu | cuda), drawn only when torch sees a CUDA GPU; else a
+    caption that training runs on the CPU. Returns the device the buttons train on (also kept
+    in state: `chosen_device`)."""
+    if devices.cuda_unavailable_reason() is not None:
+        device = DEFAULT_DEVICE
+        st.caption("Training runs on the CPU (no CUDA GPU here).")
+    else:
+        if state.widget_value(K + "device") not in DEVICE_CHOICES:
+            state.set_widget(K + "device", DEFAULT_DEVICE)
+        device = st.selectbox("Device", DEVICE_CHOICES, key=K + "device",
+                              format_func=DEVICE_LABELS.get,
+                              help="Where new runs train (a run keeps its device). The networks "
+                                   "here are small, so a GPU is not necessarily faster (not "
+                                   "measured); a run file holds CPU tensors either way.")
+    state.put("device", device)
+    return device
+
+
+def chosen_device() -> str:
+    """The device the Train page's buttons start runs on (the CPU unless a GPU was chosen)."""
+    return state.get("device") or DEFAULT_DEVICE
 
 
 def _sync_url(cfg: RunConfig) -> None:

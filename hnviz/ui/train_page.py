@@ -11,7 +11,7 @@ from hnviz.ui import state
 from hnviz.ui import train_actions as actions
 from hnviz.ui.live import live_panel
 from hnviz.ui.page import one_line
-from hnviz.ui.train_form import param_panel, settings_form
+from hnviz.ui.train_form import device_setting, param_panel, settings_form
 from hnviz.ui.train_view import draw
 
 COMPARE_KEY = "train.compare"
@@ -30,6 +30,7 @@ def render() -> None:
             st.markdown("#### Setup")
             cfg, blocked = settings_form()
             compare = compare_setting(cfg.train.method)
+            device_setting()
             param_panel(cfg)
     with right:
         controls(blocked, compare)
