@@ -42,7 +42,8 @@ def bundle() -> tuple[Path, list[dict[str, Any]]]:
     rows = run_experiment(tiny_experiment(), tmp / "sweeps", False, SEEDS, 1, progress=False)
     assert all(r["status"] == "ok" for r in rows), [r["reason"] for r in rows]
     failed = dict(rows[-1], status="failed", reason=FAILED_REASON, mean=None, spread=None, n=0,
-                  values=[])  # (cl3, finetune): as a row whose runs all failed reads
+                  values=[], task_inference_acc=None, mean_given=None, wall_s=None)
+    # (cl3, finetune) as `rows_from_manifest` writes a row whose runs all failed
     rows = [*rows[:-1], failed,
             *not_run_rows(EXPERIMENTS["split-mnist"], False, SEEDS, "no MNIST here (test)")]
     write_bundle(rows, tmp / "bundle", False)

@@ -43,7 +43,8 @@ def test_page_shows_the_rows_with_the_paper_next_to_the_measurement(paper_dir):
     assert first["paper"] == f"{PAPER.value:.2f} ± {PAPER.spread:.2f} [1]"
     assert first["measured"] == f"{rows[0]['mean']:.2f} ± {rows[0]['spread']:.2f}"
     assert df.iloc[3]["status"] == f"failed: {FAILED_REASON}"
-    assert df.iloc[2]["task inferred %"] == pytest.approx(rows[2]["task_inference_acc"], abs=0.05)
+    assert df.iloc[2]["task inferred %"] == f"{rows[2]['task_inference_acc']:.1f}"
+    assert list(df.columns)[-2:] == ["Train", "configuration"]
     texts = _texts(at)
     assert f"[1] {SOURCE}" in texts
     assert "lite** configuration · 4 rows: 3 ok, 1 failed" in texts

@@ -113,7 +113,7 @@ def status_text(row: dict[str, Any]) -> str:
 
 
 def display_rows(rows: list[dict[str, Any]]) -> tuple[list[dict[str, Any]], list[str]]:
-    """One experiment's rows as the page's table (text cells, numbers where a column sorts) and
+    """One experiment's rows as the page's table (text cells; "—" where nothing applies) and
     the footnotes: the paper's sources, numbered in the order the rows cite them."""
     notes: list[str] = []
     out = []
@@ -129,11 +129,10 @@ def display_rows(rows: list[dict[str, Any]]) -> tuple[list[dict[str, Any]], list
         out.append({
             "scenario": r["scenario"].upper(), "method": r["method"], "paper": paper,
             "measured": measured_text(r), "seeds": int(_num(r.get("n")) or 0),
-            "task inferred %": None if tia is None else round(tia, 1),
+            "task inferred %": "—" if tia is None else f"{tia:.1f}",
             "task given": "—" if given is None else format_cell(given, None, r["metric"]),
-            "configuration": str(r.get("config") or ""),
-            "wall s/run": None if wall is None else round(wall, 1),
-            "status": status_text(r)})
+            "wall s/run": "—" if wall is None else f"{wall:.1f}",
+            "status": status_text(r), "configuration": str(r.get("config") or "")})
     return out, notes
 
 

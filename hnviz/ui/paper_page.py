@@ -128,6 +128,7 @@ def experiment_section(folder: Path, table: Table, name: str) -> None:
         cfg = row_config(r, m if isinstance(m, dict) else None, table.full,
                          seeds_of(r, m if isinstance(m, dict) else None)[0])
         s["Train"] = train_href(train_params(cfg)) if cfg is not None else None
+        s["configuration"] = s.pop("configuration")  # the long one last
     st.dataframe(shown, hide_index=True, width="stretch", key=f"paper_table_{name}",
                  column_config={
                      "paper": st.column_config.TextColumn(
@@ -135,7 +136,7 @@ def experiment_section(folder: Path, table: Table, name: str) -> None:
                      "measured": st.column_config.TextColumn(
                          "measured", help="Mean ± sample sd over the seeds (accuracy in %, "
                                           "MSE as it is)"),
-                     "task inferred %": st.column_config.NumberColumn(
+                     "task inferred %": st.column_config.TextColumn(
                          help="CL2/CL3: how often the task was inferred right"),
                      "task given": st.column_config.TextColumn(
                          help="CL2/CL3: the accuracy with the task given"),
