@@ -93,10 +93,13 @@ def test_not_run_experiment_from_a_link(paper_dir):
     assert all(isinstance(u, str) and "benchmark=split-mnist" in u for u in df["Train"])
 
 
-def test_unknown_experiment_in_the_link_is_reported(paper_dir):
-    at = open_app(PAGE, exp="nope")
+@pytest.mark.parametrize("value", ["nope", "<script>alert(1)</script>" * 200, "../" * 50])
+def test_unknown_experiment_in_the_link_is_reported(paper_dir, value):
+    at = open_app(PAGE, exp=value)
     assert at.selectbox(key="paper.exp").value == "split-digits"
-    assert any("exp=nope is not in the table" in w.value for w in at.warning)
+    (note,) = [w.value for w in at.warning if "is not in the table" in w.value]
+    assert note.startswith(f"Link: exp={value[:40]} is not in the table") and len(note) < 200
+    assert at.query_params["exp"] == "split-digits"  # the address bar shows the view again
 
 
 @pytest.mark.parametrize("content", [None, "{corrupt", '{"format": "hnviz-sweep"}'])
