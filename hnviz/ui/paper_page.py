@@ -146,7 +146,8 @@ def experiment_section(folder: Path, table: Table, name: str) -> None:
     for i, src in enumerate(notes):
         st.caption(f"[{i + 1}] {src}")
     st.caption("—: the paper gives no number for this cell whose source was checked for this "
-               "project. Re-run these rows with")
+               "project (or the experiment is not in the paper).")
+    st.markdown("Re-run these rows with")
     st.code(rows[0].get("command") or MAKE_COMMAND, language="bash")
     row_details(table, rows, manifests)
 
@@ -184,9 +185,9 @@ def row_details(table: Table, rows: list[dict[str, Any]],
         st.markdown(
             f"Status **{m.get('status')}** · created {m.get('created', '—')} · backend "
             f"{m.get('backend', '—')} · {sum(m.get('counts', {}).values()) or len(m['runs'])} "
-            f"runs · {m.get('wall_s', 0):.0f} s")
-        st.markdown("**Grid**: benchmarks " + ", ".join(m.get("benchmarks", []))
-                    + " × methods " + ", ".join(m.get("methods", [])) + " × "
+            f"runs · {float(m.get('wall_s') or 0):.0f} s")
+        st.markdown("**Grid**: benchmarks " + ", ".join(map(str, m.get("benchmarks", [])))
+                    + " × methods " + ", ".join(map(str, m.get("methods", []))) + " × "
                     + " × ".join(f"{a['field']} ∈ {{{', '.join(map(str, a['values']))}}}"
                                  for a in next(iter(m.get("axes", {}).values()), []))
                     + f" × seeds {', '.join(map(str, m.get('seeds', [])))}")
