@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import shutil
 import sys
 import time
 from pathlib import Path
@@ -17,7 +16,7 @@ from hnviz.core.config import ConfigError
 from hnviz.run_args import check_out_arg, parse_ints
 
 from .experiments import EXPERIMENTS, experiment
-from .run import markdown, run_experiment, write_table
+from .run import markdown, run_experiment, write_bundle, write_table
 
 HELP = "run the paper's experiments (lite by default) and write the reproduction table"
 DEFAULT_OUT = "runs/reproduce"
@@ -73,25 +72,10 @@ def cmd_reproduce(a: argparse.Namespace) -> int:
                                a.allow_large)
     write_table(rows, out / "table.json", a.full)
     if a.bundle:
-        _bundle(rows, Path(a.bundle), a.full)
+        write_bundle(rows, Path(a.bundle), a.full)
     print(markdown(rows))
     print(f"{time.perf_counter() - t0:.0f} s; table: {out / 'table.json'}")
     if a.json:
         print(json.dumps({"configuration": "full" if a.full else "lite", "rows": rows}))
     return 0 if all(r["status"] != "failed" for r in rows) else 1
 
-
-def _bundle(rows: list[dict], folder: Path, full: bool) -> None:
-    """table.json and each experiment's manifest (no run files) into `folder`; the rows point
-    at the bundled manifests (paths relative to the folder)."""
-    folder.mkdir(parents=True, exist_ok=True)
-    bundled = []
-    for r in rows:
-        r = dict(r)
-        if r["sweep"]:
-            dest = folder / r["experiment"] / "sweep.json"
-            dest.parent.mkdir(parents=True, exist_ok=True)
-            shutil.copyfile(r["sweep"], dest)
-            r["sweep"] = f"{r['experiment']}/sweep.json"
-        bundled.append(r)
-    write_table(bundled, folder / "table.json", full)

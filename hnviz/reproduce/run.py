@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import json
 import math
+import shutil
 import statistics
 from collections.abc import Sequence
 from pathlib import Path
@@ -156,6 +157,23 @@ def write_table(rows: list[dict[str, Any]], path: Path, full: bool) -> None:
            "configuration": "full" if full else "lite", "rows": rows}
     data = json.dumps(doc, indent=1, allow_nan=False).encode()
     write_atomic(path, lambda f: f.write(data))
+
+
+def write_bundle(rows: list[dict[str, Any]], folder: Path, full: bool) -> None:
+    """table.json and each experiment's manifest (no run files) into `folder` (the app's
+    assets/paper, read by the Paper page); the rows point at the bundled manifests (paths
+    relative to the folder)."""
+    folder.mkdir(parents=True, exist_ok=True)
+    bundled = []
+    for r in rows:
+        r = dict(r)
+        if r["sweep"]:
+            dest = folder / r["experiment"] / "sweep.json"
+            dest.parent.mkdir(parents=True, exist_ok=True)
+            shutil.copyfile(r["sweep"], dest)
+            r["sweep"] = f"{r['experiment']}/sweep.json"
+        bundled.append(r)
+    write_table(bundled, folder / "table.json", full)
 
 
 def format_cell(mean: float | None, spread: float | None, metric: str) -> str:

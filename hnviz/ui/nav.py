@@ -26,6 +26,8 @@ PAGES = [
      "how β trades remembering for learning"),
     ("pages/7_Lecture.py", "Lecture", ":material/co_present:",
      "the paper's story in seven steps, for a projector"),
+    ("pages/8_Paper.py", "Paper", ":material/table_chart:",
+     "the paper's numbers next to ours, each row linked to the runs behind it"),
 ]
 
 
@@ -33,13 +35,15 @@ def existing_pages() -> list[tuple[str, str, str, str]]:
     return [p for p in PAGES if (ROOT / p[0]).exists()]
 
 
-def page_link(path: str, label: str, icon: str) -> None:
+def page_link(path: str, label: str, icon: str,
+              query_params: dict[str, str] | None = None) -> None:
     """st.page_link that skips a page the running server does not know (e.g. a page file added
-    after the server started) instead of failing the whole page."""
+    after the server started) instead of failing the whole page; `query_params` open it with
+    those (e.g. the Train page's configuration)."""
     import streamlit as st
     from streamlit.errors import StreamlitAPIException
 
     try:
-        st.page_link(path, label=label, icon=icon)
+        st.page_link(path, label=label, icon=icon, query_params=query_params)
     except StreamlitAPIException:
         pass

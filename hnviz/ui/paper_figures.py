@@ -1,0 +1,86 @@
+"""Pure Plotly figure for the Paper page: one experiment's methods compared per scenario.
+
+`comparison_fig(rows)` draws, per scenario (CL1, CL2, CL3 along x), one bar per method (its
+colour from the registry) at the mean over seeds with the sample sd as error bar, and the paper's
+number as a black diamond over the same bar where the paper gives one (its ± as error bar). Bars
+sit at explicit x positions (scenario index ± offset) so each marker lands on its own bar. Rows
+without a measurement (not run, failed) leave a gap. Traces carry `meta`: "paper:bar:<method>",
+"paper:marker".
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from typing import Any
+
+import plotly.graph_objects as go
+
+from hnviz.ui.labels import method_color, method_short, metric_label
+
+GROUP_WIDTH = 0.8  # of the distance between two scenarios
+
+
+def _num(v: Any) -> float | None:
+    if isinstance(v, bool) or not isinstance(v, (int, float)) or not math.isfinite(v):
+        return None
+    return float(v)
+
+
+def y_title(metric: str) -> str:
+    """The table's unit: accuracies in % (as the paper writes them), MSE as it is."""
+    return metric_label(metric) + (" (%)" if metric == "accuracy" else "")
+
+
+def comparison_fig(rows: Sequence[dict[str, Any]], height: int = 380) -> go.Figure:
+    """Grouped bars (mean ± sd over seeds) per scenario and method; the paper's values as
+    diamonds on their bars."""
+    scenarios = list(dict.fromkeys(r["scenario"] for r in rows))
+    methods = list(dict.fromkeys(r["method"] for r in rows))
+    metric = rows[0]["metric"] if rows else "accuracy"
+    w = GROUP_WIDTH / max(len(methods), 1)
+    fig = go.Figure()
+    px: list[float] = []
+    py: list[float] = []
+    perr: list[float] = []
+    ptext: list[str] = []
+    for j, m in enumerate(methods):
+        x, y, err, text = [], [], [], []
+        for r in rows:
+            if r["method"] != m:
+                continue
+            pos = scenarios.index(r["scenario"]) + (j - (len(methods) - 1) / 2) * w
+            mean = _num(r.get("mean"))
+            if mean is not None:
+                x.append(pos)
+                y.append(mean)
+                err.append(_num(r.get("spread")) or 0.0)
+                text.append(f"{method_short(m)} · {r['scenario'].upper()}<br>{mean:.4g} ± "
+                            f"{err[-1]:.2g} (n={r.get('n', 0)})")
+            paper = _num(r.get("paper"))
+            if paper is not None:
+                px.append(pos)
+                py.append(paper)
+                perr.append(_num(r.get("paper_spread")) or 0.0)
+                ptext.append(f"paper: {paper:g} · {method_short(m)} · {r['scenario'].upper()}"
+                             f"<br>{r.get('paper_source') or ''}")
+        fig.add_trace(go.Bar(
+            x=x, y=y, width=w * 0.95, name=method_short(m), marker_color=method_color(m),
+            error_y=dict(type="data", array=err, visible=True, thickness=1.2, width=3),
+            hovertext=text, hoverinfo="text", meta=f"paper:bar:{m}"))
+    if px:
+        fig.add_trace(go.Scatter(
+            x=px, y=py, mode="markers", name="paper",
+            marker=dict(symbol="diamond", size=11, color="black", line=dict(color="white",
+                                                                           width=1)),
+            error_y=dict(type="data", array=perr, visible=True, color="black", thickness=1,
+                         width=4),
+            hovertext=ptext, hoverinfo="text", meta="paper:marker"))
+    fig.update_layout(
+        height=height, margin=dict(l=10, r=10, t=30, b=10), barmode="overlay",
+        legend=dict(orientation="h", yanchor="bottom", y=1.0, x=0),
+        xaxis=dict(tickmode="array", tickvals=list(range(len(scenarios))),
+                   ticktext=[s.upper() for s in scenarios],
+                   range=[-0.5, len(scenarios) - 0.5]),
+        yaxis=dict(title=y_title(metric), rangemode="tozero"))
+    return fig

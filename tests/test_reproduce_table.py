@@ -1,0 +1,197 @@
+"""The reproduction table read back for the Paper page (hnviz.reproduce.table), its Train links
+(hnviz.ui.paper_links) and its chart (hnviz.ui.paper_figures), on a bundle made by a real tiny
+sweep (tests/paper_helpers.py)."""
+
+from __future__ import annotations
+
+import json
+import shutil
+
+import pytest
+
+from hnviz.analysis.sweeps import SweepFileError
+from hnviz.reproduce.run import TABLE_FORMAT, base_configs, write_table
+from hnviz.reproduce.table import (
+    TableError,
+    display_rows,
+    experiment_names,
+    manifest_runs,
+    read_row_manifest,
+    read_table,
+    row_config,
+    seeds_of,
+)
+from hnviz.sweeps.grid import make_grid
+from hnviz.ui import urlstate
+from hnviz.ui.paper_figures import comparison_fig
+from hnviz.ui.paper_links import not_carried, train_href, train_params
+from tests.paper_helpers import FAILED_REASON, PAPER, SEEDS, SOURCE, bundle, tiny_experiment
+
+
+@pytest.fixture(scope="module")
+def table():
+    folder, _ = bundle()
+    return folder, read_table(folder / "table.json")
+
+
+def _row(rows, scenario, method):
+    return next(r for r in rows if r["scenario"] == scenario and r["method"] == method)
+
+
+def test_read_table_round_trip(table):
+    folder, t = table
+    _, written = bundle()
+    assert t.configuration == "lite" and not t.full
+    assert experiment_names(t.rows) == ["split-digits", "split-mnist"]
+    assert len(t.rows) == len(written)
+    assert [r["sweep"] for r in t.rows_of("split-digits")] == ["split-digits/sweep.json"] * 4
+    assert (folder / "split-digits" / "sweep.json").exists()
+
+
+@pytest.mark.parametrize("content, words", [
+    (None, "there is no table.json"),
+    (b"{not json", "not readable JSON"),
+    (b"\xff\xfe", "not readable JSON"),
+    (json.dumps({"format": "other", "rows": []}).encode(), "not a reproduction table"),
+    (json.dumps({"format": TABLE_FORMAT, "version": 99, "rows": [{}]}).encode(), "newer"),
+    (json.dumps({"format": TABLE_FORMAT, "version": 1, "rows": []}).encode(), "no rows"),
+    (json.dumps({"format": TABLE_FORMAT, "version": 1, "rows": [3]}).encode(),
+     "row 1 is not an object"),
+    (json.dumps({"format": TABLE_FORMAT, "version": 1,
+                 "rows": [{"experiment": "x", "scenario": "cl1"}]}).encode(),
+     "row 1 has no benchmark, method, metric, status"),
+])
+def test_bad_tables_are_one_line_errors(tmp_path, content, words):
+    path = tmp_path / "table.json"
+    if content is not None:
+        path.write_bytes(content)
+    with pytest.raises(TableError, match=words) as e:
+        read_table(path)
+    assert "\n" not in str(e.value) and str(tmp_path) not in str(e.value)
+
+
+def test_bad_status_is_refused(tmp_path, table):
+    _, t = table
+    write_table([dict(t.rows[0], status="great")], tmp_path / "table.json", False)
+    with pytest.raises(TableError, match="status 'great'"):
+        read_table(tmp_path / "table.json")
+
+
+def test_display_rows_put_the_paper_next_to_the_measurement(table):
+    _, t = table
+    shown, notes = display_rows(t.rows_of("split-digits"))
+    assert notes == [SOURCE]
+    first = shown[0]  # cl1 hnet: measured, with the paper's number and its footnote
+    assert first["scenario"] == "CL1" and first["method"] == "hnet"
+    assert first["paper"] == f"{PAPER.value:.2f} ± {PAPER.spread:.2f} [1]"
+    row = t.rows_of("split-digits")[0]
+    assert first["measured"] == f"{row['mean']:.2f} ± {row['spread']:.2f}"
+    assert first["seeds"] == len(SEEDS)
+    assert first["task inferred %"] == "—" and first["task given"] == "—"
+    cl3 = shown[2]  # cl3 hnet: the task inferred, and the accuracy with it given
+    src = t.rows_of("split-digits")[2]
+    assert cl3["task inferred %"] == f"{src['task_inference_acc']:.1f}"
+    assert cl3["task given"] == f"{src['mean_given']:.2f}"
+    assert all(s["paper"] == "—" for s in shown[1:])
+    assert shown[3]["status"] == f"failed: {FAILED_REASON}" and shown[3]["measured"] == "failed"
+    assert shown[3]["task inferred %"] == "—" and shown[3]["wall s/run"] == "—"
+
+
+def test_not_run_rows_keep_the_registrys_paper_numbers_and_say_why(table):
+    _, t = table
+    shown, notes = display_rows(t.rows_of("split-mnist"))
+    assert all(s["measured"] == "not run" for s in shown)
+    assert all(s["status"] == "not run: no MNIST here (test)" for s in shown)
+    cited = [s for s in shown if s["paper"] != "—"]
+    assert [s["paper"] for s in cited] == ["99.79 [1]", "69.48 ± 0.80 [2]"]
+    assert "Table 1" in notes[0] and len(notes) == 2
+
+
+def test_row_config_is_the_config_the_sweep_ran(table):
+    """The Train link's configuration equals the grid point's (same base, scenario, seed)."""
+    folder, t = table
+    exp = tiny_experiment()
+    grid = make_grid(base_configs(exp, False), {"task.scenario": exp.scenarios}, SEEDS)
+    points = {(p.method, dict(p.params)["task.scenario"], p.seed): p.config
+              for p in grid.points()}
+    for row in t.rows_of("split-digits"):
+        m = read_row_manifest(folder, row)
+        assert seeds_of(row, m) == list(SEEDS)
+        assert len(manifest_runs(m, row)) == len(SEEDS)
+        for seed in SEEDS:
+            assert row_config(row, m, False, seed) == points[(row["method"], row["scenario"],
+                                                              seed)]
+
+
+def test_row_config_without_a_manifest_comes_from_the_registry(table):
+    _, t = table
+    row = t.rows_of("split-mnist")[0]
+    cfg = row_config(row, None, False, 2)
+    assert (cfg.task.benchmark, cfg.train.method, cfg.task.scenario, cfg.train.seed,
+            cfg.train.iters_per_task) == ("split-mnist", row["method"], row["scenario"], 2, 500)
+    assert row_config(dict(row, experiment="gone"), None, False, 0) is None
+
+
+def test_a_sweep_path_outside_the_bundle_is_refused(table, tmp_path):
+    folder, t = table
+    row = t.rows_of("split-digits")[0]
+    with pytest.raises(SweepFileError, match="outside the bundle"):
+        read_row_manifest(folder, dict(row, sweep="../../etc/passwd"))
+    assert read_row_manifest(folder, dict(row, sweep=None)) is None
+    copy = tmp_path / "b"
+    shutil.copytree(folder, copy)
+    (copy / "split-digits" / "sweep.json").write_text("{")
+    with pytest.raises(SweepFileError):
+        read_row_manifest(copy, row)
+
+
+def test_train_links_carry_the_configuration(table):
+    folder, t = table
+    for row in t.rows_of("split-digits"):
+        m = read_row_manifest(folder, row)
+        cfg = row_config(row, m, False, 1)
+        params = train_params(cfg)
+        href = train_href(params)
+        assert href.startswith("Train?benchmark=split-digits&method=" + row["method"])
+        for part in (f"scenario={row['scenario']}", f"iters={cfg.train.iters_per_task}",
+                     "seed=1"):
+            assert part in href
+        decoded, problems = urlstate.decode(params)
+        assert problems == []
+        assert (decoded.train.iters_per_task, decoded.train.seed, decoded.task.seed) == (
+            cfg.train.iters_per_task, 1, 1)
+        lost = not_carried(cfg, params)
+        if decoded.task.scenario == cfg.task.scenario:  # the Train page reads scenario=
+            assert lost == []
+        else:  # (not yet): the link says what it cannot carry
+            assert lost == [f"task.scenario={cfg.task.scenario} (the Train page: "
+                            f"{decoded.task.scenario})"]
+
+
+def test_not_carried_names_a_field_the_train_page_does_not_take(table):
+    folder, t = table
+    row = t.rows_of("split-digits")[0]
+    cfg = row_config(row, read_row_manifest(folder, row), False, 0)
+    cfg = cfg.replace(train={"batch_size": cfg.train.batch_size * 2})
+    assert f"train.batch_size={cfg.train.batch_size}" in " ".join(
+        not_carried(cfg, train_params(cfg)))
+
+
+def test_comparison_fig_bars_errors_and_paper_markers(table):
+    _, t = table
+    rows = t.rows_of("split-digits")
+    fig = comparison_fig(rows)
+    bars = {tr.meta: tr for tr in fig.data if tr.type == "bar"}
+    assert set(bars) == {"paper:bar:hnet", "paper:bar:finetune"}
+    hnet = _row(rows, "cl1", "hnet")
+    assert list(bars["paper:bar:hnet"].y) == [hnet["mean"], _row(rows, "cl3", "hnet")["mean"]]
+    assert bars["paper:bar:hnet"].error_y.array[0] == hnet["spread"]
+    assert len(bars["paper:bar:finetune"].y) == 1  # cl3 finetune failed: a gap
+    (marker,) = [tr for tr in fig.data if tr.meta == "paper:marker"]
+    assert list(marker.y) == [PAPER.value] and list(marker.error_y.array) == [PAPER.spread]
+    assert marker.x[0] == bars["paper:bar:hnet"].x[0]  # on its own bar
+    assert list(fig.layout.xaxis.ticktext) == ["CL1", "CL3"]
+    assert fig.layout.yaxis.title.text == "test accuracy (%)"
+    not_run = comparison_fig(t.rows_of("split-mnist"))
+    assert all(len(tr.y) == 0 for tr in not_run.data if tr.type == "bar")
+    assert len(not_run.data[-1].y) == 2  # the paper's two numbers still drawn
