@@ -5,15 +5,16 @@
 Each sweep is run with the normal sweep code (`hnviz.sweeps.run_sweep`) into runs/sweeps-build/
 (resumable, gitignored); only its `sweep.json` is copied into assets/sweeps/<name>/: the manifest
 carries every accuracy matrix and, for the 1-D toy, each task's generated function on a 200-point
-grid, which is all the explorer needs. About 5 minutes on 2 cores.
+grid, which is all the explorer needs. About 20 minutes on 2 shared cores (toy-hnet-beta 227 s,
+digits-hnet-beta 330 s, digits-compression 306 s).
 
 Iterations are below the interactive presets so the whole set builds in minutes; they are recorded
 in each manifest (`iters_per_task`) and shown in the app.
 
 The compression pair (the lecture's compression step, hnviz.analysis.compression):
 `digits-compression` trains HNET on Split Digits over chunk size × hidden widths of the
-hypernetwork (16 sizes, compression ratios 0.16 to 7.7), `digits-baselines` fine-tuning and EWC
-with the same budget and seeds, for the reference lines (~3 minutes together on 2 cores). They go
+hypernetwork (16 sizes, compression ratios 0.16 to 8.1), `digits-baselines` fine-tuning and EWC
+with the same budget and seeds, for the reference lines (~6 minutes together on 2 cores). They go
 one folder deeper, assets/sweeps/compression/{hnet,baselines}/, so the β explorer (which lists
 the sweeps directly under assets/sweeps/) does not offer them as strength sweeps:
 
@@ -41,7 +42,7 @@ DIGITS_BETAS = (0, 1e-4, 1e-3, 3e-3, 0.01, 0.03, 0.1, 0.3, 1, 3, 10, 30, 100)
 LAMBDAS = (0, 0.1, 1, 10, 100, 1e3, 1e4, 1e5, 1e6)
 CS = (0, 1e-3, 1e-2, 0.1, 1, 10, 100, 1e3, 1e4)
 
-CHUNK_SIZES = (50, 200, 1000, 2000)  # Split Digits' target has 17,610 weights
+CHUNK_SIZES = (50, 200, 1000, 2000)  # Split Digits' target has 16,802 weights (one head)
 HNET_HIDDEN = ((8, 8), (16, 16), (32, 32), (64, 64))
 
 # name -> (benchmark, methods, {config field: values} (their product), iters per task)

@@ -33,6 +33,16 @@ def test_home_renders_with_demo_active() -> None:
     assert not at.error
 
 
+def test_fresh_train_page_shows_the_first_demo_with_its_settings() -> None:
+    """A new visitor's Train page shows the first demo and starts on its preset: no note that
+    the settings differ from it (the bundled demos are trained from today's presets)."""
+    at = _app(TRAIN)
+    assert active(at).name == "Demo · regression · HNET β=0.005"
+    notes = " ".join(i.value for i in at.info)
+    assert "Showing **Demo" not in notes and "differ" not in notes, notes
+    assert not at.error
+
+
 def test_train_play_pause_step_and_url() -> None:
     at = _app(TRAIN, iters="5000", beta="0.01")
     assert at.number_input(key="train.form.iters").value == 5000
