@@ -1,4 +1,5 @@
-"""`python -m hnviz reproduce [--list] [--experiment NAME] [--full] [--seeds 0,1,2] [--json]`:
+"""`python -m hnviz reproduce [--list] [--experiment NAME] [--full] [--seeds 0,1,2] [--json]
+[--methods A,B] [--scenarios cl1,cl3] [--iters N]`:
 run the paper's experiments that exist here and write one table (table.json in --out, printed as
 Markdown; --bundle DIR also writes it with each experiment's manifest for the app's Paper page).
 """
@@ -15,7 +16,7 @@ from hnviz.core.benchmarks import benchmark
 from hnviz.core.config import ConfigError
 from hnviz.run_args import check_out_arg, parse_ints
 
-from .experiments import EXPERIMENTS, experiment
+from .experiments import EXPERIMENTS, experiment, narrow
 from .run import markdown, run_experiment, write_bundle, write_table
 
 HELP = "run the paper's experiments (lite by default) and write the reproduction table"
@@ -29,6 +30,11 @@ def add_reproduce_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("--full", action="store_true",
                    help="the paper's configuration (iterations, network sizes) instead of lite")
     p.add_argument("--seeds", type=parse_ints, default=None, help="e.g. 0,1,2 (default: 0,1,2)")
+    p.add_argument("--methods", type=_names, help="only these of its methods, e.g. hnet,finetune")
+    p.add_argument("--scenarios", type=_names, help="only these of its scenarios, e.g. cl1,cl3")
+    p.add_argument("--iters", type=int,
+                   help="steps per task instead of the configuration's (a quick check; the "
+                        "rows show what ran)")
     p.add_argument("--out", default=DEFAULT_OUT,
                    help=f"folder for the sweeps and table.json (default {DEFAULT_OUT}/lite|full)")
     p.add_argument("--bundle", help="also write table.json and the manifests into this folder "
@@ -39,6 +45,10 @@ def add_reproduce_args(p: argparse.ArgumentParser) -> None:
                    help="check runs against the absolute caps only (--full on Permuted MNIST)")
     p.add_argument("--json", action="store_true", help="last stdout line: the table as JSON")
     p.add_argument("--quiet", action="store_true", help="no progress bars")
+
+
+def _names(s: str) -> tuple[str, ...]:
+    return tuple(v.strip() for v in s.split(",") if v.strip())
 
 
 def _list() -> int:
@@ -55,7 +65,7 @@ def cmd_reproduce(a: argparse.Namespace) -> int:
     if a.list:
         return _list()
     names = a.experiment or list(EXPERIMENTS)
-    exps = [experiment(n) for n in names]
+    exps = [narrow(experiment(n), a.methods, a.scenarios, a.iters) for n in names]
     seeds = a.seeds if a.seeds else (0, 1, 2)
     if not seeds:
         raise ConfigError("--seeds: give at least one seed")

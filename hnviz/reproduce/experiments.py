@@ -16,7 +16,7 @@ project are stored; a cell without one shows "—" (the table says so).
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from hnviz.core.config import ConfigError
@@ -44,9 +44,36 @@ class Experiment:
     paper: Mapping[tuple[str, str], PaperValue] = field(default_factory=dict)  # (scn, method)
     seeds: tuple[int, ...] = (0, 1, 2)
     note: str = ""  # how it relates to the paper
+    narrowed: str = ""  # the reproduce options that narrowed it (`narrow`), for its command
 
     def overrides(self, full: bool) -> Overrides:
         return self.full if full else self.lite
+
+
+def narrow(exp: Experiment, methods: tuple[str, ...] | None = None,
+           scenarios: tuple[str, ...] | None = None, iters: int | None = None) -> Experiment:
+    """The experiment on those of `methods` and `scenarios` it has (ConfigError when it has none
+    of them), and/or with `iters` steps per task in both configurations (a quick check; its rows
+    show the iterations they ran)."""
+    flags = []
+    for opt, given, have in (("methods", methods, exp.methods),
+                             ("scenarios", scenarios, exp.scenarios)):
+        if given:
+            if not set(given) & set(have):
+                raise ConfigError(f"--{opt}: {exp.name} has none of {', '.join(given)} "
+                                  f"(it has {', '.join(have)})")
+            flags.append(f"--{opt} " + ",".join(given))
+    lite, full = exp.lite, exp.full
+    if iters is not None:
+        if iters < 1:
+            raise ConfigError("--iters must be >= 1")
+        flags.append(f"--iters {iters}")
+        step = {"iters_per_task": iters, "eval_every": iters}
+        lite = {**lite, "train": {**lite.get("train", {}), **step}}
+        full = {**full, "train": {**full.get("train", {}), **step}}
+    return replace(exp, methods=tuple(m for m in exp.methods if not methods or m in methods),
+                   scenarios=tuple(s for s in exp.scenarios if not scenarios or s in scenarios),
+                   lite=lite, full=full, narrowed=" ".join(flags))
 
 
 _TABLE1 = "arXiv:1906.00695 Table 1"

@@ -64,7 +64,8 @@ def describe(cfg: RunConfig) -> str:
 def command(exp: Experiment, full: bool, seeds: Sequence[int]) -> str:
     """The command that (re)produces the experiment's rows."""
     return ("python -m hnviz reproduce --experiment " + exp.name + (" --full" if full else "")
-            + " --seeds " + ",".join(map(str, seeds)))
+            + " --seeds " + ",".join(map(str, seeds)) + (" " + exp.narrowed if exp.narrowed
+                                                          else ""))
 
 
 def _stats(values: list[float]) -> tuple[float | None, float | None]:
