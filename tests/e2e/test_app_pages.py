@@ -21,7 +21,8 @@ def test_every_page_renders(app_server: str, browser_page) -> None:
     page = browser_page
     for path, name, charts in [("", "home", 0), ("/Train", "train", 3),
                                ("/Forgetting", "forgetting", 4), ("/Checkpoints", "checkpoints", 0),
-                               ("/Task_inference", "task_inference", 0)]:
+                               ("/Task_inference", "task_inference", 0),
+                               ("/Paper", "paper", 1)]:
         goto_app(page, app_server + path)
         assert page.locator("h1").first.inner_text().strip()
         if charts:
