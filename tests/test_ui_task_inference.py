@@ -74,3 +74,14 @@ def test_the_input_in_the_url_is_shown_and_bounded() -> None:
     assert slider.value == slider.max  # bounded to the task's test set
     md = " ".join(m.value for m in at.markdown)
     assert f"**True task:** {task_names(trainer_of(h))[2]}" in md
+
+
+def test_forgetting_page_says_r_is_with_the_task_inferred() -> None:
+    at = open_app(PAGE)
+    at.button(key="infer.train.hnet").click().run()
+    h = active(at)
+    wait_until(at, lambda: h.view().finished, timeout=120)
+    at.switch_page("pages/2_Forgetting.py").run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert any("CL3 run: R is the accuracy with the task **inferred**" in c.value
+               for c in at.caption)

@@ -7,6 +7,7 @@ import streamlit as st
 
 from hnviz.core.method_specs import method_spec
 from hnviz.core.metrics import summarize, task_curves
+from hnviz.core.scenarios import scenario
 from hnviz.serve.runview import RunView
 from hnviz.serve.workspace import RunHandle
 from hnviz.ui import charts, runrefs, state
@@ -96,6 +97,11 @@ def headline(v: RunView) -> None:
                 help="Forward transfer: a task's value before training it, minus chance.")
     if not v.finished:
         st.caption(f"{v.tasks_done} of {v.n_tasks} tasks trained so far.")
+    scn = scenario(v.cfg.task.scenario)
+    if not scn.task_given:
+        st.caption(f"A {scn.short} run: R is the accuracy with the task **inferred** (not given "
+                   "at test time). The Task inference page shows it next to the accuracy with "
+                   "the task given, and how the task is found.")
 
 
 COMPARE_KEY = "forget.compare"
