@@ -25,7 +25,10 @@ import torch
 from .scenarios import scenario
 from .target_kinds import activation_floats, forward_many
 
-MAX_FLOATS = 2**22  # per activation tensor [T, rows, width] of one chunk of test rows (16 MB)
+# per activation tensor [T, rows, width] of one chunk of test rows (1 MB: stays in cache; with
+# 16 MB chunks the batched pass over 10 Permuted Digits networks took 2× a loop over them,
+# with 1 MB chunks it matches the loop on many rows and beats it on few; bench_task_inference)
+MAX_FLOATS = 2**18
 
 
 @dataclass(frozen=True)
