@@ -56,6 +56,8 @@ def test_run_labels_and_side_by_side_variants() -> None:
     cfg = default_config("regression1d", "hnet").replace(train={"iters_per_task": 77, "seed": 3},
                                                          task={"seed": 3})
     assert train_actions.run_label(cfg) == "HNET β=0.005 · 1-D regression"
+    cl3 = default_config("split-digits", "finetune").replace(task={"scenario": "cl3"})
+    assert train_actions.run_label(cl3) == "fine-tuning · CL3 · Split Digits"
     off = train_actions.variant(cfg, train_actions.COMPARE_OFF)
     assert off.train.beta == 0 and off.train.iters_per_task == 77
     assert train_actions.same_setup(off.replace(train={"beta": 0.005}), cfg)

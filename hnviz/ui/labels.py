@@ -13,6 +13,7 @@ from hnviz.core.benchmarks import BENCHMARKS
 from hnviz.core.config import RunConfig
 from hnviz.core.method_specs import METHODS, param_symbol
 from hnviz.core.metrics import METRICS
+from hnviz.core.scenarios import SCENARIOS
 
 UNKNOWN_COLOR = "#444"
 
@@ -75,6 +76,12 @@ def strength_text(cfg: RunConfig) -> str:
     if m is None or m.strength is None:
         return ""
     return f"{m.strength.symbol}={getattr(cfg.train, m.strength.field):g}"
+
+
+def scenario_text(cfg: RunConfig) -> str:
+    """'CL3' when the task is not given at test time (CL2/CL3), '' for CL1 (the default)."""
+    scn = SCENARIOS.get(cfg.task.scenario)
+    return "" if scn is None or scn.task_given else scn.short
 
 
 def metric_label(metric: str) -> str:

@@ -7,7 +7,7 @@ import streamlit as st
 
 from hnviz.serve.workspace import RunHandle
 from hnviz.ui import identity, state
-from hnviz.ui.labels import data_text, method_short, strength_text
+from hnviz.ui.labels import data_text, method_short, scenario_text, strength_text
 from hnviz.ui.live import POLL_S
 from hnviz.ui.nav import existing_pages, page_link
 
@@ -18,7 +18,8 @@ SOURCE_LABELS = {"demo": "bundled demo", "trained": "trained here", "file": "loa
 def run_caption(h: RunHandle) -> str:
     """'Split Digits · HNET · β=0.01'."""
     cfg = h.view().cfg
-    parts = [data_text(cfg), method_short(cfg.train.method), strength_text(cfg)]
+    parts = [data_text(cfg), method_short(cfg.train.method), strength_text(cfg),
+             scenario_text(cfg)]
     return " · ".join(p for p in parts if p)
 
 

@@ -15,7 +15,7 @@ from hnviz.core.method_specs import METHODS, method_spec
 from hnviz.core.presets import default_config
 from hnviz.serve.workspace import RunHandle
 from hnviz.ui import state
-from hnviz.ui.labels import data_text, method_short, strength_text
+from hnviz.ui.labels import data_text, method_short, scenario_text, strength_text
 from hnviz.ui.page import one_line
 from hnviz.ui.train_form import chosen_device
 
@@ -24,10 +24,12 @@ COMPARE_OFF = "off"
 
 
 def run_label(cfg: RunConfig) -> str:
-    """Default name of a new run: 'HNET β=0.005 · 1-D regression'."""
+    """Default name of a new run: 'HNET β=0.005 · 1-D regression' ('HNET β=0.01 · CL3 · Split
+    Digits' when the task is not given)."""
     m = method_short(cfg.train.method)
     s = strength_text(cfg)
-    return f"{m} {s} · {data_text(cfg)}" if s else f"{m} · {data_text(cfg)}"
+    scn = scenario_text(cfg)  # '' in CL1
+    return " · ".join(p for p in (f"{m} {s}" if s else m, scn, data_text(cfg)) if p)
 
 
 def same_setup(a: RunConfig, b: RunConfig) -> bool:
