@@ -83,7 +83,10 @@ KEYS = ("benchmark", "method", *FIELDS)
 
 def encode(cfg: RunConfig) -> dict[str, str]:
     """Query parameters describing `cfg` (relative to its benchmark/method/target preset)."""
-    base = default_config(cfg.task.benchmark, cfg.train.method, cfg.target.kind)
+    bench = benchmark(cfg.task.benchmark)
+    # the target's own preset (its lr: `Benchmark.hnet_lr`), the kind written when not preset
+    base = default_config(bench.name, cfg.train.method, cfg.target.kind).replace(
+        target={"kind": bench.target.kind})
     out = {"benchmark": cfg.task.benchmark, "method": cfg.train.method}
     for key, f in FIELDS.items():
         value = getattr(getattr(cfg, f.section), f.name)
