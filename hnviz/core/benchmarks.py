@@ -205,7 +205,7 @@ _CIFAR_TRAIN = TrainConfig(beta=0.2, lr=1e-3, iters_per_task=500, batch_size=32,
 # HNET generating ZenkeNet (no batch norm): lr 1e-4, hypercl's default for this target (its
 # ResNet-32 default is 1e-3). Adam moves every output unit of the chunked hypernet by about lr
 # per step, and the last hidden layer's ReLU features are >= 0, so each step shifts weight j of
-# all ~310 chunks together: at 1e-3 the first step changes every generated layer by ~55% of its
+# all 313 chunks together: at 1e-3 the first step changes every generated layer by 52-59% of its
 # init norm (direct training at 1e-3: 1-7%, at 1e-4 the hypernet: ~5.5%). Unnormalized, the
 # drift pushes all layers negative, fc1's ReLUs die (98% after 60 steps) and the loss stays at
 # ln 10 for good; batch norm absorbs it in ResNet-32, which learns at 1e-3 (docs/REPRODUCTION.md).
