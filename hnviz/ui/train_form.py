@@ -90,14 +90,16 @@ def _on_method() -> None:
                                             "multi_head": method_spec(method).multi_head})
     state.set_config(cfg)
     state.set_widget(K + "strength", widget_values(cfg)["strength"])
-    if BENCHMARKS[cfg.task.benchmark].target_hnet_lr:  # the lr may depend on method and target
-        _on_target()
+    _on_target()  # Split CIFAR: the lr depends on method and target
 
 
 def _on_target() -> None:
     """A new target shows the learning rate the benchmark's preset gives the method with it
-    (`Benchmark.hnet_lr`: HNET generating ZenkeNet in Split CIFAR trains at 1e-4)."""
+    (`Benchmark.hnet_lr`: HNET generating ZenkeNet in Split CIFAR trains at 1e-4); elsewhere
+    the rate the user set stays."""
     bench = state.widget_value(K + "benchmark")
+    if not BENCHMARKS[bench].target_hnet_lr:
+        return
     method = state.widget_value(K + "method") or DEFAULT_METHOD
     lr = default_config(bench, method, state.widget_value(K + "target")).train.lr
     state.set_config(state.get_config().replace(train={"lr": lr}))
