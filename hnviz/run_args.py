@@ -97,7 +97,7 @@ def config_from_args(a: argparse.Namespace) -> RunConfig:
 def config_for(a: argparse.Namespace, benchmark: str, method: str) -> RunConfig:
     """The preset of (benchmark, method) with every given option applied (a sweep over several
     benchmarks or methods starts each from its own preset)."""
-    cfg = default_config(benchmark, method)
+    cfg = default_config(benchmark, method, a.target)  # the target's preset lr (HNET)
     given = {field: getattr(a, field) for field in strength_fields()}
     given.update({"lr": a.lr, "iters_per_task": a.iters, "batch_size": a.batch_size,
                   "seed": a.seed, "eval_every": a.eval_every, "reg_tasks": a.reg_tasks})

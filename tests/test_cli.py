@@ -104,3 +104,23 @@ def test_device_auto_trains_on_the_cpu_without_a_gpu(capsys, monkeypatch):
     assert main(["train", "--device", "auto", "--n-tasks", "2", "--json", *TINY]) == 0
     d = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
     assert d["error"] is None and len(d["acc_matrix"]) == 2
+
+
+def test_target_option_starts_from_that_targets_preset_lr_unless_lr_is_given() -> None:
+    """`--target zenke` on Split CIFAR: HNET trains at the rate the benchmark gives a hypernet
+    generating ZenkeNet (`Benchmark.hnet_lr`), a baseline at the benchmark's; --lr wins."""
+    import argparse
+
+    from hnviz.core.presets import default_config
+    from hnviz.run_args import add_run_args, config_from_args
+
+    p = argparse.ArgumentParser()
+    add_run_args(p)
+    args = ["--benchmark", "split-cifar", "--target", "zenke"]
+    hnet = config_from_args(p.parse_args([*args, "--method", "hnet"]))
+    direct = config_from_args(p.parse_args([*args, "--method", "finetune"]))
+    assert hnet.target.kind == direct.target.kind == "zenke"
+    assert hnet.train.lr == default_config("split-cifar", "hnet", "zenke").train.lr
+    assert direct.train.lr == default_config("split-cifar").train.lr != hnet.train.lr
+    given = config_from_args(p.parse_args([*args, "--method", "hnet", "--lr", "0.003"]))
+    assert given.train.lr == 0.003

@@ -221,6 +221,25 @@ def test_train_page_offers_target_kinds_and_trains_a_reduced_conv_run(tmp_path, 
     assert at.selectbox(key="train.form.target").options == ["MLP"]
 
 
+def test_train_form_shows_the_learning_rate_of_the_chosen_target_and_method() -> None:
+    """Split CIFAR: picking ZenkeNet shows HNET's preset rate for it (`Benchmark.hnet_lr`),
+    switching to a baseline shows the benchmark's rate, back to ResNet-32 the preset's."""
+    at = _app(TRAIN, benchmark="split-cifar")
+    preset = at.number_input(key="train.form.lr").value
+    assert preset == default_config("split-cifar", "hnet").train.lr
+    at.selectbox(key="train.form.target").set_value("zenke").run()
+    want = default_config("split-cifar", "hnet", "zenke").train.lr
+    assert at.number_input(key="train.form.lr").value == want != preset
+    at.selectbox(key="train.form.method").set_value("finetune").run()
+    assert (at.number_input(key="train.form.lr").value
+            == default_config("split-cifar", "finetune", "zenke").train.lr == preset)
+    at.selectbox(key="train.form.method").set_value("hnet").run()
+    assert at.number_input(key="train.form.lr").value == want
+    at.selectbox(key="train.form.target").set_value("resnet32").run()
+    assert at.number_input(key="train.form.lr").value == preset
+    assert not at.exception, [e.value for e in at.exception]
+
+
 def test_forgetting_page_shows_transfer_against_a_from_scratch_run() -> None:
     """Two uploaded Split Digits runs, HNET and the from-scratch control: the compare section
     draws each task right after training it and after all tasks, and a 'FWT vs scratch'

@@ -59,3 +59,16 @@ def test_strength_of_every_method_round_trips() -> None:
         params = urlstate.encode(cfg)
         assert field in params
         assert urlstate.decode(params) == (cfg, [])
+
+
+@pytest.mark.parametrize("method", ["hnet", "finetune"])
+def test_a_target_with_its_own_preset_lr_round_trips_without_writing_it(method: str) -> None:
+    """Split CIFAR with ZenkeNet: HNET's preset learning rate differs from the benchmark's
+    (`Benchmark.hnet_lr`); a link naming the target alone opens that preset, and a config at
+    it writes no lr, while a baseline keeps the benchmark's rate."""
+    cfg = default_config("split-cifar", method, "zenke")
+    params = urlstate.encode(cfg)
+    assert params == {"benchmark": "split-cifar", "method": method, "target": "zenke"}
+    assert urlstate.decode(params) == (cfg, [])
+    base = default_config("split-cifar", method)
+    assert (cfg.train.lr != base.train.lr) == (method == "hnet")

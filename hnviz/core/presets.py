@@ -16,10 +16,19 @@ from .config import RunConfig
 from .method_specs import DEFAULT_METHOD, method_spec, preset_strengths
 
 
-def default_config(benchmark: str = DEFAULT_BENCHMARK, method: str = DEFAULT_METHOD) -> RunConfig:
-    """The benchmark's preset, trained with `method` (ConfigError for unknown names)."""
+def default_config(benchmark: str = DEFAULT_BENCHMARK, method: str = DEFAULT_METHOD,
+                   target: str | None = None) -> RunConfig:
+    """The benchmark's preset, trained with `method` (ConfigError for unknown names); `target`:
+    another target kind than the preset's, with the learning rate the benchmark gives a
+    hypernetwork generating it (`Benchmark.hnet_lr`)."""
     b = benchmarks.benchmark(benchmark)
     spec = method_spec(method)  # a clear error for an unknown method
     base = b.preset()
-    return dataclasses.replace(base, train=dataclasses.replace(
-        base.train, method=method, multi_head=spec.multi_head, **preset_strengths(b.kind)))
+    train = dataclasses.replace(base.train, method=method, multi_head=spec.multi_head,
+                                **preset_strengths(b.kind))
+    if target is None:
+        return dataclasses.replace(base, train=train)
+    if spec.has_embeddings:
+        train = dataclasses.replace(train, lr=b.hnet_lr(target))
+    return dataclasses.replace(base, train=train,
+                               target=dataclasses.replace(base.target, kind=target))

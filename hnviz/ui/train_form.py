@@ -90,6 +90,20 @@ def _on_method() -> None:
                                             "multi_head": method_spec(method).multi_head})
     state.set_config(cfg)
     state.set_widget(K + "strength", widget_values(cfg)["strength"])
+    _on_target()  # Split CIFAR: the lr depends on method and target
+
+
+def _on_target() -> None:
+    """A new target shows the learning rate the benchmark's preset gives the method with it
+    (`Benchmark.hnet_lr`: HNET generating ZenkeNet in Split CIFAR trains at 1e-4); elsewhere
+    the rate the user set stays."""
+    bench = state.widget_value(K + "benchmark")
+    if not BENCHMARKS[bench].target_hnet_lr:
+        return
+    method = state.widget_value(K + "method") or DEFAULT_METHOD
+    lr = default_config(bench, method, state.widget_value(K + "target")).train.lr
+    state.set_config(state.get_config().replace(train={"lr": lr}))
+    state.set_widget(K + "lr", float(lr))
 
 
 def _apply_url() -> list[str]:
@@ -147,7 +161,7 @@ def settings_form() -> tuple[RunConfig, str | None]:
         state.set_widget(K + "target", pending.target.kind if pending.target.kind in kinds
                          else kinds[0])
     target = st.selectbox("Target network", kinds, key=K + "target", format_func=target_label,
-                          disabled=len(kinds) == 1,
+                          disabled=len(kinds) == 1, on_change=_on_target,
                           help="The network whose weights are generated (or trained). Conv "
                                "nets (ZenkeNet, ResNet-32) need image inputs of at least "
                                "10×10 (ZenkeNet); ResNet-32 keeps batch-norm statistics per "

@@ -82,8 +82,11 @@ KEYS = ("benchmark", "method", *FIELDS)
 
 
 def encode(cfg: RunConfig) -> dict[str, str]:
-    """Query parameters describing `cfg` (relative to its benchmark/method preset)."""
-    base = default_config(cfg.task.benchmark, cfg.train.method)
+    """Query parameters describing `cfg` (relative to its benchmark/method/target preset)."""
+    bench = benchmark(cfg.task.benchmark)
+    # the target's own preset (its lr: `Benchmark.hnet_lr`), the kind written when not preset
+    base = default_config(bench.name, cfg.train.method, cfg.target.kind).replace(
+        target={"kind": bench.target.kind})
     out = {"benchmark": cfg.task.benchmark, "method": cfg.train.method}
     for key, f in FIELDS.items():
         value = getattr(getattr(cfg, f.section), f.name)
@@ -125,7 +128,9 @@ def decode(params: Mapping[str, str]) -> tuple[RunConfig | None, list[str]]:
     if method not in METHODS:
         problems.append(f"method={method!r} is unknown; showing {DEFAULT_METHOD}")
         method = DEFAULT_METHOD
-    cfg = default_config(bench, method)
+    target = params.get("target")  # its preset learning rate (`Benchmark.hnet_lr`)
+    cfg = default_config(bench, method,
+                         target if target in benchmark(bench).target_kinds() else None)
     for key, f in FIELDS.items():
         if key not in params:
             continue
