@@ -137,6 +137,24 @@ def test_benchmark_change_loads_its_preset() -> None:
     assert not at.exception
 
 
+def test_scenario_from_the_form_and_the_url_reaches_the_run() -> None:
+    at = _app(TRAIN, benchmark="split-digits", method="hnet-replay", scenario="cl2", iters="20")
+    assert at.selectbox(key="train.form.scenario").value == "cl2"
+    at.selectbox(key="train.form.scenario").set_value("cl3").run()
+    assert at.query_params["scenario"] in ("cl3", ["cl3"])
+    at.button(key="train.play").click().run()
+    entry = active(at)
+    assert entry.view().cfg.task.scenario == "cl3" and "CL3" in entry.name
+    wait_until(at, lambda: entry.view().done)
+    assert len(entry.view().history["R_task"]) == 5
+    # regression: the task is always given, the selector is CL1 and disabled
+    at.selectbox(key="train.form.benchmark").set_value("regression1d").run()
+    sel = at.selectbox(key="train.form.scenario")
+    assert sel.value == "cl1" and sel.disabled
+    assert "scenario" not in at.query_params
+    assert not at.exception
+
+
 def test_diverged_run_shows_error_and_stays() -> None:
     at = _app(TRAIN, lr="50", benchmark="split-digits", iters="200")
     at.button(key="train.play").click().run()
