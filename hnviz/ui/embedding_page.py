@@ -54,12 +54,7 @@ INTRO = (
 def render() -> None:
     st.title("Embedding space")
     st.caption(INTRO)
-    note = runrefs.apply_run_param()
-    entry = state.active_run()
-    if note:
-        st.info(note)
-    if entry is not None:
-        runrefs.sync_run_param(entry)
+    entry = runrefs.page_run()
     if entry is None or not method_spec(entry.view().cfg.train.method).has_embeddings:
         why = ("There is no run in this session yet." if entry is None else
                f"**{entry.name}** is a baseline without a hypernetwork, so it has no task "

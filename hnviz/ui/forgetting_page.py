@@ -46,14 +46,10 @@ CIFAR).
 def render() -> None:
     st.title("Forgetting")
     st.caption("How well each task is remembered as the next ones are learned.")
-    note = runrefs.apply_run_param()
-    entry = state.active_run()
-    if note:
-        st.info(note)
+    entry = runrefs.page_run()
     if entry is None:
         st.info("No run yet: train one on the Train page.")
         return
-    runrefs.sync_run_param(entry)
     v = entry.view()
     R = v.history.get("R", [])
     st.subheader(f"{entry.name}")

@@ -69,12 +69,7 @@ def render() -> None:
                "A hypernetwork tries every task embedding it knows and trusts the most certain "
                "generated network (HNET+ENT), or asks a task classifier trained on replayed "
                "samples (HNET+R).")
-    note = runrefs.apply_run_param()
-    entry = state.active_run()
-    if note:
-        st.info(note)
-    if entry is not None:
-        runrefs.sync_run_param(entry)
+    entry = runrefs.page_run()
     why = None if entry is None else inference.applies(entry.view().cfg)
     if entry is None or why:
         st.info(("No run yet" if entry is None else f"This run cannot show it: {why}") +

@@ -45,12 +45,7 @@ def render() -> None:
     st.title("Interpolation")
     st.caption("Between two task embeddings lie infinitely many networks. Walk from one to the "
                "other and watch what the generated network does on every task.")
-    note = runrefs.apply_run_param()
-    entry = state.active_run()
-    if note:
-        st.info(note)
-    if entry is not None:
-        runrefs.sync_run_param(entry)
+    entry = runrefs.page_run()
     if entry is None or not method_spec(entry.view().cfg.train.method).has_embeddings:
         st.info("Interpolation needs a run with a hypernetwork (HNET). Pick one in the sidebar "
                 "or train one with 2-D embeddings:")

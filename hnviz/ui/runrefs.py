@@ -65,6 +65,17 @@ def apply_run_param() -> str | None:
     return note
 
 
+def page_run() -> RunHandle | None:
+    """The run a page shows: `?run=` applied (its note shown when the named run was not found),
+    then the active run, kept in `?run=` (so the address bar links to this view)."""
+    note = apply_run_param()
+    entry = state.active_run()
+    if note:
+        st.info(note)
+    sync_run_param(entry)
+    return entry
+
+
 def sync_run_param(h: RunHandle | None) -> None:
     """Keep `?run=` naming the active run (so the address bar is a link to this view)."""
     if h is None:
