@@ -50,6 +50,7 @@ from typing import Any
 import torch
 import torch.nn.functional as F
 
+from .adam import Adam, fused_capable
 from .benchmarks import build_tasks
 from .config import RunConfig
 from .conv_shapes import conv_depth
@@ -106,12 +107,14 @@ def exploded(loss: float, first_loss: float | None) -> bool:
 MEASURED_HISTORY = ("wall_s", "timing")
 
 
-def make_optimizer(params: list[torch.Tensor], lr: float) -> torch.optim.Optimizer:
-    """Adam for one task's trainable tensors (one parameter group): the fused kernel (one pass
-    over all tensors; on the CPU 2.6× faster than `foreach` on the Permuted Digits preset's 216k
-    trainable weights, benchmarks/bench_train.py part 4) where torch has one for the device, else `foreach`."""
-    fused = all(p.device.type in ("cpu", "cuda") for p in params)
-    return torch.optim.Adam(params, lr=lr, fused=fused, foreach=None if fused else True)
+def make_optimizer(params: list[torch.Tensor], lr: float) -> Adam | torch.optim.Optimizer:
+    """Adam for one task's trainable tensors (one parameter group): torch's fused kernel (one
+    pass over all tensors; on the CPU 2.6× faster than `foreach` on the Permuted Digits preset's
+    216k trainable weights, benchmarks/bench_train.py part 4) through `adam.Adam` where torch has
+    it for the device (no torch._dynamo import), else `torch.optim.Adam` with `foreach`."""
+    if fused_capable(params):
+        return Adam(params, lr)
+    return torch.optim.Adam(params, lr=lr, foreach=True)
 
 
 class Trainer:
@@ -146,7 +149,7 @@ class Trainer:
         self.task = 0  # task being trained (== n_tasks when done)
         self.step_in_task = 0
         self.error: str | None = None
-        self.opt: torch.optim.Optimizer | None = None
+        self.opt: Adam | torch.optim.Optimizer | None = None
         # Told what a long call is doing ("evaluating" at a task's end), e.g. a progress bar.
         self.on_phase: Callable[[str], None] | None = None
         self.history: dict[str, Any] = {

@@ -89,11 +89,10 @@ def serve(conn, options, info: dict[str, Any] | None = None) -> None:
 
 
 def _warm_up() -> None:
-    """Pay the first optimizer's one-off imports (torch._dynamo, ~1 s) before saying hello,
-    not at the first Play."""
-    import torch
-
-    torch.optim.Adam([torch.zeros(1, requires_grad=True)], foreach=True)
+    """Pay torch._dynamo's one-off import (~0.85 s) before saying hello, not in the middle of a
+    user's run: torch.func's vmap (EWC's per-sample Fisher at a task's end) imports it. Plain
+    training steps do not (core/adam.py)."""
+    import torch._dynamo  # noqa: F401
 
 
 def _handle(conn, host, op: str, req: int, kw: dict[str, Any]) -> None:
