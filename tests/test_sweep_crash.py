@@ -34,7 +34,7 @@ import pytest
 from hnviz.analysis.sweeps import SweepFileError, grid_rows, load_sweep, read_manifest
 
 REPO = Path(__file__).resolve().parents[1]
-LONG = 400  # iterations per task of the runs that get killed (a second or more each)
+LONG = 2000  # iterations per task of the runs that get killed (~2 s each: long enough to be caught)
 GRID = ["--param", "train.iters_per_task", "--values", f"40,{LONG}", "--seeds", "0,1",
         "--no-lookahead", "--eval-every", "100", "--quiet"]
 TIMEOUT = 240
