@@ -67,7 +67,8 @@ def add_run_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("--lookahead", action=argparse.BooleanOptionalAction, default=None,
                    help="HNET: the paper's lookahead Δθ (preset: on for regression1d)")
     p.add_argument("--reg-tasks", type=int,
-                   help="HNET: previous tasks regularized per step (0 = all; k = random subset)")
+                   help="HNET: previous tasks regularized per step (0 = all; k: a deterministic "
+                        "cycle of k, each previous task once every ⌈(t-1)/k⌉ steps)")
     p.add_argument("--eval-every", type=int)
     p.add_argument("--replay-beta", type=float, help="HNET+R: β of the replay hypernetwork")
     p.add_argument("--latent-dim", type=int, help="HNET+R: the VAE's latent size")

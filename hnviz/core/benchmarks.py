@@ -24,13 +24,13 @@ from . import datasets_cifar, tasks
 from . import datasets_torchvision as torchvision_data
 from .config import (
     TARGET_KINDS,
-    ConfigError,
     HnetConfig,
     ReplayConfig,
     RunConfig,
     TargetConfig,
     TaskConfig,
     TrainConfig,
+    registry_entry,
 )
 from .conv_shapes import check_target
 from .metrics import METRIC_OF_KIND, Metric
@@ -300,10 +300,7 @@ DEFAULT_BENCHMARK = "regression1d"
 
 def benchmark(name: str) -> Benchmark:
     """The registry entry called `name`; ConfigError naming the choices otherwise."""
-    try:
-        return BENCHMARKS[name]
-    except KeyError:
-        raise ConfigError(f"task.benchmark must be one of {tuple(BENCHMARKS)}") from None
+    return registry_entry(BENCHMARKS, name, "task.benchmark")
 
 
 def embedded_benchmarks() -> tuple[str, ...]:

@@ -33,6 +33,15 @@ class ConfigError(ValueError):
     """A config dict that does not describe a valid run (names the offending field)."""
 
 
+def registry_entry(registry: dict[str, Any], name: str, field: str) -> Any:
+    """registry[name]; ConfigError "`field` must be one of (...)" naming the choices otherwise
+    (the lookup of every registry: benchmarks, methods, scenarios, experiments)."""
+    try:
+        return registry[name]
+    except KeyError:
+        raise ConfigError(f"{field} must be one of {tuple(registry)}") from None
+
+
 @dataclass(frozen=True)
 class TaskConfig:
     """Which task sequence. `n_tasks=None` means the benchmark's default (3, 5 or 10); more than

@@ -20,7 +20,7 @@ import torch
 from torch import nn
 
 from . import methods, replay
-from .config import ConfigError, RunConfig
+from .config import RunConfig, registry_entry
 
 
 @dataclass(frozen=True)
@@ -105,10 +105,7 @@ OTHER_KNOBS = {"lr": "lr", "si_xi": "ξ", "online_gamma": "γ"}
 
 def method_spec(name: str) -> MethodSpec:
     """The registry entry called `name`; ConfigError naming the choices otherwise."""
-    try:
-        return METHODS[name]
-    except KeyError:
-        raise ConfigError(f"train.method must be one of {tuple(METHODS)}") from None
+    return registry_entry(METHODS, name, "train.method")
 
 
 def with_strength() -> tuple[str, ...]:

@@ -24,7 +24,7 @@ from dataclasses import dataclass
 
 import torch
 
-from .config import SCENARIO_NAMES, ConfigError, RunConfig
+from .config import SCENARIO_NAMES, RunConfig, registry_entry
 
 
 @dataclass(frozen=True)
@@ -57,10 +57,7 @@ DEFAULT_SCENARIO = "cl1"
 
 def scenario(name: str) -> Scenario:
     """The registry entry called `name`; ConfigError naming the choices otherwise."""
-    try:
-        return SCENARIOS[name]
-    except KeyError:
-        raise ConfigError(f"task.scenario must be one of {tuple(SCENARIOS)}") from None
+    return registry_entry(SCENARIOS, name, "task.scenario")
 
 
 @dataclass(frozen=True)

@@ -19,7 +19,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from typing import Any
 
-from hnviz.core.config import ConfigError
+from hnviz.core.config import ConfigError, registry_entry
 
 Overrides = Mapping[str, Mapping[str, Any]]  # {"train": {"iters_per_task": 500}, ...}
 BASELINES = ("ewc", "online-ewc", "si", "finetune", "joint")
@@ -140,7 +140,4 @@ EXPERIMENTS: dict[str, Experiment] = {e.name: e for e in _ENTRIES}
 
 def experiment(name: str) -> Experiment:
     """The registry entry called `name`; ConfigError naming the choices otherwise."""
-    try:
-        return EXPERIMENTS[name]
-    except KeyError:
-        raise ConfigError(f"--experiment must be one of {tuple(EXPERIMENTS)}") from None
+    return registry_entry(EXPERIMENTS, name, "--experiment")
