@@ -53,6 +53,7 @@ APP_SELECTOR = '[data-testid="stApp"]'
 STATUS_WIDGET_SELECTOR = '[data-testid="stStatusWidget"]'
 RUNNING_ICON_SELECTOR = '[data-testid="stStatusWidgetRunningIcon"]'
 EXCEPTION_SELECTOR = '[data-testid="stException"]'
+CHART = '[data-testid="stPlotlyChart"] .js-plotly-plot'  # a drawn Plotly figure
 
 _APP_IDLE_JS = """() => {
   const app = document.querySelector('[data-testid="stApp"]');

@@ -7,14 +7,13 @@ import re
 from pathlib import Path
 
 from tests.e2e.helpers import (
+    CHART,
     assert_no_exception,
     goto_app,
     run_and_wait,
     screenshot,
     wait_for_app,
 )
-
-CHART = '[data-testid="stPlotlyChart"] .js-plotly-plot'
 
 
 def test_every_page_renders(app_server: str, browser_page) -> None:

@@ -15,6 +15,7 @@ import pytest
 
 from tests.e2e.helpers import (
     APP_PATH,
+    CHART,
     assert_no_exception,
     goto_app,
     run_and_wait,
@@ -27,7 +28,6 @@ from tests.test_datasets_cifar import write_cifar
 
 pytestmark = pytest.mark.skipif(not APP_PATH.exists(), reason="app.py does not exist yet")
 SIDEBAR = '[data-testid="stSidebar"]'
-CHART = '[data-testid="stPlotlyChart"] .js-plotly-plot'
 # 2 tasks × 3 steps, 1 image per class (10 per task), 3-D embeddings (no 32×32 landscape on the
 # Interpolation page, which 2-D embeddings get)
 SETUP = "benchmark=split-cifar&target=zenke&subset=1&iters=3&tasks=2&emb_dim=2"  # a plane: landscape

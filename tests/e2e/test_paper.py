@@ -13,6 +13,7 @@ import pytest
 
 from tests.e2e.helpers import (
     APP_PATH,
+    CHART,
     assert_no_exception,
     goto_app,
     screenshot,
@@ -23,7 +24,6 @@ from tests.e2e.helpers import (
 from tests.paper_helpers import ITERS, SOURCE, bundle
 
 pytestmark = pytest.mark.skipif(not APP_PATH.exists(), reason="app.py does not exist yet")
-CHART = '[data-testid="stPlotlyChart"] .js-plotly-plot'
 TABLE = '[data-testid="stDataFrame"]'
 
 
