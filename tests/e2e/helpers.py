@@ -131,6 +131,24 @@ def run_and_wait(
     wait_for_app(page, timeout=timeout)
 
 
+def choose_option(page, label: str, option: str, tries: int = 3) -> None:
+    """Pick `option` in the selectbox labelled `label`. A rerun that lands just after the click
+    (e.g. one recording a slider's value in the URL) redraws the widget and closes its list, so
+    the list is opened again until the option shows (at most `tries` times)."""
+    box = page.get_by_test_id("stSelectbox").filter(has_text=label).locator("input")
+    item = page.get_by_role("option", name=option)
+    for attempt in range(tries):
+        box.click()
+        try:
+            item.wait_for(timeout=5_000)
+            break
+        except Exception:  # noqa: BLE001 - the list closed again: reopen it
+            if attempt == tries - 1:
+                raise
+            wait_for_app(page)
+    item.click()
+
+
 def assert_no_exception(page) -> None:
     """Fail with the exception text if Streamlit shows an exception box."""
     boxes = page.locator(EXCEPTION_SELECTOR)

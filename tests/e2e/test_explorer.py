@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.e2e.helpers import APP_PATH, REPO_ROOT, goto_app, screenshot, wait_for_app
+from tests.e2e.helpers import APP_PATH, REPO_ROOT, choose_option, goto_app, screenshot, wait_for_app
 
 pytestmark = [
     pytest.mark.skipif(not APP_PATH.exists(), reason="app.py does not exist yet"),
@@ -70,8 +70,7 @@ def test_slider_scrubs_in_browser(app_server: str, browser_page) -> None:
     screenshot(page, "explorer_toy_beta0", full_page=False)
 
     # classification sweep: heatmap + bars scrub the same way
-    page.get_by_test_id("stSelectbox").filter(has_text="Sweep").locator("input").click()
-    page.get_by_role("option", name="Split Digits · HNET (β) · bundled").click()
+    choose_option(page, "Sweep", "Split Digits · HNET (β) · bundled")
     page.wait_for_function(
         "() => document.querySelector('[data-testid=\"stApp\"]')"
         ".getAttribute('data-test-script-state') === 'notRunning'")
