@@ -1,6 +1,7 @@
 """Live training in the browser against the command line, in one run (prints figures).
 
-1. CLI: `python -m hnviz train --json` for the toy (1-D regression) and Split Digits presets;
+1. CLI: `python -m hnviz train --json` for the toy (1-D regression), Split Digits and Permuted
+   Digits presets;
    steps/s = steps / the run's training wall time.
 2. Browser: the real app (`streamlit run app.py`) in headless Chromium; open the Train page with
    the same preset, press Play, and poll the page's "Overall: step N / M" text until the run is
@@ -30,7 +31,8 @@ import time
 
 from _app import ROOT, app, bare_app, browser, click, load_time, new_page, shown_step, wait_button
 
-BENCHES = {"regression1d": "toy (1-D regression)", "split-digits": "Split Digits"}
+BENCHES = {"regression1d": "toy (1-D regression)", "split-digits": "Split Digits",
+           "permuted-digits": "Permuted Digits"}
 
 
 def cli_run(benchmark: str, iters: int | None) -> dict:
