@@ -16,6 +16,9 @@ os.environ["HNVIZ_RUNS_DIR"] = _RUNS_DIR
 # instead of spawning worker processes per test session. The browser tests start a real server
 # with real worker processes (tests/e2e/helpers.start_streamlit sets HNVIZ_WORKERS=2).
 os.environ["HNVIZ_WORKERS"] = "0"
+# Page guards (hnviz.ui.page.guard) re-raise after showing their message, so AppTest and the
+# browser tests see every error a page hits instead of a friendly box they would pass over.
+os.environ["HNVIZ_STRICT"] = "1"
 
 
 def pytest_unconfigure(config) -> None:

@@ -13,7 +13,7 @@ from hnviz.core.limits import app_limits
 from hnviz.serve.userstore import StoredFile, StoreError
 from hnviz.ui import state
 from hnviz.ui.labels import benchmark_label, method_label
-from hnviz.ui.page import one_line
+from hnviz.ui.page import reported
 from hnviz.ui.sidebar import SOURCE_LABELS
 
 MAX_UPLOAD_MB = 50  # also .streamlit/config.toml's server.maxUploadSize
@@ -83,7 +83,7 @@ def _remove(run_id: str) -> None:
         ws.remove(h)
         state.put("ckpt.flash", ("ok", f"Removed {h.name} from your runs."))
     except Exception as e:  # noqa: BLE001
-        state.put("ckpt.flash", ("err", f"Could not remove {h.name}: {one_line(e)}"))
+        state.put("ckpt.flash", ("err", f"Could not remove {h.name}: {reported(e)}"))
 
 
 def _load_saved(file_name: str) -> None:
@@ -177,6 +177,6 @@ def handle_upload(file_name: str, data: bytes) -> tuple[str, str]:
     except RunFileError as e:
         return "err", f"Could not load {file_name}: {e}"
     except Exception as e:  # noqa: BLE001 - e.g. a config this server does not allow
-        return "err", f"Could not load {file_name}: {one_line(e)}"
+        return "err", f"Could not load {file_name}: {reported(e)}"
     state.set_active(h)
     return "ok", f"Loaded {h.name}; it is now the active run."

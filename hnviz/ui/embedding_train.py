@@ -17,7 +17,7 @@ from hnviz.core.method_specs import DEFAULT_METHOD
 from hnviz.core.presets import default_config
 from hnviz.serve.workspace import RunHandle
 from hnviz.ui import live, state
-from hnviz.ui.page import one_line
+from hnviz.ui.page import reported
 
 CHOICES = {
     # benchmark: (iters per task, learning rate)
@@ -46,7 +46,7 @@ def start(benchmark: str) -> RunHandle | None:
     try:
         h = state.workspace().new_run(cfg, cfg.name, play=True, limits=app_limits())
     except Exception as exc:  # noqa: BLE001 - quotas, limits: say it
-        state.flash(f"Could not start the run: {one_line(exc)}")
+        state.flash(f"Could not start the run: {reported(exc)}")
         return None
     state.set_active(h)
     return h
@@ -57,7 +57,7 @@ def resume(entry: RunHandle) -> None:
     try:
         state.workspace().play(entry)
     except Exception as exc:  # noqa: BLE001
-        state.flash(f"Could not train {entry.name}: {one_line(exc)}")
+        state.flash(f"Could not train {entry.name}: {reported(exc)}")
 
 
 def progress_panel(entry: RunHandle) -> None:

@@ -23,7 +23,7 @@ from hnviz.ui import inference_figures as figs
 from hnviz.ui import live, runrefs, state, viewurl
 from hnviz.ui.labels import method_label
 from hnviz.ui.model_info import task_names
-from hnviz.ui.page import one_line
+from hnviz.ui.page import reported
 
 URL_PAGE = "infer"
 KEYS = ("task", "input")
@@ -46,7 +46,7 @@ def _start(method: str) -> None:
     try:
         h = state.workspace().new_run(cfg, cfg.name, play=True, limits=app_limits())
     except Exception as exc:  # noqa: BLE001 - quotas, limits: say it
-        state.flash(f"Could not start the run: {one_line(exc)}")
+        state.flash(f"Could not start the run: {reported(exc)}")
         return
     state.set_active(h)
 

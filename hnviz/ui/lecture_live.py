@@ -24,7 +24,7 @@ from hnviz.ui import charts, state
 from hnviz.ui.lecture_figures import projector
 from hnviz.ui.lecture_steps import chart, task_ends
 from hnviz.ui.live import live_panel
-from hnviz.ui.page import one_line
+from hnviz.ui.page import reported
 from hnviz.ui.train_actions import COMPARE_OFF, run_label, variant
 from hnviz.ui.train_view import progress, regression_points
 
@@ -68,7 +68,7 @@ def _start() -> None:
                 ws.pause(h)
             except Exception:  # noqa: BLE001 - best effort
                 pass
-        state.flash(f"Could not start the runs: {one_line(exc)}")
+        state.flash(f"Could not start the runs: {reported(exc)}")
         return
     state.put(PAIR, tuple(h.run_id for h in made))
 
@@ -83,7 +83,7 @@ def on_play() -> None:
                 try:
                     ws.play(h)
                 except Exception as exc:  # noqa: BLE001
-                    state.flash(f"Could not play {h.name}: {one_line(exc)}")
+                    state.flash(f"Could not play {h.name}: {reported(exc)}")
         return
     _start()
 
@@ -95,7 +95,7 @@ def on_pause() -> None:
             try:
                 ws.pause(h)
             except Exception as exc:  # noqa: BLE001
-                state.flash(f"Could not pause {h.name}: {one_line(exc)}")
+                state.flash(f"Could not pause {h.name}: {reported(exc)}")
 
 
 def on_restart() -> None:

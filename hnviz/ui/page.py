@@ -1,6 +1,11 @@
 """Page scaffolding shared by every page: page config, sidebar, and an error guard so the app
 shows a one-line message instead of a traceback (also inside fragments, which rerun on their
-own and would otherwise bypass the page's guard)."""
+own and would otherwise bypass the page's guard).
+
+In strict mode (`HNVIZ_STRICT=1`, set by the test suite for AppTest and for the servers the
+browser tests start) the guard re-raises after showing its message, so an error on a page
+reaches `AppTest.exception` and Streamlit's exception box: a page test cannot pass over a
+broken page (tests/test_page_guard.py plants one to prove it)."""
 
 from __future__ import annotations
 
@@ -12,6 +17,11 @@ from collections.abc import Iterator
 
 import streamlit as st
 
+from hnviz.core.config import ConfigError
+from hnviz.core.datasets_torchvision import DataUnavailableError
+from hnviz.core.io import OutputPathError, RunFileError
+from hnviz.live.errors import LiveError
+from hnviz.serve.userstore import StoreError
 from hnviz.serve.workspace import RunHandle
 from hnviz.ui.sidebar import render_sidebar
 
@@ -40,6 +50,27 @@ def setup(title: str, icon: str = "🧠", sidebar: bool = True) -> RunHandle | N
         return render_sidebar()
 
 
+def strict() -> bool:
+    """True where errors must not be swallowed: the test suite sets HNVIZ_STRICT=1."""
+    return os.environ.get("HNVIZ_STRICT") == "1"
+
+
+# What a user's request can meet and be told about (a setting over a limit, missing data, a bad
+# file, a quota, a full disk). Anything else that a page's `except Exception` meets is a bug: in
+# strict mode `reported` lets it through so the tests see it.
+USER_ERRORS: tuple[type[BaseException], ...] = (
+    ConfigError, DataUnavailableError, RunFileError, OutputPathError, StoreError, LiveError,
+    OSError)
+
+
+def reported(exc: BaseException) -> str:
+    """`one_line(exc)` for a message to the user; in strict mode (tests) an error that is not
+    one of USER_ERRORS is re-raised instead of being turned into a message."""
+    if strict() and not isinstance(exc, USER_ERRORS):
+        raise exc
+    return one_line(exc)
+
+
 def one_line(exc: BaseException) -> str:
     """'TypeName: first line of the message' (no paths of this server beyond what it says)."""
     text = str(exc).strip().splitlines()
@@ -49,7 +80,8 @@ def one_line(exc: BaseException) -> str:
 @contextlib.contextmanager
 def guard(what: str = "this page") -> Iterator[None]:
     """Catch any error in the block and show it as st.error (details folded away). Streamlit's
-    own control flow (rerun/stop) derives from BaseException and passes through."""
+    own control flow (rerun/stop) derives from BaseException and passes through. In strict
+    mode (tests) the error is shown and then re-raised."""
     try:
         yield
     except Exception as exc:  # noqa: BLE001 - the whole point: never show a raw traceback
@@ -58,3 +90,5 @@ def guard(what: str = "this page") -> Iterator[None]:
         if os.environ.get("HNVIZ_DEBUG") == "1":  # tracebacks show server paths: opt-in only
             with st.expander("Details (for bug reports)"):
                 st.code("".join(traceback.format_exception(exc))[-4000:], language=None)
+        if strict():
+            raise

@@ -26,6 +26,7 @@ from hnviz.core.scenarios import DEFAULT_SCENARIO, SCENARIOS
 from hnviz.core.sizes import param_counts
 from hnviz.ui import state, urlstate
 from hnviz.ui.labels import benchmark_label, method_label, target_label
+from hnviz.ui.page import reported
 
 K = "train.form."  # widget key prefix
 STRENGTH_HELP = {
@@ -277,7 +278,8 @@ def param_panel(cfg: RunConfig) -> None:
     """Hypernet / target parameter counts and compression ratio, before training."""
     try:
         pc = param_counts(cfg)  # arithmetic: nothing is built
-    except Exception:  # noqa: BLE001 - an invalid setting: the form says why
+    except Exception as exc:  # noqa: BLE001 - an invalid setting: the form says why
+        reported(exc)  # a bug (not a setting the form reports) is re-raised in the tests
         return
     if pc.hnet is None:
         st.markdown(f"**Target network:** {pc.target:,} parameters, trained directly "

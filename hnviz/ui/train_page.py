@@ -10,7 +10,7 @@ from hnviz.serve.workspace import RunHandle
 from hnviz.ui import state
 from hnviz.ui import train_actions as actions
 from hnviz.ui.live import live_panel
-from hnviz.ui.page import one_line
+from hnviz.ui.page import reported
 from hnviz.ui.train_form import device_setting, param_panel, settings_form
 from hnviz.ui.train_view import draw
 
@@ -132,7 +132,7 @@ def _save(entry: RunHandle, name: str, overwrite: bool) -> None:
         st.warning(f"{exc}. Press **Overwrite** to replace it.")
         return
     except Exception as exc:  # noqa: BLE001 - quota, a lost run: say it, keep the run
-        st.error(f"Could not save: {one_line(exc)}")
+        st.error(f"Could not save: {reported(exc)}")
         return
     state.put("save_overwrite", None)
     st.success(f"Saved as **{file_name[:-3]}** (Checkpoints page → Saved runs).")
