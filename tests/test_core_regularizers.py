@@ -152,6 +152,40 @@ def test_reg_tasks_cycle_covers_each_task_equally(t, k):
     assert len(set(counts)) == 1  # every previous task equally often
 
 
+def test_reg_choice_random_draws_k_distinct_tasks_from_the_step_stream():
+    """reg_choice "random": k distinct previous tasks per step, drawn from the step's own
+    generator (the same stream, the same tasks; another stream, in general others), and the
+    penalty is the output regularizer over exactly those rows."""
+    cfg = default_config("regression1d", "hnet").replace(
+        task={"n_tasks": 5}, train={"iters_per_task": 20, "eval_every": 10, "lookahead": False,
+                                    "beta": 0.3, "reg_tasks": 2, "reg_choice": "random"})
+    tr = Trainer(cfg)
+    tr.advance(85)  # mid task 5: four previous tasks
+    m, t = tr.method, tr.task
+    assert t == 4
+    drawn = set()
+    for seed in range(20):
+        idx = m.regularized_tasks(t, 0, _gen(seed))
+        assert isinstance(idx, torch.Tensor) and idx.shape == (2,)
+        assert len(set(idx.tolist())) == 2 and all(0 <= j < t for j in idx.tolist())
+        assert torch.equal(m.regularized_tasks(t, 5, _gen(seed)), idx)  # the stream decides
+        drawn.add(tuple(sorted(idx.tolist())))
+        reg = m.step(t, _gen(seed), 0).regularize(torch.zeros(()))
+        embs = m.hnet.emb_matrix()[:t].detach()[idx]
+        want = regularizers.output_regularizer(m.hnet(embs), m.snapshot[idx], 0.3)
+        assert torch.allclose(reg, want, atol=1e-7)
+    assert len(drawn) > 3  # not a fixed pair
+    tr.run()
+    assert tr.finished and tr.error is None
+
+
+def test_reg_choice_is_validated():
+    from hnviz.core.config import ConfigError, TrainConfig
+
+    with pytest.raises(ConfigError, match="train.reg_choice must be one of"):
+        TrainConfig(reg_choice="sometimes")
+
+
 def test_si_importance_comes_from_the_task_loss_path():
     """SI: the path integral ω accumulates −g·Δw of the task loss over task 1, so after it Ω > 0
     and the penalty pulls w back to the end of task 1."""

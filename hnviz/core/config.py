@@ -23,6 +23,10 @@ HNET_KINDS = ("mlp", "chunked")
 # The continual-learning scenarios (van de Ven & Tolias 2019; the paper's CL1-CL3); what each
 # means is its entry in `scenarios.py`. Checked here so that a config never names an unknown one.
 SCENARIO_NAMES = ("cl1", "cl2", "cl3")
+# HNET with train.reg_tasks = k > 0: which k previous tasks a step regularizes. "cycle": a
+# deterministic cycle over the step number (each once every ⌈t/k⌉ steps); "random": k drawn
+# without replacement from the step's own random stream (hypnettorch's cl_reg_batch_size).
+REG_CHOICES = ("cycle", "random")
 MAX_INFERRED_TASKS = 50  # CL2/CL3: every seen task's network runs on every test input
 # The target network's architecture: an MLP, or a conv net on image inputs (`conv_shapes`).
 TARGET_KINDS = ("mlp", "zenke", "resnet32")
@@ -170,7 +174,8 @@ class TrainConfig:
     eval_every: int = 100
     seed: int = 0
     lookahead: bool = False
-    reg_tasks: int = 0  # HNET: previous tasks regularized per step (0 = all; >0 a cycle)
+    reg_tasks: int = 0  # HNET: previous tasks regularized per step (0 = all; >0 a subset)
+    reg_choice: str = "cycle"  # HNET with reg_tasks > 0: which subset (REG_CHOICES)
     ewc_lambda: float = 100.0
     online_gamma: float = 1.0
     si_c: float = 0.1
@@ -191,6 +196,7 @@ class TrainConfig:
         _check(self.batch_size >= 1, "train.batch_size", ">= 1")
         _check(self.eval_every >= 1, "train.eval_every", ">= 1")
         _check(self.reg_tasks >= 0, "train.reg_tasks", ">= 0")
+        _check(self.reg_choice in REG_CHOICES, "train.reg_choice", f"one of {REG_CHOICES}")
         _check(_is_seed(self.seed), "train.seed", _SEED_RANGE)
         _hard_caps(self.limited())
 

@@ -292,16 +292,20 @@ class HNET(Method):
         else:
             self.snapshot = self.snapshot[:0]
 
-    def regularized_tasks(self, t: int, s: int) -> tuple[slice, ...]:
-        """Which previous tasks step s of task t regularizes, as at most two slices of 0..t-1:
-        all of them, or with `reg_tasks` = k < t a deterministic cycle of k consecutive tasks
-        (k·s, ..., k·s + k − 1) mod t, so every previous task is regularized once every ⌈t/k⌉
-        steps (a random subset, hypnettorch's cl_reg_batch_size, leaves gaps: one task can go
-        unregularized for many steps). Slices, not an index tensor: the snapshot rows are views
-        and nothing is copied to the device."""
+    def regularized_tasks(self, t: int, s: int,
+                          gen: torch.Generator | None = None) -> tuple[slice, ...] | torch.Tensor:
+        """Which previous tasks step s of task t regularizes: all of them, or with `reg_tasks`
+        = k < t a subset of k. `reg_choice` "cycle" (as at most two slices of 0..t-1): k
+        consecutive tasks (k·s, ..., k·s + k − 1) mod t, so every previous task is regularized
+        once every ⌈t/k⌉ steps; slices, not an index tensor: the snapshot rows are views and
+        nothing is copied. "random": k distinct tasks drawn from the step's own stream `gen`
+        (an index tensor [k]; hypnettorch's cl_reg_batch_size), so a task can go unregularized
+        for many steps but no pattern of the step number favours one."""
         k = self.cfg.train.reg_tasks
         if k <= 0 or k >= t:
             return (slice(0, t),)
+        if self.cfg.train.reg_choice == "random":
+            return torch.randperm(t, generator=gen)[:k].to(self.snapshot.device)
         start = (s * k) % t
         if start + k <= t:
             return (slice(start, start + k),)
@@ -316,15 +320,18 @@ class HNET(Method):
             return Step(self.weights(t))
         if self.cfg.train.lookahead:
             return Step(self.weights(t), lambda task_loss: self._lookahead_penalty(t, task_loss))
-        parts = self.regularized_tasks(t, s)
+        parts = self.regularized_tasks(t, s, gen)
         frozen = self.frozen_embs(t)  # [t, D]
-        prev = [frozen[p] for p in parts]  # each [t_p, D]
+        if isinstance(parts, torch.Tensor):  # a random subset [k]: gathered rows
+            prev, snapshot = [frozen[parts]], self.snapshot[parts]  # [k, D], [k, P]
+        else:
+            prev = [frozen[p] for p in parts]  # each [t_p, D]
+            snapshot = (self.snapshot[parts[0]] if len(parts) == 1
+                        else torch.cat([self.snapshot[p] for p in parts]))  # [t', P]
         embs = torch.cat([self.hnet.task_embs[t].unsqueeze(0), *prev])  # [1 + t', D]
         # split (not indexing): its backward concatenates the two gradients instead of
         # zero-filling a full [1 + t', P] buffer per part.
         w_t, w_prev = self.hnet(embs).split([1, embs.shape[0] - 1])  # [1, P], [t', P]
-        snapshot = (self.snapshot[parts[0]] if len(parts) == 1
-                    else torch.cat([self.snapshot[p] for p in parts]))  # [t', P]
         return Step(w_t[0], lambda task_loss: regularizers.output_regularizer(
             w_prev, snapshot, beta))
 
