@@ -37,6 +37,19 @@ from .metrics import METRIC_OF_KIND, Metric
 from .tasks import TaskSequence
 
 Builder = Callable[[TaskConfig, int], TaskSequence]  # (cfg, n_tasks) -> the sequence
+
+
+@dataclass(frozen=True)
+class LongPreset:
+    """A benchmark's preset for long task sequences: runs of at least `min_tasks` tasks start
+    from these sections instead of the entry's own (`Benchmark.preset(n_tasks)`), for every
+    method (the baselines train the same target with the same budget; their strengths still come
+    from the method registry). What was measured to choose it: docs/REPRODUCTION.md."""
+
+    min_tasks: int
+    target: TargetConfig
+    hnet: HnetConfig
+    train: TrainConfig
 _PIP_NAMES = {"sklearn": "scikit-learn"}  # import name -> what to pip install
 
 
@@ -77,6 +90,9 @@ class Benchmark:
     # The HNET preset's learning rate for other target kinds than `target`, as (kind, lr)
     # pairs (`hnet_lr`); methods without a hypernetwork keep `train.lr`
     target_hnet_lr: tuple[tuple[str, float], ...] = ()
+    # The preset of long sequences (`LongPreset`: from `min_tasks` tasks on); None: one preset
+    # for every length
+    long: LongPreset | None = None
 
     @property
     def metric(self) -> Metric:
@@ -91,11 +107,19 @@ class Benchmark:
         """Needs no data files (generated, or bundled with a package): always offered."""
         return self.dataset is None
 
-    def preset(self) -> RunConfig:
-        """The HNET settings this benchmark starts from (see `presets.default_config`)."""
-        return RunConfig(task=TaskConfig(benchmark=self.name, subset=self.preset_subset),
-                         target=self.target, hnet=self.hnet, train=self.train,
-                         replay=self.replay)
+    def is_long(self, n_tasks: int | None) -> bool:
+        """Does a run of `n_tasks` tasks (None: the default count) start from `long`?"""
+        n = self.default_n_tasks if n_tasks is None else n_tasks
+        return self.long is not None and n >= self.long.min_tasks
+
+    def preset(self, n_tasks: int | None = None) -> RunConfig:
+        """The HNET settings this benchmark starts from for a run of `n_tasks` tasks (None: its
+        default count, left unset in the config): its long-sequence preset from
+        `long.min_tasks` tasks on, else its own (see `presets.default_config`)."""
+        src = self.long if self.is_long(n_tasks) else self
+        return RunConfig(task=TaskConfig(benchmark=self.name, subset=self.preset_subset,
+                                         n_tasks=n_tasks),
+                         target=src.target, hnet=src.hnet, train=src.train, replay=self.replay)
 
     def sizes(self, cfg: TaskConfig) -> tuple[int, int, int]:
         """(train rows, test rows, bytes of raw files kept in memory) of `cfg`'s data, at most:
