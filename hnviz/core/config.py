@@ -142,6 +142,10 @@ class HnetConfig:
     chunk_size: int = 1000
     chunk_emb_dim: int = 8
     emb_init_std: float = 1.0
+    # std of the chunk embeddings' initial N(0, σ²) draw (hypnettorch's std_normal_emb; the
+    # authors' Permuted MNIST-100 re-run used 0.1): small chunk embeddings make the task
+    # embedding, not the chunk, what the hypernet's body first tells apart
+    chunk_emb_init_std: float = 1.0
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "hidden", tuple(int(h) for h in self.hidden))
@@ -150,6 +154,10 @@ class HnetConfig:
         _check(all(h >= 1 for h in self.hidden), "hnet.hidden", "positive widths")
         _check(self.activation in ACTIVATIONS, "hnet.activation", f"one of {ACTIVATIONS}")
         _check(self.chunk_size >= 1 and self.chunk_emb_dim >= 1, "hnet.chunk_*", ">= 1")
+        for name in ("emb_init_std", "chunk_emb_init_std"):
+            v = getattr(self, name)
+            _check(isinstance(v, (int, float)) and math.isfinite(v) and v > 0, f"hnet.{name}",
+                   "a finite number > 0")
         _hard_caps(self.limited())
 
     def limited(self) -> list[tuple[str, int, str]]:

@@ -53,7 +53,8 @@ class HyperNetwork(nn.Module):
             [nn.Parameter(torch.randn(cfg.emb_dim) * cfg.emb_init_std) for _ in range(n_tasks)])
         if cfg.kind == "chunked":
             self.n_chunks = math.ceil(target_numel / cfg.chunk_size)
-            self.chunk_embs = nn.Parameter(torch.randn(self.n_chunks, cfg.chunk_emb_dim))
+            self.chunk_embs = nn.Parameter(
+                torch.randn(self.n_chunks, cfg.chunk_emb_dim) * cfg.chunk_emb_init_std)
             in_dim, out_dim = cfg.emb_dim + cfg.chunk_emb_dim, cfg.chunk_size
         else:
             self.n_chunks = 1
