@@ -56,6 +56,8 @@ def add_run_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("--hnet-hidden", type=parse_ints, help="hypernet hidden widths, e.g. 50,50")
     p.add_argument("--chunk-size", type=int, help="chunked hypernet: weights per chunk")
     p.add_argument("--chunk-emb-dim", type=int, help="chunked hypernet: chunk-embedding size")
+    p.add_argument("--chunk-emb-init-std", type=float,
+                   help="chunked hypernet: std of the chunk embeddings' initial draw")
     p.add_argument("--target", choices=TARGET_KINDS,
                    help="target network (default: the benchmark's; conv nets need image inputs)")
     p.add_argument("--target-hidden", type=parse_ints,
@@ -113,7 +115,8 @@ def config_for(a: argparse.Namespace, benchmark: str, method: str) -> RunConfig:
         if getattr(a, flag) is not None:
             train[flag] = getattr(a, flag)
     hnet = {k: v for k, v in {"kind": a.hnet, "emb_dim": a.emb_dim, "hidden": a.hnet_hidden,
-                              "chunk_size": a.chunk_size, "chunk_emb_dim": a.chunk_emb_dim
+                              "chunk_size": a.chunk_size, "chunk_emb_dim": a.chunk_emb_dim,
+                              "chunk_emb_init_std": getattr(a, "chunk_emb_init_std", None),
                               }.items() if v is not None}
     task = {"seed": a.seed, "n_tasks": a.n_tasks, "download": a.download,
             "scenario": getattr(a, "scenario", DEFAULT_SCENARIO)}

@@ -78,3 +78,26 @@ def test_split_mnist_runs_end_to_end_on_files_in_torchvision_format(tmp_path):
 def test_narrowing_to_nothing_is_refused(tmp_path):
     r = _reproduce("--experiment", "toy", "--methods", "hnet-replay", "--out", str(tmp_path))
     assert r.returncode == 2 and "toy has none of hnet-replay" in r.stderr
+
+
+def test_bundling_one_experiment_keeps_the_others_rows(tmp_path):
+    """`reproduce --experiment X --bundle DIR` replaces X's rows in DIR/table.json and keeps the
+    other experiments' rows (a full table of another configuration is replaced, not mixed)."""
+    from hnviz.reproduce.experiments import EXPERIMENTS
+    from hnviz.reproduce.run import not_run_rows, write_bundle
+    from hnviz.reproduce.table import read_table
+
+    toy = not_run_rows(EXPERIMENTS["toy"], False, (0,), "first")
+    long = not_run_rows(EXPERIMENTS["permuted-digits-100"], False, (0,), "long")
+    write_bundle(toy, tmp_path, False)
+    write_bundle(long, tmp_path, False)
+    rows = read_table(tmp_path / "table.json").rows
+    assert [r["experiment"] for r in rows] == ["toy"] * len(toy) + ["permuted-digits-100"] * len(
+        long)
+    write_bundle(not_run_rows(EXPERIMENTS["toy"], False, (0,), "again"), tmp_path, False)
+    rows = read_table(tmp_path / "table.json").rows
+    assert {r["reason"] for r in rows if r["experiment"] == "toy"} == {"again"}
+    assert sum(r["experiment"] == "permuted-digits-100" for r in rows) == len(long)
+    write_bundle(toy, tmp_path, True)  # another configuration: a table of its own
+    table = read_table(tmp_path / "table.json")
+    assert table.full and {r["experiment"] for r in table.rows} == {"toy"}

@@ -36,10 +36,11 @@ TABLE_VERSION = 1
 
 def base_configs(exp: Experiment, full: bool, data_root: str | None = None
                  ) -> list[RunConfig]:
-    """One config per method: the benchmark's preset with the experiment's overrides."""
+    """One config per method: the benchmark's preset for the experiment's number of tasks (a
+    long sequence's own, `Benchmark.long`) with the experiment's overrides."""
     out = []
     for method in exp.methods:
-        cfg = default_config(exp.benchmark, method)
+        cfg = default_config(exp.benchmark, method, n_tasks=exp.n_tasks)
         over = {k: dict(v) for k, v in exp.overrides(full).items()}
         if data_root:
             over.setdefault("task", {})["data_root"] = data_root
@@ -48,9 +49,11 @@ def base_configs(exp: Experiment, full: bool, data_root: str | None = None
 
 
 def describe(cfg: RunConfig) -> str:
-    """'500 iters/task, batch 32, lr 0.001, target 100-100, hnet chunked 32-32'."""
+    """'500 iters/task, batch 32, lr 0.001, target 100-100, hnet chunked 32-32' (preceded by
+    '100 tasks, ' when the experiment sets the number of tasks)."""
     tr, hn = cfg.train, cfg.hnet
-    text = (f"{tr.iters_per_task} iters/task, batch {tr.batch_size}, lr {tr.lr:g}, target "
+    text = f"{cfg.task.n_tasks} tasks, " if cfg.task.n_tasks is not None else ""
+    text += (f"{tr.iters_per_task} iters/task, batch {tr.batch_size}, lr {tr.lr:g}, target "
             f"{'-'.join(map(str, cfg.target.hidden))}")
     if cfg.train.method.startswith("hnet"):
         text += f", hnet {hn.kind} {'-'.join(map(str, hn.hidden))} emb {hn.emb_dim}"
@@ -163,7 +166,9 @@ def write_table(rows: list[dict[str, Any]], path: Path, full: bool) -> None:
 def write_bundle(rows: list[dict[str, Any]], folder: Path, full: bool) -> None:
     """table.json and each experiment's manifest (no run files) into `folder` (the app's
     assets/paper, read by the Paper page); the rows point at the bundled manifests (paths
-    relative to the folder)."""
+    relative to the folder). The rows of experiments not in `rows` that the folder's table
+    already holds (same configuration) are kept, in their order, so one experiment can be
+    (re)bundled without re-running the others."""
     folder.mkdir(parents=True, exist_ok=True)
     bundled = []
     for r in rows:
@@ -174,7 +179,23 @@ def write_bundle(rows: list[dict[str, Any]], folder: Path, full: bool) -> None:
             shutil.copyfile(r["sweep"], dest)
             r["sweep"] = f"{r['experiment']}/sweep.json"
         bundled.append(r)
-    write_table(bundled, folder / "table.json", full)
+    new = {r["experiment"] for r in bundled}
+    kept = [r for r in _bundled_rows(folder / "table.json", full) if r.get("experiment") not in new]
+    write_table([*kept, *bundled], folder / "table.json", full)
+
+
+def _bundled_rows(path: Path, full: bool) -> list[dict[str, Any]]:
+    """The rows of an existing table.json of the same configuration (lite/full), or none (no
+    file, another format, unreadable: it is replaced)."""
+    try:
+        doc = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return []
+    if (not isinstance(doc, dict) or doc.get("format") != TABLE_FORMAT
+            or doc.get("configuration") != ("full" if full else "lite")
+            or not isinstance(doc.get("rows"), list)):
+        return []
+    return [r for r in doc["rows"] if isinstance(r, dict)]
 
 
 def format_cell(mean: float | None, spread: float | None, metric: str) -> str:

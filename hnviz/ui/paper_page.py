@@ -30,7 +30,7 @@ from hnviz.reproduce.table import (
     seeds_of,
     status_text,
 )
-from hnviz.ui import state, viewurl
+from hnviz.ui import long_memory, state, viewurl
 from hnviz.ui.labels import method_short
 from hnviz.ui.nav import ROOT, page_link
 from hnviz.ui.page import one_line
@@ -73,6 +73,7 @@ def render() -> None:
     name = st.selectbox("Experiment", names, key=EXP_KEY, format_func=_label)
     viewurl.publish(URL_PAGE, KEYS, {"exp": name})
     experiment_section(folder, table, name)
+    long_memory.paper_section(folder, name)
 
 
 def _label(name: str) -> str:
