@@ -32,7 +32,7 @@ from .conv_shapes import (
 from .method_specs import method_spec
 from .target_kinds import EVAL_FLOATS
 from .target_kinds import n_heads as target_heads
-from .trainer import FISHER_SAMPLES, LOG_EVERY, fisher_chunk
+from .trainer import FISHER_SAMPLES, LOG_EVERY, fisher_chunk, mlp_fisher_chunk
 
 FLOAT = 4  # bytes of a float32
 PY_FLOAT = 32  # bytes of one number in a history list (float object + list slot)
@@ -253,8 +253,9 @@ def memory_estimate(cfg: RunConfig) -> MemoryEstimate:
         # vmap(grad) of the flat [P] vector: each layer's per-sample gradient is scattered into
         # an [N, P] of its own before they are summed (measured: ~(layers + 1) × [N, P])
         samples = min(FISHER_SAMPLES, rows_train)
-        if conv is None:
+        if conv is None:  # all at once, or in chunks when large (trainer.mlp_fisher_chunk)
             layers = len(widths)
+            samples = min(samples, mlp_fisher_chunk(P, layers, samples) or samples)
         else:  # in chunks of samples (trainer.fisher_chunk)
             layers = conv_depth(cfg.target.kind) + 1
             samples = min(samples, fisher_chunk(P, conv_depth(cfg.target.kind)))

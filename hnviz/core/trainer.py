@@ -96,6 +96,16 @@ def fisher_chunk(p: int, layers: int) -> int:
     return max(1, FISHER_FLOATS // ((layers + 1) * p))
 
 
+def mlp_fisher_chunk(p: int, widths: int, n: int) -> int | None:
+    """Samples per per-sample-gradient call of an MLP's Fisher (`widths` layer widths incl.
+    input and output, P weights, n samples): None (all n at once, as the recorded runs did)
+    while vmap's ~widths copies of [n, P] stay within FISHER_FLOATS, else chunks within it
+    (a 100-head target of a long sequence: 2.7 GB at once, 0.27 GB in chunks)."""
+    if widths * n * p <= FISHER_FLOATS:
+        return None
+    return max(1, FISHER_FLOATS // (widths * p))
+
+
 def exploded(loss: float, first_loss: float | None) -> bool:
     """The exploding-loss rule: loss > EXPLODE_FACTOR · first_loss and loss > EXPLODE_MIN."""
     return (first_loss is not None and loss > EXPLODE_MIN
@@ -348,8 +358,9 @@ class Trainer:
 
         w = self.method.weights(t)
         if not self.conv:
+            chunk = mlp_fisher_chunk(w.numel(), len(self.target.linear_shapes) + 1, n)
             return diag_fisher(self.target, w, tk.inputs("train", slice(0, n)), tk.y_train[:n],
-                               loss_of)
+                               loss_of, chunk=chunk)
         return diag_fisher(self.target, w, tk.inputs("train", slice(0, n)), tk.y_train[:n],
                            loss_of, run, chunk=fisher_chunk(w.numel(), conv_depth(self.target.kind)))
 
