@@ -23,10 +23,12 @@ HNET_KINDS = ("mlp", "chunked")
 # The continual-learning scenarios (van de Ven & Tolias 2019; the paper's CL1-CL3); what each
 # means is its entry in `scenarios.py`. Checked here so that a config never names an unknown one.
 SCENARIO_NAMES = ("cl1", "cl2", "cl3")
-# HNET with train.reg_tasks = k > 0: which k previous tasks a step regularizes. "cycle": a
-# deterministic cycle over the step number (each once every ⌈t/k⌉ steps); "random": k drawn
-# without replacement from the step's own random stream (hypnettorch's cl_reg_batch_size).
-REG_CHOICES = ("cycle", "random")
+# HNET with train.reg_tasks = k > 0: which part of the previous tasks a step regularizes, at
+# the cost of k whole tasks. "cycle": k tasks in a deterministic cycle over the step number
+# (each once every ⌈t/k⌉ steps); "random": k tasks drawn without replacement from the step's
+# own random stream (hypnettorch's cl_reg_batch_size); "chunks" (chunked hypernets): every
+# previous task, on k·C (task, chunk) pairs drawn from all of them (`methods.HNET._chunk_step`).
+REG_CHOICES = ("cycle", "random", "chunks")
 MAX_INFERRED_TASKS = 50  # CL2/CL3: every seen task's network runs on every test input
 # The target network's architecture: an MLP, or a conv net on image inputs (`conv_shapes`).
 TARGET_KINDS = ("mlp", "zenke", "resnet32")
