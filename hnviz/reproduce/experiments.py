@@ -163,7 +163,7 @@ _ENTRIES = (
         note="Not in the paper: the CPU-sized stand-in for PermutedMNIST-100 (8×8 digits, 100 "
              "random pixel permutations). Every method trains the long-sequence preset's target "
              "with the same budget; HNET's hypernetwork is smaller than its target "
-             "(compression ratio < 1). The Long memory section below shows every task."),
+             "(compression ratio < 1). The Long memory section shows every task."),
     Experiment(
         "permuted-mnist-100", "Permuted MNIST-100 (long memory, compressive regime)",
         "permuted-mnist", ("cl1",), _LONG_METHODS, n_tasks=100, lite={},

@@ -72,8 +72,8 @@ def render() -> None:
         st.warning(f"Link: {p}.")
     name = st.selectbox("Experiment", names, key=EXP_KEY, format_func=_label)
     viewurl.publish(URL_PAGE, KEYS, {"exp": name})
+    long_memory.paper_section(folder, name)  # long sequences: every task first
     experiment_section(folder, table, name)
-    long_memory.paper_section(folder, name)
 
 
 def _label(name: str) -> str:

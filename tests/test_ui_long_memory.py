@@ -1,0 +1,129 @@
+"""The Long memory view in AppTest: the Paper page's section for a long-sequence experiment read
+from a bundle the test made with the real code path (`run_experiment` + `write_bundle`, a tiny
+version of permuted-digits-100: 60 tasks, 2 steps each, HNET and fine-tuning, two seeds), the
+lecture's compact form, a missing bundle's message; and the Train page's Tasks input and links
+opening the long-sequence preset."""
+
+from __future__ import annotations
+
+import dataclasses
+import shutil
+import tempfile
+from pathlib import Path
+
+import pytest
+
+from hnviz.core.benchmarks import BENCHMARKS
+from hnviz.core.presets import default_config
+from hnviz.reproduce.experiments import EXPERIMENTS
+from hnviz.reproduce.run import run_experiment, write_bundle
+from hnviz.ui.long_memory import MAKE_COMMAND, PAPER_ENV
+from tests.apptest_helpers import open_app
+
+PAPER = "pages/8_Paper.py"
+TRAIN = "pages/1_Train.py"
+N_TASKS, ITERS = 60, 2
+
+
+@pytest.fixture(scope="module")
+def long_bundle():
+    exp = dataclasses.replace(EXPERIMENTS["permuted-digits-100"], n_tasks=N_TASKS,
+                              methods=("hnet", "finetune"),
+                              lite={"train": {"iters_per_task": ITERS, "eval_every": ITERS}})
+    tmp = Path(tempfile.mkdtemp(prefix="hnviz-long-"))
+    rows = run_experiment(exp, tmp / "sweeps", False, (0, 1), 1, progress=False)
+    assert all(r["status"] == "ok" for r in rows), [r["reason"] for r in rows]
+    write_bundle(rows, tmp / "bundle", False)
+    yield tmp / "bundle"
+    shutil.rmtree(tmp, ignore_errors=True)
+
+
+def _texts(at) -> str:
+    parts = [*(c.value for c in at.caption), *(m.value for m in at.markdown),
+             *(i.value for i in at.info), *(w.value for w in at.warning)]
+    return "\n".join(map(str, parts))
+
+
+def _charts(at) -> list:
+    return list(at.get("plotly_chart"))
+
+
+def test_paper_page_shows_the_long_memory_section(long_bundle, monkeypatch):
+    monkeypatch.setenv(PAPER_ENV, str(long_bundle))
+    at = open_app(PAPER, exp="permuted-digits-100")
+    assert at.selectbox(key="paper.exp").value == "permuted-digits-100"
+    texts = _texts(at)
+    assert "### Long memory" in texts
+    assert f"Mean final accuracy over all {N_TASKS} tasks (2 seeds)" in texts
+    assert "**HNET**" in texts and "**fine-tuning**" in texts
+    # the experiment's bars, the per-task animation, the summary bars (no ratio sweep bundled
+    # for this tiny bundle: a caption says how to make it)
+    assert len(_charts(at)) >= 3
+    assert "long-compression" in texts
+    assert not at.exception
+
+
+def test_other_experiments_have_no_long_memory_section(long_bundle, monkeypatch):
+    monkeypatch.setenv(PAPER_ENV, str(long_bundle))
+    from hnviz.reproduce.run import not_run_rows
+
+    write_bundle(not_run_rows(EXPERIMENTS["toy"], False, (0,), "not here"), long_bundle, False)
+    at = open_app(PAPER, exp="toy")
+    assert "### Long memory" not in _texts(at)
+    assert not at.exception
+
+
+def test_missing_bundle_is_a_message_with_the_command(tmp_path, monkeypatch):
+    from streamlit.testing.v1 import AppTest
+
+    script = tmp_path / "lecture_like.py"
+    script.write_text("from hnviz.ui import long_memory\n"
+                      f"long_memory.render(compact=True, height=400, folder=__import__('pathlib')"
+                      f".Path({str(tmp_path / 'none')!r}))\n")
+    at = AppTest.from_file(str(script), default_timeout=60).run()
+    assert not at.exception
+    assert MAKE_COMMAND in _texts(at)
+
+
+def test_compact_render_draws_two_figures(long_bundle):
+    from streamlit.testing.v1 import AppTest
+
+    script = Path(tempfile.mkdtemp()) / "compact.py"
+    script.write_text("from pathlib import Path\nfrom hnviz.ui import long_memory\n"
+                      f"long_memory.render(folder=Path({str(long_bundle)!r}), compact=True, "
+                      "height=480, key='lecture.long_memory')\n")
+    at = AppTest.from_file(str(script), default_timeout=60).run()
+    assert not at.exception
+    assert len(_charts(at)) == 2
+    shutil.rmtree(script.parent, ignore_errors=True)
+
+
+def test_train_page_tasks_input_loads_the_long_preset():
+    long = BENCHMARKS["permuted-digits"].long
+    at = open_app(TRAIN, benchmark="permuted-digits", method="hnet")
+    tasks = at.number_input(key="train.form.tasks")
+    assert tasks.value == 10
+    tasks.set_value(long.min_tasks).run()
+    assert at.text_input(key="train.form.hnet_hidden").value == ",".join(
+        map(str, long.hnet.hidden))
+    assert at.number_input(key="train.form.iters").value == long.train.iters_per_task
+    assert at.query_params["tasks"] in (str(long.min_tasks), [str(long.min_tasks)])
+    assert "Long sequence" in _texts(at)
+    sel = at.selectbox(key="train.form.scenario")
+    assert sel.value == "cl1" and (sel.disabled or long.min_tasks <= 50)
+    assert "Compression:" in _texts(at)
+    assert not at.exception
+
+
+def test_a_link_with_100_tasks_opens_the_long_preset_within_the_app_budgets():
+    long = BENCHMARKS["permuted-digits"].long
+    at = open_app(TRAIN, benchmark="permuted-digits", method="hnet", tasks="100")
+    assert at.number_input(key="train.form.tasks").value == 100
+    assert at.text_input(key="train.form.hnet_hidden").value == ",".join(
+        map(str, long.hnet.hidden))
+    cfg = default_config("permuted-digits", "hnet", n_tasks=100)
+    assert at.number_input(key="train.form.iters").value == cfg.train.iters_per_task
+    assert "too large" not in _texts(at)
+    sel = at.selectbox(key="train.form.scenario")
+    assert sel.value == "cl1" and sel.disabled  # 100 tasks: the task is given
+    assert not at.exception
