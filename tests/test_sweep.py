@@ -163,6 +163,7 @@ def test_crashing_run_is_recorded_failed(tmp_path: Path, monkeypatch):
     assert not (tmp_path / "s" / "beta=0.5_seed=0.pt").exists()
 
 
+@pytest.mark.slow
 def test_local_pool_records_results_arriving_out_of_order(tmp_path: Path):
     """Two worker processes: the long first run finishes after the short second one."""
     out = tmp_path / "s"

@@ -33,6 +33,9 @@ import pytest
 
 from hnviz.analysis.sweeps import SweepFileError, grid_rows, load_sweep, read_manifest
 
+# Real schedulers, workers and killed subprocesses: minutes, not seconds (`make test-fast` skips them).
+pytestmark = pytest.mark.slow
+
 REPO = Path(__file__).resolve().parents[1]
 LONG = 2000  # iterations per task of the runs that get killed (~2 s each: long enough to be caught)
 GRID = ["--param", "train.iters_per_task", "--values", f"40,{LONG}", "--seeds", "0,1",

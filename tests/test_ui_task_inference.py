@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import json
 
+import pytest
+
 from hnviz.ui.embedding_cache import trainer_of
 from hnviz.ui.model_info import task_names
 from tests.apptest_helpers import active, open_app, wait_until
@@ -30,6 +32,7 @@ def test_a_regression_run_explains_and_offers_cl3_runs() -> None:
     assert "Train HNET+ENT on Split Digits in CL3" in labels
 
 
+@pytest.mark.slow
 def test_hnet_replay_cl3_run_shows_every_view() -> None:
     at = open_app(PAGE)
     at.button(key="infer.train.hnet-replay").click().run()
