@@ -12,15 +12,13 @@ client records it failed. Start and progress events travel through a `ray.util.q
 from __future__ import annotations
 
 import os
-from pathlib import Path
 from typing import Any
 
 from hnviz.core.config import ConfigError
+from hnviz.paths import source_root
 
 from .backends import BackendError, Event, Finished, Job, Lost, Progress, Started
 from .one_run import one_line, train_point
-
-REPO = Path(__file__).resolve().parents[2]
 
 
 def ray_task(cfg: dict[str, Any], grid_points: int, job_id: int, events,
@@ -54,12 +52,12 @@ class RayBackend:
             if address:
                 ray.init(address=address, include_dashboard=False, log_to_driver=False,
                          configure_logging=False)
-            else:
-                pythonpath = os.pathsep.join(filter(None, [str(REPO),
-                                                           os.environ.get("PYTHONPATH")]))
+            else:  # a local Ray: its workers run this Python, and from a checkout need its path
+                src = source_root()
+                env = {} if src is None else {"env_vars": {"PYTHONPATH": os.pathsep.join(
+                    filter(None, [str(src), os.environ.get("PYTHONPATH")]))}}
                 ray.init(num_cpus=n_workers, include_dashboard=False, log_to_driver=False,
-                         configure_logging=False,
-                         runtime_env={"env_vars": {"PYTHONPATH": pythonpath}})
+                         configure_logging=False, runtime_env=env or None)
         except Exception as e:  # noqa: BLE001 - connection, authentication, ...: one line
             raise BackendError(f"cannot start or reach Ray at {address or 'this machine'}: "
                                f"{one_line(e)[:200]}") from None
