@@ -4,6 +4,8 @@
     asset(*parts)  a bundled file or folder: app_root()/assets/<parts>
     source_root()  the checkout this hnviz runs from, or None (installed from a wheel)
     home()         where a user's runs and datasets go by default
+    runs_dir()     users' runs and sweeps: $HNVIZ_RUNS_DIR, else home()/runs
+    data_dir()     datasets (MNIST family, CIFAR): $HNVIZ_DATA, else home()/data
 
 The app's files live at the repository's top level; a wheel carries them as hnviz/_app/ (setup.py
 maps them there at build time). `app_root()` is the one place that knows both: every module that
@@ -12,10 +14,9 @@ reads a bundled file asks it, so the same code runs from `make run` and from `hn
 `home()` is `$HNVIZ_HOME`, else the checkout (its git-ignored runs/ and data/, where `make run`
 and `python -m hnviz` have always kept them), else the platform's folder for a user's data
 (Linux: `$XDG_DATA_HOME/hnviz` or ~/.local/share/hnviz; macOS: ~/Library/Application
-Support/hnviz; Windows: %LOCALAPPDATA%\\hnviz): never inside site-packages. The runs folder
-(`hnviz.serve.userstore.runs_root`: `$HNVIZ_RUNS_DIR`, else home()/runs) and the data root
-(`hnviz.core.datasets_torchvision.resolve_data_root`: --data-root, `$HNVIZ_DATA`, else
-home()/data) each resolve their default in that one place.
+Support/hnviz; Windows: %LOCALAPPDATA%\\hnviz): never inside site-packages. `runs_dir()` and
+`data_dir()` are the one place each default is resolved (`hnviz.serve.userstore.runs_root` and
+`hnviz.core.datasets_torchvision.resolve_data_root`, after --data-root, read them).
 """
 
 from __future__ import annotations
@@ -82,3 +83,13 @@ def home() -> Path:
         return Path(env).expanduser().resolve()
     root = source_root()
     return root if root is not None else user_data_dir()
+
+
+def runs_dir() -> Path:
+    """Users' saved runs, autosaves and sweeps: $HNVIZ_RUNS_DIR, else home()/runs."""
+    return Path(os.environ.get("HNVIZ_RUNS_DIR") or home() / "runs")
+
+
+def data_dir() -> Path:
+    """The datasets' root (--data-root overrides it per run): $HNVIZ_DATA, else home()/data."""
+    return Path(os.environ.get("HNVIZ_DATA") or home() / "data")
