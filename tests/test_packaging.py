@@ -17,6 +17,7 @@ import zipfile
 from email.parser import Parser
 from pathlib import Path
 
+import pytest
 from packaging.requirements import Requirement
 
 import hnviz
@@ -106,6 +107,7 @@ def test_every_import_is_a_declared_dependency():
     assert undeclared == {}, f"imported but not declared in requirements.txt: {undeclared}"
 
 
+@pytest.mark.slow  # a venv, and subprocesses that import torch
 def test_the_installed_command_trains_outside_the_repository(installed_hnviz, tmp_path):
     env = installed_hnviz
     work, home = tmp_path / "work", tmp_path / "home"
@@ -149,6 +151,7 @@ def test_the_installed_command_trains_outside_the_repository(installed_hnviz, tm
     assert not (work / "runs").exists() and not (work / "data").exists()
 
 
+@pytest.mark.slow
 def test_pip_install_and_editable_install_of_the_checkout(hnviz_wheel, tmp_path):
     """`pip install .` and `pip install -e .` (of the checkout's copy the wheel was built from):
     the first runs from the venv, the second from the checkout."""
