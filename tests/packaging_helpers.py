@@ -56,9 +56,15 @@ def build_wheel(dest: Path) -> Path:
     for f in checkout_files():
         (src / f).parent.mkdir(parents=True, exist_ok=True)
         shutil.copy2(ROOT / f, src / f)
-    r = subprocess.run([sys.executable, "-m", "pip", "wheel", "--no-deps", "--no-build-isolation",
-                        "-q", "-w", str(dest), str(src)], capture_output=True, text=True,
-                       timeout=600)
+    # this environment's setuptools, if it builds wheels by itself (>= 70.1): no index needed
+    import importlib.metadata as md
+
+    from packaging.version import Version
+
+    own = Version(md.version("setuptools")) >= Version("70.1")
+    r = subprocess.run([sys.executable, "-m", "pip", "wheel", "--no-deps", "-q", "-w", str(dest),
+                        *(["--no-build-isolation"] if own else []), str(src)],
+                       capture_output=True, text=True, timeout=600)
     assert r.returncode == 0, f"pip wheel failed:\n{r.stdout[-3000:]}\n{r.stderr[-3000:]}"
     (wheel,) = dest.glob("hnviz-*.whl")
     return wheel
@@ -155,8 +161,10 @@ def _link_torch_stack(base: Path) -> None:
                 (base / top).symlink_to(where / top)
 
 
-def make_env(root: Path, wheel: Path, mode: str = "overlay", extras: str = "") -> InstalledEnv:
-    """A new venv at `root` with hnviz installed from `wheel` (see the module docstring)."""
+def make_env(root: Path, wheel: Path | None, mode: str = "overlay", extras: str = ""
+             ) -> InstalledEnv:
+    """A new venv at `root` with hnviz installed from `wheel` (see the module docstring); with
+    wheel None, without hnviz (pip can install it from elsewhere)."""
     t0 = time.perf_counter()
     fresh = mode == "fresh"
     venv.EnvBuilder(with_pip=fresh, symlinks=True).create(root)
@@ -168,8 +176,11 @@ def make_env(root: Path, wheel: Path, mode: str = "overlay", extras: str = "") -
     else:
         shared = Path(_site_packages())
     (site / "_hnviz_test_base.pth").write_text(f"import site; site.addsitedir({str(shared)!r})\n")
+    if wheel is None:
+        return InstalledEnv(root, mode, time.perf_counter() - t0)
     target = f"{wheel}[{extras}]" if extras else str(wheel)
-    argv = [str(root / "bin" / "python"), "-m", "pip", "install", "-q",
+    # --no-compile: a throwaway venv; Python compiles what a test imports when it imports it
+    argv = [str(root / "bin" / "python"), "-m", "pip", "install", "-q", "--no-compile",
             "--disable-pip-version-check", target]
     if not fresh:
         argv.insert(4, "--no-index")  # everything is there already: never download
