@@ -15,8 +15,6 @@ loads neither torch nor streamlit, and `hnviz.live` stays torch-free on the serv
 
 from __future__ import annotations
 
-import importlib
-
 __version__ = "0.1.0"
 
 # public name -> the module that defines it (one concept, one place: these are re-exports)
@@ -57,6 +55,8 @@ def __getattr__(name: str) -> object:
     module = _API.get(name)
     if module is None:
         raise AttributeError(f"module 'hnviz' has no attribute {name!r}")
+    import importlib
+
     value = getattr(importlib.import_module(module), name)
     globals()[name] = value  # the next access is a plain attribute
     return value
