@@ -17,7 +17,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any, NamedTuple
 
-from . import app_cli
+from . import __version__, app_cli
 
 
 class Subcommand(NamedTuple):
@@ -223,17 +223,11 @@ def prog() -> str:
 
 def build_parser(table: dict[str, Subcommand] | None = None) -> argparse.ArgumentParser:
     p = _Parser(prog=prog(), description="Continual learning with hypernetworks.")
-    p.add_argument("--version", action="version", version=f"hnviz {_version()}")
+    p.add_argument("--version", action="version", version=f"hnviz {__version__}")
     sub = p.add_subparsers(dest="cmd", required=True)
     for name, cmd in (table or subcommands()).items():
         cmd.add_args(sub.add_parser(name, help=cmd.help, description=cmd.help))
     return p
-
-
-def _version() -> str:
-    from . import __version__
-
-    return __version__
 
 
 def main(argv: Sequence[str] | None = None) -> int:
