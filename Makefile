@@ -8,7 +8,7 @@
 #   make bench-peer - hnviz vs hypnettorch 0.0.4 (BENCH_ARGS=--quick; see docs/SPEED.md)
 #   make assets - regenerate the demo runs and the lecture's curves (scripts/make_assets.py,
 #                 scripts/make_lecture_assets.py); sweeps: scripts/make_sweeps.py
-#   make clean  - remove caches and test artifacts (make distclean also removes .venv)
+#   make clean  - remove caches, test and build artifacts (make distclean also removes .venv)
 
 PYTHON      ?= python3
 PORT        ?= 8501
@@ -83,7 +83,7 @@ assets: $(STAMP_RUN)
 	PYTHONPATH=. $(VENV_PY) scripts/make_lecture_assets.py
 
 clean:
-	rm -rf .pytest_cache .ruff_cache test-artifacts
+	rm -rf .pytest_cache .ruff_cache test-artifacts build dist *.egg-info
 	find . -path ./$(VENV) -prune -o -name __pycache__ -type d -prune -exec rm -rf {} +
 
 distclean: clean

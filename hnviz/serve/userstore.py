@@ -21,6 +21,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from hnviz.core.io import STALE_TMP_S, remove_stale_tmp, slugify, write_atomic
+from hnviz.paths import runs_dir
 
 MAX_SAVED_RUNS = int(os.environ.get("HNVIZ_MAX_SAVED_RUNS", "100"))
 MAX_USER_MB = float(os.environ.get("HNVIZ_MAX_USER_MB", "500"))
@@ -38,8 +39,9 @@ class NameTaken(StoreError):
 
 
 def runs_root() -> Path:
-    """Where every user's folder lives: $HNVIZ_RUNS_DIR (default ./runs, git-ignored)."""
-    return Path(os.environ.get("HNVIZ_RUNS_DIR") or "runs")
+    """Where every user's folder lives: `hnviz.paths.runs_dir()` ($HNVIZ_RUNS_DIR, else runs/
+    in the checkout, $HNVIZ_HOME or the user's data folder)."""
+    return runs_dir()
 
 
 def valid_token(token: str | None) -> bool:

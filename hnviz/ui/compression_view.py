@@ -5,8 +5,6 @@ digits-baselines), and the presets' hypernetwork against target sizes (arithmeti
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import streamlit as st
 
 from hnviz.analysis.compression import CompressionSweep, load_compression
@@ -14,10 +12,11 @@ from hnviz.analysis.sweeps import SweepFileError
 from hnviz.core.benchmarks import BENCHMARKS
 from hnviz.core.presets import default_config
 from hnviz.core.sizes import param_counts
+from hnviz.paths import app_root
 from hnviz.ui import compression_figures as cfigs
 from hnviz.ui.labels import benchmark_label
 
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = app_root()  # the checkout, or hnviz/_app in an installed wheel
 # one folder below the β explorer's sweeps, which it would otherwise list
 SWEEPS = ROOT / "assets" / "sweeps" / "compression"
 COMPRESSION_SWEEP = SWEEPS / "hnet"  # HNET on Split Digits over chunk size × hidden widths

@@ -12,11 +12,11 @@ import streamlit as st
 
 from hnviz.analysis.sweeps import MANIFEST, Sweep, SweepRef, find_sweeps, load_sweep
 from hnviz.core.method_specs import METHODS, with_strength
+from hnviz.paths import asset
 from hnviz.ui import state
 from hnviz.ui.labels import benchmark_label, method_short, method_with_strength, param_label
 
-ROOT = Path(__file__).resolve().parents[2]
-BUNDLED_DIR = ROOT / "assets" / "sweeps"
+BUNDLED_DIR = asset("sweeps")
 DEFAULT_SWEEP = "toy-hnet-beta"
 
 

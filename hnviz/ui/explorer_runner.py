@@ -23,8 +23,9 @@ from pathlib import Path
 
 from hnviz.analysis.sweeps import SweepProgress, progress
 from hnviz.core.io import slugify
+from hnviz.paths import source_root
 from hnviz.ui import state
-from hnviz.ui.explorer_data import ROOT, user_sweeps_dir
+from hnviz.ui.explorer_data import user_sweeps_dir
 
 _KEY = "explorer.job"
 
@@ -95,15 +96,16 @@ def current() -> SweepJob | None:
 def start(name: str, benchmark: str, method: str, values: list[float], seeds: list[int],
           iters: int, jobs: int | None = None) -> SweepJob:
     """Launch the sweep as a background process (its own process group)."""
-    out = user_sweeps_dir() / slugify(name, 60, "sweep")
+    out = (user_sweeps_dir() / slugify(name, 60, "sweep")).absolute()
     out.mkdir(parents=True, exist_ok=True)
     log = out / "sweep.log"
     argv = sweep_argv(benchmark, method, values, seeds, iters, out, jobs, cluster_address())
-    env = {**os.environ, "PYTHONUNBUFFERED": "1",
-           "PYTHONPATH": os.pathsep.join(filter(None, [str(ROOT),
-                                                       os.environ.get("PYTHONPATH")]))}
-    with open(log, "wb") as f:
-        proc = subprocess.Popen(argv, cwd=ROOT, env=env, stdin=subprocess.DEVNULL, stdout=f,
+    env = {**os.environ, "PYTHONUNBUFFERED": "1"}
+    src = source_root()  # a checkout: the sweep imports this same hnviz (an installed one: as is)
+    if src is not None:
+        env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(src), os.environ.get("PYTHONPATH")]))
+    with open(log, "wb") as f:  # cwd: the sweep's folder, which holds no other hnviz to import
+        proc = subprocess.Popen(argv, cwd=out, env=env, stdin=subprocess.DEVNULL, stdout=f,
                                 stderr=subprocess.STDOUT, start_new_session=True)
     job = SweepJob(name=out.name, out=str(out), pid=proc.pid, argv=argv, log=str(log),
                    started=time.time(), proc=proc)

@@ -3,14 +3,12 @@ Kept light (no scikit-learn, no UMAP) so the app opens in seconds."""
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import streamlit as st
 
+from hnviz.paths import asset
 from hnviz.ui.nav import existing_pages, page_link
 
-ROOT = Path(__file__).resolve().parents[2]
-DIAGRAM = ROOT / "assets" / "hnet_diagram.svg"
+DIAGRAM = asset("hnet_diagram.svg")
 LECTURE = "pages/7_Lecture.py"
 
 

@@ -6,8 +6,6 @@ lecture_figures; models only from the bundled demos (built once per server proce
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import numpy as np
 import streamlit as st
 
@@ -15,6 +13,7 @@ from hnviz.analysis import generated
 from hnviz.analysis.points import EmbeddingPoint
 from hnviz.analysis.task_ends import TaskEnds, load_task_ends
 from hnviz.core.metrics import forgetting
+from hnviz.paths import app_root
 from hnviz.serve.workspace import RunHandle
 from hnviz.ui import charts, state
 from hnviz.ui import embedding_cache as cache
@@ -24,7 +23,7 @@ from hnviz.ui import lecture_figures as lfigs
 from hnviz.ui.labels import format_metric, method_short, strength_text
 from hnviz.ui.model_info import task_names
 
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = app_root()  # the checkout, or hnviz/_app in an installed wheel
 LECTURE_ASSETS = ROOT / "assets" / "lecture"
 HNET_DIAGRAM = ROOT / "assets" / "hnet_diagram.svg"
 BODY_HEIGHT = 530  # px below the header and the "what to notice" box

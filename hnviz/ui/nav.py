@@ -3,9 +3,9 @@ exist (yet) are left out, so links never break."""
 
 from __future__ import annotations
 
-from pathlib import Path
+from hnviz.paths import app_root
 
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = app_root()  # the checkout, or hnviz/_app in an installed wheel
 
 # (script, label, material icon, what it shows)
 PAGES = [

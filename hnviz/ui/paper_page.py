@@ -17,6 +17,7 @@ from typing import Any
 import streamlit as st
 
 from hnviz.analysis.sweeps import SweepFileError, grid_rows
+from hnviz.paths import asset
 from hnviz.reproduce.experiments import EXPERIMENTS
 from hnviz.reproduce.table import (
     Table,
@@ -32,13 +33,13 @@ from hnviz.reproduce.table import (
 )
 from hnviz.ui import state, viewurl
 from hnviz.ui.labels import method_short
-from hnviz.ui.nav import ROOT, page_link
+from hnviz.ui.nav import page_link
 from hnviz.ui.page import one_line
 from hnviz.ui.paper_figures import comparison_fig
 from hnviz.ui.paper_links import TRAIN_PAGE, not_carried, train_href, train_params
 
 PAPER_ENV = "HNVIZ_PAPER_DIR"
-BUNDLED = ROOT / "assets" / "paper"
+BUNDLED = asset("paper")
 TABLE = "table.json"
 MAKE_COMMAND = "python -m hnviz reproduce --bundle assets/paper"
 URL_PAGE = "paper"
