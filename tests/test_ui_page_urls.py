@@ -194,7 +194,7 @@ def test_a_run_the_recipient_lacks_falls_back_to_the_matching_demo() -> None:
 # ---------------------------------------------------------------------------- β explorer
 def test_explorer_sweep_and_value_round_trip() -> None:
     at = open_app(EXPLORER)
-    assert params(at) == {"sweep": "toy-hnet-beta", "beta": "0.005"}
+    assert params(at) == {"sweep": "toy-hnet-beta", "beta": "0.1"}  # the toy preset's β
     digits = str(BUNDLED_DIR / "digits-hnet-beta")
     at.selectbox(key="explorer.sweep").set_value(digits).run()
     at.session_state["hnviz.ui.explorer.value"] = (digits, 100.0)  # the Plotly slider's report

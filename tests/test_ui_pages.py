@@ -29,7 +29,7 @@ def test_home_renders_with_demo_active() -> None:
     at = _app()
     assert at.title[0].value.startswith("hnviz")
     assert at.latex, "the regularizer formula is shown"
-    assert active(at).name == "Demo · regression · HNET β=0.005"
+    assert active(at).name == "Demo · regression · HNET β=0.1"
     assert not at.error
 
 
@@ -37,7 +37,7 @@ def test_fresh_train_page_shows_the_first_demo_with_its_settings() -> None:
     """A new visitor's Train page shows the first demo and starts on its preset: no note that
     the settings differ from it (the bundled demos are trained from today's presets)."""
     at = _app(TRAIN)
-    assert active(at).name == "Demo · regression · HNET β=0.005"
+    assert active(at).name == "Demo · regression · HNET β=0.1"
     notes = " ".join(i.value for i in at.info)
     assert "Showing **Demo" not in notes and "differ" not in notes, notes
     assert not at.error
