@@ -182,8 +182,8 @@ def alpha_caption(alpha: float, values_k: np.ndarray, names: Sequence[str], metr
 
 
 # ------------------------------------------------------------------------------ the walk
-READOUT_PX = 30  # the readout line above the panels
-LEGEND_PX = 44  # the legend above the readout
+READOUT_PX = 30  # the readout line above the panels (the legend at its right end)
+TOP_PX, BOTTOM_PX = 8, 112  # margins: above the readout; below the panels (slider, buttons)
 
 
 def _readout(text: str, size: int = 16) -> go.Scatter:
@@ -212,17 +212,17 @@ def walk_fig(alphas: np.ndarray, values: np.ndarray, names: Sequence[str], metri
     panel, 560 without).
     """
     regression = curves is not None
-    height = height or (860 if regression else 560)
-    top, bottom = LEGEND_PX, 130
+    height = height or (760 if regression else 560)
+    top, bottom = TOP_PX, BOTTOM_PX
     plot_h = max(1, height - top - bottom)
     read = READOUT_PX / plot_h  # the readout row's share of the plot area
-    if regression:
-        gap = 0.14
-        fig = make_subplots(rows=3, cols=2, column_widths=[0.58, 0.42],
-                            row_heights=[read, (1 - read - 2 * gap) * 0.6,
-                                         (1 - read - 2 * gap) * 0.4],
-                            specs=[[{"colspan": 2}, None], [{}, {}], [{"colspan": 2}, None]],
-                            horizontal_spacing=0.09, vertical_spacing=gap,
+    if regression:  # the function over the metrics on the left, the plane beside both
+        gap = 0.13
+        rest = 1 - read - 2 * gap
+        fig = make_subplots(rows=3, cols=2, column_widths=[0.6, 0.4],
+                            row_heights=[read, rest * 0.62, rest * 0.38],
+                            specs=[[{"colspan": 2}, None], [{}, {"rowspan": 2}], [{}, None]],
+                            horizontal_spacing=0.08, vertical_spacing=gap,
                             subplot_titles=("", "The generated function along the path",
                                             plane_title, "Every task along the path"))
         morph_cell, plane_cell, metric_cell = dict(row=2, col=1), dict(row=2, col=2), \
@@ -258,7 +258,6 @@ def walk_fig(alphas: np.ndarray, values: np.ndarray, names: Sequence[str], metri
         ys = np.concatenate([np.asarray(y, np.float64).ravel() for _, y in data]) if data \
             else curves
         fig.update_yaxes(range=padded_range(ys, 0.25), title_text="y", **morph_cell)
-        fig.update_xaxes(title_text="x", **morph_cell)
     add(_plane_traces(task_uv, path_uv, names, land), plane_cell)
     add([_plane_dot(path_uv, start)], plane_cell, moves=True)
     add(_metric_lines(alphas, values, names, i, j, showlegend=not regression), metric_cell)
@@ -293,10 +292,10 @@ def walk_fig(alphas: np.ndarray, values: np.ndarray, names: Sequence[str], metri
     else:
         fig.update_yaxes(type="log", title_text="test MSE (log)", **metric_cell)
     fig.update_layout(height=height, template="plotly_white",
-                      margin=dict(_MARGIN, t=top, b=bottom),  # the legend above the readout
-                      legend=dict(orientation="h", y=1 + 8 / plot_h, yanchor="bottom", x=0,
-                                  xanchor="left"))
-    _animation(fig, alphas, frames, start, slider_pad=58)
+                      margin=dict(_MARGIN, t=top, b=bottom),
+                      legend=dict(orientation="h", y=1 - read / 2, yanchor="middle", x=1,
+                                  xanchor="right"))  # on the readout's line, at its right end
+    _animation(fig, alphas, frames, start, slider_pad=48)
     return fig
 
 
