@@ -211,7 +211,9 @@ def _walk(fig: dict) -> tuple[str, int]:
 def _claims_walk(page) -> None:
     before, images = _walk(_figs(page)[0])
     assert before.startswith("α = 0.00") and images == 1, (before, images)
-    page.get_by_text("▶ Play").first.click()
+    # the figure's own button (the notice above says "Press ▶ Play" too)
+    page.locator('[data-testid="stPlotlyChart"] .updatemenu-button').filter(
+        has_text="▶ Play").first.click()
     page.wait_for_function(  # mid-way through the animation
         "() => { const gd = document.querySelector('[data-testid=\"stPlotlyChart\"] "
         ".js-plotly-plot'); const s = gd.layout.sliders[0]; return s.active >= 5; }",
