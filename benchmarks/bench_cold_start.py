@@ -31,20 +31,20 @@ _COUNTERS_JS = """() => [...document.querySelectorAll('[data-testid="stProgress"
   .map(e => e.innerText).filter(t => t.includes('Overall: step'))"""
 
 
-def counters(page) -> list[int]:
-    return [int(m.group(1).replace(",", "")) for t in page.evaluate(_COUNTERS_JS)
-            if (m := STEP_RE.search(t))]
+def counters(page) -> list[tuple[int, int]]:
+    """Every "Overall: step N / M" on the page, as (N, M)."""
+    return [(int(m.group(1).replace(",", "")), int(m.group(2).replace(",", "")))
+            for t in page.evaluate(_COUNTERS_JS) if (m := STEP_RE.search(t))]
 
 
 def press_and_wait(page, button: str, n_counters: int, timeout_s: float = 120.0) -> float:
-    """Click `button`; seconds until `n_counters` counters all show a step > 0 of the new
-    run(s) (the Train page shows the finished demo's count until then)."""
-    before = counters(page)
+    """Click `button`; seconds until `n_counters` counters show a run in progress (0 < N < M;
+    the Train page shows no counter for a finished demo, the lecture step 0 before ▶)."""
     page.get_by_role("button", name=re.compile(button)).first.click()
     t0 = time.perf_counter()
     while time.perf_counter() - t0 < timeout_s:
-        c = counters(page)[:n_counters]
-        if len(c) == n_counters and all(v > 0 for v in c) and c != before[:n_counters]:
+        c = counters(page)
+        if len(c) >= n_counters and all(0 < s < m for s, m in c[:n_counters]):
             return time.perf_counter() - t0
         page.wait_for_timeout(50)
     raise RuntimeError(f"no progress within {timeout_s:.0f} s (counters {counters(page)})")

@@ -33,6 +33,7 @@ from hnviz.ui.train_view import progress, regression_points
 # MSE after task 3 at most 0.0067 at β = 0.1, 0.31-6.1 at β = 0); both runs finish in ~3 s of
 # CPU each, ~10-20 s in a browser on a loaded 2-core machine.
 LIVE_ITERS = 1000
+FIRST_STEPS_S = 0.5  # ▶ waits this long at most for both runs' first steps (their first slice)
 PAIR = "lecture.pair"
 PLOT_HEIGHT = 430
 # Room for the tick labels and the legend from the start: Plotly's automatic margins would
@@ -72,6 +73,8 @@ def _start() -> None:
         state.flash(f"Could not start the runs: {reported(exc)}")
         return
     state.put(PAIR, tuple(h.run_id for h in made))
+    for h in made:  # the redraw after ▶ then shows them training, not at step 0
+        h.wait_started(FIRST_STEPS_S)
 
 
 def on_play() -> None:
