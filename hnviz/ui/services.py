@@ -61,6 +61,24 @@ def start_pool():
         return _POOL[0]
 
 
+_WARMED = threading.Event()
+
+
+def warm_up() -> None:
+    """Build the services and parse the bundled demos now (a background thread at start-up:
+    `hnviz.ui.boot`), once per process; errors are left to the page that needs them."""
+    if _WARMED.is_set():
+        return
+    _WARMED.set()
+    try:
+        services()
+        from hnviz.serve.demos import demos
+
+        demos()
+    except Exception:  # noqa: BLE001 - a warm-up only: the page that needs them will say why
+        pass
+
+
 def _on_checkpoint(run_id: str, owner: str, data: bytes) -> None:
     """The pool's checkpoint callback (its own thread): the workspaces autosave it. Runs are
     only added through the workspaces, so they exist before any checkpoint arrives."""
