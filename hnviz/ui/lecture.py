@@ -126,13 +126,15 @@ def current_step() -> tuple[int, str | None]:
 
 # Only this page: no sidebar (and no button to open it), no header bar, a thin top margin,
 # projector-sized text, no focus frame around the page (the main area takes the focus after a
-# click into a figure; ← / → still work). Streamlit 1.67's test ids.
+# click into a figure and Streamlit 1.67 frames it with an inset shadow on its ::before; ← / →
+# still work). Streamlit 1.67's test ids.
 CSS = """<style>
 [data-testid="stSidebar"], [data-testid="stSidebarCollapsedControl"],
 [data-testid="stExpandSidebarButton"], header[data-testid="stHeader"] { display: none !important; }
 [data-testid="stMainBlockContainer"] { padding: 0.6rem 1.6rem 0 1.6rem !important;
   max-width: 100% !important; }
 [data-testid="stMain"]:focus, [data-testid="stMain"]:focus-visible { outline: none; }
+[data-testid="stMain"]::before { box-shadow: none !important; }
 [data-testid="stMain"] [data-testid="stVerticalBlock"] { gap: 0.55rem; }
 [data-testid="stMain"] p, [data-testid="stMain"] li { font-size: 1.22rem; line-height: 1.45; }
 [data-testid="stMain"] .katex { font-size: 1.12em; }

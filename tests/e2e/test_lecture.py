@@ -128,6 +128,9 @@ def _check(page, k: int, shot: str | None = None) -> None:
     assert s["main"][0] <= s["main"][1] and s["doc"][0] <= s["doc"][1], (k, s)
     assert s["main"][2] <= s["main"][3] and s["doc"][2] <= s["doc"][3], (k, s)
     assert page.evaluate(_CLIPPED_JS) == [], f"step {k}: clipped tick labels"
+    frame = page.evaluate("() => getComputedStyle(document.querySelector("
+                          "'[data-testid=\"stMain\"]'), '::before').boxShadow")
+    assert frame == "none", f"step {k}: a focus frame around the page ({frame})"
     if shot:
         screenshot(page, shot, full_page=False)
 
