@@ -145,6 +145,7 @@ class MemoryEstimate:
 
     kept: tuple[tuple[str, int], ...]  # (what, bytes), largest first
     transient: tuple[tuple[str, int], ...]
+    saved: int = 0  # bytes of the kept tensors a run file holds (all but task data, history)
 
     @property
     def total(self) -> int:
@@ -295,4 +296,22 @@ def memory_estimate(cfg: RunConfig) -> MemoryEstimate:
     def ordered(d: dict[str, int]) -> tuple[tuple[str, int], ...]:
         return tuple(sorted(d.items(), key=lambda kv: -kv[1]))
 
-    return MemoryEstimate(ordered(kept), ordered(transient))
+    saved = sum(v for k, v in kept.items() if k not in ("task data", "history"))
+    return MemoryEstimate(ordered(kept), ordered(transient), saved)
+
+
+SAVED_SLACK = 2**20  # scalars, embeddings, batch-norm statistics: below a megabyte
+
+
+def file_tensor_bytes(cfg: RunConfig) -> int:
+    """The most bytes of tensors a run file of `cfg` holds (weights, optimizer moments, the
+    snapshots and Fishers that grow with tasks), from `memory_estimate`'s kept parts: what a
+    file's declared storages are checked against before they are read (`run_checks`)."""
+    return memory_estimate(cfg).saved + SAVED_SLACK
+
+
+def history_bytes(cfg: RunConfig) -> int:
+    """The most bytes the history of a run of `cfg` takes as Python lists (`memory_estimate`'s
+    "history" part); its JSON in a run file is shorter (≤ 24 characters per number against
+    ≥ 32 bytes), so this bounds the JSON's length too."""
+    return dict(memory_estimate(cfg).kept)["history"]

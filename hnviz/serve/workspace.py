@@ -27,7 +27,14 @@ from typing import Any
 
 from hnviz.core.config import RunConfig
 from hnviz.core.devices import DEFAULT_DEVICE, resolve_device
-from hnviz.core.io import RunFileError, display_name, load_run, read_run_dict, run_to_bytes
+from hnviz.core.io import (
+    RunFileError,
+    display_name,
+    load_run,
+    read_run_dict,
+    run_to_bytes,
+    with_meta,
+)
 from hnviz.core.limits import LIBRARY, Limits
 from hnviz.core.run_checks import check_run_dict
 from hnviz.core.trainer import Trainer
@@ -362,7 +369,7 @@ class Workspace:
     # ------------------------------------------------------------------ files
     def save(self, h: RunHandle, name: str, overwrite: bool = False) -> str:
         data = h.data(self.pool)
-        return self.store.save(name, _with_name(data, name), overwrite=overwrite)
+        return self.store.save(name, with_meta(data, name=name), overwrite=overwrite)
 
     def autosave(self, run_id: str, data: bytes) -> None:
         if run_id in self.runs:
@@ -380,22 +387,6 @@ class Workspace:
                 self.runs.pop(h.run_id)
                 h.run_id = Path(f.name).stem
                 self.runs[h.run_id] = h
-
-
-def _with_name(data: bytes, name: str) -> bytes:
-    """The run file with meta["name"] set (what the Checkpoints page lists it by)."""
-    import io as _io
-    import json
-
-    import torch
-
-    raw = torch.load(_io.BytesIO(data), map_location="cpu", weights_only=True)
-    meta = json.loads(raw.get("meta") or "{}")
-    meta["name"] = name
-    raw["meta"] = json.dumps(meta)
-    buf = _io.BytesIO()
-    torch.save(raw, buf)
-    return buf.getvalue()
 
 
 class Workspaces:
