@@ -14,6 +14,7 @@ from hnviz.core.method_specs import METHODS, method_spec, with_strength
 from hnviz.ui import explorer_runner as runner
 from hnviz.ui import state
 from hnviz.ui.labels import benchmark_label, method_with_strength
+from hnviz.ui.text import MESSAGE_CHARS, md
 
 
 def default_values(method: str) -> str:
@@ -80,7 +81,7 @@ def render_new_sweep() -> None:
     try:
         vals = parse_values(values)
     except ValueError as e:
-        st.error(f"Strengths: {e}")
+        st.error(f"Strengths: {md(e, MESSAGE_CHARS)}")
         return
     full = f"{bench}-{method}-{name}"
     runner.start(full, bench, method, vals, list(range(int(seeds))), int(iters), int(jobs))
@@ -92,7 +93,7 @@ def progress_text(job: runner.SweepJob, p) -> str:
     `tcp://…` (41 s)'."""
     where = (f", on the Dask cluster at `{p.address}`" if p.address
              else f", on {p.workers} local worker process(es)" if p.workers else "")
-    return (f"Sweep **{job.name}**: {p.done}/{p.total or '?'} runs finished ({p.ok} ok, "
+    return (f"Sweep **{md(job.name)}**: {p.done}/{p.total or '?'} runs finished ({p.ok} ok, "
             f"{p.failed} failed), {p.running} running{where} "
             f"({time.time() - job.started:.0f} s)")
 
@@ -117,16 +118,16 @@ def _progress(job: runner.SweepJob) -> None:
             st.rerun(scope="app")
         return
     if job.cancelled:
-        st.warning(f"Sweep {job.name} cancelled after {done}/{total} runs; start the same "
+        st.warning(f"Sweep {md(job.name)} cancelled after {done}/{total} runs; start the same "
                    "sweep again (same name) to resume.")
     elif rc == 0:
         if not job.selected:  # show the new sweep once it is complete
             job.selected = True
             state.put("explorer.select_next", job.out)  # applied before the selector next run
-        st.success(f"Sweep {job.name} finished: {p.ok} ok, {p.failed} failed of {total} runs. "
+        st.success(f"Sweep {md(job.name)} finished: {p.ok} ok, {p.failed} failed of {total} runs. "
                    "It is now in the sweep selector at the top.")
     else:
-        st.error(f"Sweep {job.name} stopped with exit code {rc}.")
+        st.error(f"Sweep {md(job.name)} stopped with exit code {rc}.")
         st.code(job.log_tail(), language=None)
     if st.button("Start another sweep", key="explorer.again"):
         runner.forget()
