@@ -37,7 +37,7 @@ from .tasks import TaskSequence
 from .trainer import Trainer
 
 __all__ = ["RunFileError", "FORMAT", "VERSION", "STALE_TMP_S", "OutputPathError",
-           "check_output_path", "display_name", "load_run", "read_run_dict",
+           "check_output_path", "display_name", "load_run", "read_run_dict", "read_run_header",
            "remove_stale_tmp", "run_to_bytes", "run_to_dict", "save_run", "slugify",
            "with_meta", "write_atomic"]
 
@@ -207,18 +207,9 @@ def display_name(meta: dict[str, Any], config_name: str = "", fallback: str = ""
     return str(meta.get("name") or demo.get("name") or config_name or fallback)
 
 
-def read_run_dict(src: str | os.PathLike | bytes | BinaryIO,
-                  limits: Limits = HARD) -> dict[str, Any]:
-    """Load the raw dict of a run file, checked before anything in it is inflated: the
-    archive's central directory (`run_archive.scan`: stored entries whose declared sizes fit
-    the file), data.pkl with tensors as stubs (`run_archive.skeleton`; objects other than
-    tensors refused), its format and version, its config against `limits` and the history's
-    and tensors' sizes against what that config implies (`run_checks.check_declared`); only
-    then `torch.load(weights_only=True)`, whose allocations are now bounded by the file's
-    length. Nothing is validated against the built run yet (`run_checks.check_run_dict`,
-    `check_tensors`). Raises RunFileError."""
-    if isinstance(src, (bytes, bytearray)):
-        src = io.BytesIO(src)
+def _skeleton(src: Any, limits: Limits) -> dict[str, Any]:
+    """The file's skeleton (run_archive), checked: format, version, sections, then
+    `check_declared` (config, sizes). Raises RunFileError."""
     where = src if isinstance(src, (str, os.PathLike)) else "the file"
     try:
         skel = run_archive.skeleton(run_archive.scan(src))
@@ -240,13 +231,10 @@ def read_run_dict(src: str | os.PathLike | bytes | BinaryIO,
         if key not in skel:
             raise RunFileError(f"run file is missing its {key!r} section")
     check_declared(skel, limits)
-    try:
-        raw = torch.load(src, map_location="cpu", weights_only=True)
-    except Exception as e:  # noqa: BLE001 - checked above; a race or a corrupt storage
-        reason = ("it contains Python objects other than tensors (refused for safety)"
-                  if "GLOBAL" in str(e) or "Unsupported global" in str(e)
-                  else "the PyTorch file is truncated or corrupt")
-        raise RunFileError(f"not a readable hnviz run file: {reason}") from None
+    return skel
+
+
+def _parse_json(raw: dict[str, Any]) -> dict[str, Any]:
     try:
         raw["config"] = json.loads(raw["config"])
         raw["history"] = json.loads(raw["history"])
@@ -256,6 +244,41 @@ def read_run_dict(src: str | os.PathLike | bytes | BinaryIO,
     if not isinstance(raw["meta"], dict):
         raise RunFileError("run file meta is not a JSON object")
     return raw
+
+
+def read_run_header(src: str | os.PathLike | bytes | BinaryIO,
+                    limits: Limits = HARD) -> dict[str, Any]:
+    """What a run file says about itself without reading a tensor: config, history and meta
+    parsed, the state with its scalars and `run_archive.TensorStub`s in place of tensors.
+    Checked like `read_run_dict` up to (not including) torch.load; it reads only the archive's
+    directory and data.pkl, so listing or drawing a large run costs its history, not its
+    weights. Raises RunFileError."""
+    if isinstance(src, (bytes, bytearray)):
+        src = io.BytesIO(src)
+    return _parse_json(_skeleton(src, limits))
+
+
+def read_run_dict(src: str | os.PathLike | bytes | BinaryIO,
+                  limits: Limits = HARD) -> dict[str, Any]:
+    """Load the raw dict of a run file, checked before anything in it is inflated: the
+    archive's central directory (`run_archive.scan`: stored entries whose declared sizes fit
+    the file), data.pkl with tensors as stubs (`run_archive.skeleton`; objects other than
+    tensors refused), its format and version, its config against `limits` and the history's
+    and tensors' sizes against what that config implies (`run_checks.check_declared`); only
+    then `torch.load(weights_only=True)`, whose allocations are now bounded by the file's
+    length. Nothing is validated against the built run yet (`run_checks.check_run_dict`,
+    `check_tensors`). Raises RunFileError."""
+    if isinstance(src, (bytes, bytearray)):
+        src = io.BytesIO(src)
+    _skeleton(src, limits)
+    try:
+        raw = torch.load(src, map_location="cpu", weights_only=True)
+    except Exception as e:  # noqa: BLE001 - checked above; a race or a corrupt storage
+        reason = ("it contains Python objects other than tensors (refused for safety)"
+                  if "GLOBAL" in str(e) or "Unsupported global" in str(e)
+                  else "the PyTorch file is truncated or corrupt")
+        raise RunFileError(f"not a readable hnviz run file: {reason}") from None
+    return _parse_json(raw)
 
 
 def load_run(src: str | os.PathLike | bytes | BinaryIO, seq: TaskSequence | None = None,

@@ -47,7 +47,8 @@ def your_runs() -> None:
              "run": h.name, "source": SOURCE_LABELS.get(h.source, h.source),
              "benchmark": benchmark_label(h.view().cfg.task.benchmark),
              "method": method_label(h.view().cfg.train.method),
-             "status": ("training · " if h.playing else "") + h.view().status()}
+             "status": ("training · " if h.playing else "") + h.view().status()
+             + (" · not saved on the server: download it" if h.autosave_error else "")}
             for h in handles]
     st.dataframe(rows, hide_index=True, width="stretch")
     if not handles:

@@ -42,7 +42,14 @@ def setup(title: str, icon: str = "🧠", sidebar: bool = True) -> RunHandle | N
     st.set_page_config(page_title=f"{title} · hnviz", page_icon=icon, layout="wide",
                        initial_sidebar_state="auto" if sidebar else "collapsed")
     st.html(CSS)
-    from hnviz.ui import runrefs
+    from hnviz.serve.workspace import ServerFull
+    from hnviz.ui import runrefs, state
+
+    try:
+        state.workspace()
+    except ServerFull as e:  # the server holds as many users as it may: say so, and wait
+        st.warning(md(e, MESSAGE_CHARS))
+        st.stop()
 
     with guard("the link"):
         runrefs.apply_run_param()  # ?run=NAME opens that run (before the sidebar shows one)

@@ -76,5 +76,7 @@ def _status(entry: RunHandle) -> None:
             st.caption(":red[This run diverged; it is kept at its last finite state.]")
         elif v.message:
             st.caption(md(v.message, MESSAGE_CHARS))
+        if entry.autosave_error:
+            st.caption(f":orange[{md(entry.autosave_error, MESSAGE_CHARS)}]")
 
     status()
