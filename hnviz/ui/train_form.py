@@ -233,7 +233,22 @@ def settings_form() -> tuple[RunConfig, str | None]:
     except ConfigError as e:
         blocked = blocked or f"This setup is too large for this server: {md(e, MESSAGE_CHARS)}"
         st.error(blocked)
+    else:
+        slow_step_note(cfg)
     return cfg, blocked
+
+
+def slow_step_note(cfg) -> None:
+    """A warning before training when one step of `cfg` takes a second or more on this
+    server's cores (`sizes.step_estimate`): live training would crawl."""
+    from hnviz.core.sizes import SLOW_STEP_S, step_estimate
+
+    est = step_estimate(cfg)
+    if est.seconds >= SLOW_STEP_S:
+        what, _ = est.largest()
+        st.warning(f"One training step of this setup takes ~{est.seconds:.1f} s on a core of "
+                   f"this server (mostly the {what}), so live training will be slow. Smaller "
+                   "networks, fewer tasks or fewer regularized tasks per step train faster.")
 
 
 DEVICE_LABELS = {"cpu": "CPU", "cuda": "CUDA GPU", "auto": "auto (the GPU)"}
