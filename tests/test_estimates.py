@@ -44,6 +44,7 @@ def probe(cfg, steps: int = 3) -> dict:
     return json.loads(r.stdout.strip().splitlines()[-1])
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("name", CI_CORNERS)
 def test_the_apps_largest_configurations_stay_within_their_estimate(name):
     bench, method, target, changes, steps = APP_CORNERS[name]

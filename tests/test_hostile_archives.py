@@ -214,6 +214,7 @@ def files(good, tmp_path_factory):
     return d
 
 
+@pytest.mark.slow
 def test_info_on_a_zip_bomb_costs_no_more_than_on_a_good_file(files):
     rc_good, rss_good, _ = _peak_rss_mb([sys.executable, "-m", "hnviz", "info",
                                          str(files / "good.pt")])
@@ -240,6 +241,7 @@ SERVER = textwrap.dedent("""
 """)
 
 
+@pytest.mark.slow
 def test_an_uploaded_zip_bomb_costs_the_server_no_more_than_a_good_file(files, tmp_path):
     argv = [sys.executable, "-c", SERVER]
     rc_good, rss_good, err = _peak_rss_mb(argv + [str(files / "good.pt"), str(tmp_path)])

@@ -77,6 +77,7 @@ UPLOADS = textwrap.dedent("""
 """)
 
 
+@pytest.mark.slow
 def test_uploads_are_kept_on_disk_not_in_server_memory(tmp_path):
     """Twelve uploads of a ~22 MB run: the files are in the user's folder (and count against
     their budget); the server's memory does not grow with them (it grew by ~80 MB per upload
@@ -218,6 +219,7 @@ def _pgid_nice(pid: int) -> int:
     return int(Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[16])
 
 
+@pytest.mark.slow
 def test_app_sweeps_are_bounded_one_per_user_capped_niced_and_stopped(tmp_path, pool):
     lim = ServerLimits(sweeps=1, sweep_runs=6, sweep_iters=100_000)
     spaces = Workspaces(tmp_path, lambda: pool, limits=lim)
