@@ -10,7 +10,8 @@ EWC, online EWC, SI, joint, from scratch). Each case runs in a fresh process
 
 Timings on a shared machine are noisy: read the step-time ratios as ±30%; the figures in
 docs/LIMITS.md say under what load they were taken. MNIST cases need the real files
-(--data-root, default ../shared/data); they are skipped without them.
+(--data-root, default ../shared/data); they are skipped without them. Split CIFAR runs on
+synthetic files in CIFAR's format. (This replaces bench_memory_estimate.py.)
 
 Usage: nice -n 10 .venv/bin/python benchmarks/bench_estimates.py [--only NAME-PART] [--json F]
 """
@@ -99,6 +100,18 @@ CASES: dict[str, tuple[str, str, str | None, dict, int]] = {
 
 MNIST = ("split-mnist", "permuted-mnist")
 
+# Split CIFAR on synthetic files in CIFAR's format (scripts/make_synthetic_cifar.py; the real
+# files need a download): 16,000 images instead of 120,000, so the estimate, which counts the
+# real files' 370 MB of uint8 images, is high by about that much
+CIFAR_CASES: dict[str, tuple[str, str, str | None, dict, int]] = {
+    "split-cifar HNET preset (ResNet-32), 2 tasks (synthetic files)": (
+        "split-cifar", "hnet", None, {"task": {"n_tasks": 2}}, 3),
+    "split-cifar fine-tuning, ZenkeNet, 2 tasks (synthetic files)": (
+        "split-cifar", "finetune", "zenke", {"task": {"n_tasks": 2}}, 3),
+    "split-cifar EWC (ResNet-32, chunked Fisher), 2 tasks (synthetic files)": (
+        "split-cifar", "ewc", None, {"task": {"n_tasks": 2}}, 3),
+}
+
 # The app's corners: each family grown (one width) until the app's limits (APP_DEFAULTS: 50
 # tasks, the 1536 MB budget) would refuse it: what a link or the form can reach at most.
 # name -> (benchmark, method, target kind, sections with WIDTH where the width goes, steps)
@@ -131,7 +144,8 @@ def _with_width(changes: dict, w: int) -> dict:
 
 
 def app_corner(bench: str, method: str, target: str | None, changes: dict, limits=None):
-    """The config of the family with the largest width W (1 … 1024) the limits admit."""
+    """The config of the family with the largest width W (1 … max_width) the limits admit
+    (its width: `corner_width`)."""
     from hnviz.core.config import ConfigError
     from hnviz.core.limits import APP_DEFAULTS, check_limits
     from hnviz.core.presets import default_config
@@ -156,19 +170,23 @@ def app_corner(bench: str, method: str, target: str | None, changes: dict, limit
     return admitted(lo)
 
 
+def corner_width(cfg, changes: dict) -> int:
+    """W of a corner's config: the width where `changes` put "W"."""
+    for section, fields in changes.items():
+        for f, v in fields.items():
+            if isinstance(v, tuple) and "W" in v:
+                return getattr(getattr(cfg, section), f)[v.index("W")]
+    raise ValueError("no W")
+
+
 def case_config(bench: str, method: str, target: str | None, changes: dict, data_root: str):
     from hnviz.core.presets import default_config
 
     cfg = default_config(bench, method, target)
     changes = {k: dict(v) for k, v in changes.items()}
-    if bench in MNIST:
+    if bench in MNIST or bench == "split-cifar":
         changes.setdefault("task", {})["data_root"] = data_root
     return cfg.replace(**changes)
-
-
-def _width(cfg) -> int:
-    return max([*cfg.target.hidden, *cfg.hnet.hidden] or [0]) if cfg.train.method == "hnet" \
-        and cfg.hnet.hidden and cfg.hnet.hidden[0] != 1024 else max(cfg.target.hidden)
 
 
 def run_case(cfg, steps: int) -> dict:
@@ -193,6 +211,8 @@ def main() -> None:
     cases = {name: ("corner", b, m, t, ch, steps)
              for name, (b, m, t, ch, steps) in APP_CORNERS.items()}
     cases.update({name: ("case", *v) for name, v in CASES.items()})
+    cases.update({name: ("cifar", *v) for name, v in CIFAR_CASES.items()})
+    cifar_root = None
     print(f"{'case':76s} {'mem est':>8s} {'meas':>8s} {'ratio':>5s}  {'step est':>8s} "
           f"{'meas':>8s} {'ratio':>5s}")
     for name, (kind, bench, method, target, changes, steps) in cases.items():
@@ -201,7 +221,17 @@ def main() -> None:
         try:
             if kind == "corner":
                 cfg = app_corner(bench, method, target, changes)
-                name = f"{name} (W={_width(cfg)})"
+                name = f"{name} (W={corner_width(cfg, changes)})"
+            elif kind == "cifar":
+                if cifar_root is None:
+                    import tempfile
+
+                    sys.path.insert(0, str(ROOT / "scripts"))
+                    from make_synthetic_cifar import write
+
+                    cifar_root = tempfile.mkdtemp(prefix="hnviz-bench-cifar-")
+                    write(cifar_root)  # ~60 MB of synthetic images in CIFAR's format
+                cfg = case_config(bench, method, target, changes, cifar_root)
             else:
                 cfg = case_config(bench, method, target, changes, a.data_root)
             if bench in MNIST:
@@ -225,6 +255,10 @@ def main() -> None:
         rows.append({"case": name, **d})
     if a.json:
         Path(a.json).write_text(json.dumps(rows, indent=1))
+    if cifar_root is not None:
+        import shutil
+
+        shutil.rmtree(cifar_root, ignore_errors=True)
 
 
 if __name__ == "__main__":

@@ -248,3 +248,21 @@ def test_app_sweeps_are_bounded_one_per_user_capped_niced_and_stopped(tmp_path, 
     b_job = spaces.start_sweep(b, "other", "regression1d", "hnet", [0], [0], 20)
     b.cancel_sweep()
     assert not b_job.running
+
+
+def test_a_full_server_says_so_on_the_page(monkeypatch):
+    import dataclasses
+
+    from streamlit.testing.v1 import AppTest
+
+    from hnviz.ui.services import services
+    from tests.apptest_helpers import open_app
+
+    open_app()  # the server has users
+    spaces = services().workspaces
+    monkeypatch.setattr(spaces, "limits", dataclasses.replace(spaces.limits, users=len(spaces)))
+    monkeypatch.setattr(spaces, "evict_idle", lambda now=None: 0)  # nobody leaves
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60).run()  # a new visitor
+    assert not at.exception
+    warnings = [w.value for w in at.warning]
+    assert any("the most it serves at once (HNVIZ_LIMIT_USERS)" in w for w in warnings), warnings

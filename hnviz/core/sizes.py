@@ -213,7 +213,7 @@ def memory_estimate(cfg: RunConfig) -> MemoryEstimate:
     joint training; conv nets: CONV_KEEP copies of every feature map per example); HNET's snapshot forward at the start of a task; EWC's per-sample gradients
     of the Fisher (~(layers + 1) × [500, P]); evaluating one task's test set; the JSON of the
     history when the run is saved. Not included: the Python process with torch (~0.6-0.8 GB).
-    `benchmarks/bench_memory_estimate.py` compares it with measured runs."""
+    `benchmarks/bench_estimates.py` compares it with measured runs."""
     b = benchmark(cfg.task.benchmark)
     spec = method_spec(cfg.train.method)
     T = n_tasks(cfg)
@@ -302,10 +302,11 @@ def memory_estimate(cfg: RunConfig) -> MemoryEstimate:
         transient[f"adding a row to [{T}, {P}]"] = T * P * FLOAT
     batch = min(tr.batch_size, rows_train)
     if conv is None:
-        # kept for backward: each layer's input and output once (~1.25 with the batch's copy
-        # and the loss); the backward's own temporaries (3 × the widest pair) once per step
-        per_batch = int(batch * sum(widths) * 1.25) * FLOAT
-        backward = 3 * batch * widest_pair * FLOAT
+        # kept for backward per batch: the input and ~1.5 copies of each hidden layer (its
+        # activation, and part of its pre-activation: measured 1.25-1.5); the logits, the
+        # backward's own temporaries (3 × the widest pair) once per step
+        per_batch = int(batch * (widths[0] + 1.5 * sum(widths[1:-1]))) * FLOAT
+        backward = batch * (3 * widest_pair + widths[-1]) * FLOAT
         transient["evaluation activations"] = rows_test * widest_pair * FLOAT
     else:  # every feature map kept for backward: conv and batch-norm outputs, masks
         per_batch = batch * conv_activation_sum(cfg.target.kind, conv) * CONV_KEEP * FLOAT
