@@ -69,9 +69,9 @@ CASES: dict[str, tuple[str, str, str | None, dict, int]] = {
     "permuted-digits EWC 50 tasks, 256² target": (
         "permuted-digits", "ewc", None,
         {"task": {"n_tasks": 50}, "target": {"hidden": (256, 256)}}, 6),
-    "permuted-digits online EWC 50 tasks, 1024² target": (
+    "permuted-digits online EWC 50 tasks, 256² target": (
         "permuted-digits", "online-ewc", None,
-        {"task": {"n_tasks": 50}, "target": {"hidden": (1024, 1024)}}, 6),
+        {"task": {"n_tasks": 50}, "target": {"hidden": (256, 256)}}, 6),
     "permuted-digits SI 50 tasks, 1024×3 target": (
         "permuted-digits", "si", None,
         {"task": {"n_tasks": 50}, "target": {"hidden": (1024, 1024, 1024)}}, 6),

@@ -302,10 +302,10 @@ def memory_estimate(cfg: RunConfig) -> MemoryEstimate:
         transient[f"adding a row to [{T}, {P}]"] = T * P * FLOAT
     batch = min(tr.batch_size, rows_train)
     if conv is None:
-        # kept for backward per batch: the input and ~1.5 copies of each hidden layer (its
-        # activation, and part of its pre-activation: measured 1.25-1.5); the logits, the
+        # kept for backward per batch: the input and ~1.6 copies of each hidden layer (its
+        # activation, and part of its pre-activation: measured 1.25-1.7); the logits, the
         # backward's own temporaries (3 × the widest pair) once per step
-        per_batch = int(batch * (widths[0] + 1.5 * sum(widths[1:-1]))) * FLOAT
+        per_batch = int(batch * (widths[0] + 1.6 * sum(widths[1:-1]))) * FLOAT
         backward = batch * (3 * widest_pair + widths[-1]) * FLOAT
         transient["evaluation activations"] = rows_test * widest_pair * FLOAT
     else:  # every feature map kept for backward: conv and batch-norm outputs, masks
