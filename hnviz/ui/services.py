@@ -4,8 +4,9 @@ workspaces (hnviz.serve.workspace). Neither holds a model in this process: model
 live in the workers; each workspace is reachable only with its user's token.
 
 The pool starts in the background when the first page is served, so that the first ▶ Play does
-not wait for the workers to import PyTorch. A daemon thread drops workspaces idle for longer than
-`HNVIZ_WORKSPACE_TTL_S` (default 6 h; their runs were autosaved and come back on the next visit).
+not wait for the workers to import PyTorch. A daemon thread releases, every minute, workspaces
+unseen for longer than `HNVIZ_LIMIT_IDLE_S` (default 10 min; `hnviz.serve.limits`: their runs are
+in their files and come back on the next visit, their sweep is stopped).
 
 Once created, the objects alive then (the imported libraries: torch, plotly, …) are moved out of
 the garbage collector's reach (`gc.freeze`), so that the collections Python still runs while
@@ -16,15 +17,15 @@ postScriptGC).
 from __future__ import annotations
 
 import gc
-import os
 import threading
 from dataclasses import dataclass
 
 from hnviz.live import make_pool
+from hnviz.serve.limits import ServerLimits
 from hnviz.serve.userstore import runs_root
 from hnviz.serve.workspace import Workspaces
 
-EVICT_EVERY_S = 300.0
+EVICT_EVERY_S = 60.0
 
 
 @dataclass(frozen=True, eq=False)
@@ -59,8 +60,7 @@ def services() -> Services:
 
 def _create() -> Services:
     holder: dict[str, object] = {}
-    ttl = float(os.environ.get("HNVIZ_WORKSPACE_TTL_S", 6 * 3600))
-    workspaces = Workspaces(runs_root(), lambda: holder["pool"], ttl_s=ttl)
+    workspaces = Workspaces(runs_root(), lambda: holder["pool"], limits=ServerLimits.from_env())
     pool = make_pool(on_checkpoint=workspaces.on_checkpoint)
     holder["pool"] = pool
     pool.start()
