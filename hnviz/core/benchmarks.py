@@ -73,6 +73,9 @@ class Benchmark:
     # and, for data sets on files, their uint8 copy
     data_sizes: Callable[[int | None, int], tuple[int, int, int]] | None = None
     subset: bool = False  # takes TaskConfig.subset (at most that many images per class)
+    # its tasks read one copy of the data (a permutation applied when read): building it makes
+    # no second copy (`sizes.memory_estimate`)
+    shares_data: bool = False
     preset_subset: int | None = None  # the preset's subset: a reduced version (None: all)
     # The HNET preset's learning rate for other target kinds than `target`, as (kind, lr)
     # pairs (`hnet_lr`); methods without a hypernetwork keep `train.lr`
@@ -275,7 +278,7 @@ _ENTRIES = (
                                                        emb_dim=32, chunk_size=2000),
         train=TrainConfig(beta=0.02, lr=1e-3, iters_per_task=1000, batch_size=64, eval_every=50,
                           reg_tasks=1),
-        needs=("sklearn",), examples=DIGITS),
+        needs=("sklearn",), examples=DIGITS, shares_data=True),
     Benchmark(
         "split-mnist", "Split MNIST", "classification",
         default_n_tasks=tasks.N_SPLIT_TASKS, max_n_tasks=tasks.N_SPLIT_TASKS,
@@ -288,7 +291,7 @@ _ENTRIES = (
         in_dim=784, out_dim=10, input_shape=(28, 28), build=tasks.permuted_mnist,
         target=_MNIST_TARGET, hnet=_MNIST_HNET,
         train=dataclasses.replace(_MNIST_TRAIN, reg_tasks=1), dataset="MNIST",
-        examples=MNIST_SIZE, replay=_MNIST_REPLAY),
+        examples=MNIST_SIZE, replay=_MNIST_REPLAY, shares_data=True),
     Benchmark(
         "split-fashion-mnist", "Split Fashion-MNIST", "classification",
         default_n_tasks=tasks.N_SPLIT_TASKS, max_n_tasks=tasks.N_SPLIT_TASKS,

@@ -15,6 +15,7 @@ from hnviz.ui import state
 from hnviz.ui.labels import benchmark_label, method_label
 from hnviz.ui.page import reported
 from hnviz.ui.sidebar import SOURCE_LABELS
+from hnviz.ui.text import MESSAGE_CHARS, md
 
 MAX_UPLOAD_MB = 50  # also .streamlit/config.toml's server.maxUploadSize
 
@@ -46,7 +47,8 @@ def your_runs() -> None:
              "run": h.name, "source": SOURCE_LABELS.get(h.source, h.source),
              "benchmark": benchmark_label(h.view().cfg.task.benchmark),
              "method": method_label(h.view().cfg.train.method),
-             "status": ("training · " if h.playing else "") + h.view().status()}
+             "status": ("training · " if h.playing else "") + h.view().status()
+             + (" · not saved on the server: download it" if h.autosave_error else "")}
             for h in handles]
     st.dataframe(rows, hide_index=True, width="stretch")
     if not handles:
@@ -81,9 +83,10 @@ def _remove(run_id: str) -> None:
         return
     try:
         ws.remove(h)
-        state.put("ckpt.flash", ("ok", f"Removed {h.name} from your runs."))
+        state.put("ckpt.flash", ("ok", f"Removed {md(h.name)} from your runs."))
     except Exception as e:  # noqa: BLE001
-        state.put("ckpt.flash", ("err", f"Could not remove {h.name}: {reported(e)}"))
+        state.put("ckpt.flash", ("err", f"Could not remove {md(h.name)}: "
+                                        f"{md(reported(e), MESSAGE_CHARS)}"))
 
 
 def _load_saved(file_name: str) -> None:
@@ -92,33 +95,36 @@ def _load_saved(file_name: str) -> None:
         h = ws.add_file(ws.store.read(file_name), file_name[:-3], source="file",
                         limits=app_limits())
     except (RunFileError, StoreError) as e:
-        state.put("ckpt.flash", ("err", f"Could not load {file_name[:-3]}: {e}"))
+        state.put("ckpt.flash", ("err", f"Could not load {md(file_name[:-3])}: "
+                                        f"{md(e, MESSAGE_CHARS)}"))
         return
     state.set_active(h)
-    state.put("ckpt.flash", ("ok", f"Loaded {h.name}; it is now the active run."))
+    state.put("ckpt.flash", ("ok", f"Loaded {md(h.name)}; it is now the active run."))
 
 
 def _delete(file_name: str) -> None:
     try:
         state.workspace().store.delete(file_name)
-        state.put("ckpt.flash", ("ok", f"Deleted the saved run {file_name[:-3]}."))
+        state.put("ckpt.flash", ("ok", f"Deleted the saved run {md(file_name[:-3])}."))
     except StoreError as e:
-        state.put("ckpt.flash", ("err", f"Could not delete: {e}"))
+        state.put("ckpt.flash", ("err", f"Could not delete: {md(e, MESSAGE_CHARS)}"))
     state.put("ckpt.confirm_delete", None)
 
 
 def _describe(f: StoredFile) -> tuple[str, str]:
-    """(display name, one line) of a saved run (reads its metadata, builds nothing)."""
+    """(display name, one line of Markdown) of a saved run (reads its metadata, builds
+    nothing)."""
     try:
         raw = read_run_dict(state.workspace().store.read(f.name))
     except (RunFileError, StoreError) as e:
-        return f.name[:-3], f":red[{e}]"
+        return f.name[:-3], f":red[{md(e, MESSAGE_CHARS)}]"
     cfg, hist = raw["config"], raw["history"]
     task, train = cfg.get("task", {}), cfg.get("train", {})
     when = dt.datetime.fromtimestamp(f.mtime).strftime("%Y-%m-%d %H:%M")
     done = len(hist.get("R", [])) if isinstance(hist, dict) else 0
-    line = (f"{benchmark_label(str(task.get('benchmark', '?')))} · "
-            f"{method_label(str(train.get('method', '?')))} · {done} task(s) done · saved {when}")
+    line = md(f"{benchmark_label(str(task.get('benchmark', '?')))} · "
+              f"{method_label(str(train.get('method', '?')))} · {done} task(s) done · saved "
+              f"{when}", MESSAGE_CHARS)
     return display_name(raw.get("meta") or {}, cfg.get("name", ""), f.name[:-3]), line
 
 
@@ -133,7 +139,7 @@ def saved_runs() -> None:
         name, line = _describe(f)
         with st.container(border=True):
             c1, c2, c3 = st.columns([3, 1, 1], vertical_alignment="center")
-            c1.markdown(f"**{name}**  \n{line}")
+            c1.markdown(f"**{md(name)}**  \n{line}")
             c2.button("Load", key=f"ckpt.load.{f.name}", on_click=_load_saved, args=(f.name,),
                       width="stretch")
             if state.get("ckpt.confirm_delete") == f.name:
@@ -168,15 +174,15 @@ def upload() -> None:
 def handle_upload(file_name: str, data: bytes) -> tuple[str, str]:
     """("ok" | "err", message) for an uploaded file; the active run changes only on success."""
     if not data:
-        return "err", f"Could not load {file_name}: the file is empty"
+        return "err", f"Could not load {md(file_name)}: the file is empty"
     if len(data) > MAX_UPLOAD_MB * 2**20:
-        return "err", f"Could not load {file_name}: it is larger than {MAX_UPLOAD_MB} MB"
+        return "err", f"Could not load {md(file_name)}: it is larger than {MAX_UPLOAD_MB} MB"
     try:
         h = state.workspace().add_file(data, file_name.rsplit(".", 1)[0], source="upload",
                                        limits=app_limits())
     except RunFileError as e:
-        return "err", f"Could not load {file_name}: {e}"
+        return "err", f"Could not load {md(file_name)}: {md(e, MESSAGE_CHARS)}"
     except Exception as e:  # noqa: BLE001 - e.g. a config this server does not allow
-        return "err", f"Could not load {file_name}: {reported(e)}"
+        return "err", f"Could not load {md(file_name)}: {md(reported(e), MESSAGE_CHARS)}"
     state.set_active(h)
-    return "ok", f"Loaded {h.name}; it is now the active run."
+    return "ok", f"Loaded {md(h.name)}; it is now the active run."

@@ -30,6 +30,7 @@ from hnviz.ui import embedding_train, runrefs, state, viewurl
 from hnviz.ui.embedding_cache import trainer_of
 from hnviz.ui.labels import format_metric, metric_name_label
 from hnviz.ui.model_info import task_names
+from hnviz.ui.text import MESSAGE_CHARS, md
 
 RESOLUTIONS = (16, 24, 32, 48, 64, 80, 100, 128)
 LANDSCAPE_BUDGET_FLOP = 1.5e11  # ~ a few seconds on 2 cores; higher resolutions are offered less
@@ -57,7 +58,7 @@ def render() -> None:
     entry = runrefs.page_run()
     if entry is None or not method_spec(entry.view().cfg.train.method).has_embeddings:
         why = ("There is no run in this session yet." if entry is None else
-               f"**{entry.name}** is a baseline without a hypernetwork, so it has no task "
+               f"**{md(entry.name)}** is a baseline without a hypernetwork, so it has no task "
                "embeddings.")
         st.info(f"{why} Pick an HNET run in the sidebar, or train one with 2-D embeddings:")
         embedding_train.buttons("emb.train.top")
@@ -66,11 +67,11 @@ def render() -> None:
     D = v.cfg.hnet.emb_dim
     t = trainer_of(entry)
     _apply_url(entry, t)
-    st.subheader(entry.name)
+    st.subheader(md(entry.name))
     st.caption(f"{v.n_tasks} tasks · {D}-D task embeddings · step {v.global_step:,} of "
                f"{v.total_steps:,}")
     for p in viewurl.notes(URL_PAGE):
-        st.warning(f"Link: {p}.")
+        st.warning(f"Link: {md(p, MESSAGE_CHARS)}.")
     if entry.playing:
         embedding_train.progress_panel(entry)
         st.info("The plane is drawn from the run's state when the page was drawn; it is redrawn "

@@ -18,6 +18,7 @@ from hnviz.core.presets import default_config
 from hnviz.serve.workspace import RunHandle
 from hnviz.ui import live, state
 from hnviz.ui.page import reported
+from hnviz.ui.text import MESSAGE_CHARS, md
 
 CHOICES = {
     # benchmark: (iters per task, learning rate)
@@ -46,7 +47,7 @@ def start(benchmark: str) -> RunHandle | None:
     try:
         h = state.workspace().new_run(cfg, cfg.name, play=True, limits=app_limits())
     except Exception as exc:  # noqa: BLE001 - quotas, limits: say it
-        state.flash(f"Could not start the run: {reported(exc)}")
+        state.flash(f"Could not start the run: {md(reported(exc), MESSAGE_CHARS)}")
         return None
     state.set_active(h)
     return h
@@ -57,7 +58,7 @@ def resume(entry: RunHandle) -> None:
     try:
         state.workspace().play(entry)
     except Exception as exc:  # noqa: BLE001
-        state.flash(f"Could not train {entry.name}: {reported(exc)}")
+        state.flash(f"Could not train {md(entry.name)}: {md(reported(exc), MESSAGE_CHARS)}")
 
 
 def progress_panel(entry: RunHandle) -> None:
@@ -69,7 +70,7 @@ def progress_panel(entry: RunHandle) -> None:
     def panel() -> None:
         state.workspace().settle(entry)
         v = entry.view()
-        st.progress(v.progress, text=f"Training {entry.name}: task "
+        st.progress(v.progress, text=f"Training {md(entry.name)}: task "
                                      f"{min(v.task + 1, v.n_tasks)}/{v.n_tasks} · step "
                                      f"{v.global_step:,}/{v.total_steps:,}")
         if not entry.playing:

@@ -11,9 +11,11 @@ import streamlit as st
 
 from hnviz.core.benchmarks import embedded_benchmarks
 from hnviz.core.method_specs import METHODS, method_spec, with_strength
+from hnviz.serve.userstore import StoreError
 from hnviz.ui import explorer_runner as runner
 from hnviz.ui import state
 from hnviz.ui.labels import benchmark_label, method_with_strength
+from hnviz.ui.text import MESSAGE_CHARS, md
 
 
 def default_values(method: str) -> str:
@@ -55,24 +57,29 @@ def render_new_sweep() -> None:
     if job is not None:
         _progress(job)
         return
+    lim = runner.limits()
     with st.form("explorer.new"):
         c1, c2, c3 = st.columns(3)
         # Sweeps from the page: benchmarks without data files × methods with a strength.
         bench = c1.selectbox("Benchmark", embedded_benchmarks(), format_func=benchmark_label)
         methods = with_strength()
         method = c2.selectbox("Method", methods, format_func=method_with_strength)
-        iters = c3.number_input("Iterations per task", 10, 5000, 1000, step=100)
+        iters = c3.number_input("Iterations per task", 10, lim.sweep_iters,
+                                min(1000, lim.sweep_iters), step=100)
         values = st.text_input(f"Strengths (comma-separated): {_strengths_help()} (left as is, "
                                "each method gets its own default grid)",
                                default_values(methods[0]))
         c4, c5, c6 = st.columns(3)
         seeds = c4.number_input("Seeds", 1, 5, 2)
-        jobs = c5.number_input("Parallel workers", 1, os.cpu_count() or 1, os.cpu_count() or 1)
-        name = c6.text_input("Name", f"{time.strftime('%m%d-%H%M')}")
+        most_jobs = max(1, min(lim.sweep_jobs, os.cpu_count() or 1))
+        jobs = c5.number_input("Parallel workers", 1, most_jobs, most_jobs)
+        name = c6.text_input("Name", f"{time.strftime('%m%d-%H%M')}", max_chars=60)
         go = st.form_submit_button("Start sweep", type="primary")
-    st.caption("The sweep runs as a separate process (it keeps going if you close the tab) into "
-               "your own sweeps folder on the server; the same from a terminal: "
-               "`python -m hnviz sweep --help`.")
+    st.caption(f"The sweep runs as a separate, low-priority process into your own sweeps folder "
+               f"on the server (at most {lim.sweep_runs} runs of at most {lim.sweep_iters:,} "
+               "iterations per task; one sweep per user). It keeps going while you look at "
+               "other pages, and stops when you cancel it or leave the app for a while. The "
+               "same from a terminal, unbounded: `python -m hnviz sweep --help`.")
     if not go:
         return
     if values == default_values(methods[0]):
@@ -80,10 +87,14 @@ def render_new_sweep() -> None:
     try:
         vals = parse_values(values)
     except ValueError as e:
-        st.error(f"Strengths: {e}")
+        st.error(f"Strengths: {md(e, MESSAGE_CHARS)}")
         return
     full = f"{bench}-{method}-{name}"
-    runner.start(full, bench, method, vals, list(range(int(seeds))), int(iters), int(jobs))
+    try:
+        runner.start(full, bench, method, vals, list(range(int(seeds))), int(iters), int(jobs))
+    except StoreError as e:  # a bound of this server (runs, disk, sweeps at once)
+        st.error(f"Sweep not started: {md(e, MESSAGE_CHARS)}")
+        return
     st.rerun()
 
 
@@ -92,7 +103,7 @@ def progress_text(job: runner.SweepJob, p) -> str:
     `tcp://…` (41 s)'."""
     where = (f", on the Dask cluster at `{p.address}`" if p.address
              else f", on {p.workers} local worker process(es)" if p.workers else "")
-    return (f"Sweep **{job.name}**: {p.done}/{p.total or '?'} runs finished ({p.ok} ok, "
+    return (f"Sweep **{md(job.name)}**: {p.done}/{p.total or '?'} runs finished ({p.ok} ok, "
             f"{p.failed} failed), {p.running} running{where} "
             f"({time.time() - job.started:.0f} s)")
 
@@ -117,16 +128,16 @@ def _progress(job: runner.SweepJob) -> None:
             st.rerun(scope="app")
         return
     if job.cancelled:
-        st.warning(f"Sweep {job.name} cancelled after {done}/{total} runs; start the same "
+        st.warning(f"Sweep {md(job.name)} cancelled after {done}/{total} runs; start the same "
                    "sweep again (same name) to resume.")
     elif rc == 0:
         if not job.selected:  # show the new sweep once it is complete
             job.selected = True
             state.put("explorer.select_next", job.out)  # applied before the selector next run
-        st.success(f"Sweep {job.name} finished: {p.ok} ok, {p.failed} failed of {total} runs. "
+        st.success(f"Sweep {md(job.name)} finished: {p.ok} ok, {p.failed} failed of {total} runs. "
                    "It is now in the sweep selector at the top.")
     else:
-        st.error(f"Sweep {job.name} stopped with exit code {rc}.")
+        st.error(f"Sweep {md(job.name)} stopped with exit code {rc}.")
         st.code(job.log_tail(), language=None)
     if st.button("Start another sweep", key="explorer.again"):
         runner.forget()

@@ -24,6 +24,7 @@ from hnviz.ui import explorer_charts as charts
 from hnviz.ui import explorer_data as data
 from hnviz.ui.explorer_form import render_new_sweep
 from hnviz.ui.labels import benchmark_label, method_with_strength
+from hnviz.ui.text import MESSAGE_CHARS, VALUE_CHARS, cut, md
 
 _SELECT_KEY = "explorer.sweep"  # the selectbox's widget key: the chosen sweep (slice) key
 _VALUE_KEY = "explorer.value"  # (sweep key, strength value) the scrubber starts at
@@ -57,7 +58,7 @@ def render() -> None:
         st.info(state.get(_NOTE_KEY))
         state.put(_NOTE_KEY, None)  # once: the user may pick another sweep now
     for p in viewurl.notes(URL_PAGE):
-        st.warning(f"Link: {p}.")
+        st.warning(f"Link: {md(p, MESSAGE_CHARS)}.")
     sweep = data.get_sweep(ref)
     _facts(sweep)
     k = _scrubber(ref, sweep)
@@ -129,8 +130,8 @@ def resolve_sweep(name: str, refs: list[SweepRef]) -> tuple[SweepRef, str | None
     same = [r for r in refs if r.source == "bundled" and r.benchmark == bench
             and (method is None or r.method == method)]
     stand_in = same[0] if same else _default(refs)
-    return stand_in, (f"The link names the sweep **{name}**, which is not among your sweeps; "
-                      f"showing the bundled **{data.describe(stand_in)}** instead.")
+    return stand_in, (f"The link names the sweep **{md(name)}**, which is not among your "
+                      f"sweeps; showing the bundled **{md(data.describe(stand_in))}** instead.")
 
 
 def _apply_url(refs: list[SweepRef]) -> None:
@@ -154,8 +155,17 @@ def _apply_url(refs: list[SweepRef]) -> None:
             value = math.nan
         if math.isfinite(value) and value >= 0:
             state.put(_VALUE_KEY, (ref.key, value))
+            vals = data.get_sweep(ref).values
+            k = value_index(data.get_sweep(ref), value)
+            if not math.isclose(float(vals[k]), value, rel_tol=1e-9):
+                where = ("outside its range" if not min(vals) <= value <= max(vals)
+                         else "between its values")
+                problems.append(
+                    f"{ref.param}={value:g} is {where} ({charts.fmt_value(min(vals))} … "
+                    f"{charts.fmt_value(max(vals))}); showing the nearest value, "
+                    f"{charts.fmt_value(vals[k])}")
         else:
-            problems.append(f"{ref.param}={raw[:40]} is not a value of this sweep")
+            problems.append(f"{ref.param}={cut(raw, VALUE_CHARS)} is not a value of this sweep")
     viewurl.notes(URL_PAGE, problems)
 
 

@@ -18,6 +18,7 @@ from hnviz.ui.labels import (
     metric_label,
     strength_text,
 )
+from hnviz.ui.text import html, md
 
 DEFINITIONS = r"""
 With $R_{i,j}$ the test metric on task $j$ after training task $i$ ($T$ tasks, $b_j$ before any
@@ -52,7 +53,7 @@ def render() -> None:
         return
     v = entry.view()
     R = v.history.get("R", [])
-    st.subheader(f"{entry.name}")
+    st.subheader(md(entry.name))
     if not R:
         st.info("This run has not finished its first task yet, so the matrix is empty. Train it "
                 "on the Train page (▶ Play) and come back.")
@@ -155,14 +156,16 @@ def compare(entry: RunHandle) -> None:
     views = {n: same[n].view() for n in chosen}
     metric = entry.view().metric
     colors = charts.run_colors(chosen)
-    finals = {n: v.history["R"][-1] for n, v in views.items()}
-    means = {n: charts.mean_seen(v.history["R"]) for n, v in views.items()}
+    # figures name runs in HTML (Plotly's legends): each name as text, cut
+    fig_colors = {html(n, 100): c for n, c in colors.items()}
+    finals = {html(n, 100): v.history["R"][-1] for n, v in views.items()}
+    means = {html(n, 100): charts.mean_seen(v.history["R"]) for n, v in views.items()}
     c1, c2 = st.columns(2)
     with c1:
-        st.plotly_chart(charts.compare_final_fig(finals, metric, colors), width="stretch",
+        st.plotly_chart(charts.compare_final_fig(finals, metric, fig_colors), width="stretch",
                         key="forget.cmp_final")
     with c2:
-        st.plotly_chart(charts.compare_mean_fig(means, metric, colors), width="stretch",
+        st.plotly_chart(charts.compare_mean_fig(means, metric, fig_colors), width="stretch",
                         key="forget.cmp_mean")
     scratch = next((n for n, v in views.items() if method_spec(v.cfg.train.method).control),
                    None)
@@ -196,9 +199,10 @@ def transfer(views: dict[str, RunView], metric: str, colors: dict[str, str],
                    "hatched bar above the scratch run's means earlier tasks helped.")
     else:
         st.caption(f"Hatched: right after training the task; solid: after all tasks. "
-                   f"“{scratch}” is the control: a hatched bar above its hatched bar is "
+                   f"“{md(scratch)}” is the control: a hatched bar above its hatched bar is "
                    "forward transfer; a solid bar below the run's own hatched bar is forgetting.")
     names = next(iter(views.values())).task_names
-    st.plotly_chart(charts.transfer_fig({n: v.history["R"] for n, v in views.items()}, metric,
-                                        colors, names), width="stretch",
+    st.plotly_chart(charts.transfer_fig({html(n, 100): v.history["R"] for n, v in views.items()},
+                                        metric, {html(n, 100): c for n, c in colors.items()},
+                                        names), width="stretch",
                     key="forget.cmp_transfer")

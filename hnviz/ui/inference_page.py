@@ -24,6 +24,7 @@ from hnviz.ui import live, runrefs, state, viewurl
 from hnviz.ui.labels import method_label
 from hnviz.ui.model_info import task_names
 from hnviz.ui.page import reported
+from hnviz.ui.text import MESSAGE_CHARS, md
 
 URL_PAGE = "infer"
 KEYS = ("task", "input")
@@ -46,7 +47,7 @@ def _start(method: str) -> None:
     try:
         h = state.workspace().new_run(cfg, cfg.name, play=True, limits=app_limits())
     except Exception as exc:  # noqa: BLE001 - quotas, limits: say it
-        state.flash(f"Could not start the run: {reported(exc)}")
+        state.flash(f"Could not start the run: {md(reported(exc), MESSAGE_CHARS)}")
         return
     state.set_active(h)
 
@@ -91,7 +92,7 @@ def _curves(entry: RunHandle) -> None:
         h, v = views[0]
         cfg = v.cfg
         scn = scenario(cfg.task.scenario)
-        st.subheader(f"{h.name}")
+        st.subheader(md(h.name))
         st.caption(f"{method_label(cfg.train.method)} · {scn.label} · "
                    f"{v.tasks_done}/{v.n_tasks} tasks done")
         c = inference.curves(v.history, cfg.task.scenario)

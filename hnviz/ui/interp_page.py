@@ -25,6 +25,7 @@ from hnviz.ui import embedding_train, runrefs, slider_url, state, viewurl
 from hnviz.ui import interp_figures as figs
 from hnviz.ui.embedding_cache import trainer_of
 from hnviz.ui.model_info import task_names
+from hnviz.ui.text import MESSAGE_CHARS, md
 
 POINT = "point"
 INTERP_POINT = "interp.point"  # {"run_id", "point": EmbeddingPoint}: the point endpoint
@@ -58,9 +59,9 @@ def render() -> None:
         st.info("This run has a single task: there is nothing to walk between.")
         return
     names = task_names(t)
-    st.subheader(entry.name)
+    st.subheader(md(entry.name))
     for p in viewurl.notes(URL_PAGE):
-        st.warning(f"Link: {p}.")
+        st.warning(f"Link: {md(p, MESSAGE_CHARS)}.")
     labels = {f"task:{m}": names[m] for m in range(t.n_tasks)}
     if point is not None:
         labels[POINT] = f"point {point.coords_text()}"

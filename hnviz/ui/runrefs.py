@@ -13,6 +13,7 @@ import streamlit as st
 from hnviz.core.method_specs import METHODS
 from hnviz.serve.workspace import RunHandle
 from hnviz.ui import state
+from hnviz.ui.text import md
 
 SEP = "|"
 MAX_NAMES = 12
@@ -39,9 +40,9 @@ def resolve(name: str, benchmark: str | None = None) -> tuple[RunHandle | None, 
         if d.demo is None or (benchmark and v.cfg.task.benchmark != benchmark):
             continue
         if method and v.cfg.train.method == method:
-            return d, (f"The link names the run **{name}**, which is not among your runs; "
-                       f"showing the bundled **{d.name}** instead.")
-    return None, f"The link names the run **{name}**, which is not among your runs."
+            return d, (f"The link names the run **{md(name)}**, which is not among your "
+                       f"runs; showing the bundled **{md(d.name)}** instead.")
+    return None, f"The link names the run **{md(name)}**, which is not among your runs."
 
 
 def names_param(key: str) -> list[str]:

@@ -7,8 +7,9 @@ The pool starts in the background at the very start of the first page the server
 (`hnviz.ui.boot`, every page's first import, calls `start_pool`: it imports only hnviz.live, no
 torch), so the workers import PyTorch while that page is still importing and drawing, and the
 first ▶ does not wait for them (issue 21: 37 s before, on a loaded machine). A daemon thread
-drops workspaces idle for longer than `HNVIZ_WORKSPACE_TTL_S` (default 6 h; their runs were
-autosaved and come back on the next visit).
+releases, every minute, workspaces unseen for longer than `HNVIZ_LIMIT_IDLE_S` (default 10 min;
+`hnviz.serve.limits`: their runs are in their files and come back on the next visit, their sweep
+is stopped).
 
 Once created, the objects alive then (the imported libraries: torch, plotly, …) are moved out of
 the garbage collector's reach (`gc.freeze`), so that the collections Python still runs while
@@ -19,14 +20,13 @@ postScriptGC).
 from __future__ import annotations
 
 import gc
-import os
 import threading
 from dataclasses import dataclass
 from typing import Any
 
 from hnviz.live import make_pool
 
-EVICT_EVERY_S = 300.0
+EVICT_EVERY_S = 60.0
 
 
 @dataclass(frozen=True, eq=False)
@@ -98,12 +98,13 @@ def services() -> Services:
 
 
 def _create() -> Services:
+    # imported here, not at the top: hnviz.ui.boot calls start_pool before torch is imported
+    from hnviz.serve.limits import ServerLimits
     from hnviz.serve.userstore import runs_root
     from hnviz.serve.workspace import Workspaces
 
-    ttl = float(os.environ.get("HNVIZ_WORKSPACE_TTL_S", 6 * 3600))
     pool = start_pool()
-    workspaces = Workspaces(runs_root(), lambda: pool, ttl_s=ttl)
+    workspaces = Workspaces(runs_root(), lambda: pool, limits=ServerLimits.from_env())
     threading.Thread(target=_evict_loop, args=(workspaces,), daemon=True,
                      name="hnviz-evict-workspaces").start()
     return Services(pool, workspaces)

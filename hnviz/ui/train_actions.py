@@ -17,6 +17,7 @@ from hnviz.serve.workspace import RunHandle
 from hnviz.ui import state
 from hnviz.ui.labels import data_text, method_short, scenario_text, strength_text
 from hnviz.ui.page import reported
+from hnviz.ui.text import MESSAGE_CHARS, md
 from hnviz.ui.train_form import chosen_device
 
 # Side by side: what the second run differs in. "off" = the same method with strength 0.
@@ -81,7 +82,7 @@ def _new(cfg: RunConfig, play: bool) -> RunHandle | None:
         return state.workspace().new_run(cfg, run_label(cfg), play=play, limits=app_limits(),
                                          device=chosen_device())
     except Exception as exc:  # noqa: BLE001 - DataUnavailableError, ConfigError, quotas ...
-        state.flash(f"Could not start the run: {reported(exc)}")
+        state.flash(f"Could not start the run: {md(reported(exc), MESSAGE_CHARS)}")
         return None
 
 
@@ -103,7 +104,7 @@ def _try(what: str, fn, *args) -> bool:
         fn(*args)
         return True
     except Exception as exc:  # noqa: BLE001 - quotas, a lost worker: say it, keep going
-        state.flash(f"Could not {what}: {reported(exc)}")
+        state.flash(f"Could not {what}: {md(reported(exc), MESSAGE_CHARS)}")
         return False
 
 

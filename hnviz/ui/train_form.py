@@ -27,6 +27,7 @@ from hnviz.core.sizes import param_counts
 from hnviz.ui import state, urlstate
 from hnviz.ui.labels import benchmark_label, method_label, target_label
 from hnviz.ui.page import reported
+from hnviz.ui.text import MESSAGE_CHARS, md
 
 K = "train.form."  # widget key prefix
 STRENGTH_HELP = {
@@ -211,7 +212,8 @@ def settings_form() -> tuple[RunConfig, str | None]:
                                 disabled=not is_hnet, help="Comma-separated widths, e.g. 10,10")
     hidden, why = parse_widths(hidden_text, "hnet_hidden")
     if hidden is None:
-        st.error(f"Hypernet hidden layers {why}; using {list(pending.hnet.hidden)}.")
+        st.error(f"Hypernet hidden layers {md(why, MESSAGE_CHARS)}; using "
+                 f"{list(pending.hnet.hidden)}.")
         hidden = pending.hnet.hidden
     if pending.task.benchmark != bench:  # e.g. the benchmark widget was filled from elsewhere
         pending = default_config(bench, method)
@@ -225,13 +227,28 @@ def settings_form() -> tuple[RunConfig, str | None]:
     state.set_config(cfg)
     _sync_url(cfg)
     for p in problems or state.get("url_problems") or ():
-        st.warning(f"Link: {p}.")
+        st.warning(f"Link: {md(p, MESSAGE_CHARS)}.")
     try:  # every size together, before anything is built
         check_limits(cfg, app_limits())
     except ConfigError as e:
-        blocked = blocked or f"This setup is too large for this server: {e}"
+        blocked = blocked or f"This setup is too large for this server: {md(e, MESSAGE_CHARS)}"
         st.error(blocked)
+    else:
+        slow_step_note(cfg)
     return cfg, blocked
+
+
+def slow_step_note(cfg) -> None:
+    """A warning before training when one step of `cfg` takes a second or more on this
+    server's cores (`sizes.step_estimate`): live training would crawl."""
+    from hnviz.core.sizes import SLOW_STEP_S, step_estimate
+
+    est = step_estimate(cfg)
+    if est.seconds >= SLOW_STEP_S:
+        what, _ = est.largest()
+        st.warning(f"One training step of this setup takes ~{est.seconds:.1f} s on a core of "
+                   f"this server (mostly the {what}), so live training will be slow. Smaller "
+                   "networks, fewer tasks or fewer regularized tasks per step train faster.")
 
 
 DEVICE_LABELS = {"cpu": "CPU", "cuda": "CUDA GPU", "auto": "auto (the GPU)"}

@@ -11,6 +11,7 @@ from hnviz.ui import state
 from hnviz.ui import train_actions as actions
 from hnviz.ui.live import live_panel
 from hnviz.ui.page import reported
+from hnviz.ui.text import MESSAGE_CHARS, md
 from hnviz.ui.train_form import device_setting, param_panel, settings_form
 from hnviz.ui.train_view import draw
 
@@ -43,7 +44,7 @@ def render() -> None:
             return
         entry = shown[0]
         if not compare and not actions.same_setup(entry.view().cfg, cfg) and not entry.playing:
-            st.info(f"Showing **{entry.name}**. The settings on the left differ from it: "
+            st.info(f"Showing **{md(entry.name)}**. The settings on the left differ from it: "
                     "▶ Play or New run trains them as a new run (this one is kept).", icon="ℹ️")
         if compare and not state.pair():
             st.info("Side by side: ▶ Play trains the settings on the left and the comparison "
@@ -73,7 +74,7 @@ def controls(blocked: str | None, compare: str | None) -> None:
     if state.get("confirm_new"):
         entry = state.active_run()
         with st.container(border=True):
-            st.warning(f"**{entry.name if entry else 'The current run'}** has progress. Start a "
+            st.warning(f"**{md(entry.name) if entry else 'The current run'}** has progress. Start a "
                        "new run with the settings on the left? The current run stays in your "
                        "run list (sidebar), nothing is lost.")
             c1, c2, _ = st.columns([1, 1, 3])
@@ -129,10 +130,10 @@ def _save(entry: RunHandle, name: str, overwrite: bool) -> None:
         file_name = state.workspace().save(entry, name, overwrite=overwrite)
     except NameTaken as exc:
         state.put("save_overwrite", name)
-        st.warning(f"{exc}. Press **Overwrite** to replace it.")
+        st.warning(f"{md(exc, MESSAGE_CHARS)}. Press **Overwrite** to replace it.")
         return
     except Exception as exc:  # noqa: BLE001 - quota, a lost run: say it, keep the run
-        st.error(f"Could not save: {reported(exc)}")
+        st.error(f"Could not save: {md(reported(exc), MESSAGE_CHARS)}")
         return
     state.put("save_overwrite", None)
-    st.success(f"Saved as **{file_name[:-3]}** (Checkpoints page → Saved runs).")
+    st.success(f"Saved as **{md(file_name[:-3])}** (Checkpoints page → Saved runs).")

@@ -17,6 +17,7 @@ from hnviz.serve.runview import RunView
 from hnviz.serve.workspace import RunHandle
 from hnviz.ui import charts
 from hnviz.ui.labels import format_metric, metric_name_label
+from hnviz.ui.text import MESSAGE_CHARS, md
 
 MAX_HEADLINE_TASKS = 6
 
@@ -101,7 +102,7 @@ def regression_points(h: RunHandle):
 
 def _messages(v: RunView) -> None:
     if v.error:
-        st.error(f"Training diverged: {v.error}")
+        st.error(f"Training diverged: {md(v.error, MESSAGE_CHARS)}")
     elif v.message:
         st.info(v.message)
 
@@ -118,7 +119,7 @@ def draw(views: Sequence[tuple[RunHandle, RunView]]) -> None:
     cols = st.columns(len(views), gap="medium")
     for i, (col, (h, v)) in enumerate(zip(cols, views)):
         with col:
-            st.markdown(f"**{h.name}**")
+            st.markdown(f"**{md(h.name)}**")
             progress(v, compact=True)
             _messages(v)
             _charts(h, v, f"train.side{i}", compact=True)

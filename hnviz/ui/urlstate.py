@@ -26,6 +26,8 @@ from hnviz.core.config import ConfigError, RunConfig
 from hnviz.core.limits import app_limits, check_limits
 from hnviz.core.method_specs import DEFAULT_METHOD, METHODS, strength_fields
 from hnviz.core.presets import default_config
+from hnviz.ui.text import VALUE_CHARS, cut
+from hnviz.ui.text import value as value_text
 
 
 def _ints(s: str) -> tuple[int, ...]:
@@ -123,10 +125,10 @@ def decode(params: Mapping[str, str]) -> tuple[RunConfig | None, list[str]]:
     bench = params.get("benchmark", DEFAULT_BENCHMARK)
     method = params.get("method", DEFAULT_METHOD)
     if bench not in BENCHMARKS:
-        problems.append(f"benchmark={bench!r} is unknown; showing {DEFAULT_BENCHMARK}")
+        problems.append(f"benchmark={value_text(bench)} is unknown; showing {DEFAULT_BENCHMARK}")
         bench = DEFAULT_BENCHMARK
     if method not in METHODS:
-        problems.append(f"method={method!r} is unknown; showing {DEFAULT_METHOD}")
+        problems.append(f"method={value_text(method)} is unknown; showing {DEFAULT_METHOD}")
         method = DEFAULT_METHOD
     target = params.get("target")  # its preset learning rate (`Benchmark.hnet_lr`)
     cfg = default_config(bench, method,
@@ -140,21 +142,21 @@ def decode(params: Mapping[str, str]) -> tuple[RunConfig | None, list[str]]:
         try:
             value = f.parse(raw)
         except ValueError:
-            problems.append(f"{key}={raw!r} is not a valid value; kept {kept_text}")
+            problems.append(f"{key}={value_text(raw)} is not a valid value; kept {kept_text}")
             continue
         why = out_of_range(key, value)
         if why is None and key == "tasks":
             top = benchmark(bench).max_n_tasks
             why = f"is above the {top} tasks {bench} offers" if value > top else None
         if why is not None:
-            problems.append(f"{key}={raw} {why}; kept {kept_text}")
+            problems.append(f"{key}={cut(raw, VALUE_CHARS)} {why}; kept {kept_text}")
             continue
         try:
             cfg = cfg.replace(**{f.section: {f.name: value}})
             if key == "seed":  # one seed for data and training, like the CLI
                 cfg = cfg.replace(task={"seed": value})
         except (ValueError, ConfigError) as e:
-            problems.append(f"{key}={raw!r} not used ({e}); kept {kept_text}")
+            problems.append(f"{key}={value_text(raw)} not used ({e}); kept {kept_text}")
     try:  # sizes together (parameters, memory) within the app's budget
         check_limits(cfg, app_limits())
     except ConfigError as e:
