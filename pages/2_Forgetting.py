@@ -1,7 +1,8 @@
 """Forgetting: the accuracy matrix, forgetting/BWT/FWT and a comparison of methods."""
 
 import hnviz.ui.boot  # noqa: F401 - first: starts the training pool (services.start_pool)
-from hnviz.ui import forgetting_page, page
+from hnviz.ui import page
+from hnviz.ui.forgetting import layout as forgetting_page
 
 page.setup("Forgetting", "📉")
 with page.guard("the Forgetting page"):

@@ -1,7 +1,8 @@
 """Lecture: the paper's story in nine steps, for a projector (no sidebar; ?step=N)."""
 
 import hnviz.ui.boot  # noqa: F401 - first: starts the training pool (services.start_pool)
-from hnviz.ui import lecture, page
+from hnviz.ui import page
+from hnviz.ui.lecture import layout as lecture
 
 page.setup("Lecture", "🎓", sidebar=False)
 with page.guard("the lecture"):

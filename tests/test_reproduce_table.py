@@ -22,9 +22,9 @@ from hnviz.reproduce.table import (
     seeds_of,
 )
 from hnviz.sweeps.grid import make_grid
-from hnviz.ui import urlstate
-from hnviz.ui.paper_figures import comparison_fig
-from hnviz.ui.paper_links import not_carried, train_href, train_params
+from hnviz.ui.paper.figures import comparison_fig
+from hnviz.ui.paper.links import not_carried, train_href, train_params
+from hnviz.ui.url import config as urlstate
 from tests.paper_helpers import FAILED_REASON, PAPER, SEEDS, SOURCE, bundle, tiny_experiment
 
 

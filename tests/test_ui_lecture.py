@@ -8,7 +8,7 @@ from __future__ import annotations
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from hnviz.ui.lecture import N_STEPS, STEPS, parse_step
+from hnviz.ui.lecture.layout import N_STEPS, STEPS, parse_step
 from tests.apptest_helpers import open_app, wait_until, workspace
 
 LECTURE = "pages/7_Lecture.py"

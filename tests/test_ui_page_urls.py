@@ -12,7 +12,7 @@ import numpy as np
 from streamlit.testing.v1 import AppTest
 
 from hnviz.analysis.points import EmbeddingPoint
-from hnviz.ui.explorer_data import BUNDLED_DIR
+from hnviz.ui.explorer.data import BUNDLED_DIR
 from tests.apptest_helpers import active, open_app
 
 EMB, INTERP, EXPLORER = ("pages/4_Embedding_space.py", "pages/5_Interpolation.py",

@@ -201,7 +201,7 @@ def test_upload_handler_messages(data: bytes, needle: str) -> None:
     def script() -> None:
         import streamlit as st
 
-        from hnviz.ui.checkpoints_page import handle_upload
+        from hnviz.ui.checkpoints.layout import handle_upload
 
         st.session_state["result"] = handle_upload("x.pt", st.session_state["data"])
 

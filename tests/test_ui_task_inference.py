@@ -7,7 +7,7 @@ import json
 
 import pytest
 
-from hnviz.ui.embedding_cache import trainer_of
+from hnviz.ui.cache import trainer_of
 from hnviz.ui.model_info import task_names
 from tests.apptest_helpers import active, open_app, wait_until
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from hnviz.core.presets import default_config
-from hnviz.ui import urlstate
+from hnviz.ui.url import config as urlstate
 
 
 @pytest.mark.parametrize("bench,method", [("regression1d", "hnet"), ("split-digits", "ewc"),

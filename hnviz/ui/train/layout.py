@@ -8,12 +8,12 @@ import streamlit as st
 from hnviz.serve.userstore import NameTaken
 from hnviz.serve.workspace import RunHandle
 from hnviz.ui import state
-from hnviz.ui import train_actions as actions
 from hnviz.ui.live import live_panel
 from hnviz.ui.page import reported
 from hnviz.ui.text import MESSAGE_CHARS, md
-from hnviz.ui.train_form import device_setting, param_panel, settings_form
-from hnviz.ui.train_view import draw
+from hnviz.ui.train import actions
+from hnviz.ui.train.form import device_setting, param_panel, settings_form
+from hnviz.ui.train.view import draw
 
 COMPARE_KEY = "train.compare"
 VARIANT_KEY = "train.compare_with"

@@ -15,7 +15,7 @@ from typing import Any
 from urllib.parse import urlencode
 
 from hnviz.core.config import RunConfig
-from hnviz.ui import urlstate
+from hnviz.ui.url import config as urlstate
 
 TRAIN_PAGE = "pages/1_Train.py"
 TRAIN_PATH = "Train"  # the page's URL path (Streamlit: the script's name without "1_")

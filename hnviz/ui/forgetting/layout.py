@@ -10,7 +10,7 @@ from hnviz.core.metrics import summarize, task_curves
 from hnviz.core.scenarios import scenario
 from hnviz.serve.runview import RunView
 from hnviz.serve.workspace import RunHandle
-from hnviz.ui import charts, runrefs, state
+from hnviz.ui import charts, state
 from hnviz.ui.labels import (
     benchmark_label,
     format_metric,
@@ -19,6 +19,7 @@ from hnviz.ui.labels import (
     strength_text,
 )
 from hnviz.ui.text import html, md
+from hnviz.ui.url import runs as runrefs
 
 DEFINITIONS = r"""
 With $R_{i,j}$ the test metric on task $j$ after training task $i$ ($T$ tasks, $b_j$ before any

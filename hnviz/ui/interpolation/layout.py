@@ -20,12 +20,15 @@ from hnviz.analysis.landscape import embedding_plane
 from hnviz.analysis.points import EmbeddingPoint
 from hnviz.core.method_specs import method_spec
 from hnviz.serve.workspace import RunHandle
-from hnviz.ui import embedding_cache as cache
-from hnviz.ui import embedding_train, runrefs, slider_url, state, viewurl
-from hnviz.ui import interp_figures as figs
-from hnviz.ui.embedding_cache import trainer_of
+from hnviz.ui import cache, state
+from hnviz.ui.cache import trainer_of
+from hnviz.ui.embedding import train_2d as embedding_train
+from hnviz.ui.interpolation import figures as figs
 from hnviz.ui.model_info import task_names
 from hnviz.ui.text import MESSAGE_CHARS, md
+from hnviz.ui.url import query as viewurl
+from hnviz.ui.url import runs as runrefs
+from hnviz.ui.url import slider as slider_url
 
 POINT = "point"
 INTERP_POINT = "interp.point"  # {"run_id", "point": EmbeddingPoint}: the point endpoint

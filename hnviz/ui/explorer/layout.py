@@ -19,12 +19,14 @@ import streamlit as st
 from hnviz.analysis.sweeps import Sweep, SweepRef, format_value, grid_rows
 from hnviz.core.benchmarks import BENCHMARKS
 from hnviz.core.method_specs import METHODS, strength_fields
-from hnviz.ui import compression_view, slider_url, state, viewurl
-from hnviz.ui import explorer_charts as charts
-from hnviz.ui import explorer_data as data
-from hnviz.ui.explorer_form import render_new_sweep
+from hnviz.ui import state
+from hnviz.ui.explorer import charts, data
+from hnviz.ui.explorer import compression as compression_view
+from hnviz.ui.explorer.form import render_new_sweep
 from hnviz.ui.labels import benchmark_label, method_with_strength
 from hnviz.ui.text import MESSAGE_CHARS, VALUE_CHARS, cut, md
+from hnviz.ui.url import query as viewurl
+from hnviz.ui.url import slider as slider_url
 
 _SELECT_KEY = "explorer.sweep"  # the selectbox's widget key: the chosen sweep (slice) key
 _VALUE_KEY = "explorer.value"  # (sweep key, strength value) the scrubber starts at

@@ -24,9 +24,9 @@ import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
 from hnviz.analysis.landscape import Landscape
-from hnviz.ui import raster
 from hnviz.ui.charts import padded_range, task_color
-from hnviz.ui.embedding_figures import plane_view
+from hnviz.ui.embedding.figures import plane_view
+from hnviz.ui.interpolation import raster
 from hnviz.ui.labels import format_metric
 
 _MARGIN = dict(l=10, r=10, t=48, b=10)

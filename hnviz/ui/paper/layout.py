@@ -31,12 +31,13 @@ from hnviz.reproduce.table import (
     seeds_of,
     status_text,
 )
-from hnviz.ui import state, viewurl
+from hnviz.ui import state
 from hnviz.ui.labels import method_short
 from hnviz.ui.nav import page_link
 from hnviz.ui.page import one_line
-from hnviz.ui.paper_figures import comparison_fig
-from hnviz.ui.paper_links import TRAIN_PAGE, not_carried, train_href, train_params
+from hnviz.ui.paper.figures import comparison_fig
+from hnviz.ui.paper.links import TRAIN_PAGE, not_carried, train_href, train_params
+from hnviz.ui.url import query as viewurl
 
 PAPER_ENV = "HNVIZ_PAPER_DIR"
 BUNDLED = asset("paper")

@@ -13,7 +13,7 @@ from hnviz.core.benchmarks import BENCHMARKS
 from hnviz.core.presets import default_config
 from hnviz.core.sizes import param_counts
 from hnviz.paths import app_root
-from hnviz.ui import compression_figures as cfigs
+from hnviz.ui.explorer import compression_figures as cfigs
 from hnviz.ui.labels import benchmark_label
 
 ROOT = app_root()  # the checkout, or hnviz/_app in an installed wheel

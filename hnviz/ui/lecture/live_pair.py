@@ -21,12 +21,12 @@ from hnviz.core.presets import default_config
 from hnviz.serve.runview import RunView
 from hnviz.serve.workspace import RunHandle
 from hnviz.ui import charts, state
-from hnviz.ui.lecture_figures import projector
-from hnviz.ui.lecture_steps import chart, task_ends
+from hnviz.ui.lecture.figures import projector
+from hnviz.ui.lecture.steps import chart, task_ends
 from hnviz.ui.live import live_panel
 from hnviz.ui.page import reported
-from hnviz.ui.train_actions import COMPARE_OFF, run_label, variant
-from hnviz.ui.train_view import progress, regression_points
+from hnviz.ui.train.actions import COMPARE_OFF, run_label, variant
+from hnviz.ui.train.view import progress, regression_points
 
 # Iterations per task: 1000 of the preset's 2000 (the bundled β sweep uses the same). What the
 # step says holds at exactly this setting on seeds 0-4 (tests/test_lecture_claims.py: task 1's

@@ -26,10 +26,10 @@ from hnviz.reproduce.table import (
 )
 from hnviz.ui import state
 from hnviz.ui.labels import method_short
-from hnviz.ui.lecture_figures import projector
-from hnviz.ui.lecture_steps import BODY_HEIGHT, chart
-from hnviz.ui.paper_figures import comparison_fig
-from hnviz.ui.paper_page import MAKE_COMMAND, TABLE, paper_dir
+from hnviz.ui.lecture.figures import projector
+from hnviz.ui.lecture.steps import BODY_HEIGHT, chart
+from hnviz.ui.paper.figures import comparison_fig
+from hnviz.ui.paper.layout import MAKE_COMMAND, TABLE, paper_dir
 
 EXP_KEY = "lecture.paper.exp"
 MAX_LINES = 9  # paper-vs-measured lines that fit beside the chart

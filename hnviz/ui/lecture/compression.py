@@ -12,16 +12,16 @@ from collections.abc import Callable
 import streamlit as st
 
 from hnviz.analysis.sweeps import SweepFileError
-from hnviz.ui import compression_figures as cfigs
-from hnviz.ui.compression_view import (
+from hnviz.ui.explorer import compression_figures as cfigs
+from hnviz.ui.explorer.compression import (
     ROOT,
     bundled_compression,
     missing_note,
     preset_sizes,
     sweep_title,
 )
-from hnviz.ui.lecture_figures import projector
-from hnviz.ui.lecture_steps import BODY_HEIGHT, chart
+from hnviz.ui.lecture.figures import projector
+from hnviz.ui.lecture.steps import BODY_HEIGHT, chart
 
 CHUNKED_DIAGRAM = ROOT / "assets" / "chunked_diagram.svg"
 FIGURE_KEY = "lecture.compression.figure"

@@ -12,8 +12,8 @@ import streamlit as st
 from hnviz.core.benchmarks import embedded_benchmarks
 from hnviz.core.method_specs import METHODS, method_spec, with_strength
 from hnviz.serve.userstore import StoreError
-from hnviz.ui import explorer_runner as runner
 from hnviz.ui import state
+from hnviz.ui.explorer import runner
 from hnviz.ui.labels import benchmark_label, method_with_strength
 from hnviz.ui.text import MESSAGE_CHARS, md
 

@@ -18,13 +18,14 @@ from hnviz.core.limits import app_limits
 from hnviz.core.presets import default_config
 from hnviz.core.scenarios import scenario
 from hnviz.serve.workspace import RunHandle
-from hnviz.ui import embedding_cache as cache
-from hnviz.ui import inference_figures as figs
-from hnviz.ui import live, runrefs, state, viewurl
+from hnviz.ui import cache, live, state
 from hnviz.ui.labels import method_label
 from hnviz.ui.model_info import task_names
 from hnviz.ui.page import reported
+from hnviz.ui.task_inference import figures as figs
 from hnviz.ui.text import MESSAGE_CHARS, md
+from hnviz.ui.url import query as viewurl
+from hnviz.ui.url import runs as runrefs
 
 URL_PAGE = "infer"
 KEYS = ("task", "input")

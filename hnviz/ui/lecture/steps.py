@@ -16,12 +16,11 @@ from hnviz.core.config import RunConfig
 from hnviz.core.metrics import forgetting
 from hnviz.paths import app_root
 from hnviz.serve.workspace import RunHandle
-from hnviz.ui import charts, state
-from hnviz.ui import embedding_cache as cache
-from hnviz.ui import embedding_figures as efigs
-from hnviz.ui import interp_figures as ifigs
-from hnviz.ui import lecture_figures as lfigs
+from hnviz.ui import cache, charts, state
+from hnviz.ui.embedding import figures as efigs
+from hnviz.ui.interpolation import figures as ifigs
 from hnviz.ui.labels import format_metric, method_short, strength_text
+from hnviz.ui.lecture import figures as lfigs
 from hnviz.ui.model_info import task_names
 
 ROOT = app_root()  # the checkout, or hnviz/_app in an installed wheel

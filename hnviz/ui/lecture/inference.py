@@ -15,12 +15,11 @@ from __future__ import annotations
 import streamlit as st
 
 from hnviz.analysis import task_inference as inference
-from hnviz.ui import embedding_cache as cache
-from hnviz.ui import inference_figures as ifigs
-from hnviz.ui import lecture_figures as lfigs
-from hnviz.ui import state
-from hnviz.ui.lecture_steps import BODY_HEIGHT, chart, demo_handle
+from hnviz.ui import cache, state
+from hnviz.ui.lecture import figures as lfigs
+from hnviz.ui.lecture.steps import BODY_HEIGHT, chart, demo_handle
 from hnviz.ui.model_info import task_names
+from hnviz.ui.task_inference import figures as ifigs
 
 # (bundled demo, how the step names it): the entropy rule first, then replay
 CL3_DEMOS = (("09-split-digits-cl3-hnet.pt", "HNET+ENT"),

@@ -24,13 +24,15 @@ from hnviz.analysis.points import EmbeddingPoint
 from hnviz.analysis.projections import LABELS, METHODS, default_n_neighbors, default_perplexity
 from hnviz.core.method_specs import method_spec
 from hnviz.serve.workspace import RunHandle
-from hnviz.ui import embedding_cache as cache
-from hnviz.ui import embedding_figures as figs
-from hnviz.ui import embedding_train, runrefs, state, viewurl
-from hnviz.ui.embedding_cache import trainer_of
+from hnviz.ui import cache, state
+from hnviz.ui.cache import trainer_of
+from hnviz.ui.embedding import figures as figs
+from hnviz.ui.embedding import train_2d as embedding_train
 from hnviz.ui.labels import format_metric, metric_name_label
 from hnviz.ui.model_info import task_names
 from hnviz.ui.text import MESSAGE_CHARS, md
+from hnviz.ui.url import query as viewurl
+from hnviz.ui.url import runs as runrefs
 
 RESOLUTIONS = (16, 24, 32, 48, 64, 80, 100, 128)
 LANDSCAPE_BUDGET_FLOP = 1.5e11  # ~ a few seconds on 2 cores; higher resolutions are offered less

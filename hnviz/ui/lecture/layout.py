@@ -13,15 +13,12 @@ from dataclasses import dataclass
 
 import streamlit as st
 
-from hnviz.ui import (
-    identity,
-    lecture_compression,
-    lecture_inference,
-    lecture_live,
-    lecture_paper,
-    lecture_steps,
-    state,
-)
+from hnviz.ui import identity, state
+from hnviz.ui.lecture import compression as lecture_compression
+from hnviz.ui.lecture import inference as lecture_inference
+from hnviz.ui.lecture import live_pair as lecture_live
+from hnviz.ui.lecture import paper as lecture_paper
+from hnviz.ui.lecture import steps as lecture_steps
 from hnviz.ui.nav import page_link
 from hnviz.ui.page import guard
 

@@ -24,10 +24,11 @@ from hnviz.core.method_specs import DEFAULT_METHOD, METHODS, method_spec
 from hnviz.core.presets import default_config
 from hnviz.core.scenarios import DEFAULT_SCENARIO, SCENARIOS
 from hnviz.core.sizes import param_counts
-from hnviz.ui import state, urlstate
+from hnviz.ui import state
 from hnviz.ui.labels import benchmark_label, method_label, target_label
 from hnviz.ui.page import reported
 from hnviz.ui.text import MESSAGE_CHARS, md
+from hnviz.ui.url import config as urlstate
 
 K = "train.form."  # widget key prefix
 STRENGTH_HELP = {

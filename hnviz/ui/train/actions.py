@@ -18,7 +18,7 @@ from hnviz.ui import state
 from hnviz.ui.labels import data_text, method_short, scenario_text, strength_text
 from hnviz.ui.page import reported
 from hnviz.ui.text import MESSAGE_CHARS, md
-from hnviz.ui.train_form import chosen_device
+from hnviz.ui.train.form import chosen_device
 
 # Side by side: what the second run differs in. "off" = the same method with strength 0.
 COMPARE_OFF = "off"
