@@ -4,7 +4,7 @@ generated at any point of the embedding space does.
 2-D embeddings: the performance landscape of the plane (clickable). D > 2: PCA / UMAP / t-SNE
 projections (with trajectories), and the landscape on the PCA plane of the embeddings on demand.
 
-The view lives in the URL (`viewurl`, keys in `KEYS`, documented in docs/APP.md): the clicked
+The view lives in the URL (`url.query.PageUrl`, keys in `KEYS`, documented in docs/APP.md): the clicked
 point, the colouring, resolution and margin, and the projection's settings, plus `?run=`.
 """
 
@@ -31,8 +31,8 @@ from hnviz.ui.embedding import train_2d as embedding_train
 from hnviz.ui.labels import format_metric, metric_name_label
 from hnviz.ui.model_info import task_names
 from hnviz.ui.text import MESSAGE_CHARS, md
-from hnviz.ui.url import query as viewurl
 from hnviz.ui.url import runs as runrefs
+from hnviz.ui.url.query import PageUrl
 
 RESOLUTIONS = (16, 24, 32, 48, 64, 80, 100, 128)
 LANDSCAPE_BUDGET_FLOP = 1.5e11  # ~ a few seconds on 2 cores; higher resolutions are offered less
@@ -41,12 +41,12 @@ CLICK_KEY, PLANE_KEY = "emb.clicked", "emb.plane"
 INTERP_PAGE = "pages/5_Interpolation.py"
 
 # URL keys of this page -> the widget each one sets (the point is not a widget: CLICK_KEY)
-URL_PAGE = "emb"
 WIDGET_OF = {"color": "emb.view", "res": "emb.res", "margin": "emb.margin", "traj": "emb.traj",
              "plane": "emb.pca_plane", "proj": "emb.proj.method", "dims": "emb.proj.k",
              "proj_color": "emb.proj.color", "proj_traj": "emb.proj.traj", "nn": "emb.proj.nn",
              "min_dist": "emb.proj.md", "perplexity": "emb.proj.perp", "seed": "emb.proj.seed"}
 KEYS = ("point", *WIDGET_OF)
+URL = PageUrl("emb", KEYS)
 
 INTRO = (
     "Every point **e** of the embedding space is a network: the hypernetwork turns it into all "
@@ -72,7 +72,7 @@ def render() -> None:
     st.subheader(md(entry.name))
     st.caption(f"{v.n_tasks} tasks · {D}-D task embeddings · step {v.global_step:,} of "
                f"{v.total_steps:,}")
-    for p in viewurl.notes(URL_PAGE):
+    for p in URL.notes():
         st.warning(f"Link: {md(p, MESSAGE_CHARS)}.")
     if entry.playing:
         embedding_train.progress_panel(entry)
@@ -100,7 +100,7 @@ def render() -> None:
         want["plane"] = "1" if on else "0"
         if on:
             want.update(landscape_section(entry))
-    viewurl.publish(URL_PAGE, KEYS, want)
+    URL.publish(want)
     st.divider()
     st.markdown("#### Train a run with 2-D embeddings")
     st.caption("The paper's 2-D embedding experiment: small enough to train in seconds, and the "
@@ -141,7 +141,7 @@ def _bool(value: str) -> bool | None:
 def _apply_url(entry: RunHandle, t) -> None:
     """A link's view: set the page's widgets (before they are drawn) and the clicked point.
     A value that cannot be used is reported and the widget keeps its value (never mapped)."""
-    params = viewurl.incoming(URL_PAGE, KEYS)
+    params = URL.incoming()
     if params is None:
         return
     problems: list[str] = []
@@ -181,7 +181,7 @@ def _apply_url(entry: RunHandle, t) -> None:
             state.put(CLICK_KEY, {"run_id": entry.run_id, "point": point})
     else:
         state.put(CLICK_KEY, None)
-    viewurl.notes(URL_PAGE, problems)
+    URL.notes(problems)
 
 
 def _init(key: str, default, valid=lambda v: True) -> None:

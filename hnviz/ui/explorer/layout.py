@@ -1,9 +1,9 @@
 """The β explorer page body: pick a sweep, scrub its strength in the browser, see the
 stability-plasticity trade-off, compare HNET's β with EWC's λ and SI's c, start a new sweep.
 
-The view lives in the URL (`viewurl`; docs/APP.md): `sweep` (the sweep's name) and the scrubber's
+The view lives in the URL (`url.query.PageUrl`; docs/APP.md): `sweep` (the sweep's name) and the scrubber's
 value under the sweep's parameter name (`beta`, `ewc_lambda`, `si_c`), which the Plotly slider
-keeps up to date through `slider_url`. A link naming a sweep this user does not have says so and
+keeps up to date through `url.slider`. A link naming a sweep this user does not have says so and
 falls back to the bundled sweep of the same benchmark and method (else the default one).
 """
 
@@ -25,16 +25,21 @@ from hnviz.ui.explorer import compression as compression_view
 from hnviz.ui.explorer.form import render_new_sweep
 from hnviz.ui.labels import benchmark_label, method_with_strength
 from hnviz.ui.text import MESSAGE_CHARS, VALUE_CHARS, cut, md
-from hnviz.ui.url import query as viewurl
 from hnviz.ui.url import slider as slider_url
+from hnviz.ui.url.query import PageUrl
 
 _SELECT_KEY = "explorer.sweep"  # the selectbox's widget key: the chosen sweep (slice) key
 _VALUE_KEY = "explorer.value"  # (sweep key, strength value) the scrubber starts at
 _NOTE_KEY = "explorer.sweep_note"  # a link's sweep was not found: what is shown instead
 _CHART = dict(width="stretch", theme=None, config={"displaylogo": False})
-SCRUB_KEY = "scrub"  # no dots: slider_url finds the chart by this CSS class
-URL_PAGE = "explorer"
-KEYS = ("sweep", *strength_fields())
+SCRUB_KEY = "scrub"  # no dots: url.slider finds the chart by this CSS class
+
+
+def page_url(refs: list[SweepRef]) -> PageUrl:
+    """The page's query keys: `sweep`, and the parameter of every sweep it can show (β, λ, c,
+    or whatever field a sweep of the user's varies, e.g. `iters_per_task`)."""
+    return PageUrl("explorer", ("sweep", *dict.fromkeys([*strength_fields(),
+                                                          *(r.param for r in refs)])))
 
 
 def render() -> None:
@@ -54,18 +59,18 @@ def render() -> None:
                    "ones, or start one below.")
         render_new_sweep()
         return
-    _apply_url(refs)
+    url = page_url(refs)
+    _apply_url(url, refs)
     ref = _select(refs)
     if state.get(_NOTE_KEY):
         st.info(state.get(_NOTE_KEY))
         state.put(_NOTE_KEY, None)  # once: the user may pick another sweep now
-    for p in viewurl.notes(URL_PAGE):
+    for p in url.notes():
         st.warning(f"Link: {md(p, MESSAGE_CHARS)}.")
     sweep = data.get_sweep(ref)
     _facts(sweep)
-    k = _scrubber(ref, sweep)
-    viewurl.publish(URL_PAGE, KEYS, {"sweep": ref.name,
-                                     sweep.param: charts.fmt_value(sweep.values[k])})
+    k = _scrubber(url, ref, sweep)
+    url.publish({"sweep": ref.name, sweep.param: charts.fmt_value(sweep.values[k])})
     st.subheader("Stability vs plasticity")
     st.caption("Each point is one value of the strength (mean over seeds, bars: range over "
                "seeds). "
@@ -136,9 +141,9 @@ def resolve_sweep(name: str, refs: list[SweepRef]) -> tuple[SweepRef, str | None
                       f"sweeps; showing the bundled **{md(data.describe(stand_in))}** instead.")
 
 
-def _apply_url(refs: list[SweepRef]) -> None:
+def _apply_url(url: PageUrl, refs: list[SweepRef]) -> None:
     """A link's sweep and scrubber value, set before the selector is drawn."""
-    params = viewurl.incoming(URL_PAGE, KEYS)
+    params = url.incoming()
     if params is None:
         return
     problems: list[str] = []
@@ -168,7 +173,7 @@ def _apply_url(refs: list[SweepRef]) -> None:
                     f"{charts.fmt_value(vals[k])}")
         else:
             problems.append(f"{ref.param}={cut(raw, VALUE_CHARS)} is not a value of this sweep")
-    viewurl.notes(URL_PAGE, problems)
+    url.notes(problems)
 
 
 def value_index(sweep: Sweep, value: float) -> int:
@@ -182,7 +187,7 @@ def value_index(sweep: Sweep, value: float) -> int:
 
 
 def _on_value(path: str, label: str) -> None:
-    """The Plotly slider moved (slider_url): the scrubber starts there on the next run."""
+    """The Plotly slider moved (url.slider): the scrubber starts there on the next run."""
     try:
         value = float(label)
     except ValueError:
@@ -230,7 +235,7 @@ def _all_runs(s: Sweep) -> None:
         st.dataframe(rows, hide_index=True, width="stretch")
 
 
-def _scrubber(ref: SweepRef, s: Sweep) -> int:
+def _scrubber(url: PageUrl, ref: SweepRef, s: Sweep) -> int:
     """The scrubbable figure, starting at the value from the link or the slider's last position
     (else the paper's value); returns that value's index."""
     held = state.get(_VALUE_KEY)
@@ -244,7 +249,7 @@ def _scrubber(ref: SweepRef, s: Sweep) -> int:
         st.subheader(f"Accuracy matrix and final accuracy, as {s.label} changes")
         fig = charts.classification_scrub_figure(s, start=k)
     st.plotly_chart(fig, key=SCRUB_KEY, **_CHART)
-    slider_url.follow(SCRUB_KEY, s.param, functools.partial(_on_value, ref.key),
+    slider_url.follow(SCRUB_KEY, url, s.param, functools.partial(_on_value, ref.key),
                       key="explorer.scrub_bridge")
     return k
 

@@ -20,6 +20,7 @@ from hnviz.ui.labels import (
 )
 from hnviz.ui.text import html, md
 from hnviz.ui.url import runs as runrefs
+from hnviz.ui.url.query import PageUrl
 
 DEFINITIONS = r"""
 With $R_{i,j}$ the test metric on task $j$ after training task $i$ ($T$ tasks, $b_j$ before any
@@ -103,6 +104,7 @@ def headline(v: RunView) -> None:
 
 
 COMPARE_KEY = "forget.compare"
+URL = PageUrl("forget", ("runs",))  # the compared runs: `?runs=A|B`
 
 
 def _default_selection(entry: RunHandle, same: dict[str, RunHandle]) -> list[str]:
@@ -114,8 +116,7 @@ def _default_selection(entry: RunHandle, same: dict[str, RunHandle]) -> list[str
 
 def _on_compare_change(bench: str) -> None:
     chosen = state.widget_value(f"{COMPARE_KEY}.{bench}") or []
-    st.query_params["runs"] = runrefs.SEP.join(chosen)
-    state.put("forget.runs_applied", st.query_params["runs"])
+    URL.publish({"runs": runrefs.SEP.join(chosen)})
 
 
 def compare(entry: RunHandle) -> None:
@@ -129,21 +130,19 @@ def compare(entry: RunHandle) -> None:
                    "include fine-tuning, EWC, SI and joint training on Split Digits).")
         return
     key = f"{COMPARE_KEY}.{bench}"
-    url_names = runrefs.names_param("runs")
-    raw = st.query_params.get("runs")
-    if url_names and state.get("forget.runs_applied") != raw:
-        state.put("forget.runs_applied", raw)
+    params = URL.incoming()
+    if params is not None:  # a link's runs: the ones of this benchmark, each note kept
         picked, notes = [], []
-        for n in url_names:
+        for n in runrefs.names(params["runs"]):
             h, note = runrefs.resolve(n, bench)
             if note:
                 notes.append(note)
             if h is not None and h.name in same and h.name not in picked:
                 picked.append(h.name)
-        state.put("forget.notes", notes)
+        URL.notes(notes)
         if picked:
             state.set_widget(key, picked)
-    for note in state.get("forget.notes") or ():
+    for note in URL.notes():
         st.info(note)
     if state.widget_value(key) is None:
         state.set_widget(key, _default_selection(entry, same))

@@ -3,9 +3,9 @@ another, linearly or along the great arc, and watch the generated network change
 
 One figure (interp_figures.walk_fig) holds the generated function, the path on the plane and
 every task along the path; its frames move all three markers, so ▶ Play and the Plotly slider
-keep them in step. The view lives in the URL (`viewurl`; docs/APP.md): `from`, `to` (`e1`, `e2`,
+keep them in step. The view lives in the URL (`url.query.PageUrl`; docs/APP.md): `from`, `to` (`e1`, `e2`,
 … or `point`), `point` (the embedding, when an endpoint is a point), `alpha` (the frame shown
-first; the slider keeps it up to date through `slider_url`), `path`, `extrap`, plus `?run=`.
+first; the slider keeps it up to date through `url.slider`), `path`, `extrap`, plus `?run=`.
 """
 
 from __future__ import annotations
@@ -26,17 +26,17 @@ from hnviz.ui.embedding import train_2d as embedding_train
 from hnviz.ui.interpolation import figures as figs
 from hnviz.ui.model_info import task_names
 from hnviz.ui.text import MESSAGE_CHARS, md
-from hnviz.ui.url import query as viewurl
 from hnviz.ui.url import runs as runrefs
 from hnviz.ui.url import slider as slider_url
+from hnviz.ui.url.query import PageUrl
 
 POINT = "point"
 INTERP_POINT = "interp.point"  # {"run_id", "point": EmbeddingPoint}: the point endpoint
 ALPHA = "interp.alpha"  # the α the walk starts at (not a widget: the Plotly slider sets it)
 DEFAULT_ALPHA = 0.5
-CHART_KEY = "interp_walk"  # no dots: slider_url finds the chart by this CSS class
-URL_PAGE = "interp"
+CHART_KEY = "interp_walk"  # no dots: url.slider finds the chart by this CSS class
 KEYS = ("from", "to", "point", "alpha", "path", "extrap")
+URL = PageUrl("interp", KEYS)
 FORMULAS = {
     "linear": r"e(\alpha) = (1-\alpha)\,a + \alpha\,b",
     "spherical": r"e(\alpha) = \frac{\sin((1-\alpha)\Omega)}{\sin\Omega}\,a + "
@@ -63,7 +63,7 @@ def render() -> None:
         return
     names = task_names(t)
     st.subheader(md(entry.name))
-    for p in viewurl.notes(URL_PAGE):
+    for p in URL.notes():
         st.warning(f"Link: {md(p, MESSAGE_CHARS)}.")
     labels = {f"task:{m}": names[m] for m in range(t.n_tasks)}
     if point is not None:
@@ -88,7 +88,7 @@ def render() -> None:
         want["point"] = point.to_url()
     if a == b:
         st.warning("Pick two different endpoints.")
-        viewurl.publish(URL_PAGE, KEYS, want)
+        URL.publish(want)
         return
     embs = generated.task_embeddings(t)
     ends = {**{f"task:{m}": EmbeddingPoint.of(embs[m]) for m in range(t.n_tasks)},
@@ -105,12 +105,12 @@ def render() -> None:
                         task_i, task_j, land, pv.xs, pv.curves, pv.data, pv.axis_names,
                         pv.plane_title)
     st.plotly_chart(fig, width="stretch", key=CHART_KEY, config={"displaylogo": False})
-    slider_url.follow(CHART_KEY, "alpha", _on_alpha, key="interp.alpha_bridge")
+    slider_url.follow(CHART_KEY, URL, "alpha", _on_alpha, key="interp.alpha_bridge")
     st.caption("▶ Play walks the whole path in the browser; the slider picks any α. The line "
                "above the panels shows every task's metric at the current α; the red dot is the "
                "network on the path.")
     want["alpha"] = f"{pv.alphas[k]:.2f}"
-    viewurl.publish(URL_PAGE, KEYS, want)
+    URL.publish(want)
 
 
 def point_of(entry: RunHandle) -> EmbeddingPoint | None:
@@ -120,7 +120,7 @@ def point_of(entry: RunHandle) -> EmbeddingPoint | None:
 
 
 def _on_alpha(label: str) -> None:
-    """The Plotly slider moved (slider_url): start there on the next run."""
+    """The Plotly slider moved (url.slider): start there on the next run."""
     try:
         value = float(label)
     except ValueError:
@@ -153,7 +153,7 @@ def _end_of_param(value: str, n_tasks: int, has_point: bool) -> str | None:
 def _apply_url(entry: RunHandle, t) -> None:
     """A link's view: the point, the endpoints, α, the path kind and extrapolation, set before
     the widgets are drawn. What cannot be used is reported, never mapped to another value."""
-    params = viewurl.incoming(URL_PAGE, KEYS)
+    params = URL.incoming()
     if params is None:
         return
     problems: list[str] = []
@@ -196,4 +196,4 @@ def _apply_url(entry: RunHandle, t) -> None:
             state.put(ALPHA, alpha)
         else:
             problems.append(f"alpha={params['alpha'][:40]} not used (from {lo:g} to {hi:g})")
-    viewurl.notes(URL_PAGE, problems)
+    URL.notes(problems)

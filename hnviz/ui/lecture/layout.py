@@ -21,9 +21,11 @@ from hnviz.ui.lecture import paper as lecture_paper
 from hnviz.ui.lecture import steps as lecture_steps
 from hnviz.ui.nav import page_link
 from hnviz.ui.page import guard
+from hnviz.ui.url.query import PageUrl
 
 PARAM = "step"  # the URL's query parameter
 STEP = "lecture.step"  # the session's current step (when the URL has none)
+URL = PageUrl("lecture", (PARAM,))
 
 
 @dataclass(frozen=True)
@@ -102,7 +104,7 @@ def go(k: int) -> None:
     """Show step k (Back / Next callbacks): the session and the address bar."""
     k = max(1, min(N_STEPS, k))
     state.put(STEP, k)
-    st.query_params[PARAM] = str(k)
+    URL.publish({PARAM: str(k)})
 
 
 def move(delta: int) -> None:
@@ -112,12 +114,12 @@ def move(delta: int) -> None:
 def current_step() -> tuple[int, str | None]:
     """The step to show: the URL's, else this session's last one, else 1; written back to the
     URL so it can be shared."""
-    k, msg = parse_step(st.query_params.get(PARAM))
+    params = URL.incoming()
+    k, msg = parse_step(params.get(PARAM) if params else None)
     if k is None:
         k = int(state.get(STEP) or 1)
     state.put(STEP, k)
-    if st.query_params.get(PARAM) != str(k):
-        st.query_params[PARAM] = str(k)
+    URL.publish({PARAM: str(k)})
     return k, msg
 
 

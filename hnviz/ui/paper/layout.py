@@ -5,7 +5,7 @@ opened with the configuration of each of its runs).
 
 The table comes from `paper_dir()`: $HNVIZ_PAPER_DIR, else the bundled assets/paper/ (table.json
 and <experiment>/sweep.json). A missing or unreadable table is a message with the command that
-makes it. The experiment shown lives in the URL (`viewurl`): `?exp=NAME`.
+makes it. The experiment shown lives in the URL (`url.query.PageUrl`): `?exp=NAME`.
 """
 
 from __future__ import annotations
@@ -37,14 +37,14 @@ from hnviz.ui.nav import page_link
 from hnviz.ui.page import one_line
 from hnviz.ui.paper.figures import comparison_fig
 from hnviz.ui.paper.links import TRAIN_PAGE, not_carried, train_href, train_params
-from hnviz.ui.url import query as viewurl
+from hnviz.ui.url.query import PageUrl
 
 PAPER_ENV = "HNVIZ_PAPER_DIR"
 BUNDLED = asset("paper")
 TABLE = "table.json"
 MAKE_COMMAND = "python -m hnviz reproduce --bundle assets/paper"
-URL_PAGE = "paper"
 KEYS = ("exp",)
+URL = PageUrl("paper", KEYS)
 EXP_KEY = "paper.exp"
 
 
@@ -70,10 +70,10 @@ def render() -> None:
     _apply_url(names)
     if state.widget_value(EXP_KEY) not in names:
         state.set_widget(EXP_KEY, names[0])
-    for p in viewurl.notes(URL_PAGE):
+    for p in URL.notes():
         st.warning(f"Link: {p}.")
     name = st.selectbox("Experiment", names, key=EXP_KEY, format_func=_label)
-    viewurl.publish(URL_PAGE, KEYS, {"exp": name})
+    URL.publish({"exp": name})
     experiment_section(folder, table, name)
 
 
@@ -83,7 +83,7 @@ def _label(name: str) -> str:
 
 
 def _apply_url(names: list[str]) -> None:
-    params = viewurl.incoming(URL_PAGE, KEYS)
+    params = URL.incoming()
     if params is None:
         return
     problems = []
@@ -92,7 +92,7 @@ def _apply_url(names: list[str]) -> None:
     else:
         problems.append(f"exp={params['exp'][:40]} is not in the table (it has "
                         f"{', '.join(names)})")
-    viewurl.notes(URL_PAGE, problems)
+    URL.notes(problems)
 
 
 def _manifests(folder: Path, rows: list[dict[str, Any]]) -> dict[str, dict | str | None]:

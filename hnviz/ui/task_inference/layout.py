@@ -5,7 +5,7 @@ added (history, so it grows while the run trains); for one chosen test input, th
 task embedding (predictive entropy for HNET+ENT, the task classifier's probability for HNET+R)
 and which task wins; the confusion between true and inferred task; for HNET+R, what the replay
 model generates for each task (what the network rehearses), refreshed as the run trains. The
-view is in the URL: `?run=` and `task`, `input` (viewurl).
+view is in the URL: `?run=` and `task`, `input` (`url.query.PageUrl`).
 """
 
 from __future__ import annotations
@@ -24,11 +24,11 @@ from hnviz.ui.model_info import task_names
 from hnviz.ui.page import reported
 from hnviz.ui.task_inference import figures as figs
 from hnviz.ui.text import MESSAGE_CHARS, md
-from hnviz.ui.url import query as viewurl
 from hnviz.ui.url import runs as runrefs
+from hnviz.ui.url.query import PageUrl
 
-URL_PAGE = "infer"
 KEYS = ("task", "input")
+URL = PageUrl("infer", KEYS)
 REPLAY_SAMPLES = 8  # samples per task in the replay view
 REPLAY_REFRESH_S = 2.0  # the replay samples' refresh while the run trains
 # The one-click CL3 runs: Split Digits, 300 steps per task (~10-20 s each on a laptop)
@@ -117,7 +117,7 @@ def _curves(entry: RunHandle) -> None:
 
 def _one_input(entry: RunHandle, t, names: list[str]) -> None:
     st.subheader("One test input")
-    params = viewurl.incoming(URL_PAGE, KEYS)
+    params = URL.incoming()
     if params is not None:  # a link: its task and input, bounded to what the run has
         task = min(_int(params.get("task"), 0), t.n_tasks - 1)
         state.set_widget("infer.task", task)
@@ -132,7 +132,7 @@ def _one_input(entry: RunHandle, t, names: list[str]) -> None:
     if (state.widget_value("infer.input") or 0) >= n:
         state.set_widget("infer.input", 0)
     index = c2.slider("Test input", 0, max(1, n - 1), key="infer.input")
-    viewurl.publish(URL_PAGE, KEYS, {"task": str(task), "input": str(index)})
+    URL.publish({"task": str(task), "input": str(index)})
     v = cache.task_input(t, entry.version, task, index)
     left, right = st.columns([1, 2])
     with left:

@@ -2,7 +2,7 @@
 
 The pending config lives in state (a key no widget owns), so it survives page switches; the
 widgets are re-filled from it whenever they are (re)created. Opening a URL with config query
-parameters (hnviz.ui.urlstate) pre-fills the widgets (a value out of range is reported, never
+parameters (hnviz.ui.url.config) pre-fills the widgets (a value out of range is reported, never
 clamped); every change is written back to the URL, so the address bar is always a shareable
 link to this setup. Every method's regularizer strength (β, λ, c) has its widget, labelled by the
 method registry. Where the run trains (cpu | cuda | auto) is not part of the config: a Device
@@ -29,8 +29,10 @@ from hnviz.ui.labels import benchmark_label, method_label, target_label
 from hnviz.ui.page import reported
 from hnviz.ui.text import MESSAGE_CHARS, md
 from hnviz.ui.url import config as urlstate
+from hnviz.ui.url.query import PageUrl
 
 K = "train.form."  # widget key prefix
+URL = PageUrl("train", urlstate.KEYS)  # the setup in the address bar
 STRENGTH_HELP = {
     "beta": "Strength β of the HNET output regularizer that keeps old tasks' generated weights "
             "in place. 0 = no protection.",
@@ -110,18 +112,16 @@ def _on_target() -> None:
 
 
 def _apply_url() -> list[str]:
-    """Take a config from the URL once per distinct query string; returns its problems."""
-    params = {k: st.query_params[k] for k in urlstate.KEYS if k in st.query_params}
-    sig = repr(sorted(params.items()))
-    if not params or sig == state.get("url_applied"):
-        return []
-    state.put("url_applied", sig)
-    cfg, problems = urlstate.decode(params)
-    if cfg is not None:
-        state.set_config(cfg)
-        _fill_widgets(cfg, overwrite=True)
-    state.put("url_problems", problems)
-    return problems
+    """Take a config from the URL once per distinct query string; returns the problems of the
+    link (until the setup changes)."""
+    params = URL.incoming()
+    if params is not None:
+        cfg, problems = urlstate.decode(params)
+        if cfg is not None:
+            state.set_config(cfg)
+            _fill_widgets(cfg, overwrite=True)
+        URL.notes(problems)
+    return URL.notes()
 
 
 def parse_widths(text: str, key: str) -> tuple[tuple[int, ...] | None, str | None]:
@@ -226,8 +226,8 @@ def settings_form() -> tuple[RunConfig, str | None]:
     cfg = pending.replace(train=train, task=task, target={"kind": target},
                           hnet={"kind": kind, "emb_dim": int(emb), "hidden": hidden})
     state.set_config(cfg)
-    _sync_url(cfg)
-    for p in problems or state.get("url_problems") or ():
+    URL.publish(urlstate.encode(cfg))  # the address bar: a link to this setup
+    for p in problems:
         st.warning(f"Link: {md(p, MESSAGE_CHARS)}.")
     try:  # every size together, before anything is built
         check_limits(cfg, app_limits())
@@ -277,19 +277,6 @@ def device_setting() -> str:
 def chosen_device() -> str:
     """The device the Train page's buttons start runs on (the CPU unless a GPU was chosen)."""
     return state.get("device") or DEFAULT_DEVICE
-
-
-def _sync_url(cfg: RunConfig) -> None:
-    """Write the config into the URL (only when it changed, to avoid extra history entries)."""
-    want = urlstate.encode(cfg)
-    have = {k: st.query_params[k] for k in urlstate.KEYS if k in st.query_params}
-    if have != want:
-        for k in urlstate.KEYS:
-            if k in st.query_params and k not in want:
-                del st.query_params[k]
-        st.query_params.update(want)
-        state.put("url_applied", repr(sorted(want.items())))
-        state.put("url_problems", None)
 
 
 def param_panel(cfg: RunConfig) -> None:

@@ -4,6 +4,9 @@ A link names runs by their display names. The sender's own runs are not the reci
 (saved runs are per user), so a name the recipient does not have is reported, and the view falls
 back to the bundled demo that matches it (same benchmark and method) when there is one. Demo
 names are the same for everybody, so a lecturer's links to demos always open as sent.
+
+`?run=` belongs to every page (`RUN`, applied by `page.setup` before the sidebar shows the
+active run); `?runs=` to the Forgetting page, which parses it with `names`.
 """
 
 from __future__ import annotations
@@ -14,9 +17,11 @@ from hnviz.core.method_specs import METHODS
 from hnviz.serve.workspace import RunHandle
 from hnviz.ui import state
 from hnviz.ui.text import md
+from hnviz.ui.url.query import PageUrl
 
 SEP = "|"
 MAX_NAMES = 12
+RUN = PageUrl("run", ("run",))  # the run a page shows: every page
 
 
 def _method_of_name(name: str) -> str | None:
@@ -45,43 +50,32 @@ def resolve(name: str, benchmark: str | None = None) -> tuple[RunHandle | None, 
     return None, f"The link names the run **{md(name)}**, which is not among your runs."
 
 
-def names_param(key: str) -> list[str]:
-    raw = st.query_params.get(key)
+def names(raw: str | None) -> list[str]:
+    """'a|b' -> ['a', 'b'] (at most MAX_NAMES)."""
     if not raw:
         return []
     return [n for n in str(raw).split(SEP) if n][:MAX_NAMES]
 
 
-def apply_run_param() -> str | None:
-    """`?run=NAME` makes that run active (once per distinct value); returns a note if the
-    run was not found (and what was shown instead)."""
-    name = st.query_params.get("run")
-    if not name or state.get("run_param_applied") == name:
-        return state.get("run_param_note") if name else None
-    state.put("run_param_applied", name)
-    h, note = resolve(str(name)[:200])
+def apply_run_param() -> None:
+    """`?run=NAME` makes that run active (once per distinct value); a note says when the run
+    was not found (and what is shown instead)."""
+    params = RUN.incoming()
+    if params is None or not params["run"]:
+        return
+    h, note = resolve(params["run"][:200])
     if h is not None:
         state.set_active(h)
-    state.put("run_param_note", note)
-    return note
+    RUN.notes([note] if note else [])
 
 
 def page_run() -> RunHandle | None:
     """The run a page shows: `?run=` applied (its note shown when the named run was not found),
     then the active run, kept in `?run=` (so the address bar links to this view)."""
-    note = apply_run_param()
+    apply_run_param()
     entry = state.active_run()
-    if note:
+    for note in RUN.notes() if RUN.current() else ():  # a note about the link in the URL
         st.info(note)
-    sync_run_param(entry)
+    if entry is not None:
+        RUN.publish({"run": entry.name})
     return entry
-
-
-def sync_run_param(h: RunHandle | None) -> None:
-    """Keep `?run=` naming the active run (so the address bar is a link to this view)."""
-    if h is None:
-        return
-    if st.query_params.get("run") != h.name:
-        st.query_params["run"] = h.name
-        state.put("run_param_applied", h.name)
-        state.put("run_param_note", None)

@@ -2,7 +2,7 @@
 
 The Interpolation walk and the β explorer's scrubber are Plotly animations: frames, a Plotly
 slider and ▶ Play run in the browser without a Streamlit rerun, so Python never sees where the
-slider is. `follow(chart_key, param, on_value)` mounts a hidden component (st.components.v2;
+slider is. `follow(chart_key, url, param, on_value)` mounts a hidden component (st.components.v2;
 fixed, trusted JavaScript, no user input in it) that watches the slider of the chart drawn with
 `key=chart_key`. Each time the slider settles (a drag or click on it, a frame of ▶ Play; debounced)
 it
@@ -22,6 +22,8 @@ from __future__ import annotations
 from collections.abc import Callable
 
 import streamlit as st
+
+from hnviz.ui.url.query import PageUrl
 
 DEBOUNCE_MS = 250
 
@@ -68,9 +70,13 @@ export default function(component) {
 _component = st.components.v2.component("hnviz_slider_url", js=_JS)
 
 
-def follow(chart_key: str, param: str, on_value: Callable[[str], None], key: str) -> None:
-    """Keep `?param=` on the slider of the chart with key `chart_key` (a key without dots: it is
-    a CSS class), and call `on_value(label)` when it moves (see module doc). Draws nothing."""
+def follow(chart_key: str, url: PageUrl, param: str, on_value: Callable[[str], None],
+           key: str) -> None:
+    """Keep `?param=` (one of the page's keys, `url`) on the slider of the chart with key
+    `chart_key` (a key without dots: it is a CSS class), and call `on_value(label)` when it
+    moves (see module doc). Draws nothing."""
+    if param not in url.keys:
+        raise ValueError(f"?{param}= is not one of the {url.page} page's query keys")
 
     def changed() -> None:
         value = (st.session_state.get(key) or {}).get("value")
