@@ -2,8 +2,8 @@
 
 import hnviz.ui.boot  # noqa: F401 - first: starts the training pool (services.start_pool)
 from hnviz.ui import page
-from hnviz.ui.forgetting import layout as forgetting_page
+from hnviz.ui.forgetting import layout
 
 page.setup("Forgetting", "📉")
 with page.guard("the Forgetting page"):
-    forgetting_page.render()
+    layout.render()

@@ -18,13 +18,13 @@ PAGES = {  # page file -> a module attribute the page calls while it renders
     None: "hnviz.ui.home.layout.render",
     "pages/1_Train.py": "hnviz.ui.train.layout.render",
     "pages/2_Forgetting.py": "hnviz.ui.forgetting.layout.render",
-    "pages/3_Checkpoints.py": "hnviz.ui.checkpoints.layout.render",
-    "pages/4_Embedding_space.py": "hnviz.ui.embedding.layout.render",
-    "pages/5_Interpolation.py": "hnviz.ui.interpolation.layout.render",
-    "pages/6_Beta_explorer.py": "hnviz.ui.explorer.layout.render",
-    "pages/7_Lecture.py": "hnviz.ui.lecture.layout.render",
-    "pages/8_Paper.py": "hnviz.ui.paper.layout.render",
-    "pages/8_Task_inference.py": "hnviz.ui.task_inference.layout.render",
+    "pages/4_Checkpoints.py": "hnviz.ui.checkpoints.layout.render",
+    "pages/5_Embedding_space.py": "hnviz.ui.embedding.layout.render",
+    "pages/6_Interpolation.py": "hnviz.ui.interpolation.layout.render",
+    "pages/7_Beta_explorer.py": "hnviz.ui.explorer.layout.render",
+    "pages/8_Lecture.py": "hnviz.ui.lecture.layout.render",
+    "pages/9_Paper.py": "hnviz.ui.paper.layout.render",
+    "pages/3_Task_inference.py": "hnviz.ui.task_inference.layout.render",
 }
 
 # Deeper plants: a library function the page reaches through its views (the Train page's curves

@@ -19,7 +19,7 @@ from tests.apptest_helpers import active, open_app, wait_until, workspace
 from tests.test_analysis_generated import tiny_run
 
 ROOT = Path(__file__).resolve().parents[1]
-PAGE = "pages/4_Embedding_space.py"
+PAGE = "pages/5_Embedding_space.py"
 
 
 def _page(select: str | None = None) -> AppTest:

@@ -13,7 +13,7 @@ from hnviz.analysis.points import EmbeddingPoint
 from hnviz.ui.interpolation import figures as figs
 from tests.apptest_helpers import active, open_app
 
-PAGE = "pages/5_Interpolation.py"
+PAGE = "pages/6_Interpolation.py"
 
 
 def _page(select: str | None = None, **query: str) -> AppTest:

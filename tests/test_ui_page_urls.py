@@ -15,8 +15,8 @@ from hnviz.analysis.points import EmbeddingPoint
 from hnviz.ui.explorer.data import BUNDLED_DIR
 from tests.apptest_helpers import active, open_app
 
-EMB, INTERP, EXPLORER = ("pages/4_Embedding_space.py", "pages/5_Interpolation.py",
-                         "pages/6_Beta_explorer.py")
+EMB, INTERP, EXPLORER = ("pages/5_Embedding_space.py", "pages/6_Interpolation.py",
+                         "pages/7_Beta_explorer.py")
 
 
 def params(at: AppTest) -> dict[str, str]:

@@ -13,7 +13,7 @@ from hnviz.ui.paper.layout import MAKE_COMMAND, PAPER_ENV
 from tests.apptest_helpers import open_app
 from tests.paper_helpers import FAILED_REASON, PAPER, SEEDS, SOURCE, bundle
 
-PAGE = "pages/8_Paper.py"
+PAGE = "pages/9_Paper.py"
 
 
 @pytest.fixture

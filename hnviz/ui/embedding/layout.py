@@ -30,6 +30,7 @@ from hnviz.ui.embedding import figures as figs
 from hnviz.ui.embedding import train_2d as embedding_train
 from hnviz.ui.labels import format_metric, metric_name_label
 from hnviz.ui.model_info import task_names
+from hnviz.ui.nav import INTERPOLATION
 from hnviz.ui.text import MESSAGE_CHARS, md
 from hnviz.ui.url import runs as runrefs
 from hnviz.ui.url.query import PageUrl
@@ -38,7 +39,6 @@ RESOLUTIONS = (16, 24, 32, 48, 64, 80, 100, 128)
 LANDSCAPE_BUDGET_FLOP = 1.5e11  # ~ a few seconds on 2 cores; higher resolutions are offered less
 MARGINS = (0.1, 2.0)
 CLICK_KEY, PLANE_KEY = "emb.clicked", "emb.plane"
-INTERP_PAGE = "pages/5_Interpolation.py"
 
 # URL keys of this page -> the widget each one sets (the point is not a widget: CLICK_KEY)
 WIDGET_OF = {"color": "emb.view", "res": "emb.res", "margin": "emb.margin", "traj": "emb.traj",
@@ -295,7 +295,7 @@ def network_panel(entry: RunHandle, point: EmbeddingPoint, names: list[str]) -> 
                           for j, v in enumerate(nv.metrics)))
     if st.button("Walk from here on the Interpolation page", key="emb.to_interp",
                  icon=":material/linear_scale:"):
-        st.switch_page(INTERP_PAGE, query_params=walk_link(entry, point))
+        st.switch_page(INTERPOLATION.script, query_params=walk_link(entry, point))
 
 
 def walk_link(entry: RunHandle, point: EmbeddingPoint) -> dict[str, str]:

@@ -6,10 +6,9 @@ from __future__ import annotations
 import streamlit as st
 
 from hnviz.paths import asset
-from hnviz.ui.nav import existing_pages, page_link
+from hnviz.ui.nav import HOME, LECTURE, existing_pages, page_link
 
 DIAGRAM = asset("hnet_diagram.svg")
-LECTURE = "pages/7_Lecture.py"
 
 
 def render() -> None:
@@ -44,7 +43,7 @@ def render() -> None:
                                            "out.", width="stretch")
     st.subheader("Pages")
     cols = st.columns(3)
-    shown = [p for p in existing_pages() if p[0] != "app.py"]
+    shown = [p for p in existing_pages() if p != HOME]
     for i, (path, label, icon, what) in enumerate(shown):
         with cols[i % 3]:
             with st.container(border=True):
@@ -60,7 +59,7 @@ def lecture_link() -> None:
     with st.container(border=True, key="home-lecture"):
         c1, c2 = st.columns([1, 3.2], vertical_alignment="center")
         with c1:
-            page_link(LECTURE, "**Lecture mode** (projector)", ":material/co_present:")
+            page_link(LECTURE.script, "**Lecture mode** (projector)", LECTURE.icon)
         c2.caption("The paper's story in nine steps, one screen each at 1280×720: forgetting, "
                    "the hypernetwork and its regularizer, β = 0 against β > 0 trained live, the "
                    "embedding plane, interpolation, compression, HNET against EWC and SI, the "

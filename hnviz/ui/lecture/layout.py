@@ -19,7 +19,7 @@ from hnviz.ui.lecture import inference as lecture_inference
 from hnviz.ui.lecture import live_pair as lecture_live
 from hnviz.ui.lecture import paper as lecture_paper
 from hnviz.ui.lecture import steps as lecture_steps
-from hnviz.ui.nav import page_link
+from hnviz.ui.nav import HOME, page_link
 from hnviz.ui.page import guard
 from hnviz.ui.url.query import PageUrl
 
@@ -169,7 +169,7 @@ def header(k: int) -> None:
                on_click=move, args=(1,), disabled=k == N_STEPS, key="lecture.next",
                type="primary", width="stretch")
     with leave:
-        page_link("app.py", "Exit", ":material/close:")
+        page_link(HOME.script, "Exit", ":material/close:")
         # the sidebar writes the user's cookie on the other pages; a lecture opened first must
         # too, or a reload would lose this browser's runs (the live pair of step 3)
         identity.write_cookie()

@@ -15,10 +15,11 @@ from typing import Any
 from urllib.parse import urlencode
 
 from hnviz.core.config import RunConfig
+from hnviz.ui.nav import TRAIN
 from hnviz.ui.url import config as urlstate
 
-TRAIN_PAGE = "pages/1_Train.py"
-TRAIN_PATH = "Train"  # the page's URL path (Streamlit: the script's name without "1_")
+TRAIN_PAGE = TRAIN.script
+TRAIN_PATH = TRAIN.url_path  # "Train": relative to the Paper page's URL
 IGNORED = {"name", "task.data_root", "task.download", "train.eval_every"}  # not the run's result
 
 

@@ -2,8 +2,8 @@
 
 import hnviz.ui.boot  # noqa: F401 - first: starts the training pool (services.start_pool)
 from hnviz.ui import page
-from hnviz.ui.checkpoints import layout as checkpoints_page
+from hnviz.ui.checkpoints import layout
 
 page.setup("Checkpoints", "💾")
 with page.guard("the Checkpoints page"):
-    checkpoints_page.render()
+    layout.render()

@@ -2,8 +2,8 @@
 
 import hnviz.ui.boot  # noqa: F401 - first: starts the training pool (services.start_pool)
 from hnviz.ui import page
-from hnviz.ui.interpolation import layout as interp_page
+from hnviz.ui.interpolation import layout
 
 page.setup("Interpolation", "🧭")
 with page.guard("the Interpolation page"):
-    interp_page.render()
+    layout.render()

@@ -2,8 +2,8 @@
 
 import hnviz.ui.boot  # noqa: F401 - first: starts the training pool (services.start_pool)
 from hnviz.ui import page
-from hnviz.ui.explorer import layout as explorer_view
+from hnviz.ui.explorer import layout
 
 page.setup("β explorer", "🎚️")
 with page.guard("the β explorer"):
-    explorer_view.render()
+    layout.render()

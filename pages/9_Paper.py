@@ -2,8 +2,8 @@
 
 import hnviz.ui.boot  # noqa: F401 - first: starts the training pool (services.start_pool)
 from hnviz.ui import page
-from hnviz.ui.paper import layout as paper_page
+from hnviz.ui.paper import layout
 
 page.setup("Paper", "📄")
 with page.guard("the Paper page"):
-    paper_page.render()
+    layout.render()

@@ -2,8 +2,8 @@
 
 import hnviz.ui.boot  # noqa: F401 - first: starts the training pool (services.start_pool)
 from hnviz.ui import page
-from hnviz.ui.task_inference import layout as inference_page
+from hnviz.ui.task_inference import layout
 
 page.setup("Task inference", "🔎")
 with page.guard("the Task inference page"):
-    inference_page.render()
+    layout.render()

@@ -2,8 +2,8 @@
 
 import hnviz.ui.boot  # noqa: F401 - first: starts the training pool (services.start_pool)
 from hnviz.ui import page
-from hnviz.ui.embedding import layout as embedding_page
+from hnviz.ui.embedding import layout
 
 page.setup("Embedding space", "🗺️")
 with page.guard("the Embedding space page"):
-    embedding_page.render()
+    layout.render()

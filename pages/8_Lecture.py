@@ -2,8 +2,8 @@
 
 import hnviz.ui.boot  # noqa: F401 - first: starts the training pool (services.start_pool)
 from hnviz.ui import page
-from hnviz.ui.lecture import layout as lecture
+from hnviz.ui.lecture import layout
 
 page.setup("Lecture", "🎓", sidebar=False)
 with page.guard("the lecture"):
-    lecture.render()
+    layout.render()
