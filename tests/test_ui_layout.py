@@ -1,6 +1,7 @@
 """hnviz/ui grouped by page: the page files numbered in the order the sidebar shows them, their
 URL paths those of earlier versions, one folder per page with its body in layout.py, a few
-shared modules at the top."""
+shared modules at the top that import no page, and docs/ARCHITECTURE.md's file → page map
+naming every module."""
 
 from __future__ import annotations
 
@@ -58,3 +59,50 @@ def test_hnviz_ui_has_few_top_level_modules() -> None:
     top = sorted(p.name for p in UI.glob("*.py"))
     assert len(top) <= MAX_TOP_LEVEL, top
 
+
+def test_the_architecture_doc_maps_every_ui_module() -> None:
+    doc = (ROOT / "docs" / "ARCHITECTURE.md").read_text()
+    section = doc[doc.index("## hnviz/ui"):]
+    section = section[:section.index("\n## ", 1)]
+    missing = [str(p.relative_to(UI)) for p in sorted(UI.rglob("*.py"))
+               if p.name != "__init__.py" and f"`{p.relative_to(UI)}`" not in section
+               and f"`{p.name}`" not in section]
+    assert missing == [], f"docs/ARCHITECTURE.md's hnviz/ui section does not name {missing}"
+    for p in nav.PAGES:
+        assert f"`{p.script}`" in section, p.script
+
+
+def _imports(path: Path) -> set[str]:
+    """The hnviz.ui parts a module imports ('train', 'charts', 'url', …), function-level too."""
+    text = path.read_text()
+    found = set(re.findall(r"^\s*from hnviz\.ui\.(\w+)", text, re.M))
+    found |= set(re.findall(r"^\s*import hnviz\.ui\.(\w+)", text, re.M))
+    for names in re.findall(r"^\s*from hnviz\.ui import ([\w ,]+)", text, re.M):
+        found |= {n.split(" as ")[0].strip() for n in names.split(",")}
+    return found
+
+
+def test_shared_parts_import_no_page_and_pages_import_no_circle() -> None:
+    pages = {d.name for d in _page_folders()}
+    for p in UI.glob("*.py"):
+        assert not _imports(p) & pages, f"{p.name} (shared) imports a page: {_imports(p) & pages}"
+    for p in (UI / "url").glob("*.py"):
+        assert not _imports(p) & pages, f"url/{p.name} imports a page"
+    deps = {name: set().union(*(_imports(f) for f in (UI / name).glob("*.py"))) & pages - {name}
+            for name in pages}
+    seen: dict[str, int] = {}
+
+    def visit(n: str, path: tuple[str, ...]) -> None:
+        assert seen.get(n) != 1, f"page folders import in a circle: {' -> '.join(path + (n,))}"
+        if seen.get(n) == 2:
+            return
+        seen[n] = 1
+        for m in deps[n]:
+            visit(m, path + (n,))
+        seen[n] = 2
+
+    for n in sorted(pages):
+        visit(n, ())
+    assert deps["interpolation"] == {"embedding"}  # what docs/ARCHITECTURE.md says
+    assert deps["lecture"] == {"train", "embedding", "interpolation", "explorer",
+                               "task_inference", "paper"}
