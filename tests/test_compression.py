@@ -1,6 +1,6 @@
 """Accuracy against compression ratio (hnviz.analysis.compression) from real, tiny sweeps run
-with the sweep engine, its figures (hnviz.ui.compression_figures), and the bundled sweep the
-lecture draws."""
+with the sweep engine, its figures (hnviz.ui.explorer.compression_figures), and the bundled
+sweep the lecture draws."""
 
 from __future__ import annotations
 

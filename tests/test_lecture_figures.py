@@ -1,6 +1,6 @@
 """The lecture's data and figures without a server: the functions recorded after each task
 (hnviz.analysis.task_ends and the bundled assets/lecture files), and the lecture's figure
-builders (hnviz.ui.lecture_figures)."""
+builders (hnviz.ui.lecture.figures)."""
 
 from __future__ import annotations
 

@@ -1,5 +1,5 @@
 """The reproduction table read back for the Paper page (hnviz.reproduce.table), its Train links
-(hnviz.ui.paper_links) and its chart (hnviz.ui.paper_figures), on a bundle made by a real tiny
+(hnviz.ui.paper.links) and its chart (hnviz.ui.paper.figures), on a bundle made by a real tiny
 sweep (tests/paper_helpers.py)."""
 
 from __future__ import annotations

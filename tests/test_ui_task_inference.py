@@ -8,7 +8,7 @@ import json
 import pytest
 
 from hnviz.ui.cache import trainer_of
-from hnviz.ui.model_info import task_names
+from hnviz.ui.labels import task_names
 from tests.apptest_helpers import active, open_app, wait_until
 
 PAGE = "pages/3_Task_inference.py"

@@ -28,8 +28,7 @@ from hnviz.ui import cache, state
 from hnviz.ui.cache import trainer_of
 from hnviz.ui.embedding import figures as figs
 from hnviz.ui.embedding import train_2d as embedding_train
-from hnviz.ui.labels import format_metric, metric_name_label
-from hnviz.ui.model_info import task_names
+from hnviz.ui.labels import format_metric, metric_name_label, task_names
 from hnviz.ui.nav import INTERPOLATION
 from hnviz.ui.text import MESSAGE_CHARS, md
 from hnviz.ui.url import runs as runrefs

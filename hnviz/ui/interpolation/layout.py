@@ -1,7 +1,7 @@
 """Layout of the Interpolation page: walk from one task embedding (or a clicked point) to
 another, linearly or along the great arc, and watch the generated network change.
 
-One figure (interp_figures.walk_fig) holds the generated function, the path on the plane and
+One figure (interpolation.figures.walk_fig) holds the generated function, the path on the plane and
 every task along the path; its frames move all three markers, so ▶ Play and the Plotly slider
 keep them in step. The view lives in the URL (`url.query.PageUrl`; docs/APP.md): `from`, `to` (`e1`, `e2`,
 … or `point`), `point` (the embedding, when an endpoint is a point), `alpha` (the frame shown
@@ -24,7 +24,7 @@ from hnviz.ui import cache, state
 from hnviz.ui.cache import trainer_of
 from hnviz.ui.embedding import train_2d as embedding_train
 from hnviz.ui.interpolation import figures as figs
-from hnviz.ui.model_info import task_names
+from hnviz.ui.labels import task_names
 from hnviz.ui.text import MESSAGE_CHARS, md
 from hnviz.ui.url import runs as runrefs
 from hnviz.ui.url import slider as slider_url

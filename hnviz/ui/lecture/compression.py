@@ -2,7 +2,7 @@
 presets' hypernetworks have against their target networks (arithmetic, hnviz.core.sizes), and
 on the right the step's figures (`FIGURES`): final accuracy against compression ratio from the
 bundled Split Digits sweep over hypernetwork sizes, with fine-tuning and EWC for reference (data:
-hnviz.ui.compression_view). A second figure (e.g. a long task sequence) is one more entry of
+hnviz.ui.explorer.compression). A second figure (e.g. a long task sequence) is one more entry of
 `FIGURES`; with more than one, a selector above them picks which is shown."""
 
 from __future__ import annotations

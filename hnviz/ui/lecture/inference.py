@@ -3,7 +3,7 @@ demos (no training wait). One test input and the score each run gives every task
 (HNET+ENT: the predictive entropy of the network generated from it, the lowest wins; HNET+R: its
 task classifier's probability, the highest wins), and each run's final accuracy with the task
 given against the task inferred. The views are the Task inference page's
-(`hnviz.analysis.task_inference` through `embedding_cache`), its figures sized for a projector.
+(`hnviz.analysis.task_inference` through `hnviz.ui.cache`), its figures sized for a projector.
 
 Before the lecturer picks an input, the step shows the first test input that HNET+ENT sends to
 the wrong task while HNET+R finds it (`default_input`): the difference the step is about; the
@@ -16,9 +16,9 @@ import streamlit as st
 
 from hnviz.analysis import task_inference as inference
 from hnviz.ui import cache, state
+from hnviz.ui.labels import task_names
 from hnviz.ui.lecture import figures as lfigs
 from hnviz.ui.lecture.steps import BODY_HEIGHT, chart, demo_handle
-from hnviz.ui.model_info import task_names
 from hnviz.ui.task_inference import figures as ifigs
 
 # (bundled demo, how the step names it): the entropy rule first, then replay

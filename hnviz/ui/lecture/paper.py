@@ -4,7 +4,7 @@ Read generically from the reproduction table the Paper page shows (`paper_page.p
 assets/paper/table.json unless $HNVIZ_PAPER_DIR says otherwise; `hnviz.reproduce.table`): every
 experiment in it is offered, so rows added to the bundle (e.g. the MNIST experiments) appear here
 without code. Per experiment: the methods per scenario (mean ± sd over seeds, the paper's number
-as a black diamond on its bar: `paper_figures.comparison_fig`), and beside it the rows the paper
+as a black diamond on its bar: `paper.figures.comparison_fig`), and beside it the rows the paper
 gives a number for, paper against measured.
 """
 

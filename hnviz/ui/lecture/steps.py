@@ -1,8 +1,8 @@
-"""The lecture's steps that show bundled material (the live step is hnviz.ui.lecture_live, the
-compression step hnviz.ui.lecture_compression). Each `render_*` draws one step's body into the
+"""The lecture's steps that show bundled material (the live step is hnviz.ui.lecture.live_pair,
+the compression step hnviz.ui.lecture.compression). Each `render_*` draws one step's body into the
 space below the lecture's header, at most BODY_HEIGHT pixels tall, so a 1280×720 projector shows
-it without scrolling. Figures come from the pages' builders (charts, embedding_figures) and
-lecture_figures; models only from the bundled demos (built once per server process)."""
+it without scrolling. Figures come from the pages' builders (charts, embedding.figures) and
+lecture.figures; models only from the bundled demos (built once per server process)."""
 
 from __future__ import annotations
 
@@ -19,9 +19,8 @@ from hnviz.serve.workspace import RunHandle
 from hnviz.ui import cache, charts, state
 from hnviz.ui.embedding import figures as efigs
 from hnviz.ui.interpolation import figures as ifigs
-from hnviz.ui.labels import format_metric, method_short, strength_text
+from hnviz.ui.labels import format_metric, method_short, strength_text, task_names
 from hnviz.ui.lecture import figures as lfigs
-from hnviz.ui.model_info import task_names
 
 ROOT = app_root()  # the checkout, or hnviz/_app in an installed wheel
 LECTURE_ASSETS = ROOT / "assets" / "lecture"

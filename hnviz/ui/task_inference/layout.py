@@ -19,8 +19,7 @@ from hnviz.core.presets import default_config
 from hnviz.core.scenarios import scenario
 from hnviz.serve.workspace import RunHandle
 from hnviz.ui import cache, live, state
-from hnviz.ui.labels import method_label
-from hnviz.ui.model_info import task_names
+from hnviz.ui.labels import method_label, task_names
 from hnviz.ui.page import reported
 from hnviz.ui.task_inference import figures as figs
 from hnviz.ui.text import MESSAGE_CHARS, md
