@@ -10,7 +10,7 @@ import shutil
 import pytest
 
 from hnviz.analysis.sweeps import SweepFileError
-from hnviz.reproduce.run import TABLE_FORMAT, base_configs, write_table
+from hnviz.reproduce.run import TABLE_FORMAT, base_configs, write_bundle, write_table
 from hnviz.reproduce.table import (
     TableError,
     display_rows,
@@ -46,6 +46,25 @@ def test_read_table_round_trip(table):
     assert len(t.rows) == len(written)
     assert [r["sweep"] for r in t.rows_of("split-digits")] == ["split-digits/sweep.json"] * 4
     assert (folder / "split-digits" / "sweep.json").exists()
+
+
+def test_bundling_one_experiment_keeps_the_other_experiments_rows(tmp_path):
+    """`reproduce --experiment X --bundle DIR` replaces X's rows in DIR/table.json and keeps the
+    rows of every other experiment there (in their place); a table of the other configuration
+    (full against lite) is not merged."""
+    folder, written = bundle()
+    dest = tmp_path / "bundle"
+    shutil.copytree(folder, dest)
+    mnist = [dict(r, sweep=None) for r in written if r["experiment"] == "split-mnist"]
+    rerun = [dict(r, mean=12.5) for r in mnist]
+    write_bundle(rerun, dest, False)
+    rows = read_table(dest / "table.json").rows
+    assert experiment_names(rows) == ["split-digits", "split-mnist"]
+    assert [r["mean"] for r in rows if r["experiment"] == "split-mnist"] == [12.5] * len(mnist)
+    assert len(rows) == len(written)
+    assert (dest / "split-digits" / "sweep.json").exists()
+    write_bundle(rerun, dest, True)  # full: the lite rows are not mixed in
+    assert experiment_names(read_table(dest / "table.json").rows) == ["split-mnist"]
 
 
 @pytest.mark.parametrize("content, words", [
