@@ -17,10 +17,10 @@ from hnviz.core.benchmarks import BENCHMARKS
 from hnviz.core.presets import default_config
 from hnviz.reproduce.experiments import EXPERIMENTS
 from hnviz.reproduce.run import run_experiment, write_bundle
-from hnviz.ui.long_memory import MAKE_COMMAND, PAPER_ENV
+from hnviz.ui.paper.long_memory import MAKE_COMMAND, PAPER_ENV
 from tests.apptest_helpers import open_app
 
-PAPER = "pages/8_Paper.py"
+PAPER = "pages/9_Paper.py"
 TRAIN = "pages/1_Train.py"
 N_TASKS, ITERS = 60, 2
 
@@ -52,9 +52,10 @@ def test_paper_page_shows_the_long_memory_section(long_bundle, monkeypatch):
     monkeypatch.setenv(PAPER_ENV, str(long_bundle))
     at = open_app(PAPER, exp="permuted-digits-100")
     assert at.selectbox(key="paper.exp").value == "permuted-digits-100"
+    assert not at.exception
     texts = _texts(at)
-    assert "### Long memory" in texts
-    assert f"Mean final accuracy over all {N_TASKS} tasks (2 seeds)" in texts
+    assert "### Long memory" in texts, texts
+    assert f"Mean final accuracy over all {N_TASKS} tasks (2 seeds)" in texts, texts
     assert "**HNET**" in texts and "**fine-tuning**" in texts
     # the experiment's bars, the per-task animation, the summary bars (no ratio sweep bundled
     # for this tiny bundle: a caption says how to make it)
@@ -73,29 +74,40 @@ def test_other_experiments_have_no_long_memory_section(long_bundle, monkeypatch)
     assert not at.exception
 
 
-def test_missing_bundle_is_a_message_with_the_command(tmp_path, monkeypatch):
+def _lecture_figure(tmp: Path, folder: Path):
+    """The lecture compression step's long-memory figure (its `FIGURES` entry), drawn alone
+    from the bundle in `folder`."""
     from streamlit.testing.v1 import AppTest
 
-    script = tmp_path / "lecture_like.py"
-    script.write_text("from hnviz.ui import long_memory\n"
-                      f"long_memory.render(compact=True, height=400, folder=__import__('pathlib')"
-                      f".Path({str(tmp_path / 'none')!r}))\n")
-    at = AppTest.from_file(str(script), default_timeout=60).run()
+    script = tmp / "lecture_long_memory.py"
+    script.write_text(
+        "import os\n"
+        f"os.environ[{PAPER_ENV!r}] = {str(folder)!r}\n"
+        "from hnviz.ui.lecture.compression import FIGURES\n"
+        "dict(FIGURES)['Long memory: 100 tasks'](500)\n")
+    return AppTest.from_file(str(script), default_timeout=60).run()
+
+
+def test_lecture_figure_without_the_bundle_is_a_message_with_the_command(tmp_path):
+    at = _lecture_figure(tmp_path, tmp_path / "none")
     assert not at.exception
     assert MAKE_COMMAND in _texts(at)
+    assert not _charts(at)
 
 
-def test_compact_render_draws_two_figures(long_bundle):
-    from streamlit.testing.v1 import AppTest
-
-    script = Path(tempfile.mkdtemp()) / "compact.py"
-    script.write_text("from pathlib import Path\nfrom hnviz.ui import long_memory\n"
-                      f"long_memory.render(folder=Path({str(long_bundle)!r}), compact=True, "
-                      "height=480, key='lecture.long_memory')\n")
-    at = AppTest.from_file(str(script), default_timeout=60).run()
+def test_lecture_figure_draws_every_task_with_its_slider(long_bundle, tmp_path):
+    at = _lecture_figure(tmp_path, long_bundle)
     assert not at.exception
-    assert len(_charts(at)) == 2
-    shutil.rmtree(script.parent, ignore_errors=True)
+    charts = _charts(at)
+    assert len(charts) == 1
+    import json
+
+    fig = json.loads(charts[0].proto.spec)
+    assert fig["layout"]["sliders"], "no slider over 'after task t'"
+    assert f"after task {N_TASKS} of {N_TASKS}" in fig["layout"]["title"]["text"]
+    assert "compression ratio" in fig["layout"]["title"]["text"]
+    metas = {t.get("meta") for t in fig["data"]}
+    assert {"memory:hnet", "memory:finetune"} <= metas
 
 
 def test_train_page_tasks_input_loads_the_long_preset():
