@@ -10,7 +10,15 @@ import json
 
 import pytest
 
-from tests.e2e.helpers import APP_PATH, REPO_ROOT, goto_app, screenshot, wait_for_app
+from hnviz.ui.lecture.layout import STEPS
+from tests.e2e.helpers import (
+    APP_PATH,
+    REPO_ROOT,
+    assert_no_exception,
+    goto_app,
+    screenshot,
+    wait_for_app,
+)
 
 BUNDLE = REPO_ROOT / "assets" / "paper" / "permuted-digits-100" / "sweep.json"
 pytestmark = [
@@ -21,6 +29,8 @@ pytestmark = [
 ]
 PROJECTOR = {"width": 1280, "height": 720}
 SECTION = '[data-testid="stPlotlyChart"]'
+# the lecture's "Compression" step (1-based, as in ?step=)
+COMPRESSION_STEP = next(i + 1 for i, s in enumerate(STEPS) if s.title == "Compression")
 
 # the per-task figure's traces: {meta: [y...]} and its title, read from the drawn plot
 _TRACES_JS = """gd => ({title: gd.layout.title.text,
@@ -55,6 +65,7 @@ def test_long_memory_view_scrubs_after_task_t_in_the_browser(app_server, browser
     page.set_viewport_size(PROJECTOR)
     goto_app(page, f"{app_server}/Paper?exp=permuted-digits-100", timeout=120_000)
     page.get_by_role("heading", name="Long memory").wait_for(timeout=60_000)
+    _no_error(page)
     chart = _memory_chart(page)
     chart.scroll_into_view_if_needed()
     end = chart.evaluate(_TRACES_JS)
@@ -85,4 +96,35 @@ def test_long_memory_view_scrubs_after_task_t_in_the_browser(app_server, browser
 
     # the summary and the compression figure below it
     page.get_by_text("Mean final accuracy over all").first.scroll_into_view_if_needed()
+    _no_error(page)
     screenshot(page, "long_memory_summary", full_page=False)
+
+
+def _no_error(page) -> None:
+    """No exception box and no error alert on the page."""
+    assert_no_exception(page)
+    errors = [t for t in page.locator('[data-testid="stAlertContainer"]').all_inner_texts()
+              if "went wrong" in t or "Could not" in t or "Error" in t]
+    assert not errors, errors
+
+
+def test_lecture_compression_step_shows_the_100_tasks(app_server, browser_page):
+    """The lecture's compression step: its selector's second figure is the long-memory one,
+    the whole sequence at once with the slider over "after task t", on one 1280×720 screen."""
+    page = browser_page
+    page.set_viewport_size(PROJECTOR)
+    goto_app(page, f"{app_server}/Lecture?step={COMPRESSION_STEP}", timeout=120_000)
+    page.get_by_role("button", name="Long memory: 100 tasks").click()
+    page.wait_for_function(
+        "() => [...document.querySelectorAll('.js-plotly-plot')].some("
+        "gd => gd.layout && gd.layout.sliders && gd.layout.sliders.length)", timeout=60_000)
+    wait_for_app(page)
+    chart = _memory_chart(page)
+    end = chart.evaluate(_TRACES_JS)
+    T = len(end["y"]["memory:hnet"])
+    assert T == 100 and f"after task {T} of {T}" in end["title"]
+    assert "compression ratio" in end["title"]
+    box = chart.bounding_box()
+    assert box and box["y"] + box["height"] <= PROJECTOR["height"] + 1, box  # on the screen
+    _no_error(page)
+    screenshot(page, "long_memory_lecture", full_page=False)
