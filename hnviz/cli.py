@@ -19,7 +19,6 @@ from typing import Any, NamedTuple
 
 from . import __version__, app_cli
 
-
 # the training progress bar (stderr): steps done, elapsed, ETA, rate, "task t/T, phase"
 BAR_FORMAT = ("{l_bar}{bar}| {n_fmt}/{total_fmt} [{elapsed} elapsed, ETA {remaining}, "
               "{rate_fmt}{postfix}]")

@@ -15,6 +15,7 @@ import pytest
 
 from hnviz.core.benchmarks import BENCHMARKS
 from hnviz.core.presets import default_config
+from hnviz.core.sizes import param_counts
 from hnviz.reproduce.experiments import EXPERIMENTS
 from hnviz.reproduce.run import run_experiment, write_bundle
 from hnviz.ui.paper.long_memory import MAKE_COMMAND, PAPER_ENV
@@ -57,10 +58,20 @@ def test_paper_page_shows_the_long_memory_section(long_bundle, monkeypatch):
     assert "### Long memory" in texts, texts
     assert f"Mean final accuracy over all {N_TASKS} tasks (2 seeds)" in texts, texts
     assert "**HNET**" in texts and "**fine-tuning**" in texts
-    # the experiment's bars, the per-task animation, the summary bars (no ratio sweep bundled
-    # for this tiny bundle: a caption says how to make it)
-    assert len(_charts(at)) >= 3
-    assert "long-compression" in texts
+    # the experiment's bars, the per-task animation, the summary bars, and accuracy against
+    # compression ratio (no ratio sweep bundled for this tiny bundle: the bundled runs alone,
+    # HNET at its ratio, the line at 1, fine-tuning a reference line)
+    import plotly.io as pio
+
+    figs = [pio.from_json(c.proto.spec) for c in _charts(at)]
+    ratio = [f for f in figs if "compression" in (f.layout.title.text or "")]
+    assert len(figs) >= 4 and len(ratio) == 1
+    (hnet,) = ratio[0].data  # HNET's point (hover: its ratio); the baselines are lines
+    want = param_counts(default_config("permuted-digits", "hnet", n_tasks=N_TASKS)).compression
+    assert list(hnet.text) == [f"ratio {want:.2f}"] and hnet.name == f"HNET ({N_TASKS} tasks)"
+    shapes = ratio[0].layout.shapes
+    assert any(s.x0 == 1.0 and s.x1 == 1.0 for s in shapes)  # the line at 1
+    assert any("fine-tuning" in (a.text or "") for a in ratio[0].layout.annotations)
     assert not at.exception
 
 

@@ -25,6 +25,7 @@ from typing import Any
 
 import numpy as np
 
+from .compression import CompressionCurve, Reference
 from .sweeps import SweepFileError
 
 
@@ -41,8 +42,11 @@ class MethodMemory:
     final_std: np.ndarray  # [T] its sample std over seeds (0 for one seed)
     during: np.ndarray  # [T] R[j, j]: right after training task j (mean over seeds)
     mean_final: float  # mean of `final` over tasks, mean over seeds (the summary's mean_final)
+    mean_final_std: float  # the sample std over seeds of each seed's mean final (0: one seed)
     forgetting: float  # the runs' summary forgetting, mean over seeds
     compression: float | None  # hypernetwork / target weights (methods with a hypernetwork)
+    hnet_params: int | None  # trainable hypernetwork weights (summary's hnet_params)
+    target_params: int | None  # target network weights
     ms_per_step: float | None  # training ms per step, mean over seeds (None: not recorded)
 
 
@@ -101,8 +105,11 @@ def method_memory(d: dict[str, Any], method: str) -> MethodMemory | None:
         final_std=final.std(axis=0, ddof=1) if len(runs) > 1 else np.zeros(T),
         during=during.mean(axis=0),
         mean_final=float(final.mean()),
+        mean_final_std=float(final.mean(axis=1).std(ddof=1)) if len(runs) > 1 else 0.0,
         forgetting=_mean([s.get("forgetting") for s in summaries]) or 0.0,
         compression=_mean([s.get("compression") for s in summaries]),
+        hnet_params=summaries[0].get("hnet_params"),
+        target_params=summaries[0].get("target_params"),
         ms_per_step=_mean([s.get("ms_per_step") for s in summaries]))
 
 
@@ -119,3 +126,23 @@ def long_memory(d: dict[str, Any]) -> dict[str, MethodMemory]:
     if not out:
         raise SweepFileError("no finished run with an accuracy matrix")
     return out
+
+
+def ratio_view(mem: dict[str, MethodMemory]) -> tuple[list[CompressionCurve],
+                                                      dict[str, Reference]]:
+    """The bundled runs as the accuracy-against-compression figure's data
+    (`compression_figures.compression_fig`): each method with a hypernetwork one point at its
+    compression ratio (mean final accuracy ± std over seeds), the others reference lines."""
+    curves, refs = [], {}
+    for name, m in mem.items():
+        n = len(m.seeds)
+        if m.compression is None:
+            refs[name] = Reference(name, m.mean_final, m.mean_final_std, n)
+            continue
+        curves.append(CompressionCurve(
+            label=f"{name} ({m.n_tasks} tasks)", ratio=np.array([m.compression]),
+            mean=np.array([m.mean_final]), std=np.array([m.mean_final_std]),
+            n_seeds=np.array([n]), hnet_params=np.array([m.hnet_params or 0]),
+            target_params=np.array([m.target_params or 0]),
+            point_labels=(f"ratio {m.compression:.2f}",)))
+    return curves, refs

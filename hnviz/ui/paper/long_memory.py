@@ -17,13 +17,14 @@ bundled. Nothing is trained here.
 
 from __future__ import annotations
 
+import dataclasses
 import os
 from pathlib import Path
 
 import streamlit as st
 
 from hnviz.analysis.compression import CompressionSweep, load_compression
-from hnviz.analysis.long_memory import MethodMemory, long_memory
+from hnviz.analysis.long_memory import MethodMemory, long_memory, ratio_view
 from hnviz.analysis.sweeps import SweepFileError, read_manifest
 from hnviz.paths import asset
 from hnviz.ui.explorer import compression_figures as cfigs
@@ -161,6 +162,11 @@ def render(experiment: str = DEFAULT_EXPERIMENT, folder: Path | None = None,
                 sweep.curves, sweep.refs, height=300 + 120,
                 title=f"{T} tasks: accuracy against compression ({sweep.iters_per_task} "
                       "steps per task)"), key=f"{key}.ratio", **_CHART)
-        else:
-            st.caption("No ratio sweep is bundled for this experiment "
-                       "(`scripts/make_sweeps.py --only long-compression`).")
+        else:  # the bundled runs alone: HNET's point at its ratio, the baselines as lines
+            curves, refs = ratio_view(mem)
+            curves = [dataclasses.replace(c, label=method_short(c.label.split(" ")[0]) + " "
+                                          + c.label.split(" ", 1)[1]) for c in curves]
+            st.plotly_chart(cfigs.compression_fig(
+                curves, refs, height=300 + 120,
+                title=f"{T} tasks: accuracy against compression ratio"),
+                key=f"{key}.ratio", **_CHART)
