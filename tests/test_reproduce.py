@@ -105,3 +105,27 @@ def test_bundling_one_experiment_keeps_the_others_rows(tmp_path):
     write_bundle(toy, tmp_path, True)  # another configuration: a table of its own
     table = read_table(tmp_path / "table.json")
     assert table.full and {r["experiment"] for r in table.rows} == {"toy"}
+
+
+def test_not_run_records_an_experiment_with_its_reason_and_command(tmp_path):
+    """`--not-run REASON` trains nothing: the experiment's rows say "not run here", why, and the
+    command that runs them; bundled, the other experiments' rows stay."""
+    from hnviz.reproduce.experiments import EXPERIMENTS
+    from hnviz.reproduce.run import not_run_rows, write_bundle
+    from hnviz.reproduce.table import read_table
+
+    bundle = tmp_path / "bundle"
+    write_bundle(not_run_rows(EXPERIMENTS["toy"], False, (0,), "kept"), bundle, False)
+    r = _reproduce("--experiment", "permuted-mnist-100", "--not-run", "too long for 2 cores",
+                   "--out", str(tmp_path / "rep"), "--bundle", str(bundle))
+    assert r.returncode == 0, r.stderr
+    rows = json.loads(r.stdout.strip().splitlines()[-1])["rows"]
+    exp = EXPERIMENTS["permuted-mnist-100"]
+    assert [row["method"] for row in rows] == list(exp.methods)
+    assert all(row["status"] == "not run" and row["reason"] == "too long for 2 cores"
+               and row["command"].startswith("python -m hnviz reproduce --experiment "
+                                             "permuted-mnist-100") for row in rows)
+    assert "not run here" in r.stdout
+    assert not (tmp_path / "rep" / "permuted-mnist-100").exists()  # nothing trained
+    kept = read_table(bundle / "table.json").rows
+    assert {row["experiment"] for row in kept} == {"toy", "permuted-mnist-100"}
