@@ -111,9 +111,9 @@ _RERUN = ("github.com/chrhenning/posterior_replay_cl, probabilistic/prob_mnist/R
           "with 8 randomly chosen previous tasks regularized per step), large MLP, CL1")
 # The re-run's configuration (that README's command): 1000-1000 target, chunked hypernet 100-100
 # with 16-dim task and chunk embeddings at compression ≈ 1, 5000 steps of batch 128 at lr 1e-4,
-# β = 100 over 8 random previous tasks, chunk embeddings drawn at std 0.1 (--std_normal_emb=0.1). Its target has 1000 outputs (every task's head) and
-# 32×32 (padded) inputs; here one head per generated network on 28×28, so the chunk is 17,000
-# for the same ratio (0.97).
+# β = 100 over 8 random previous tasks, chunk embeddings drawn at std 0.1 (--std_normal_emb=0.1).
+# Its target has 1000 outputs (every task's head) and 32×32 (padded) inputs; here one head per
+# generated network on 28×28, so the chunk is 17,000 for the same ratio (0.97).
 _PERMUTED_MNIST_100_FULL = {
     "target": {"hidden": (1000, 1000)},
     "hnet": {"kind": "chunked", "emb_dim": 16, "chunk_emb_dim": 16, "hidden": (100, 100),
