@@ -17,7 +17,7 @@ Prints the mean final accuracy over all tasks, forgetting, the compression ratio
 
 Prints figures; not a test. Usage (any preset field can be overridden, e.g. for the frontier):
     python benchmarks/bench_long_compressive.py [--benchmark permuted-digits] [--n-tasks 100]
-        [--iters N] [--seed 0] [--beta B] [--reg-tasks K] [--reg-choice random|cycle]
+        [--iters N] [--seed 0] [--beta B] [--reg-tasks K] [--reg-choice cycle|random|chunks]
         [--hnet-hidden 64,64] [--chunk-size C] [--target-hidden 256,256] [--lr LR]
         [--data-root DIR] [--rounds 4] [--steps 50]
 """
@@ -33,6 +33,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from hnviz.core.config import REG_CHOICES  # noqa: E402
 from hnviz.core.evaluation import full_row  # noqa: E402
 from hnviz.core.limits import HARD  # noqa: E402
 from hnviz.core.presets import default_config  # noqa: E402
@@ -79,7 +80,7 @@ def main() -> None:
     ap.add_argument("--beta", type=float)
     ap.add_argument("--lr", type=float)
     ap.add_argument("--reg-tasks", type=int)
-    ap.add_argument("--reg-choice", choices=("cycle", "random"))
+    ap.add_argument("--reg-choice", choices=REG_CHOICES)
     ap.add_argument("--hnet-hidden", type=_ints)
     ap.add_argument("--chunk-size", type=int)
     ap.add_argument("--emb-dim", type=int)
