@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import argparse
 import math
+from pathlib import Path
 
 import numpy as np
 import plotly.graph_objects as go
@@ -158,3 +159,29 @@ def test_mean_final_fig_labels_the_compression_ratio(sweep):
     assert list(bar.x) == pytest.approx([mem["hnet"].mean_final, mem["finetune"].mean_final])
     assert f"ratio {mem['hnet'].compression:.2f}" in bar.text[0]
     assert "ratio" not in bar.text[1]
+
+
+# ------------------------------------------------------------------------------ the bundle
+BUNDLED = Path(__file__).resolve().parents[1] / "assets" / "paper" / "permuted-digits-100" / "sweep.json"
+
+
+@pytest.mark.skipif(not BUNDLED.exists(), reason="permuted-digits-100 is not bundled")
+def test_the_bundled_runs_hold_what_the_lecture_says():
+    """The lecture's compression step: "100 tasks in a row with a hypernetwork smaller than its
+    target ... HNET keeps the early ones, fine-tuning's fade" — on the bundled runs (the
+    preset, every seed bundled), and every method trained the long preset's target."""
+    from hnviz.ui.lecture.layout import STEPS
+
+    step = next(s for s in STEPS if s.title == "Compression")
+    assert "100 tasks in a row with a hypernetwork smaller than its target" in step.notice
+    d = read_manifest(BUNDLED.parent)
+    mem = long_memory(d)
+    hnet, ft = mem["hnet"], mem["finetune"]
+    assert hnet.n_tasks == 100 and hnet.compression < 1
+    for r in d["runs"]:
+        assert r["summary"]["target_params"] == param_counts(
+            default_config("permuted-digits", "hnet", n_tasks=100)).target
+    early = slice(0, 10)
+    assert hnet.final[early].mean() >= 0.85  # kept: near their accuracy right after training
+    assert hnet.final[early].mean() >= hnet.during[early].mean() - 0.05
+    assert ft.final[early].mean() < hnet.final[early].mean() - 0.3  # faded
