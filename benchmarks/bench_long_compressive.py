@@ -8,7 +8,8 @@ parameters ≤ 1).
 Prints the mean final accuracy over all tasks, forgetting, the compression ratio, the wall time
 (training and evaluation apart) and whether the cost is flat in the number of tasks:
 
-- the step time of the last task against task 2 (the first that regularizes a previous task),
+- the step time of the last task against task 2 (the first that regularizes a previous task)
+  and against task k + 1 (with `reg_tasks` = k, the first that regularizes k tasks' worth),
   measured after the run by timing training steps of tasks 1, 2 and T alternately (A B C A B C,
   same process, so load on a shared machine hits all three alike) and during the run as each
   task's mean step time;
@@ -134,7 +135,11 @@ def main() -> None:
     print(f"evaluation at a task's end: {1e3 * statistics.mean(sparse or [math.nan]):.1f} ms "
           f"(tasks i and i+1), {1e3 * statistics.mean(full):.1f} ms on the {len(full)} full "
           f"rows (every seen task); mean {1e3 * statistics.mean(per_eval):.1f} ms per task")
-    shown = sorted({0, min(1, a.n_tasks - 1), a.n_tasks - 1})
+    # tasks 1, 2, k + 1 (the first whose step regularizes k of its previous tasks; before it
+    # a step regularizes all t < k of them, so it is cheaper) and T
+    k = tr_cfg.reg_tasks
+    shown = sorted({0, min(1, a.n_tasks - 1), *([k] if 1 < k < a.n_tasks - 1 else []),
+                    a.n_tasks - 1})
     times: dict[int, list[float]] = {t: [] for t in shown}
     for _ in range(a.rounds):  # A B C A B C
         for t in times:
@@ -143,9 +148,11 @@ def main() -> None:
     last = shown[-1]
     print(f"step time, alternated ({a.rounds} rounds of {a.steps} steps): "
           + ", ".join(f"task {t + 1} {1e3 * m:.2f} ms" for t, m in med.items()))
-    print(f"task {last + 1} / task 2 (both regularize {tr_cfg.reg_tasks or 'all'} previous) = "
-          f"{med[last] / med[shown[1]]:.2f}   (task {last + 1} / task 1 = "
-          f"{med[last] / med[0]:.2f})")
+    print(f"task {last + 1} / task 2 = {med[last] / med[shown[1]]:.2f}   (task {last + 1} / "
+          f"task 1 = {med[last] / med[0]:.2f})")
+    if k in med and k != last:
+        print(f"task {last + 1} / task {k + 1} (both regularize {k} previous tasks' worth) = "
+              f"{med[last] / med[k]:.2f}")
 
 
 if __name__ == "__main__":

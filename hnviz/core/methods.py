@@ -265,13 +265,15 @@ class HNET(Method):
         # (the snapshot it was made from, [t, C, chunk_size]): the snapshot in chunk rows, for
         # reg_choice "chunks" (derived, not saved)
         self._rows: tuple[torch.Tensor, torch.Tensor] | None = None
+        self._mask: tuple[torch.Tensor | None] | None = None  # (hnet.tail_mask(),), derived
 
     def _load_from_state_dict(self, *args, **kwargs):
         self._frozen = self._rows = None  # the embeddings and the snapshot are about to change
         super()._load_from_state_dict(*args, **kwargs)
 
     def _apply(self, fn, *args, **kwargs):
-        self._frozen = self._rows = None  # moved or cast: derive again from the moved tensors
+        # moved or cast: derive again from the moved tensors
+        self._frozen = self._rows = self._mask = None
         return super()._apply(fn, *args, **kwargs)
 
     def weights(self, t):
@@ -360,12 +362,18 @@ class HNET(Method):
         task, chunk = idx // n_chunks, idx % n_chunks  # [M] each
         rows = h.chunk_rows(self.frozen_embs(t)[task], chunk)  # [M, chunk_size]
         want = self._snapshot_rows()[task, chunk]  # [M, chunk_size]
-        mask = h.tail_mask()
-        if mask is not None:
-            rows, want = rows * mask[chunk], want * mask[chunk]
+        mask = self._tail_mask()
+        if mask is not None:  # `want`'s tail is already 0 (the snapshot rows are zero-padded)
+            rows = rows * mask[chunk]
         w_t = self.weights(t)  # [P] the current task's weights (its own forward)
         return Step(w_t, lambda task_loss: regularizers.output_regularizer(
             rows, want, beta * n_chunks))
+
+    def _tail_mask(self) -> torch.Tensor | None:
+        """`hnet.tail_mask()` [C, chunk_size], made once (derived, not saved)."""
+        if self._mask is None:
+            self._mask = (self.hnet.tail_mask(),)
+        return self._mask[0]
 
     def _snapshot_rows(self) -> torch.Tensor:
         """The snapshot [t, P] as chunk rows [t, C, chunk_size] (zero-padded tail), made once
