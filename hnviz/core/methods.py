@@ -265,7 +265,6 @@ class HNET(Method):
         # (the snapshot it was made from, [t, C, chunk_size]): the snapshot in chunk rows, for
         # reg_choice "chunks" (derived, not saved)
         self._rows: tuple[torch.Tensor, torch.Tensor] | None = None
-        self._mask: tuple[torch.Tensor | None] | None = None  # (hnet.tail_mask(),), derived
 
     def _load_from_state_dict(self, *args, **kwargs):
         self._frozen = self._rows = None  # the embeddings and the snapshot are about to change
@@ -273,7 +272,7 @@ class HNET(Method):
 
     def _apply(self, fn, *args, **kwargs):
         # moved or cast: derive again from the moved tensors
-        self._frozen = self._rows = self._mask = None
+        self._frozen = self._rows = None
         return super()._apply(fn, *args, **kwargs)
 
     def weights(self, t):
@@ -361,19 +360,18 @@ class HNET(Method):
         idx = idx.to(self.snapshot.device)
         task, chunk = idx // n_chunks, idx % n_chunks  # [M] each
         rows = h.chunk_rows(self.frozen_embs(t)[task], chunk)  # [M, chunk_size]
-        want = self._snapshot_rows()[task, chunk]  # [M, chunk_size]
-        mask = self._tail_mask()
-        if mask is not None:  # `want`'s tail is already 0 (the snapshot rows are zero-padded)
-            rows = rows * mask[chunk]
+        snap = self._snapshot_rows()  # [t', C, chunk_size]
+        want = snap.view(-1, snap.shape[-1]).index_select(0, idx)  # [M, chunk_size] (a copy)
+        cut = h.target_numel - (n_chunks - 1) * h.cfg.chunk_size  # real weights of the last chunk
+        last = (chunk == n_chunks - 1).nonzero().squeeze(1)  # [m] rows of the last chunk
+        if cut < h.cfg.chunk_size and last.numel():
+            # The tail past P is no target weight: the difference there is made exactly 0 (no
+            # loss, no gradient) by setting `want` (a gathered copy) to the rows' own values on
+            # those few rows, instead of masking all M rows.
+            want[last, cut:] = rows.detach()[last, cut:]
         w_t = self.weights(t)  # [P] the current task's weights (its own forward)
         return Step(w_t, lambda task_loss: regularizers.output_regularizer(
             rows, want, beta * n_chunks))
-
-    def _tail_mask(self) -> torch.Tensor | None:
-        """`hnet.tail_mask()` [C, chunk_size], made once (derived, not saved)."""
-        if self._mask is None:
-            self._mask = (self.hnet.tail_mask(),)
-        return self._mask[0]
 
     def _snapshot_rows(self) -> torch.Tensor:
         """The snapshot [t, P] as chunk rows [t, C, chunk_size] (zero-padded tail), made once
