@@ -9,8 +9,9 @@ import pytest
 import torch
 
 from hnviz.cli import build_parser
+from hnviz.core.admission import admit
 from hnviz.core.benchmarks import BENCHMARKS, benchmark, build_tasks, embedded_benchmarks
-from hnviz.core.config import ConfigError, TaskConfig, TrainConfig
+from hnviz.core.config import ConfigError, RunConfig, TaskConfig, TrainConfig
 from hnviz.core.method_specs import (
     METHODS,
     method_spec,
@@ -21,7 +22,8 @@ from hnviz.core.method_specs import (
 from hnviz.core.methods import Method
 from hnviz.core.metrics import METRIC_OF_KIND
 from hnviz.core.presets import default_config
-from hnviz.core.trainer import build_target
+from hnviz.core.scenarios import n_heads
+from hnviz.core.target_kinds import build_target
 from hnviz.sweeps import make_grid
 from hnviz.sweeps.grid import field_types, resolve_field
 from hnviz.ui.labels import benchmark_label, method_label
@@ -64,8 +66,8 @@ def test_benchmark_entry_describes_its_data(name, tiny_data):
             assert name_j.endswith(": " + "/".join(map(str, tk.classes)))
         elif tk.classes:  # bigger splits by their data (split CIFAR: "CIFAR-100 classes 0-9")
             assert name_j.endswith(": " + tk.name)
-    with pytest.raises(ConfigError, match="n_tasks"):
-        TaskConfig(benchmark=name, n_tasks=b.max_n_tasks + 1)
+    with pytest.raises(ConfigError, match="n_tasks"):  # where a run is admitted
+        admit(RunConfig(task=TaskConfig(benchmark=name, n_tasks=b.max_n_tasks + 1)))
 
 
 def test_regression_task_names_are_the_formulas():
@@ -88,7 +90,8 @@ def test_method_entry_matches_its_class(name):
     assert spec.name == name and spec.label and spec.short and spec.color.startswith("#")
     cfg = default_config("split-digits", name)
     seq = build_tasks(cfg.task)
-    m = spec.build(cfg, build_target(cfg, seq), seq.n_tasks, torch.Generator().manual_seed(0))
+    target = build_target(cfg, seq, n_heads(cfg, spec.has_embeddings, seq.n_tasks))
+    m = spec.build(cfg, target, seq.n_tasks, torch.Generator().manual_seed(0))
     assert isinstance(m, Method) and m.spec is spec
     assert spec.has_embeddings == hasattr(m, "hnet")
     step = m.step(0, torch.Generator().manual_seed(0))

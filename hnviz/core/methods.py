@@ -37,6 +37,9 @@ from .targets import unflatten
 if TYPE_CHECKING:
     from .method_specs import MethodSpec
 
+FISHER_SAMPLES = 500  # the empirical Fisher of a task uses at most this many training examples
+FISHER_FLOATS = 2**26  # conv nets: per-sample gradients of at most this many floats at a time
+
 # loss(out [B, out], y) -> scalar; used for per-sample Fisher estimates.
 LossFn = Callable[[torch.Tensor, torch.Tensor], torch.Tensor]
 
@@ -170,9 +173,9 @@ class Joint(TargetWeights):
 
 
 class EWC(TargetWeights):
-    """Elastic weight consolidation (Kirkpatrick et al. 2017): one anchor and Fisher per task."""
+    """Elastic weight consolidation (Kirkpatrick et al. 2017): one anchor and Fisher per task
+    (its entry's `online`: one running Fisher, `OnlineEWC`)."""
 
-    online = False
     grown_buffers = ("anchors", "fishers")
 
     def __init__(self, spec, cfg, target, n_tasks, gen):
@@ -190,7 +193,7 @@ class EWC(TargetWeights):
     def end_task(self, t, fisher):
         """fisher [P]: the diagonal Fisher of task t at the weights it ends with."""
         w = self.w.detach().clone().unsqueeze(0)
-        if self.online and self.fishers.shape[0] > 0:
+        if self.spec.online and self.fishers.shape[0] > 0:
             self.fishers = self.cfg.train.online_gamma * self.fishers + fisher.unsqueeze(0)
             self.anchors = w
         else:
@@ -200,9 +203,7 @@ class EWC(TargetWeights):
 
 class OnlineEWC(EWC):
     """Online EWC (Schwarz et al. 2018): one running Fisher F ← γF + F_t, anchor ← w after the
-    latest task."""
-
-    online = True
+    latest task (its registry entry sets `online`)."""
 
 
 class SI(TargetWeights):
@@ -339,6 +340,13 @@ class HNET(Method):
                   for n, p, g in zip(names, theta, grads, strict=True)}
         w_now = functional_call(self.hnet, params, (prev_embs,))  # [t, P]
         return regularizers.output_regularizer(w_now, self.snapshot, self.cfg.train.beta)
+
+
+def fisher_chunk(p: int, layers: int) -> int:
+    """Samples per per-sample-gradient call of a conv net's Fisher (`layers` with weights, P
+    weights): vmap keeps ~(layers + 1) copies of [chunk, P], kept within FISHER_FLOATS. MLPs
+    take all samples at once (as their recorded runs did)."""
+    return max(1, FISHER_FLOATS // ((layers + 1) * p))
 
 
 def diag_fisher(target: nn.Module, w: torch.Tensor, x: torch.Tensor, y: torch.Tensor,
