@@ -110,9 +110,12 @@ def _cell(v: float | None) -> str:
 
 
 def _print_summary(s: dict[str, Any], out: str | None) -> None:
+    from .core.scenarios import DEFAULT_SCENARIO, scenario
+
     name = s["metric"]
-    scn = s.get("scenario", "cl1")
-    given = "task given" if scn == "cl1" else "task inferred"
+    scn = s.get("scenario", DEFAULT_SCENARIO)
+    task_given = scenario(scn).task_given
+    given = "task given" if task_given else "task inferred"
     target = f", {s['target']} target" if s.get("target", "mlp") != "mlp" else ""
     print(f"{s['method']} on {s['benchmark']}{target} in {scn.upper()} (seed {s['seed']}): "
           f"{name} matrix R[after i, on j] ({given})")
@@ -132,7 +135,7 @@ def _print_summary(s: dict[str, Any], out: str | None) -> None:
     if s.get("hnet_params"):
         print(f"hnet params: {s['hnet_params']}  target params: {s['target_params']}  "
               f"compression: {s['compression']:.3f}")
-    if scn != "cl1":
+    if not task_given:
         tia = s.get("task_inference_acc")
         print(f"with the task given: {s['mean_final_given']:.4f}   task inferred right: "
               + (f"{tia:.4f}" if tia is not None else "- (this method infers no task)"))

@@ -94,6 +94,15 @@ def test_method_entry_matches_its_class(name):
     m = spec.build(cfg, target, seq.n_tasks, torch.Generator().manual_seed(0))
     assert isinstance(m, Method) and m.spec is spec
     assert spec.has_embeddings == hasattr(m, "hnet")
+    embs = m.embeddings()  # what the trainer and the analysis read, never method.hnet
+    assert (embs is not None) == spec.has_embeddings
+    if spec.has_embeddings:
+        assert embs.shape == (seq.n_tasks, cfg.hnet.emb_dim)
+        assert torch.equal(m.generate(embs[1]), m.weights(1))  # f_h(e_2) is task 2's network
+        assert m.generate(embs).shape == (seq.n_tasks, m.weights(0).numel())
+    else:
+        with pytest.raises(TypeError, match="no weights from embeddings"):
+            m.generate(torch.zeros(1, 2))
     step = m.step(0, torch.Generator().manual_seed(0))
     assert step.weights.shape == m.weights(0).shape
     if spec.strength is not None:
@@ -162,3 +171,30 @@ def test_sweep_form_offers_embedded_benchmarks_and_methods_with_a_strength():
     for option, name in zip(method.options, with_strength(), strict=True):
         assert option.startswith(METHODS[name].short)
         assert METHODS[name].strength.symbol in option
+
+
+def test_code_asks_the_registries_instead_of_comparing_names():
+    """Scenario, method and benchmark behaviour comes from their entries (`scenario(name)
+    .task_given`, `method_spec(name).online`, ...), and a method's hypernetwork stays inside
+    the method (`Method.embeddings()` / `generate()`): no comparison with a scenario or method
+    name, no `method.hnet`, outside the registries and the methods themselves."""
+    import re
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[1] / "hnviz"
+    rules = [
+        (re.compile(r"""(==|!=)\s*["']cl[123]["']|["']cl[123]["']\s*(==|!=)"""),
+         {"core/scenarios.py"}),
+        (re.compile(r"""\b(train|tr)\.method\s*(==|!=)\s*["']|\.method\.startswith\("""),
+         set()),
+        (re.compile(r"""method\.hnet\b|getattr\([^)]*["']hnet["']"""),
+         {"core/methods.py", "core/replay.py"}),
+    ]
+    found = []
+    for path in sorted(root.rglob("*.py")):
+        rel = path.relative_to(root).as_posix()
+        for i, line in enumerate(path.read_text().splitlines(), 1):
+            for pattern, allowed in rules:
+                if rel not in allowed and pattern.search(line):
+                    found.append(f"hnviz/{rel}:{i}: {line.strip()}")
+    assert not found, "\n".join(found)

@@ -54,7 +54,7 @@ class MethodSpec:
     # Preset value of `strength.field` per benchmark kind ("regression" | "classification");
     # empty: the benchmark's own preset sets it (HNET's β differs per benchmark).
     preset_strength: Mapping[str, float] = field(default_factory=dict)
-    has_embeddings: bool = False  # a hypernetwork with task embeddings (method.hnet)
+    has_embeddings: bool = False  # task embeddings and a hypernetwork (Method.embeddings())
     needs_fisher: bool = False  # end_task gets the diagonal Fisher of the task just trained
     joint: bool = False  # each step trains on every task seen so far
     replay: bool = False  # trains the replay models of the config's `replay` section (HNET+R)

@@ -111,6 +111,17 @@ class Method(nn.Module):
         (`inference.predict`)."""
         return None
 
+    def embeddings(self) -> torch.Tensor | None:
+        """The learned task embeddings e_t [T, D] (with autograd graph), or None for a method
+        without them (its entry's `has_embeddings`). The trainer's embedding trajectory and
+        the analysis (landscapes, projections, interpolation) read them here."""
+        return None
+
+    def generate(self, embs: torch.Tensor) -> torch.Tensor:
+        """Target weights generated at any embeddings: [K, D] -> [K, P] ([D] -> [P]); only for
+        methods with task embeddings (the embedding plane, interpolation paths)."""
+        raise TypeError(f"{self.spec.short} generates no weights from embeddings")
+
 
 class TargetWeights(Method):
     """Methods that train the target's weights w [P] directly (one set shared by all tasks)."""
@@ -276,6 +287,12 @@ class HNET(Method):
 
     def trainable(self, t):
         return [*self.hnet.theta(), self.hnet.task_embs[t]]
+
+    def embeddings(self) -> torch.Tensor:
+        return self.hnet.emb_matrix()  # [T, D]
+
+    def generate(self, embs: torch.Tensor) -> torch.Tensor:
+        return self.hnet(embs)  # f_h(e, θ_h): [K, D] -> [K, P]
 
     def frozen_embs(self, t: int) -> torch.Tensor:
         """The embeddings of the tasks before t, [t, D], without autograd: task t's optimizer

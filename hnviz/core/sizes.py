@@ -134,8 +134,8 @@ def param_counts(cfg: RunConfig) -> ParamCounts:
         hnet       θ_h (body, + ⌈P/chunk_size⌉ · chunk_emb_dim chunk embeddings) + T · emb_dim
         compression = hnet / target
 
-    Equal to `targets.num_params(build_target(...))` and `hnets.count_params(method.hnet)` of the
-    built run (tests/test_limits.py)."""
+    Equal to `targets.num_params(build_target(...))` and `hnets.count_params` of the method's
+    hypernet in the built run (tests/test_limits.py)."""
     p = target_params(cfg)
     if not method_spec(cfg.train.method).has_embeddings:
         return ParamCounts(p, None, None)

@@ -364,7 +364,7 @@ class Trainer:
         rec = {"step": self.global_step, "task": self.task, "values": values}
         self.history["evals"].append(rec)
         if self.method.spec.has_embeddings:
-            emb = self.method.hnet.task_embs[self.task].detach().tolist()
+            emb = self.method.embeddings()[self.task].detach().tolist()
             self.history["emb_traj"].append(
                 {"step": self.global_step, "task": self.task, "emb": emb})
         return Event("eval", self.global_step, self.task, {"values": values})
