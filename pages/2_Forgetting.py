@@ -1,5 +1,6 @@
 """Forgetting: the accuracy matrix, forgetting/BWT/FWT and a comparison of methods."""
 
+import hnviz.ui.boot  # noqa: F401 - first: starts the training pool (services.start_pool)
 from hnviz.ui import forgetting_page, page
 
 page.setup("Forgetting", "📉")

@@ -1,5 +1,6 @@
 """Checkpoints: load, save, download, upload and delete runs."""
 
+import hnviz.ui.boot  # noqa: F401 - first: starts the training pool (services.start_pool)
 from hnviz.ui import checkpoints_page, page
 
 page.setup("Checkpoints", "💾")

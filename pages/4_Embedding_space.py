@@ -1,5 +1,6 @@
 """Embedding space: where the task embeddings live and what the network at any point does."""
 
+import hnviz.ui.boot  # noqa: F401 - first: starts the training pool (services.start_pool)
 from hnviz.ui import embedding_page, page
 
 page.setup("Embedding space", "🗺️")

@@ -1,5 +1,6 @@
 """Interpolation: walk between two task embeddings and watch the generated network change."""
 
+import hnviz.ui.boot  # noqa: F401 - first: starts the training pool (services.start_pool)
 from hnviz.ui import interp_page, page
 
 page.setup("Interpolation", "🧭")

@@ -113,7 +113,7 @@ def test_sweep_writes_files_and_manifest_then_resume_runs_nothing_new(tmp_path: 
     assert len(run["functions"]) == 3  # regression: one curve per task
     # v1 fields a reader of one-axis sweeps relies on
     assert (on_disk["param"], on_disk["values"], on_disk["paper_value"]) == ("beta", [0, 0.01],
-                                                                             0.005)
+                                                                             BASE.train.beta)
     mtimes = {p.name: p.stat().st_mtime_ns for p in out.glob("*.pt")}
 
     again = _sweep(grid, out)

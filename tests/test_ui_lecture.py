@@ -68,8 +68,9 @@ def test_next_walks_every_step_and_back_returns() -> None:
 
 # Figures each step draws: 1 the functions after each task (2 methods × 3 tasks), 2 none (the
 # equation and the diagram), 3 the two runs, 4 the plane and the network, 5 the walk,
-# 6 the presets' sizes and the sweep, 7 final accuracy and forgetting.
-CHARTS = {1: 6, 2: 0, 3: 2, 4: 2, 5: 1, 6: 2, 7: 2}
+# 6 the presets' sizes and the sweep, 7 final accuracy and forgetting, 8 the input, its scores
+# under HNET+ENT and HNET+R, accuracy given vs inferred, 9 the paper's comparison.
+CHARTS = {1: 6, 2: 0, 3: 2, 4: 2, 5: 1, 6: 2, 7: 2, 8: 4, 9: 1}
 
 
 @pytest.mark.parametrize("k", range(1, N_STEPS + 1))

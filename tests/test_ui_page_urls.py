@@ -166,7 +166,8 @@ def test_interpolation_view_round_trip() -> None:
     spec = chart_spec(b, '"walk:dot"')
     slider = spec["layout"]["sliders"][0]
     assert slider["steps"][slider["active"]]["label"] == "1.25"
-    assert spec["layout"]["title"]["text"].startswith("α = 1.25 · ")
+    readout = next(d for d in spec["data"] if d.get("meta") == "walk:readout")
+    assert readout["text"][0].startswith("α = 1.25 · ")
     assert params(b) == q
 
 
@@ -194,7 +195,7 @@ def test_a_run_the_recipient_lacks_falls_back_to_the_matching_demo() -> None:
 # ---------------------------------------------------------------------------- β explorer
 def test_explorer_sweep_and_value_round_trip() -> None:
     at = open_app(EXPLORER)
-    assert params(at) == {"sweep": "toy-hnet-beta", "beta": "0.005"}
+    assert params(at) == {"sweep": "toy-hnet-beta", "beta": "0.1"}  # the toy preset's β
     digits = str(BUNDLED_DIR / "digits-hnet-beta")
     at.selectbox(key="explorer.sweep").set_value(digits).run()
     at.session_state["hnviz.ui.explorer.value"] = (digits, 100.0)  # the Plotly slider's report
@@ -223,4 +224,4 @@ def test_explorer_unknown_sweep_falls_back_to_the_matching_bundled_one() -> None
     assert params(at) == {"sweep": "digits-ewc-lambda", "ewc_lambda": "10"}
     bad = open_app(EXPLORER, sweep="toy-hnet-beta", beta="-1")
     assert "Link: beta=-1 is not a value of this sweep." in [w.value for w in bad.warning]
-    assert params(bad)["beta"] == "0.005"  # the paper's value, where the sweep starts
+    assert params(bad)["beta"] == "0.1"  # the preset's value, where the sweep starts

@@ -55,12 +55,12 @@ def test_view_from_file_equals_view_of_trainer() -> None:
 def test_run_labels_and_side_by_side_variants() -> None:
     cfg = default_config("regression1d", "hnet").replace(train={"iters_per_task": 77, "seed": 3},
                                                          task={"seed": 3})
-    assert train_actions.run_label(cfg) == "HNET β=0.005 · 1-D regression"
+    assert train_actions.run_label(cfg) == "HNET β=0.1 · 1-D regression"
     cl3 = default_config("split-digits", "finetune").replace(task={"scenario": "cl3"})
     assert train_actions.run_label(cl3) == "fine-tuning · CL3 · Split Digits"
     off = train_actions.variant(cfg, train_actions.COMPARE_OFF)
     assert off.train.beta == 0 and off.train.iters_per_task == 77
-    assert train_actions.same_setup(off.replace(train={"beta": 0.005}), cfg)
+    assert train_actions.same_setup(off.replace(train={"beta": cfg.train.beta}), cfg)
     ewc = train_actions.variant(cfg, "ewc")
     assert ewc.train.method == "ewc" and ewc.train.seed == 3 and ewc.task.seed == 3
     assert ewc.train.iters_per_task == 77 and ewc.train.ewc_lambda > 0

@@ -223,6 +223,15 @@ class RunHandle:
         self._hosting += 1
         self._hosted_event.set()
 
+    def wait_started(self, timeout: float) -> bool:
+        """Wait (at most `timeout` s) until a hosted run has made its first steps (True then):
+        a page that redraws right after ▶ then shows progress instead of step 0."""
+        mirror = self._mirror
+        if mirror is None:
+            return False
+        return mirror.wait(lambda snap: snap.progress.global_step > 0 or snap.done,
+                           timeout) is not None
+
     def wait_hosted(self, timeout: float) -> bool:
         """Wait for a pending hosting to end (True when hosted)."""
         if self._pending is not None:

@@ -14,6 +14,7 @@ from plotly.subplots import make_subplots
 
 from hnviz.analysis.landscape import Landscape
 from hnviz.analysis.points import EmbeddingPoint
+from hnviz.core.metrics import metric_named
 from hnviz.ui.charts import PALETTE, padded_range, task_color
 from hnviz.ui.labels import format_metric
 
@@ -37,20 +38,34 @@ def _zrange(land: Landscape) -> tuple[float, float]:
     return lo, min(hi, lo + 6.0)  # more than 6 decades above the best is all "bad"
 
 
+NONE_SOLVED_COLOR = "#e3e3e3"  # "which task wins": no task solved at this point
+
+
 def _winner_colorscale(n: int) -> list:
+    """n + 1 constant bands: "no task solved" (z = −1), then task 0 … n − 1."""
     cs = []
-    for t in range(n):
-        c = PALETTE[t % len(PALETTE)]
-        cs += [[t / n, c], [(t + 1) / n, c]]
+    for k in range(n + 1):
+        c = NONE_SOLVED_COLOR if k == 0 else PALETTE[(k - 1) % len(PALETTE)]
+        cs += [[k / (n + 1), c], [(k + 1) / (n + 1), c]]
     return cs
 
 
+def none_solved_label(metric: str) -> str:
+    """'no task solved (every MSE > 0.05)': the legend's name of the grey, with the threshold
+    (`core.metrics.Metric.solved`)."""
+    m = metric_named(metric)
+    worse = "<" if m.higher_is_better else ">"
+    return (f"no task solved (every {m.label} {worse} "
+            f"{format_metric(m.solved, metric, compact=True)})")
+
+
 def plane_view(land: Landscape, view: str) -> tuple[np.ndarray, dict]:
-    """z [G, G] float32 and heatmap kwargs for a view: "best", "winner" or "task:<t>"."""
+    """z [G, G] float32 and heatmap kwargs for a view: "best", "winner" (−1 where no task is
+    solved) or "task:<t>"."""
     if view == "winner":
         n = land.values.shape[0]
-        z = land.winner().astype(np.float32)
-        return z, dict(colorscale=_winner_colorscale(n), zmin=-0.5, zmax=n - 0.5,
+        z = land.winner(solved_only=True).astype(np.float32)
+        return z, dict(colorscale=_winner_colorscale(n), zmin=-1.5, zmax=n - 0.5,
                        showscale=False)
     lo, hi = _zrange(land)
     z = land.best() if view == "best" else land.display_values()[int(view.split(":")[1])]
@@ -69,13 +84,17 @@ def _hover_grid(land: Landscape, names: Sequence[str]) -> tuple[np.ndarray, list
     return uv, text, int(np.ceil(len(land.u) / land.click_stride(MAX_CLICK_POINTS)))
 
 
-def winner_legend(names: Sequence[str]) -> list[go.Scatter]:
-    """One legend entry per task in its colour (the "which task wins" view has no colour bar):
-    invisible marker traces, legend only."""
-    return [go.Scatter(x=[None], y=[None], mode="markers", name=names[t], showlegend=True,
-                       hoverinfo="skip", marker=dict(symbol="square", size=13,
-                                                     color=task_color(t)))
-            for t in range(len(names))]
+def winner_legend(names: Sequence[str], none_label: str | None = None) -> list[go.Scatter]:
+    """One legend entry per task in its colour (the "which task wins" view has no colour bar),
+    and with `none_label` one for the points where no task is solved: invisible marker traces,
+    legend only."""
+    entries = [(names[t], task_color(t)) for t in range(len(names))]
+    if none_label:
+        entries.append((none_label, NONE_SOLVED_COLOR))
+    return [go.Scatter(x=[None], y=[None], mode="markers", name=name, showlegend=True,
+                       hoverinfo="skip", marker=dict(symbol="square", size=13, color=color,
+                                                     line=dict(color="#999999", width=1)))
+            for name, color in entries]
 
 
 def _task_markers(fig: go.Figure, land: Landscape, names: Sequence[str], row=None, col=None,
@@ -122,7 +141,7 @@ def plane_fig(land: Landscape, names: Sequence[str], view: str = "best",
             marker=dict(symbol="x", size=14, color="red", line=dict(color="white", width=2)),
             hoverinfo="skip"))
     if view == "winner":
-        fig.add_traces(winner_legend(names))
+        fig.add_traces(winner_legend(names, none_solved_label(land.metric)))
         fig.update_layout(legend=dict(orientation="h", y=-0.1, yanchor="top", x=0,
                                       xanchor="left", title=dict(text="wins:")))
     title = {"best": "Best task at every point", "winner": "Which task wins"}.get(

@@ -211,9 +211,9 @@ def clicked_point(entry: RunHandle) -> EmbeddingPoint | None:
 
 def _colour_caption(view: str, names: list[str], higher_is_better: bool) -> str:
     if view == "winner":
-        return ("Colour: the task whose generated network does best at each point (highest "
-                "test accuracy)" if higher_is_better else "Colour: the task whose generated "
-                "network does best at each point (lowest test MSE)") + "; the legend names them."
+        best = "highest test accuracy" if higher_is_better else "lowest test MSE"
+        return (f"Colour: the task whose generated network does best at each point ({best}); "
+                "grey where it solves no task; the legend names them and the threshold.")
     what = "test accuracy" if higher_is_better else \
         "log₁₀ test MSE (MSE spans decades; brighter is better)"
     if view == "best":

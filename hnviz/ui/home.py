@@ -61,7 +61,8 @@ def lecture_link() -> None:
         c1, c2 = st.columns([1, 3.2], vertical_alignment="center")
         with c1:
             page_link(LECTURE, "**Lecture mode** (projector)", ":material/co_present:")
-        c2.caption("The paper's story in seven steps, one screen each at 1280×720: forgetting, "
+        c2.caption("The paper's story in nine steps, one screen each at 1280×720: forgetting, "
                    "the hypernetwork and its regularizer, β = 0 against β > 0 trained live, the "
-                   "embedding plane, interpolation, compression, and HNET against EWC and SI. "
+                   "embedding plane, interpolation, compression, HNET against EWC and SI, the "
+                   "task not given (HNET+ENT against HNET+R), and the paper's results. "
                    "← / → move between steps; `?step=N` opens step N.")

@@ -3,10 +3,16 @@ browser: one Plotly frame per α, a Plotly slider and a play button (no Streamli
 
 `walk_fig` is the page's figure: the generated function (regression), the path on the plane and
 every task's metric along the path as subplots of ONE figure whose frames move all three
-markers, so ▶ Play and the slider keep them in step. `morph_fig`, `path_metrics_fig` and
-`path_plane_fig` draw one panel each (the same traces), for pages that want a single panel.
-Traces that move carry `meta` ("walk:morph", "walk:dot", "walk:marker", "walk:line") so tests
-and scripts can find them.
+markers and the readout line above them (α and every task's metric), so ▶ Play and the slider
+keep them in step. `morph_fig`, `path_metrics_fig` and `path_plane_fig` draw one panel each (the
+same traces), for pages that want a single panel. Traces that move carry `meta`
+("walk:morph", "walk:dot", "walk:marker", "walk:line", "walk:readout") so tests and scripts can
+find them.
+
+A frame holds only the traces that move, and Plotly plays it without a full redraw
+(`redraw=False`): fast, but Plotly then redraws nothing else, so what a frame must change is a
+trace (a layout title in a frame stays as it was), and the plane's landscape is a layout image
+(`raster.heatmap_image`), not a heatmap trace, which would vanish while the animation plays.
 """
 
 from __future__ import annotations
@@ -18,6 +24,7 @@ import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
 from hnviz.analysis.landscape import Landscape
+from hnviz.ui import raster
 from hnviz.ui.charts import padded_range, task_color
 from hnviz.ui.embedding_figures import plane_view
 from hnviz.ui.labels import format_metric
@@ -121,11 +128,15 @@ def _metric_marker(alphas: np.ndarray, values: np.ndarray, k: int, span: tuple[f
 
 def _plane_traces(points: np.ndarray, path: np.ndarray, names: Sequence[str],
                   land: Landscape | None) -> list:
-    """The landscape (2-D runs), the path and the learned embeddings (stars)."""
+    """The path and the learned embeddings (stars); with a landscape (2-D runs) first an
+    invisible trace carrying its colour bar (the landscape itself: `_plane_image`)."""
     out: list = []
     if land is not None:
         z, kw = plane_view(land, "best")
-        out.append(go.Heatmap(x=land.u, y=land.v, z=z, opacity=0.85, hoverinfo="skip", **kw))
+        bar = raster.colorbar_trace(kw["colorscale"], kw["zmin"], kw["zmax"],
+                                    dict(kw.get("colorbar", {})))
+        bar.meta = "plane:colorbar"
+        out.append(bar)
     out.append(go.Scatter(x=path[:, 0], y=path[:, 1], mode="lines", name="path",
                           line=dict(color="white" if land is not None else "black", width=3),
                           hoverinfo="skip", showlegend=False))
@@ -137,6 +148,20 @@ def _plane_traces(points: np.ndarray, path: np.ndarray, names: Sequence[str],
                               name=names[t], showlegend=False,
                               hovertemplate=f"{names[t]}<extra></extra>"))
     return out
+
+
+def _plane_image(fig: go.Figure, land: Landscape, cell: dict | None = None) -> None:
+    """The landscape under the plane panel as a layout image (it stays while frames play),
+    with the panel's axes spanning it."""
+    z, kw = plane_view(land, "best")
+    sub = fig.get_subplot(**cell) if cell else None
+    xref = sub.xaxis.plotly_name.replace("axis", "") if sub else "x"
+    yref = sub.yaxis.plotly_name.replace("axis", "") if sub else "y"
+    fig.add_layout_image(raster.heatmap_image(land.u, land.v, z, kw["colorscale"], kw["zmin"],
+                                              kw["zmax"], xref, yref, opacity=0.85))
+    xr, yr = raster.extent(land.u, land.v)
+    fig.update_xaxes(range=xr, **(cell or {}))
+    fig.update_yaxes(range=yr, **(cell or {}))
 
 
 def _plane_dot(path: np.ndarray, k: int) -> go.Scatter:
@@ -157,6 +182,18 @@ def alpha_caption(alpha: float, values_k: np.ndarray, names: Sequence[str], metr
 
 
 # ------------------------------------------------------------------------------ the walk
+READOUT_PX = 30  # the readout line above the panels (the legend at its right end)
+TOP_PX, BOTTOM_PX = 8, 112  # margins: above the readout; below the panels (slider, buttons)
+
+
+def _readout(text: str, size: int = 16) -> go.Scatter:
+    """The line above the panels: α and every task's metric (a text trace, so the frames can
+    move it; a title in a frame is not redrawn)."""
+    return go.Scatter(x=[0], y=[0.5], mode="text", text=[text], textposition="middle right",
+                      textfont=dict(size=size), meta="walk:readout", hoverinfo="skip",
+                      showlegend=False, cliponaxis=False)
+
+
 def walk_fig(alphas: np.ndarray, values: np.ndarray, names: Sequence[str], metric: str,
              path_uv: np.ndarray, task_uv: np.ndarray, start: int,
              i: int | None = None, j: int | None = None, land: Landscape | None = None,
@@ -164,30 +201,41 @@ def walk_fig(alphas: np.ndarray, values: np.ndarray, names: Sequence[str], metri
              data: Sequence[tuple] | None = None, axis_titles: Sequence[str] = ("e₁", "e₂"),
              plane_title: str = "The path in embedding space",
              height: int | None = None) -> go.Figure:
-    """The whole walk in one animated figure: one frame per α moves every marker.
+    """The whole walk in one animated figure: one frame per α moves every marker and the
+    readout line (α and every task's metric at it) above the panels.
 
     alphas [A], values [A, T] (every task's metric along the path), path_uv [A, 2] and task_uv
     [T, 2] (the path and the learned embeddings on the drawing plane), start: the frame shown
     first; i, j: the endpoint tasks (drawn bold); land: the landscape under the path (2-D runs).
     Regression (xs [T, X], curves [A, T, X], data [(x, y)] per task): the generated function is
-    the big panel, the metrics go underneath. The title shows every task's metric at the frame's α.
-    `height` in px (default 860 with the function panel, 560 without).
+    the big panel, the metrics go underneath. `height` in px (default 860 with the function
+    panel, 560 without).
     """
     regression = curves is not None
-    if regression:
-        fig = make_subplots(rows=2, cols=2, column_widths=[0.58, 0.42], row_heights=[0.6, 0.4],
-                            specs=[[{}, {}], [{"colspan": 2}, None]], horizontal_spacing=0.09,
-                            vertical_spacing=0.16,
-                            subplot_titles=("The generated function along the path", plane_title,
-                                            "Every task along the path"))
-        morph_cell, plane_cell, metric_cell = dict(row=1, col=1), dict(row=1, col=2), \
-            dict(row=2, col=1)
-        height = height or 860
+    height = height or (760 if regression else 560)
+    top, bottom = TOP_PX, BOTTOM_PX
+    plot_h = max(1, height - top - bottom)
+    read = READOUT_PX / plot_h  # the readout row's share of the plot area
+    if regression:  # the function over the metrics on the left, the plane beside both
+        gap = 0.13
+        rest = 1 - read - 2 * gap
+        fig = make_subplots(rows=3, cols=2, column_widths=[0.6, 0.4],
+                            row_heights=[read, rest * 0.62, rest * 0.38],
+                            specs=[[{"colspan": 2}, None], [{}, {"rowspan": 2}], [{}, None]],
+                            horizontal_spacing=0.08, vertical_spacing=gap,
+                            subplot_titles=("", "The generated function along the path",
+                                            plane_title, "Every task along the path"))
+        morph_cell, plane_cell, metric_cell = dict(row=2, col=1), dict(row=2, col=2), \
+            dict(row=3, col=1)
     else:
-        fig = make_subplots(rows=1, cols=2, column_widths=[0.58, 0.42], horizontal_spacing=0.09,
-                            subplot_titles=("Every task along the path", plane_title))
-        morph_cell, plane_cell, metric_cell = None, dict(row=1, col=2), dict(row=1, col=1)
-        height = height or 560
+        gap = 0.1
+        fig = make_subplots(rows=2, cols=2, column_widths=[0.58, 0.42],
+                            row_heights=[read, 1 - read - gap],
+                            specs=[[{"colspan": 2}, None], [{}, {}]], horizontal_spacing=0.09,
+                            vertical_spacing=gap,
+                            subplot_titles=("", "Every task along the path", plane_title))
+        morph_cell, plane_cell, metric_cell = None, dict(row=2, col=2), dict(row=2, col=1)
+    readout_cell = dict(row=1, col=1)
     moving: list[int] = []  # trace indices the frames update, in frame-data order
 
     def add(traces, cell, moves: bool = False) -> None:
@@ -196,7 +244,13 @@ def walk_fig(alphas: np.ndarray, values: np.ndarray, names: Sequence[str], metri
             if moves:
                 moving.append(len(fig.data) - 1)
 
+    def caption(k: int) -> str:
+        return alpha_caption(float(alphas[k]), values[k], names, metric)
+
     span = _metric_span(values, metric)
+    add([_readout(caption(start))], readout_cell, moves=True)
+    fig.update_xaxes(visible=False, range=[0, 1], fixedrange=True, **readout_cell)
+    fig.update_yaxes(visible=False, range=[0, 1], fixedrange=True, **readout_cell)
     if regression:
         add(_data_traces(data or []), morph_cell)
         add(_endpoint_traces(alphas, xs, curves), morph_cell)
@@ -204,22 +258,18 @@ def walk_fig(alphas: np.ndarray, values: np.ndarray, names: Sequence[str], metri
         ys = np.concatenate([np.asarray(y, np.float64).ravel() for _, y in data]) if data \
             else curves
         fig.update_yaxes(range=padded_range(ys, 0.25), title_text="y", **morph_cell)
-        fig.update_xaxes(title_text="x", **morph_cell)
     add(_plane_traces(task_uv, path_uv, names, land), plane_cell)
     add([_plane_dot(path_uv, start)], plane_cell, moves=True)
     add(_metric_lines(alphas, values, names, i, j, showlegend=not regression), metric_cell)
     add(_metric_marker(alphas, values, start, span), metric_cell, moves=True)
 
     def frame_data(k: int) -> list:
-        out = _morph_traces(xs, curves[k]) if regression else []
+        out = [_readout(caption(k))]
+        out += _morph_traces(xs, curves[k]) if regression else []
         return out + [_plane_dot(path_uv, k)] + _metric_marker(alphas, values, k, span)
 
-    def title(k: int) -> dict:
-        return dict(text=alpha_caption(float(alphas[k]), values[k], names, metric), x=0,
-                    y=0.995, yanchor="top", font=dict(size=15))
-
-    frames = [go.Frame(name=str(k), traces=moving, data=frame_data(k),
-                       layout=dict(title=title(k))) for k in range(len(alphas))]
+    frames = [go.Frame(name=str(k), traces=moving, data=frame_data(k))
+              for k in range(len(alphas))]
     # axes: the plane keeps its aspect ratio; the metric panel spans the path's α
     fig.update_xaxes(title_text=axis_titles[0], showgrid=land is None, zeroline=False,
                      constrain="domain", **plane_cell)
@@ -227,10 +277,12 @@ def walk_fig(alphas: np.ndarray, values: np.ndarray, names: Sequence[str], metri
     plane_x = fig.get_subplot(**plane_cell).xaxis.plotly_name
     fig.update_yaxes(title_text=axis_titles[1], showgrid=land is None, zeroline=False,
                      scaleanchor=plane_x.replace("axis", ""), constrain="domain", **plane_cell)
-    if land is not None:  # its colour bar beside the plane panel, not across the figure
+    if land is not None:  # the landscape, and its colour bar beside the plane panel
+        _plane_image(fig, land, plane_cell)
         dom = fig.layout[plane_y].domain
-        fig.update_traces(colorbar=dict(len=0.6 * (dom[1] - dom[0]), y=(dom[0] + dom[1]) / 2,
-                                        thickness=12), selector=dict(type="heatmap"))
+        fig.update_traces(marker_colorbar=dict(len=0.6 * (dom[1] - dom[0]),
+                                               y=(dom[0] + dom[1]) / 2, thickness=12),
+                          selector=dict(meta="plane:colorbar"))
     _alpha_band(fig, alphas, **metric_cell)
     fig.update_xaxes(title_text="α (0 = start, 1 = end)",
                      range=[float(alphas[0]), float(alphas[-1])], **metric_cell)
@@ -239,12 +291,11 @@ def walk_fig(alphas: np.ndarray, values: np.ndarray, names: Sequence[str], metri
                          **metric_cell)
     else:
         fig.update_yaxes(type="log", title_text="test MSE (log)", **metric_cell)
-    top, bottom = 110, 130
-    fig.update_layout(title=title(start), height=height, template="plotly_white",
-                      margin=dict(_MARGIN, t=top, b=bottom),  # legend above the subplot titles
-                      legend=dict(orientation="h", y=1 + 36 / (height - top - bottom),
-                                  yanchor="bottom", x=0, xanchor="left"))
-    _animation(fig, alphas, frames, start, slider_pad=58)
+    fig.update_layout(height=height, template="plotly_white",
+                      margin=dict(_MARGIN, t=top, b=bottom),
+                      legend=dict(orientation="h", y=1 - read / 2, yanchor="middle", x=1,
+                                  xanchor="right"))  # on the readout's line, at its right end
+    _animation(fig, alphas, frames, start, slider_pad=48)
     return fig
 
 
@@ -306,12 +357,14 @@ def path_plane_fig(points: np.ndarray, path: np.ndarray, names: Sequence[str], c
     points [T, 2]; the current point marked (not animated: `walk_fig` animates it)."""
     traces = _plane_traces(points, path, names, land)
     if land is not None:
-        traces[0].colorbar = dict(traces[0].colorbar.to_plotly_json(), len=0.8)
+        traces[0].marker.colorbar.len = 0.8
     fig = go.Figure(traces + [_plane_dot(path, current)])
     fig.update_xaxes(title_text=axis_titles[0], showgrid=land is None, zeroline=False,
                      constrain="domain")
     fig.update_yaxes(title_text=axis_titles[1], showgrid=land is None, zeroline=False,
                      scaleanchor="x", constrain="domain")
+    if land is not None:
+        _plane_image(fig, land)
     fig.update_layout(title=dict(text=title, x=0, font=dict(size=15)), height=420,
                       template="plotly_white", margin=_MARGIN)
     return fig

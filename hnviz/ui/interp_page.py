@@ -103,9 +103,9 @@ def render() -> None:
                         pv.plane_title)
     st.plotly_chart(fig, width="stretch", key=CHART_KEY, config={"displaylogo": False})
     slider_url.follow(CHART_KEY, "alpha", _on_alpha, key="interp.alpha_bridge")
-    st.caption("▶ Play walks the whole path in the browser; the slider picks any α. The title "
-               "shows every task's metric at the current α; the red dot is the network on the "
-               "path.")
+    st.caption("▶ Play walks the whole path in the browser; the slider picks any α. The line "
+               "above the panels shows every task's metric at the current α; the red dot is the "
+               "network on the path.")
     want["alpha"] = f"{pv.alphas[k]:.2f}"
     viewurl.publish(URL_PAGE, KEYS, want)
 

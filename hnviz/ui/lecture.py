@@ -1,4 +1,4 @@
-"""Lecture mode: the paper's story in seven steps, one screen each, for a 1280×720 projector.
+"""Lecture mode: the paper's story in nine steps, one screen each, for a 1280×720 projector.
 
 Each step is a preset view with a short "what to notice" text. Back / Next (or the ← / → keys)
 move between steps; the step is in the address bar (`?step=3`), so a lecturer can open any step
@@ -13,7 +13,15 @@ from dataclasses import dataclass
 
 import streamlit as st
 
-from hnviz.ui import identity, lecture_compression, lecture_live, lecture_steps, state
+from hnviz.ui import (
+    identity,
+    lecture_compression,
+    lecture_inference,
+    lecture_live,
+    lecture_paper,
+    lecture_steps,
+    state,
+)
 from hnviz.ui.nav import page_link
 from hnviz.ui.page import guard
 
@@ -45,8 +53,8 @@ STEPS = (
          lecture_live.render),
     Step("The embedding plane",
          "Every point of this plane is a whole network. The colour says which task the network "
-         "made there solves best; the stars are the learned task embeddings. **Click anywhere** "
-         "to see the network generated at that point.",
+         "made there solves best (grey: none); the stars are the learned task embeddings. "
+         "**Click anywhere** to see the network generated at that point.",
          lecture_steps.render_plane),
     Step("Interpolation",
          "Press ▶ Play: the red point walks in a straight line from one task's embedding to "
@@ -64,6 +72,17 @@ STEPS = (
          "SI protect them in part; the hypernetwork keeps them all, as well as joint training, "
          "which sees every task's data at once.",
          lecture_steps.render_methods),
+    Step("When the task is not given",
+         "Now nobody says which task an input is from (CL3). **HNET+ENT** trusts the most "
+         "certain generated network; **HNET+R** asks a task classifier trained on replayed "
+         "samples. Given the task both are nearly always right; inferring it, HNET+R is right "
+         "far more often.",
+         lecture_inference.render),
+    Step("The paper's results",
+         "Every bar is measured by this app (`python -m hnviz reproduce`, mean ± sd over seeds); "
+         "a black diamond is the paper's number where the paper reports one. Pick an "
+         "experiment above the chart.",
+         lecture_paper.render),
 )
 N_STEPS = len(STEPS)
 
@@ -106,12 +125,16 @@ def current_step() -> tuple[int, str | None]:
 
 
 # Only this page: no sidebar (and no button to open it), no header bar, a thin top margin,
-# projector-sized text. Streamlit 1.67's test ids.
+# projector-sized text, no focus frame around the page (the main area takes the focus after a
+# click into a figure and Streamlit 1.67 frames it with an inset shadow on its ::before; ← / →
+# still work). Streamlit 1.67's test ids.
 CSS = """<style>
 [data-testid="stSidebar"], [data-testid="stSidebarCollapsedControl"],
 [data-testid="stExpandSidebarButton"], header[data-testid="stHeader"] { display: none !important; }
 [data-testid="stMainBlockContainer"] { padding: 0.6rem 1.6rem 0 1.6rem !important;
   max-width: 100% !important; }
+[data-testid="stMain"]:focus, [data-testid="stMain"]:focus-visible { outline: none; }
+[data-testid="stMain"]::before { box-shadow: none !important; }
 [data-testid="stMain"] [data-testid="stVerticalBlock"] { gap: 0.55rem; }
 [data-testid="stMain"] p, [data-testid="stMain"] li { font-size: 1.22rem; line-height: 1.45; }
 [data-testid="stMain"] .katex { font-size: 1.12em; }
@@ -124,6 +147,13 @@ CSS = """<style>
 .lecture-rowlabel { font-size: 1.2rem; font-weight: 700; text-align: right; }
 [data-testid="stMain"] button p { font-size: 1.1rem; }
 [data-testid="stMain"] [data-testid="stAlertContainer"] { padding: 0.3rem 0.8rem; }
+[data-testid="stMain"] p.lecture-small, .lecture-small { font-size: 1.05rem; margin: 0.2rem 0; }
+.lecture-input { font-size: 1.2rem; text-align: center; line-height: 1.5; }
+table.lecture-table { font-size: 1.1rem; border-collapse: collapse; width: 100%; }
+table.lecture-table th, table.lecture-table td { padding: 0.22rem 0.5rem;
+  border-bottom: 1px solid #ddd; text-align: right; }
+table.lecture-table td:first-child, table.lecture-table th:first-child { text-align: left; }
+table.lecture-table td.ours { font-weight: 700; }
 </style>"""
 
 

@@ -12,6 +12,7 @@ import streamlit as st
 from hnviz.analysis import generated
 from hnviz.analysis.points import EmbeddingPoint
 from hnviz.analysis.task_ends import TaskEnds, load_task_ends
+from hnviz.core.config import RunConfig
 from hnviz.core.metrics import forgetting
 from hnviz.paths import app_root
 from hnviz.serve.workspace import RunHandle
@@ -58,12 +59,16 @@ def task_ends(stem: str) -> TaskEnds:
 
 
 FORGETTING_ROWS = (("forgetting-finetune", "Fine-<br>tuning"),
-                   ("forgetting-hnet", "Hyper-<br>network<br>β = 0.005"))
+                   ("forgetting-hnet", "Hyper-<br>network<br>β = {beta:g}"))
 
 
 def render_forgetting() -> None:
-    rows = [(label, lfigs.task_end_figs(task_ends(stem), height=BODY_HEIGHT // 2 - 12))
-            for stem, label in FORGETTING_ROWS]
+    rows = []
+    for stem, label in FORGETTING_ROWS:
+        te = task_ends(stem)
+        beta = RunConfig.from_dict(te.config).train.beta  # the recorded run's own β
+        rows.append((label.format(beta=beta),
+                     lfigs.task_end_figs(te, height=BODY_HEIGHT // 2 - 12)))
     lfigs.share_y([f for _, figs in rows for f in figs])
     for r, (label, figs) in enumerate(rows):
         cols = st.columns([0.7] + [2] * len(figs), gap="small", vertical_alignment="center")
@@ -171,12 +176,13 @@ def render_methods() -> None:
     left, right = st.columns([1.35, 1], gap="medium")
     with left:
         fig = charts.compare_final_fig(final, "accuracy", colors)
-        lo = min(v for row in final.values() for v in row)
-        fig.update_yaxes(range=[max(0.0, np.floor(lo * 20) / 20 - 0.05), 1.01],
-                         tickformat=".0%", title_text="final test accuracy (axis from "
-                         f"{max(0.0, np.floor(lo * 20) / 20 - 0.05):.0%})")
+        lo = max(0.0, np.floor(min(v for row in final.values() for v in row) * 20) / 20 - 0.05)
+        # automargin: the projector's larger tick labels ("100%") need more than the page's
+        # 10 px margin, which clipped them to "%" fragments
+        fig.update_yaxes(range=[lo, 1.01], tickformat=".0%", automargin=True,
+                         title_text=f"final test accuracy (axis from {lo:.0%})")
         fig.update_layout(title=dict(text="Final accuracy on each task, after all five"),
-                          legend=dict(y=-0.12))
+                          legend=dict(y=-0.12), margin=dict(l=10, r=10, t=48, b=10))
         chart(lfigs.projector(fig, height=BODY_HEIGHT), "lecture.methods.final")
     with right:
         forg = {n: forgetting(h.view().history["R"], True) for n, h in zip(names, hs)}

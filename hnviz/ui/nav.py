@@ -25,7 +25,7 @@ PAGES = [
     ("pages/6_Beta_explorer.py", "β explorer", ":material/tune:",
      "how β trades remembering for learning"),
     ("pages/7_Lecture.py", "Lecture", ":material/co_present:",
-     "the paper's story in seven steps, for a projector"),
+     "the paper's story in nine steps, for a projector"),
     ("pages/8_Paper.py", "Paper", ":material/table_chart:",
      "the paper's numbers next to ours, each row linked to the runs behind it"),
 ]

@@ -49,7 +49,7 @@ def test_slider_scrubs_in_browser(app_server: str, browser_page) -> None:
     scrub = charts.first
     scrub.scroll_into_view_if_needed()
     scrub.locator(".slider-container").wait_for()
-    assert _current_value(scrub) == "β = 0.005"
+    assert _current_value(scrub) == "β = 0.1"  # the toy preset's β
     title_before = scrub.locator(".gtitle").first.text_content()
     screenshot(page, "explorer_toy", full_page=True)
 
