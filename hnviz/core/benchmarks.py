@@ -1,10 +1,10 @@
 """The benchmark registry: one `Benchmark` entry per benchmark; everything that lists, labels,
-validates, builds or presets benchmarks reads it (config validation, the CLI's choices, sweeps,
-the app's selectors).
+checks, builds or presets benchmarks reads it (admission, the CLI's choices, sweeps, the app's
+selectors).
 
     BENCHMARKS["split-digits"]        the entry (registry order is the order people see)
     benchmark(name)                   the same, with a ConfigError naming the choices
-    build_tasks(cfg) -> TaskSequence  the data of `cfg` (n_tasks resolved and bounded here)
+    build_tasks(cfg) -> TaskSequence  the data of `cfg` (n_tasks resolved; bounded by admission)
     available_benchmarks(data_root)   {name: (available, one-line reason)}, loads nothing
 
 An entry knows everything about its benchmark that does not need the data: sizes (so parameter
@@ -110,7 +110,7 @@ class Benchmark:
         return n_train, n_test, raw
 
     def n_tasks(self, cfg: TaskConfig) -> int:
-        """How many tasks `cfg` asks for (TaskConfig has already bounded it)."""
+        """How many tasks `cfg` asks for (bounded where the run is admitted: `admission`)."""
         return self.default_n_tasks if cfg.n_tasks is None else int(cfg.n_tasks)
 
     def task_names(self, n_tasks: int) -> list[str]:
