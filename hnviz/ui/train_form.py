@@ -16,7 +16,7 @@ import os
 import streamlit as st
 
 from hnviz.core import devices
-from hnviz.core.admission import admit
+from hnviz.core.admission import admit, check_names
 from hnviz.core.benchmarks import BENCHMARKS, available_benchmarks
 from hnviz.core.config import HNET_KINDS, ConfigError, RunConfig
 from hnviz.core.devices import DEFAULT_DEVICE, DEVICE_CHOICES
@@ -229,10 +229,18 @@ def settings_form() -> tuple[RunConfig, str | None]:
     _sync_url(cfg)
     for p in problems or state.get("url_problems") or ():
         st.warning(f"Link: {md(p, MESSAGE_CHARS)}.")
-    try:  # every size together, before anything is built
-        admit(cfg, app_limits())
+    try:  # the registries' names, then every size together, before anything is built
+        check_names(cfg)
+        refused = None
     except ConfigError as e:
-        blocked = blocked or f"This setup is too large for this server: {md(e, MESSAGE_CHARS)}"
+        refused = f"These settings do not fit together: {md(e, MESSAGE_CHARS)}"
+    if refused is None:
+        try:
+            admit(cfg, app_limits())
+        except ConfigError as e:
+            refused = f"This setup is too large for this server: {md(e, MESSAGE_CHARS)}"
+    if refused is not None:
+        blocked = blocked or refused
         st.error(blocked)
     else:
         slow_step_note(cfg)
