@@ -114,7 +114,8 @@ def test_a_run_sent_as_its_config_is_built_by_its_worker_alone(pool, refs, tmp_p
     before = len(CHECKPOINTS)
     m = pool.add(f"{pool.backend}-cfg", "cleo", FromConfig(cfg.to_dict(), {"name": "mine"}))
     snap = m.snapshot()
-    assert snap.state == "paused" and snap.config == cfg.to_dict() and snap.meta == {"name": "mine"}
+    assert snap.state == "paused" and snap.config == cfg.to_dict()
+    assert snap.meta == {"name": "mine"}
     assert snap.checkpoint_step == 0 and snap.history["R0"] == refs[1].history["R0"]
     first, _ = load_run(m.checkpoint()[0])
     assert first.global_step == 0 and first.cfg == cfg

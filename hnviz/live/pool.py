@@ -22,8 +22,8 @@ Crash safety: when a worker process dies (e.g. SIGKILL from the out-of-memory ki
 mirrors go to state "lost" with the reason, the worker is started again, and every lost run is
 re-hosted on it from its latest checkpoint (the last one its worker sent, else what it was added
 from: its config, its file or its bytes) in the mode it had (playing resumes); its message then
-says "restored from step N ...". A run lost more than `max_restores` times stays lost (its checkpoint is still in
-the mirror). Runs on other workers are not affected.
+says "restored from step N ...". A run lost more than `max_restores` times stays lost (its
+checkpoint is still in the mirror). Runs on other workers are not affected.
 
 Threads: every public method may be called from any thread. Calls that wait (add, step, export)
 take a timeout; play, pause and remove return at once (the mirror shows the effect when the

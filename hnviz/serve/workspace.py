@@ -22,9 +22,10 @@ comes from its config alone (`demos.view_from_config`: task names, total steps, 
 Every own run has its file in the user's folder (hnviz.serve.userstore: live runs' checkpoints
 are autosaved there; a new run's first one comes with its worker's first update), which counts
 against the user's budget; a new workspace starts from those files, so a server restart or a
-released workspace loses nothing but the steps since the last checkpoint. A failed autosave (a full budget or disk) is kept on the run (`autosave_error`) for
-its user to see. `Workspaces` caps the users held at once and releases idle workspaces (their
-live runs saved and taken out of the pool, their sweep stopped) after `ServerLimits.idle_s`.
+released workspace loses nothing but the steps since the last checkpoint. A failed autosave (a
+full budget or disk) is kept on the run (`autosave_error`) for its user to see. `Workspaces` caps
+the users held at once and releases idle workspaces (their live runs saved and taken out of the
+pool, their sweep stopped) after `ServerLimits.idle_s`.
 """
 
 from __future__ import annotations
