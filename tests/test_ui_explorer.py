@@ -55,7 +55,7 @@ def test_classification_scrub_has_a_frame_per_value(tmp_path):
     assert heat.z[0][1] is None  # future tasks are masked
     assert heat.z[1][0] == pytest.approx(0.6)  # β=0 forgets task 1
     assert fig.frames[2].data[1].y[1] == pytest.approx(0.85)  # β=1 hurts the newest task
-    assert "β = 0.01" in fig.layout.title.text and "paper" in fig.layout.title.text
+    assert "β = 0.01" in fig.layout.title.text and "preset's value" in fig.layout.title.text
 
 
 def test_regression_scrub_moves_the_curves(tmp_path):

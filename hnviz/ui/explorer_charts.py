@@ -2,7 +2,9 @@
 
 The scrubbable figures carry one Plotly frame per swept value and a Plotly slider whose steps
 `animate` to that frame (mode "immediate", no transition), so dragging the slider redraws in the
-browser without a server round trip. The slider starts at the paper's / preset's value.
+browser without a server round trip. The slider starts at the preset's value (the benchmark's preset for the
+method: what the Train page and the CLI use; not necessarily the paper's, which the Paper page
+shows).
 """
 
 from __future__ import annotations
@@ -50,7 +52,7 @@ def seed_range(a: np.ndarray) -> tuple[np.ndarray, dict]:
 
 
 def label_indices(values: np.ndarray, keep: int | None) -> set[int]:
-    """Which points of a dense grid get a text label: both ends, the paper's value, and the
+    """Which points of a dense grid get a text label: both ends, the preset's value, and the
     decades 1e-4, 1e-2, 1, 1e2, … (every other power of ten) so labels do not collide."""
     out = {0, len(values) - 1} | ({keep} if keep is not None else set())
     for i, v in enumerate(values):
@@ -65,7 +67,7 @@ def fmt_value(v: float) -> str:
 
 
 def start_index(sweep: Sweep) -> int:
-    """The grid point the slider starts on: the paper's value if swept, else the nearest."""
+    """The grid point the slider starts on: the preset's value if swept, else the nearest."""
     vals = sweep.values
     pv = sweep.paper_value
     if pv is None or not len(vals):
@@ -74,7 +76,7 @@ def start_index(sweep: Sweep) -> int:
 
 
 def _start(sweep: Sweep, start: int | None) -> int:
-    """The slider's first value index: `start`, or the paper's value (`start_index`)."""
+    """The slider's first value index: `start`, or the preset's value (`start_index`)."""
     if start is None:
         return start_index(sweep)
     if not 0 <= int(start) < len(sweep.values):
@@ -99,7 +101,7 @@ def value_slider(sweep: Sweep, active: int) -> dict:
 def _paper_note(sweep: Sweep, v: float) -> str:
     pv = sweep.paper_value
     if pv is not None and math.isclose(v, pv, rel_tol=1e-6):
-        return "  (the paper's value)" if sweep.param == "beta" else "  (preset value)"
+        return "  (the preset's value)"
     return ""
 
 
@@ -239,7 +241,7 @@ def _axis_for(metric: str) -> dict:
 
 def tradeoff_figure(sweeps: Sequence[Sweep], title: str | None = None) -> go.Figure:
     """Stability (old tasks, x) against plasticity (newest task, y) across the swept strength,
-    seed spread as error bars, points labelled with their value, the paper's/preset value
+    seed spread as error bars, points labelled with their value, the preset's value
     starred. Several sweeps (methods) share the plane."""
     fig = go.Figure()
     metric = sweeps[0].metric if sweeps else "accuracy"
@@ -260,9 +262,8 @@ def tradeoff_figure(sweeps: Sequence[Sweep], title: str | None = None) -> go.Fig
             hovertemplate="%{customdata}<br>old tasks %{x:.4g}<br>newest %{y:.4g}"
                           "<extra>" + label + "</extra>"))
         if k is not None:
-            what = "paper" if s.param == "beta" else "preset"
             fig.add_trace(go.Scatter(
-                x=[om[k]], y=[nm[k]], mode="markers", name=f"{what} {s.label}="
+                x=[om[k]], y=[nm[k]], mode="markers", name=f"preset {s.label}="
                 f"{fmt_value(s.values[k])}",
                 marker=dict(symbol="star", size=24, color=color,
                             line=dict(color="black", width=1.5))))
@@ -326,7 +327,7 @@ def small_multiples_figure(sweeps: Sequence[Sweep]) -> go.Figure:
     if metric == "mse":
         for c in range(2, n + 1):
             fig.update_yaxes(row=1, col=c, **_axis_for(metric))
-    _layout(fig, "Each regularizer against its own strength<br><sup>dashed: paper / preset "
+    _layout(fig, "Each regularizer against its own strength<br><sup>dashed: preset "
             "value; bars: range over seeds</sup>", height=480)
     fig.update_layout(margin=dict(l=20, r=20, t=120, b=20))
     return fig

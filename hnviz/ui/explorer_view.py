@@ -67,8 +67,8 @@ def render() -> None:
     st.subheader("Stability vs plasticity")
     st.caption("Each point is one value of the strength (mean over seeds, bars: range over "
                "seeds). "
-               "Old tasks (x) against the task learned last (y); the star is the paper's "
-               "value.")
+               "Old tasks (x) against the task learned last (y); the star is the preset's "
+               "value (what the Train page uses).")
     st.plotly_chart(charts.tradeoff_figure([sweep], _title(sweep)), key="tradeoff", **_CHART)
     _compare(ref, refs)
     st.divider()
@@ -230,7 +230,7 @@ def _all_runs(s: Sweep) -> None:
 
 def _scrubber(ref: SweepRef, s: Sweep) -> int:
     """The scrubbable figure, starting at the value from the link or the slider's last position
-    (else the paper's value); returns that value's index."""
+    (else the preset's value); returns that value's index."""
     held = state.get(_VALUE_KEY)
     k = value_index(s, held[1]) if held and held[0] == ref.key and len(s.values) else \
         charts.start_index(s)
