@@ -109,10 +109,6 @@ def make_optimizer(params: list[torch.Tensor], lr: float) -> Adam | torch.optim.
     return torch.optim.Adam(params, lr=lr, foreach=True)
 
 
-__all__ = ["LOG_EVERY", "FISHER_SAMPLES", "Event", "Trainer", "TrainingDiverged", "exploded",
-           "fisher_chunk", "make_optimizer"]
-
-
 class Trainer:
     def __init__(self, cfg: RunConfig, seq: TaskSequence | None = None,
                  limits: Limits | None = LIBRARY, device: str | torch.device | None = None,
