@@ -2,8 +2,9 @@
 
 
 import hnviz.ui.boot  # noqa: F401 - first: starts the training pool (services.start_pool)
-from hnviz.ui import home, page
+from hnviz.ui import page
+from hnviz.ui.home import layout
 
 page.setup("Home", "🧠")
 with page.guard("the home page"):
-    home.render()
+    layout.render()

@@ -2,8 +2,9 @@
 
 
 import hnviz.ui.boot  # noqa: F401 - first: starts the training pool (services.start_pool)
-from hnviz.ui import page, train_page
+from hnviz.ui import page
+from hnviz.ui.train import layout
 
 entry = page.setup("Train", "🏋️")
 with page.guard("the Train page"):
-    train_page.render()
+    layout.render()

@@ -15,7 +15,7 @@ import pytest
 
 from hnviz.core.presets import default_config
 from hnviz.serve.demos import demos
-from hnviz.ui.train_actions import same_setup
+from hnviz.ui.train.actions import same_setup
 
 ROOT = Path(__file__).resolve().parents[1]
 

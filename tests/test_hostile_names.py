@@ -60,7 +60,7 @@ def test_run_names_in_links_are_text():
 
 
 def test_sweep_names_and_out_of_range_values_on_the_explorer():
-    at = open_app("pages/6_Beta_explorer.py", sweep=IMAGE, beta="1e308")
+    at = open_app("pages/7_Beta_explorer.py", sweep=IMAGE, beta="1e308")
     assert_as_text(at, IMAGE)
     warnings = [w.value for w in at.warning]
     assert any("beta=1e+308 is outside its range" in w and "showing the nearest value" in w
@@ -91,7 +91,7 @@ def test_an_uploaded_runs_name_is_text(hostile_run):
     assert not at.exception
     at.switch_page("pages/2_Forgetting.py").run()
     assert_as_text(at, LINK)
-    at.switch_page("pages/4_Embedding_space.py").run()
+    at.switch_page("pages/5_Embedding_space.py").run()
     assert_as_text(at, LINK)
 
 

@@ -22,8 +22,8 @@ import pytest
 from hnviz.core.presets import default_config
 from hnviz.core.trainer import Trainer
 from hnviz.run_args import config_from_args
-from hnviz.ui.lecture_live import LIVE_ITERS, live_config
-from hnviz.ui.train_actions import COMPARE_OFF, variant
+from hnviz.ui.lecture.live_pair import LIVE_ITERS, live_config
+from hnviz.ui.train.actions import COMPARE_OFF, variant
 
 SEEDS = (0, 1, 2, 3, 4)
 KEEP_FACTOR, KEEP_FLOOR = 2.0, 0.01  # β > 0: task 1 within 2× its own MSE (or 0.01)

@@ -1,6 +1,6 @@
 """The lecture's data and figures without a server: the functions recorded after each task
 (hnviz.analysis.task_ends and the bundled assets/lecture files), and the lecture's figure
-builders (hnviz.ui.lecture_figures)."""
+builders (hnviz.ui.lecture.figures)."""
 
 from __future__ import annotations
 
@@ -23,8 +23,8 @@ from hnviz.core.config import RunConfig
 from hnviz.core.presets import default_config
 from hnviz.core.trainer import Trainer
 from hnviz.serve.demos import demos
-from hnviz.ui import lecture_figures as lfigs
-from hnviz.ui.lecture_steps import LECTURE_ASSETS
+from hnviz.ui.lecture import figures as lfigs
+from hnviz.ui.lecture.steps import LECTURE_ASSETS
 
 ITERS = 40
 
@@ -200,8 +200,8 @@ def test_step_8_claims_on_the_bundled_cl3_demos() -> None:
     more often [than HNET+ENT]": on the two bundled CL3 demos it shows, and on the bundled
     reproduction table's Split Digits CL3 rows (3 seeds each) the same way round."""
     from hnviz.reproduce.table import read_table
-    from hnviz.ui.lecture_inference import CL3_DEMOS, final_accuracy
-    from hnviz.ui.paper_page import BUNDLED
+    from hnviz.ui.lecture.inference import CL3_DEMOS, final_accuracy
+    from hnviz.ui.paper.layout import BUNDLED
 
     acc = {}
     for file, label in CL3_DEMOS:
@@ -218,7 +218,7 @@ def test_step_8_claims_on_the_bundled_cl3_demos() -> None:
 
 def test_step_8_starts_on_an_input_entropy_gets_wrong_and_replay_right() -> None:
     from hnviz.analysis.task_inference import input_view
-    from hnviz.ui.lecture_inference import CL3_DEMOS, default_input
+    from hnviz.ui.lecture.inference import CL3_DEMOS, default_input
 
     runs = [(label, None, next(x for x in demos() if x.file == file).trainer())
             for file, label in CL3_DEMOS]
@@ -236,7 +236,7 @@ def _rows(**by_exp):
 
 
 def test_step_9_reads_any_experiment_generically() -> None:
-    from hnviz.ui.lecture_paper import default_experiment, label, side_table
+    from hnviz.ui.lecture.paper import default_experiment, label, side_table
 
     rows = _rows(toy=[("cl1", "hnet", None)],
                  digits=[("cl1", "hnet", None), ("cl2", "hnet", None)],

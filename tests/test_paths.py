@@ -28,7 +28,12 @@ def test_every_bundled_file_is_found_through_app_root():
     """The modules that read bundled files all point into app_root(): none computes its own
     path from its __file__ (which would break in hnviz/_app of a wheel)."""
     from hnviz.serve import demos
-    from hnviz.ui import compression_view, explorer_data, home, lecture_steps, nav, paper_page
+    from hnviz.ui import nav
+    from hnviz.ui.explorer import compression as compression_view
+    from hnviz.ui.explorer import data as explorer_data
+    from hnviz.ui.home import layout as home
+    from hnviz.ui.lecture import steps as lecture_steps
+    from hnviz.ui.paper import layout as paper_page
 
     root = paths.app_root()
     for where in (demos.DEMO_DIR, explorer_data.BUNDLED_DIR, paper_page.BUNDLED,

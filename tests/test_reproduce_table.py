@@ -1,5 +1,5 @@
 """The reproduction table read back for the Paper page (hnviz.reproduce.table), its Train links
-(hnviz.ui.paper_links) and its chart (hnviz.ui.paper_figures), on a bundle made by a real tiny
+(hnviz.ui.paper.links) and its chart (hnviz.ui.paper.figures), on a bundle made by a real tiny
 sweep (tests/paper_helpers.py)."""
 
 from __future__ import annotations
@@ -22,9 +22,9 @@ from hnviz.reproduce.table import (
     seeds_of,
 )
 from hnviz.sweeps.grid import make_grid
-from hnviz.ui import urlstate
-from hnviz.ui.paper_figures import comparison_fig
-from hnviz.ui.paper_links import not_carried, train_href, train_params
+from hnviz.ui.paper.figures import comparison_fig
+from hnviz.ui.paper.links import not_carried, train_href, train_params
+from hnviz.ui.url import config as urlstate
 from tests.paper_helpers import FAILED_REASON, PAPER, SEEDS, SOURCE, bundle, tiny_experiment
 
 

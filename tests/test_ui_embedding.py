@@ -13,13 +13,13 @@ from streamlit.testing.v1 import AppTest
 
 from hnviz.analysis.landscape import compute_landscape
 from hnviz.analysis.points import EmbeddingPoint
-from hnviz.ui import embedding_figures as figs
-from hnviz.ui import embedding_train
+from hnviz.ui.embedding import figures as figs
+from hnviz.ui.embedding import train_2d as embedding_train
 from tests.apptest_helpers import active, open_app, wait_until, workspace
 from tests.test_analysis_generated import tiny_run
 
 ROOT = Path(__file__).resolve().parents[1]
-PAGE = "pages/4_Embedding_space.py"
+PAGE = "pages/5_Embedding_space.py"
 
 
 def _page(select: str | None = None) -> AppTest:

@@ -10,10 +10,10 @@ import numpy as np
 from streamlit.testing.v1 import AppTest
 
 from hnviz.analysis.points import EmbeddingPoint
-from hnviz.ui import interp_figures as figs
+from hnviz.ui.interpolation import figures as figs
 from tests.apptest_helpers import active, open_app
 
-PAGE = "pages/5_Interpolation.py"
+PAGE = "pages/6_Interpolation.py"
 
 
 def _page(select: str | None = None, **query: str) -> AppTest:

@@ -12,8 +12,8 @@ import numpy as np
 import pytest
 
 from hnviz.analysis.sweeps import load_sweep
-from hnviz.ui import explorer_charts as charts
-from hnviz.ui.explorer_form import parse_values
+from hnviz.ui.explorer import charts
+from hnviz.ui.explorer.form import parse_values
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -90,7 +90,7 @@ def test_parse_values():
 def test_runner_argv_and_cluster(tmp_path, monkeypatch):
     """The command line of an app sweep; starting, progress and Cancel (the process group),
     the bounds and the release with the workspace: tests/test_hostile_server.py."""
-    from hnviz.ui import explorer_runner as runner
+    from hnviz.ui.explorer import runner
 
     argv = runner.sweep_argv("regression1d", "hnet", [0, 0.5], [0], 20, tmp_path / "x", 1)
     assert argv[:4] == [sys.executable, "-m", "hnviz", "sweep"] and "--jobs" in argv
@@ -107,7 +107,7 @@ def test_page_renders_in_apptest():
     if not (REPO / "assets" / "sweeps" / "toy-hnet-beta").exists():
         pytest.skip("bundled sweeps missing")
     at = AppTest.from_file(str(REPO / "app.py"), default_timeout=60).run()
-    at.switch_page("pages/6_Beta_explorer.py").run()
+    at.switch_page("pages/7_Beta_explorer.py").run()
     assert not at.exception and not at.error
     assert at.title[0].value.startswith("β explorer")
     assert any("Stability vs plasticity" in s.value for s in at.subheader)
@@ -132,11 +132,11 @@ def test_explorer_shows_the_compressive_regime_from_the_bundled_sweep():
 
     from streamlit.testing.v1 import AppTest
 
-    from hnviz.ui.compression_view import bundled_compression
+    from hnviz.ui.explorer.compression import bundled_compression
 
     sweep = bundled_compression()
     at = AppTest.from_file(str(REPO / "app.py"), default_timeout=60).run()
-    at.switch_page("pages/6_Beta_explorer.py").run()
+    at.switch_page("pages/7_Beta_explorer.py").run()
     assert not at.exception and not at.error
     assert any(s.value == "The compressive regime" for s in at.subheader)
     specs = [json.loads(c.proto.spec) for c in at.get("plotly_chart")]
@@ -175,7 +175,7 @@ def test_explorer_reads_a_sweep_while_it_runs():
         while not (progress(out).done == 1 and progress(out).running == 1):
             assert time.time() < deadline and proc.poll() is None, "sweep did not get going"
             time.sleep(0.2)
-        at.switch_page("pages/6_Beta_explorer.py")
+        at.switch_page("pages/7_Beta_explorer.py")
         at.session_state["hnviz.ui.explorer.select_next"] = str(out)  # as a finished job does
         at.run()
         assert not at.exception and not at.error, [e.value for e in at.exception]

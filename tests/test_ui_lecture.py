@@ -1,4 +1,4 @@
-"""AppTest of the lecture mode (pages/7_Lecture.py): every step renders, the step is in the URL,
+"""AppTest of the lecture mode (pages/8_Lecture.py): every step renders, the step is in the URL,
 Back / Next move and rewrite it, a wrong step is reported (never clamped silently), and the live
 step trains its two runs in the pool (in-process here, HNVIZ_WORKERS=0), also while the lecturer
 is on another step."""
@@ -8,10 +8,10 @@ from __future__ import annotations
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from hnviz.ui.lecture import N_STEPS, STEPS, parse_step
+from hnviz.ui.lecture.layout import N_STEPS, STEPS, parse_step
 from tests.apptest_helpers import open_app, wait_until, workspace
 
-LECTURE = "pages/7_Lecture.py"
+LECTURE = "pages/8_Lecture.py"
 
 
 def _lecture(**query: str) -> AppTest:

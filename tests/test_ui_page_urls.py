@@ -12,11 +12,11 @@ import numpy as np
 from streamlit.testing.v1 import AppTest
 
 from hnviz.analysis.points import EmbeddingPoint
-from hnviz.ui.explorer_data import BUNDLED_DIR
+from hnviz.ui.explorer.data import BUNDLED_DIR
 from tests.apptest_helpers import active, open_app
 
-EMB, INTERP, EXPLORER = ("pages/4_Embedding_space.py", "pages/5_Interpolation.py",
-                         "pages/6_Beta_explorer.py")
+EMB, INTERP, EXPLORER = ("pages/5_Embedding_space.py", "pages/6_Interpolation.py",
+                         "pages/7_Beta_explorer.py")
 
 
 def params(at: AppTest) -> dict[str, str]:
@@ -225,3 +225,16 @@ def test_explorer_unknown_sweep_falls_back_to_the_matching_bundled_one() -> None
     bad = open_app(EXPLORER, sweep="toy-hnet-beta", beta="-1")
     assert "Link: beta=-1 is not a value of this sweep." in [w.value for w in bad.warning]
     assert params(bad)["beta"] == "0.1"  # the preset's value, where the sweep starts
+
+
+def test_explorer_owns_the_parameter_of_every_sweep_it_lists() -> None:
+    """A sweep of the user's over another field than a strength (`hnviz sweep --param
+    train.iters_per_task`) keeps its scrubber's value in the URL under that field's name."""
+    from hnviz.analysis.sweeps import SweepRef
+    from hnviz.ui.explorer.layout import page_url
+
+    ref = SweepRef(path="x", name="growing", benchmark="regression1d", method="hnet",
+                   param="iters_per_task", status="done", source="user", n_done=2, n_total=2)
+    url = page_url([ref])
+    assert url.keys[0] == "sweep" and {"beta", "ewc_lambda", "si_c", "iters_per_task"} <= set(
+        url.keys)

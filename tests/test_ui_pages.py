@@ -177,7 +177,7 @@ def test_forgetting_page_matrix_metrics_and_compare() -> None:
 
 
 def test_checkpoints_bad_upload_keeps_active_run() -> None:
-    at = _app("pages/3_Checkpoints.py")
+    at = _app("pages/4_Checkpoints.py")
     before = active(at)
     at.file_uploader(key="ckpt.upload").upload("evil.pt", b"\x80\x04garbage not a zip").run()
     assert any("Could not load evil.pt" in e.value for e in at.error)
@@ -187,7 +187,7 @@ def test_checkpoints_bad_upload_keeps_active_run() -> None:
 def test_checkpoints_good_upload_becomes_active() -> None:
     t = Trainer(default_config("regression1d").replace(train={"iters_per_task": 10}))
     t.run()
-    at = _app("pages/3_Checkpoints.py")
+    at = _app("pages/4_Checkpoints.py")
     at.file_uploader(key="ckpt.upload").upload("mine.pt", run_to_bytes(t, {"name": "mine"})).run()
     assert active(at).name == "mine" and active(at).source == "upload"
     assert not at.exception
@@ -201,7 +201,7 @@ def test_upload_handler_messages(data: bytes, needle: str) -> None:
     def script() -> None:
         import streamlit as st
 
-        from hnviz.ui.checkpoints_page import handle_upload
+        from hnviz.ui.checkpoints.layout import handle_upload
 
         st.session_state["result"] = handle_upload("x.pt", st.session_state["data"])
 
@@ -271,7 +271,7 @@ def test_forgetting_page_shows_transfer_against_a_from_scratch_run() -> None:
                                                                    train=short))
         t.run()
         files[method] = run_to_bytes(t, {"name": f"digits {method}"})
-    at = _app("pages/3_Checkpoints.py")
+    at = _app("pages/4_Checkpoints.py")
     for method, data in files.items():
         at.file_uploader(key="ckpt.upload").upload(f"{method}.pt", data).run()
     at.switch_page("pages/2_Forgetting.py").run()

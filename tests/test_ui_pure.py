@@ -13,8 +13,8 @@ from hnviz.core.sizes import param_counts
 from hnviz.core.trainer import Trainer
 from hnviz.serve.demos import view_from_file
 from hnviz.serve.runview import view_of
-from hnviz.ui import train_actions
-from hnviz.ui.model_info import task_names
+from hnviz.ui.labels import task_names
+from hnviz.ui.train import actions as train_actions
 
 
 def _small_trainer() -> Trainer:

@@ -7,11 +7,11 @@ import json
 
 import pytest
 
-from hnviz.ui.embedding_cache import trainer_of
-from hnviz.ui.model_info import task_names
+from hnviz.ui.cache import trainer_of
+from hnviz.ui.labels import task_names
 from tests.apptest_helpers import active, open_app, wait_until
 
-PAGE = "pages/8_Task_inference.py"
+PAGE = "pages/3_Task_inference.py"
 
 
 def _charts(at) -> dict[str, dict]:

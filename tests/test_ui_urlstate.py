@@ -1,11 +1,14 @@
-"""Config <-> query parameters round trip (pure)."""
+"""Config <-> query parameters round trip (pure), and one URL-state mechanism for every page."""
 
 from __future__ import annotations
+
+import re
+from pathlib import Path
 
 import pytest
 
 from hnviz.core.presets import default_config
-from hnviz.ui import urlstate
+from hnviz.ui.url import config as urlstate
 
 
 @pytest.mark.parametrize("bench,method", [("regression1d", "hnet"), ("split-digits", "ewc"),
@@ -90,3 +93,15 @@ def test_a_value_the_benchmark_cannot_take_is_named_and_left_out(params, problem
     assert any(p.startswith(problem) for p in problems), problems
     assert cfg.train.iters_per_task == 300
     assert cfg == default_config(params["benchmark"]).replace(train={"iters_per_task": 300})
+
+
+def test_only_the_url_mechanism_touches_the_query_parameters() -> None:
+    """Every page reads and writes its link parameters through `hnviz.ui.url.query.PageUrl`
+    (links to another page pass them to st.page_link / st.switch_page as `query_params=`)."""
+    root = Path(__file__).resolve().parents[1]
+    sources = [*(root / "hnviz").rglob("*.py"), root / "app.py", *(root / "pages").glob("*.py")]
+    direct = re.compile(r"\bst\.query_params\b|\bquery_params\s*\[|\.query_params\.")
+    offenders = sorted(str(p.relative_to(root)) for p in sources
+                       if p != root / "hnviz" / "ui" / "url" / "query.py"
+                       and direct.search(p.read_text()))
+    assert offenders == [], f"read or write query parameters through PageUrl: {offenders}"

@@ -43,7 +43,8 @@ def setup(title: str, icon: str = "🧠", sidebar: bool = True) -> RunHandle | N
                        initial_sidebar_state="auto" if sidebar else "collapsed")
     st.html(CSS)
     from hnviz.serve.workspace import ServerFull
-    from hnviz.ui import runrefs, state
+    from hnviz.ui import state
+    from hnviz.ui.url import runs as runrefs
 
     try:
         state.workspace()

@@ -130,7 +130,7 @@ def test_interpolation_play_moves_all_three_markers_and_the_link_keeps_alpha(
     assert after["marker"] != before["marker"], "the every-task marker did not move"
     assert_no_exception(page)
     screenshot(page, "interpolation")
-    # the slider's position reaches the address bar (slider_url), so the link keeps α
+    # the slider's position reaches the address bar (hnviz.ui.url.slider), so the link keeps α
     page.wait_for_function("() => new URL(location.href).searchParams.get('alpha') === '1.00'",
                            timeout=10_000)
     q = _query(page.url)

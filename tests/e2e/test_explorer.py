@@ -1,5 +1,5 @@
 """β explorer in a real browser: the Plotly slider scrubs through the bundled sweep client-side
-(the figure is never redrawn by the server; only slider_url's own fragment reruns to record the
+(the figure is never redrawn by the server; only hnviz.ui.url.slider's own fragment reruns to record the
 value), the trade-off and comparison figures render, screenshots for review."""
 
 from __future__ import annotations
@@ -75,7 +75,7 @@ def test_slider_scrubs_in_browser(app_server: str, browser_page) -> None:
                            arg=scrub.locator(".gtitle").first.element_handle())
     title_after = scrub.locator(".gtitle").first.text_content()
     assert title_after != title_before and "β = 0" in title_after
-    wait_for_app(page)  # the value is recorded in the URL and the session (slider_url) ...
+    wait_for_app(page)  # the value is recorded in the URL and the session (url.slider) ...
     assert scrub.locator(".js-plotly-plot").evaluate("gd => gd.__drawnBefore === true"), \
         "scrubbing made the server redraw the figure"  # ... without redrawing the figure
     assert _current_value(scrub) == "β = 0"

@@ -32,7 +32,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from hnviz.ui.lecture import N_STEPS, STEPS
+from hnviz.ui.lecture.layout import N_STEPS, STEPS
 from tests.e2e.helpers import (
     APP_PATH,
     EXCEPTION_SELECTOR,

@@ -1,8 +1,0 @@
-"""Checkpoints: load, save, download, upload and delete runs."""
-
-import hnviz.ui.boot  # noqa: F401 - first: starts the training pool (services.start_pool)
-from hnviz.ui import checkpoints_page, page
-
-page.setup("Checkpoints", "💾")
-with page.guard("the Checkpoints page"):
-    checkpoints_page.render()

@@ -1,8 +1,0 @@
-"""Embedding space: where the task embeddings live and what the network at any point does."""
-
-import hnviz.ui.boot  # noqa: F401 - first: starts the training pool (services.start_pool)
-from hnviz.ui import embedding_page, page
-
-page.setup("Embedding space", "🗺️")
-with page.guard("the Embedding space page"):
-    embedding_page.render()
