@@ -54,8 +54,7 @@ def check_names(cfg: RunConfig) -> None:
         _check(n <= MAX_INFERRED_TASKS, "task.n_tasks",
                f"<= {MAX_INFERRED_TASKS} in {task.scenario} (inferring the task runs every "
                f"seen task's network on every test input; got {n})")
-    _check(task.n_tasks is None or task.n_tasks <= b.max_n_tasks, "task.n_tasks",
-           f"<= {b.max_n_tasks} for {task.benchmark} (got {task.n_tasks})")
+    b.check_n_tasks(task)
     _check(task.subset is None or b.subset, "task.subset",
            f"null for {task.benchmark} (a subset applies to: {', '.join(_subset_benchmarks())})")
     method_spec(cfg.train.method)  # "train.method must be one of (...)"

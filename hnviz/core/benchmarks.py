@@ -33,6 +33,8 @@ from .config import (
     registry_entry,
 )
 from .conv_shapes import check_target
+from .errors import ConfigError
+from .limits import HARD
 from .metrics import METRIC_OF_KIND, Metric
 from .tasks import TaskSequence
 
@@ -113,6 +115,13 @@ class Benchmark:
         """How many tasks `cfg` asks for (bounded where the run is admitted: `admission`)."""
         return self.default_n_tasks if cfg.n_tasks is None else int(cfg.n_tasks)
 
+    def check_n_tasks(self, cfg: TaskConfig) -> None:
+        """ConfigError unless `cfg` asks for at most `max_n_tasks` tasks (what this benchmark
+        offers), named as the field."""
+        if cfg.n_tasks is not None and cfg.n_tasks > self.max_n_tasks:
+            raise ConfigError(f"task.n_tasks must be <= {self.max_n_tasks} for {self.name} "
+                              f"(got {cfg.n_tasks})")
+
     def task_names(self, n_tasks: int) -> list[str]:
         """Short labels without loading data: 'task 1: y = x + 3', 'task 1: 0/1', 'task 1'."""
         if self.task_label is None:
@@ -186,7 +195,7 @@ _MNIST_TRAIN = TrainConfig(beta=0.01, lr=1e-3, iters_per_task=2000, batch_size=1
 _MNIST_REPLAY = ReplayConfig(latent_dim=32, hidden=(400, 400), emb_dim=16, hnet_hidden=(50, 50),
                              chunk_size=4000, chunk_emb_dim=16, classifier_hidden=(400, 400),
                              batch=128, beta=0.01)
-MAX_PERMUTATIONS = 10_000
+MAX_PERMUTATIONS = HARD.max_tasks  # the most tasks any config may name (limits.HARD)
 DIGITS = (1797, 1797)  # sklearn's digits: 1797 examples, split by test_fraction (upper bounds)
 MNIST_SIZE = (60_000, 10_000)  # the official splits of MNIST and Fashion-MNIST
 
@@ -327,6 +336,7 @@ def build_tasks(cfg: TaskConfig) -> TaskSequence:
     """The task sequence `cfg` describes; same cfg -> identical tensors. Raises
     DataUnavailableError (datasets_torchvision) when its files are not on disk."""
     b = benchmark(cfg.benchmark)
+    b.check_n_tasks(cfg)  # a library call that skipped admission still gets the field named
     return b.build(cfg, b.n_tasks(cfg))
 
 

@@ -80,9 +80,11 @@ class TaskConfig:
         _hard_caps(self.limited())
 
     def limited(self, n_tasks: int | None = None) -> list[tuple[str, int, str]]:
-        """The sizes a limit bounds: (field, value, `limits.Limits` field). The task count
-        only when given resolved (`admission` passes it: the benchmark's default when
-        `self.n_tasks` is None, bounded first by the benchmark's maximum)."""
+        """The sizes a limit bounds: (field, value, `limits.Limits` field). The task count as
+        `admission` resolves it (`n_tasks`: the benchmark's default when `self.n_tasks` is None,
+        bounded first by the benchmark's maximum), else `self.n_tasks` where it is set (so the
+        config alone already refuses more than HARD.max_tasks, the most any benchmark offers)."""
+        n_tasks = self.n_tasks if n_tasks is None else n_tasks
         return [*([("task.n_tasks", n_tasks, "max_tasks")] if n_tasks is not None else []),
                 ("task.n_train", self.n_train, "max_samples"),
                 ("task.n_test", self.n_test, "max_samples"),
