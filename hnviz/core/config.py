@@ -71,6 +71,8 @@ class TaskConfig:
     def __post_init__(self) -> None:
         _check(self.scenario in SCENARIO_NAMES, "task.scenario", f"one of {SCENARIO_NAMES}")
         _check(self.n_tasks is None or self.n_tasks >= 1, "task.n_tasks", ">= 1")
+        _check(self.n_tasks is None or self.n_tasks <= HARD.max_tasks, "task.n_tasks",
+               f"<= {HARD.max_tasks} (the most tasks any benchmark offers)")
         _check(self.noise_std >= 0, "task.noise_std", ">= 0")
         _check(self.n_train >= 1 and self.n_test >= 1, "task.n_train/n_test", ">= 1")
         _check(0 < self.test_fraction < 1, "task.test_fraction", "in (0, 1)")
@@ -80,11 +82,9 @@ class TaskConfig:
         _hard_caps(self.limited())
 
     def limited(self, n_tasks: int | None = None) -> list[tuple[str, int, str]]:
-        """The sizes a limit bounds: (field, value, `limits.Limits` field). The task count as
-        `admission` resolves it (`n_tasks`: the benchmark's default when `self.n_tasks` is None,
-        bounded first by the benchmark's maximum), else `self.n_tasks` where it is set (so the
-        config alone already refuses more than HARD.max_tasks, the most any benchmark offers)."""
-        n_tasks = self.n_tasks if n_tasks is None else n_tasks
+        """The sizes a limit bounds: (field, value, `limits.Limits` field). The task count
+        only when given resolved (`admission` passes it: the benchmark's default when
+        `self.n_tasks` is None, bounded first by the benchmark's maximum)."""
         return [*([("task.n_tasks", n_tasks, "max_tasks")] if n_tasks is not None else []),
                 ("task.n_train", self.n_train, "max_samples"),
                 ("task.n_test", self.n_test, "max_samples"),
