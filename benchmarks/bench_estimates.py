@@ -148,8 +148,9 @@ def _with_width(changes: dict, w: int) -> dict:
 def app_corner(bench: str, method: str, target: str | None, changes: dict, limits=None):
     """The config of the family with the largest width W (1 … max_width) the limits admit
     (its width: `corner_width`)."""
+    from hnviz.core.admission import admit
     from hnviz.core.config import ConfigError
-    from hnviz.core.limits import APP_DEFAULTS, check_limits
+    from hnviz.core.limits import APP_DEFAULTS
     from hnviz.core.presets import default_config
 
     limits = limits or APP_DEFAULTS
@@ -158,7 +159,7 @@ def app_corner(bench: str, method: str, target: str | None, changes: dict, limit
     def admitted(w: int):
         cfg = base.replace(**_with_width(changes, w))
         try:
-            check_limits(cfg, limits)
+            admit(cfg, limits)
         except ConfigError:
             return None
         return cfg

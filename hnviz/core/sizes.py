@@ -30,11 +30,14 @@ from .conv_shapes import (
     conv_num_params,
     image_shape,
 )
+from .evaluation import LOG_EVERY
 from .hnets import CALIBRATION_PROBES as PROBES
+from .inference import MAX_FLOATS
 from .method_specs import method_spec
+from .methods import FISHER_SAMPLES, fisher_chunk
+from .scenarios import n_heads as scenario_heads
+from .scenarios import scenario
 from .target_kinds import EVAL_FLOATS
-from .target_kinds import n_heads as target_heads
-from .trainer import FISHER_SAMPLES, LOG_EVERY, fisher_chunk
 
 FLOAT = 4  # bytes of a float32
 PY_FLOAT = 32  # bytes of one number in a history list (float object + list slot)
@@ -68,7 +71,7 @@ def n_tasks(cfg: RunConfig) -> int:
 def n_heads(cfg: RunConfig) -> int:
     """Output heads of the target, as the scenario and the method have them
     (`scenarios.n_heads`, as the trainer builds it)."""
-    return target_heads(cfg, n_tasks(cfg))
+    return scenario_heads(cfg, method_spec(cfg.train.method).has_embeddings, n_tasks(cfg))
 
 
 def target_widths(cfg: RunConfig) -> list[int]:
@@ -131,8 +134,8 @@ def param_counts(cfg: RunConfig) -> ParamCounts:
         hnet       θ_h (body, + ⌈P/chunk_size⌉ · chunk_emb_dim chunk embeddings) + T · emb_dim
         compression = hnet / target
 
-    Equal to `targets.num_params(build_target(...))` and `hnets.count_params(method.hnet)` of the
-    built run (tests/test_limits.py)."""
+    Equal to `targets.num_params(build_target(...))` and `hnets.count_params` of the method's
+    hypernet in the built run (tests/test_limits.py)."""
     p = target_params(cfg)
     if not method_spec(cfg.train.method).has_embeddings:
         return ParamCounts(p, None, None)
@@ -282,7 +285,7 @@ def memory_estimate(cfg: RunConfig) -> MemoryEstimate:
             + 3 * (1 + k) * r_net * FLOAT + 3 * rows * nets * FLOAT)
         transient["replay snapshot forward"] = T * (r_chunks * max(r_body[1:]) + p_dec) * FLOAT
     if spec.needs_fisher:
-        rows = 1 if tr.method == "online-ewc" else T
+        rows = 1 if spec.online else T
         kept[f"EWC anchors and Fishers [{rows}, {P}]"] = 2 * rows * P * FLOAT
         if rows > 1:  # torch.cat adds a task's row: the old buffer and the new one at once
             transient[f"adding a row to [{T}, {P}]"] = T * P * FLOAT
@@ -295,9 +298,9 @@ def memory_estimate(cfg: RunConfig) -> MemoryEstimate:
             layers = conv_depth(cfg.target.kind) + 1
             samples = min(samples, fisher_chunk(P, conv_depth(cfg.target.kind)))
         transient["Fisher per-sample gradients"] = layers * samples * P * FLOAT
-    if tr.method == "si":
+    if spec.path_integral:
         kept["SI buffers"] = 5 * P * FLOAT
-    if tr.method == "scratch":
+    if spec.task_networks:
         kept[f"from-scratch networks [{T}, {P}]"] = T * P * FLOAT
         transient[f"adding a row to [{T}, {P}]"] = T * P * FLOAT
     batch = min(tr.batch_size, rows_train)
@@ -317,11 +320,10 @@ def memory_estimate(cfg: RunConfig) -> MemoryEstimate:
     # + the flat weight vector's gradient: one part per layer, then their concatenation
     transient["training activations"] = (per_batch * (T if spec.joint else 1) + backward
                                          + 3 * P * FLOAT)
-    if tr.method == "si":  # the task loss's own gradient and the penalty's temporaries [P]
+    if spec.path_integral:  # the task loss's own gradient and the penalty's temporaries [P]
         transient["training activations"] += 3 * P * FLOAT
-    if cfg.task.scenario != "cl1" and spec.has_embeddings:  # every seen task's network at once
-        from .inference import MAX_FLOATS
-
+    given = scenario(cfg.task.scenario).task_given
+    if not given and spec.has_embeddings:  # every seen task's network at once
         transient["evaluation activations"] = max(
             transient["evaluation activations"],
             2 * MAX_FLOATS * FLOAT + T * counts.generated * FLOAT)
@@ -331,7 +333,7 @@ def memory_estimate(cfg: RunConfig) -> MemoryEstimate:
     history = (T * tr.iters_per_task // LOG_EVERY + T) * LOSS_ROW
     history += n_evals * EVAL_REC + evals_per_task * (T * (T + 1) // 2) * PY_FLOAT
     history += (T * T + T) * PY_FLOAT  # R and R0
-    if cfg.task.scenario != "cl1":
+    if not given:
         history += 2 * T * T * PY_FLOAT  # R_given and R_task
     if spec.has_embeddings:
         history += n_evals * (EVAL_REC + cfg.hnet.emb_dim * PY_FLOAT)
@@ -422,7 +424,7 @@ def step_estimate(cfg: RunConfig) -> StepEstimate:
     batch = min(tr.batch_size, n_train or cfg.task.n_train)
     batches = T if spec.joint else 1
     parts: dict[str, tuple[int, int, int]] = {}  # what -> (macs, floats, ops)
-    passes = 5 if tr.method == "si" else 3  # SI takes the task loss's gradient on its own
+    passes = 5 if spec.path_integral else 3  # SI takes the task loss's gradient on its own
     if cfg.target.kind == "mlp":
         widths = target_widths(cfg)
         layers = len(widths) - 1
@@ -464,9 +466,9 @@ def step_estimate(cfg: RunConfig) -> StepEstimate:
             6 * (1 + k) * (r_chunks * sum(r_body[1:-1]) + p_dec) + 3 * rp, 120)
         trained += rp
     if spec.needs_fisher:
-        rows = 1 if tr.method == "online-ewc" else T - 1
+        rows = 1 if spec.online else T - 1
         parts["EWC penalty"] = (0, 15 * rows * P, 10)  # its [rows, P] temporaries, both ways
-    if tr.method == "si":
+    if spec.path_integral:
         parts["SI buffers"] = (0, 12 * P, 12)
     parts["Adam"] = (0, 8 * trained, 20)
     parts["step overhead"] = (0, 0, 40)
