@@ -69,7 +69,7 @@ def jump_to_last_task(tr) -> None:
         if name == "snapshot":  # recomputed by begin_task from the embeddings
             continue
         cur = getattr(m, name)
-        rows = 1 if getattr(m, "online", False) else T - 1
+        rows = 1 if m.spec.online else T - 1  # online EWC: one running anchor and Fisher
         setattr(m, name, torch.zeros(rows, *cur.shape[1:]))
     tr.task = T - 1
     tr.history["R"] = [[None] * T for _ in range(T - 1)]

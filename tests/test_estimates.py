@@ -82,10 +82,9 @@ def test_a_step_of_many_seconds_is_refused_before_it_starts():
 def test_the_train_page_warns_about_a_slow_step():
     from tests.apptest_helpers import open_app
 
-    link = {"benchmark": "permuted-digits", "method": "joint", "tasks": "50",
-            "target_hidden": "1024,1024"}
-    slow = default_config("permuted-digits", "joint").replace(
-        task={"n_tasks": 50}, target={"hidden": (1024, 1024)})
+    link = {"benchmark": "permuted-digits", "method": "joint", "tasks": "20",
+            "target": "resnet32"}
+    slow = default_config("permuted-digits", "joint", "resnet32").replace(task={"n_tasks": 20})
     assert SLOW_STEP_S <= step_estimate(slow).seconds <= APP_DEFAULTS.max_step_s
     admit(slow, APP_DEFAULTS)
     at = open_app("pages/1_Train.py", **link)

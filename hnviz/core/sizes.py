@@ -310,6 +310,9 @@ def memory_estimate(cfg: RunConfig) -> MemoryEstimate:
         # backward's own temporaries (3 × the widest pair) once per step
         per_batch = int(batch * (widths[0] + 1.6 * sum(widths[1:-1]))) * FLOAT
         backward = batch * (3 * widest_pair + widths[-1]) * FLOAT
+        if spec.joint:  # one batch of every seen task at once: the backward's gradient buffers
+            # grow with them (measured: about half an [T·batch, widest] beside the activations)
+            backward = max(backward, T * batch * max(widths[1:]) * FLOAT // 2)
         transient["evaluation activations"] = rows_test * widest_pair * FLOAT
     else:  # every feature map kept for backward: conv and batch-norm outputs, masks
         per_batch = batch * conv_activation_sum(cfg.target.kind, conv) * CONV_KEEP * FLOAT
@@ -367,12 +370,16 @@ def history_bytes(cfg: RunConfig) -> int:
 
 
 # One CPU core (torch with one intra-op thread, as every hnviz process trains), calibrated by
-# benchmarks/bench_estimates.py on the shared 2-core development machine (under load) so that
-# the estimate is at or above the measured step: seconds per multiply-add of a matrix product,
-# per float that elementwise work or a weight read moves, and per tensor operation.
-MAC_S = 1 / 13e9
-FLOAT_S = 2e-9
-OP_S = 15e-6
+# benchmarks/bench_estimates.py against each configuration's median step measured as CPU time on
+# one thread (wall time on the shared 2-core development machine swung 0.3-4x with its load), so
+# that the estimate is at or above every measured step: seconds per multiply-add of a matrix
+# product (MLP layers, hypernets, replay models), per multiply-add of a convolution (oneDNN's
+# convolutions reach under half the matrix product's rate on these small images), per float that
+# elementwise work or a weight read moves, and per tensor operation.
+MAC_S = 1 / 35e9
+CONV_MAC_S = 1 / 15e9
+FLOAT_S = 1.5e-9
+OP_S = 3e-6
 SLOW_STEP_S = 1.0  # a step this slow is worth a warning before training starts (the app's)
 
 
@@ -388,7 +395,7 @@ class StepEstimate:
 
     @property
     def seconds(self) -> float:
-        return self.macs * MAC_S + self.floats * FLOAT_S + self.ops * OP_S
+        return sum(secs for _, secs in self.parts)
 
     def largest(self) -> tuple[str, float]:
         return self.parts[0]
@@ -412,8 +419,9 @@ def step_estimate(cfg: RunConfig) -> StepEstimate:
       SI's buffers;
     - a fixed cost per tensor operation.
 
-    Costed with MAC_S / FLOAT_S / OP_S (one core); `benchmarks/bench_estimates.py` compares it
-    with measured steps. Evaluations and the start of a task are not part of a step."""
+    Costed with MAC_S (CONV_MAC_S for a conv target's own multiply-adds) / FLOAT_S / OP_S (one
+    core); `benchmarks/bench_estimates.py` compares it with measured steps. Evaluations and the
+    start of a task are not part of a step."""
     b = benchmark(cfg.task.benchmark)
     spec = method_spec(cfg.train.method)
     T = n_tasks(cfg)
@@ -424,6 +432,7 @@ def step_estimate(cfg: RunConfig) -> StepEstimate:
     batch = min(tr.batch_size, n_train or cfg.task.n_train)
     batches = T if spec.joint else 1
     parts: dict[str, tuple[int, int, int]] = {}  # what -> (macs, floats, ops)
+    conv_part = None  # the part whose multiply-adds are convolutions (CONV_MAC_S)
     passes = 5 if spec.path_integral else 3  # SI takes the task loss's gradient on its own
     if cfg.target.kind == "mlp":
         widths = target_widths(cfg)
@@ -440,6 +449,7 @@ def step_estimate(cfg: RunConfig) -> StepEstimate:
         parts["target forward and backward"] = (
             passes * batch * macs * batches, (3 * CONV_KEEP * acts + 3 * P) * batches,
             30 * depth * batches)
+        conv_part = "target forward and backward"
     trained = P
     if spec.has_embeddings:
         G, C = counts.generated, counts.chunks
@@ -475,6 +485,7 @@ def step_estimate(cfg: RunConfig) -> StepEstimate:
     macs = sum(m for m, _, _ in parts.values())
     floats = sum(f for _, f, _ in parts.values())
     ops = sum(o for _, _, o in parts.values())
-    seconds = {k: m * MAC_S + f * FLOAT_S + o * OP_S for k, (m, f, o) in parts.items()}
+    seconds = {k: m * (CONV_MAC_S if k == conv_part else MAC_S) + f * FLOAT_S + o * OP_S
+               for k, (m, f, o) in parts.items()}
     return StepEstimate(macs, floats, ops,
                         tuple(sorted(seconds.items(), key=lambda kv: -kv[1])))
