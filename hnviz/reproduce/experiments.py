@@ -20,6 +20,7 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 
 from hnviz.core.config import ConfigError, registry_entry
+from hnviz.core.scenarios import SCENARIOS
 
 Overrides = Mapping[str, Mapping[str, Any]]  # {"train": {"iters_per_task": 500}, ...}
 BASELINES = ("ewc", "online-ewc", "si", "finetune", "joint")
@@ -82,7 +83,8 @@ def narrow(exp: Experiment, methods: tuple[str, ...] | None = None,
 _TABLE1 = "arXiv:1906.00695 Table 1"
 _DIGITS_LITE = {"train": {"iters_per_task": 500, "eval_every": 500}}
 _CL_METHODS = ("hnet-replay", "hnet", *BASELINES)
-_ALL_SCENARIOS = ("cl1", "cl2", "cl3")
+_ALL_SCENARIOS = tuple(SCENARIOS)
+_TASK_GIVEN = tuple(name for name, s in SCENARIOS.items() if s.task_given)  # regression
 # The paper's MNIST setup (hypercl mnist/train_args_default.py; van de Ven & Tolias 2019):
 # Split MNIST 400-400 target, 2000 iterations of batch 128, lr 1e-3; Permuted MNIST-10
 # 1000-1000 target, 5000 iterations of batch 128, lr 1e-4.
@@ -123,7 +125,7 @@ _PERMUTED_MNIST_100_FULL = {
 
 _ENTRIES = (
     Experiment(
-        "toy", "1-D regression (the paper's Fig. 2)", "regression1d", ("cl1",),
+        "toy", "1-D regression (the paper's Fig. 2)", "regression1d", _TASK_GIVEN,
         ("hnet", "ewc", "si", "finetune"),
         # lite: half the preset's 4000 steps (at 1000, seed 0 of the one-head HNET forgets
         # task 1: MSE 0.73; seeds 1 and 2 do not)
