@@ -212,7 +212,9 @@ _DIGIT_HNET = HnetConfig(kind="chunked", emb_dim=8, hidden=(32, 32), chunk_size=
 # target weights); chunk embeddings drawn at std 0.1; every previous task regularized at every step
 # on a random sample of its chunks (reg_choice "chunks": 8 × 86 (task, chunk) pairs per step, an
 # unbiased estimate of the paper's sum over all previous tasks at a cost flat in the number of
-# tasks). The frontier measured to choose it (ratio, steps, k, β): docs/REPRODUCTION.md.
+# tasks). Measured over seeds 0-2: 88.4 / 90.2 / 88.9% mean final accuracy (89.2%), 3.0 points
+# forgetting (the 90% is missed: the late tasks are learned to ~84% only). The frontier
+# measured to choose it (ratio, steps, k, β): docs/REPRODUCTION.md.
 _DIGITS_LONG = LongPreset(
     min_tasks=30, target=TargetConfig(hidden=(256, 256)),
     hnet=HnetConfig(kind="chunked", emb_dim=16, hidden=(64, 64), chunk_size=1000,
