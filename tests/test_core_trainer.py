@@ -103,9 +103,8 @@ def test_large_mlp_fisher_is_taken_in_chunks_of_samples():
     FISHER_FLOATS (the recorded runs), and chunks of samples beyond: the same Fisher."""
     import torch
 
-    from hnviz.core.methods import diag_fisher
+    from hnviz.core.methods import FISHER_FLOATS, diag_fisher, mlp_fisher_chunk
     from hnviz.core.targets import MLPTarget, init_std
-    from hnviz.core.trainer import FISHER_FLOATS, mlp_fisher_chunk
 
     assert mlp_fisher_chunk(17_610, 4, 500) is None  # Permuted Digits' 10-task preset
     big = mlp_fisher_chunk(339_432, 4, 500)  # a 100-head 256-256 target
