@@ -167,13 +167,14 @@ BUNDLED = Path(__file__).resolve().parents[1] / "assets" / "paper" / "permuted-d
 
 @pytest.mark.skipif(not BUNDLED.exists(), reason="permuted-digits-100 is not bundled")
 def test_the_bundled_runs_hold_what_the_lecture_says():
-    """The lecture's compression step: "100 tasks in a row with a hypernetwork smaller than its
-    target ... HNET keeps the early ones, fine-tuning's fade" — on the bundled runs (the
-    preset, every seed bundled), and every method trained the long preset's target."""
+    """The lecture's compression step: "100 tasks; HNET (smaller than its target) keeps early
+    tasks, fine-tuning fades" — on the bundled runs (the preset, every seed
+    bundled), and every method trained the long preset's target."""
     from hnviz.ui.lecture.layout import STEPS
 
     step = next(s for s in STEPS if s.title == "Compression")
-    assert "100 tasks in a row with a hypernetwork smaller than its target" in step.notice
+    assert "100 tasks; HNET (smaller than its target) keeps early tasks, fine-tuning fades" in (
+        step.notice)
     d = read_manifest(BUNDLED.parent)
     mem = long_memory(d)
     hnet, ft = mem["hnet"], mem["finetune"]

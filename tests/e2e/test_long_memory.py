@@ -114,7 +114,7 @@ def test_lecture_compression_step_shows_the_100_tasks(app_server, browser_page):
     page = browser_page
     page.set_viewport_size(PROJECTOR)
     goto_app(page, f"{app_server}/Lecture?step={COMPRESSION_STEP}", timeout=120_000)
-    page.get_by_role("button", name="Long memory: 100 tasks").click()
+    page.get_by_text("Long memory: 100 tasks", exact=True).click()
     page.wait_for_function(
         "() => [...document.querySelectorAll('.js-plotly-plot')].some("
         "gd => gd.layout && gd.layout.sliders && gd.layout.sliders.length)", timeout=60_000)

@@ -51,6 +51,10 @@ def render_long_memory(height: int) -> None:
     except SweepFileError as e:
         st.info(long_memory.missing_note(e))
         return
+    # the legend inside, bottom right (empty there: early tasks of fine-tuning are low on the
+    # left), so the projector's larger title has the top line to itself
+    fig.update_layout(legend=dict(orientation="h", x=0.99, xanchor="right", y=0.02,
+                                  yanchor="bottom", bgcolor="rgba(255,255,255,0.85)"))
     chart(projector(fig, font=15), "lecture.compression.long_memory")
 
 

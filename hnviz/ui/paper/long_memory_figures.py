@@ -101,7 +101,8 @@ def memory_fig(memories: Mapping[str, MethodMemory], title: str = "Every task's 
         legend=dict(orientation="h", yanchor="bottom", y=1.02, xanchor="right", x=1.0),
         sliders=[dict(active=len(after) - 1, steps=steps, x=0.1, len=0.9, y=0,
                       yanchor="top", pad=dict(t=45),
-                      currentvalue=dict(prefix="after task ", font=dict(size=13)))],
+                      currentvalue=dict(prefix="after task ", xanchor="right",
+                                        font=dict(size=13)))],  # right: clear of ▶ play
         updatemenus=[dict(type="buttons", showactive=False, x=0.0, y=0, xanchor="left",
                           yanchor="top", pad=dict(t=45, r=10), buttons=[
                               dict(label="▶ play", method="animate",
