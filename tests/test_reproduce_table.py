@@ -103,7 +103,8 @@ def test_not_run_rows_keep_the_registrys_paper_numbers_and_say_why(table):
     assert all(s["measured"] == "not run" for s in shown)
     assert all(s["status"] == "not run: no MNIST here (test)" for s in shown)
     cited = [s for s in shown if s["paper"] != "—"]
-    assert [s["paper"] for s in cited] == ["99.79 [1]", "69.48 ± 0.80 [2]"]
+    assert [s["paper"] for s in cited] == ["99.79 (unverified) [1]",
+                                           "69.48 ± 0.80 (unverified) [2]"]
     assert "Table 1" in notes[0] and len(notes) == 2
 
 
@@ -194,4 +195,43 @@ def test_comparison_fig_bars_errors_and_paper_markers(table):
     assert fig.layout.yaxis.title.text == "test accuracy (%)"
     not_run = comparison_fig(t.rows_of("split-mnist"))
     assert all(len(tr.y) == 0 for tr in not_run.data if tr.type == "bar")
-    assert len(not_run.data[-1].y) == 2  # the paper's two numbers still drawn
+    # the paper's two numbers still drawn, as open diamonds: their source was not readable
+    (unverified,) = [tr for tr in not_run.data if tr.meta == "paper:marker:unverified"]
+    assert len(unverified.y) == 2 and unverified.marker.symbol == "diamond-open"
+    assert not [tr for tr in not_run.data if tr.meta == "paper:marker"]
+
+
+def test_unverified_paper_numbers_are_marked_everywhere(table):
+    from hnviz.reproduce.experiments import EXPERIMENTS
+    from hnviz.reproduce.run import markdown, paper_fields
+    from hnviz.reproduce.table import paper_text
+
+    _, t = table
+    (row,) = [r for r in t.rows_of("split-mnist") if (r["scenario"], r["method"])
+              == ("cl1", "hnet")]
+    assert row["paper_verified"] is False and paper_text(row) == "99.79 (unverified)"
+    assert "| 99.79 (unverified) | not run here |" in markdown([row])
+    checked = _row(t.rows_of("split-digits"), "cl1", "hnet")
+    assert checked["paper_verified"] is True and "unverified" not in paper_text(checked)
+    legacy = {k: v for k, v in checked.items() if k != "paper_verified"}  # an older table
+    assert paper_text(legacy) == paper_text(checked)
+    assert paper_fields(EXPERIMENTS["split-mnist"], "cl2", "ewc")["paper"] is None
+
+
+def test_experiments_missing_from_the_table_are_listed_as_not_run(table):
+    from hnviz.reproduce.experiments import EXPERIMENTS
+    from hnviz.reproduce.table import absent_experiments, absent_rows
+
+    _, t = table
+    absent = absent_experiments(t)
+    assert set(absent) == set(EXPERIMENTS) - {"split-digits", "split-mnist"}
+    assert absent == [n for n in EXPERIMENTS if n in absent]  # registry order
+    rows = absent_rows("permuted-mnist", False, data_root="/nonexistent")
+    exp = EXPERIMENTS["permuted-mnist"]
+    assert len(rows) == len(exp.methods) * len(exp.scenarios)
+    assert all(r["status"] == "not run" and r["n"] == 0 for r in rows)
+    assert "not in this table, and MNIST not found under /nonexistent" in rows[0]["reason"]
+    assert rows[0]["command"].startswith("python -m hnviz reproduce --experiment permuted-mnist")
+    toy = absent_rows("toy", False)  # embedded: nothing missing, the command says how
+    assert "not in this table: run it with `python -m hnviz reproduce --experiment toy" in \
+        toy[0]["reason"]

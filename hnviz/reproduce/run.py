@@ -5,6 +5,7 @@ run by the local worker pool; resumable, one run file per point, a manifest `swe
 rows are read back from the manifest:
 
     row = {experiment, benchmark, scenario, method, metric, paper, paper_spread, paper_source,
+           paper_verified (False: the number's source was not readable here; absent: True),
            mean, spread (sample std over seeds), n, values [per seed], task_inference_acc (mean,
            CL2/CL3), mean_given (task given, CL2/CL3), wall_s (mean per run), config (what the
            runs were: iterations, target, hnet), sweep (the manifest's path), runs [file names],
@@ -74,6 +75,16 @@ def _stats(values: list[float]) -> tuple[float | None, float | None]:
     return statistics.fmean(values), (statistics.stdev(values) if len(values) > 1 else 0.0)
 
 
+def paper_fields(exp: Experiment, scn: str, method: str) -> dict[str, Any]:
+    """The row's paper columns: the registry's number for (scenario, method), or Nones."""
+    paper = exp.paper.get((scn, method))
+    if paper is None:
+        return {"paper": None, "paper_spread": None, "paper_source": None,
+                "paper_verified": None}
+    return {"paper": paper.value, "paper_spread": paper.spread, "paper_source": paper.source,
+            "paper_verified": paper.verified}
+
+
 def rows_from_manifest(exp: Experiment, manifest: dict[str, Any], full: bool,
                        sweep_path: str, seeds: Sequence[int]) -> list[dict[str, Any]]:
     """The table rows of one experiment's finished sweep."""
@@ -93,13 +104,9 @@ def rows_from_manifest(exp: Experiment, manifest: dict[str, Any], full: bool,
                      if r["summary"].get("mean_final_given") is not None]
             walls = [r["summary"]["wall_s"] for r in ok]
             mean, spread = _stats(vals)
-            paper = exp.paper.get((scn, method))
             rows.append({
                 "experiment": exp.name, "benchmark": exp.benchmark, "scenario": scn,
-                "method": method, "metric": b.metric.name,
-                "paper": paper.value if paper else None,
-                "paper_spread": paper.spread if paper else None,
-                "paper_source": paper.source if paper else None,
+                "method": method, "metric": b.metric.name, **paper_fields(exp, scn, method),
                 "mean": mean, "spread": spread, "n": len(vals), "values": vals,
                 "task_inference_acc": _stats(tia)[0], "mean_given": _stats(given)[0],
                 "wall_s": _stats(walls)[0], "config": describe(configs[method]),
@@ -118,13 +125,10 @@ def not_run_rows(exp: Experiment, full: bool, seeds: Sequence[int], reason: str
     out = []
     for scn in exp.scenarios:
         for method in exp.methods:
-            paper = exp.paper.get((scn, method))
             out.append({
                 "experiment": exp.name, "benchmark": exp.benchmark, "scenario": scn,
                 "method": method, "metric": benchmark(exp.benchmark).metric.name,
-                "paper": paper.value if paper else None,
-                "paper_spread": paper.spread if paper else None,
-                "paper_source": paper.source if paper else None, "mean": None,
+                **paper_fields(exp, scn, method), "mean": None,
                 "spread": None, "n": 0, "values": [], "task_inference_acc": None,
                 "mean_given": None, "wall_s": None, "config": describe(configs[method]),
                 "sweep": None, "runs": [], "status": "not run", "reason": reason,
@@ -191,6 +195,8 @@ def markdown(rows: list[dict[str, Any]]) -> str:
     lines = [head]
     for r in rows:
         paper = format_cell(r["paper"], r["paper_spread"], r["metric"])
+        if r["paper"] is not None and r.get("paper_verified") is False:
+            paper += " (unverified)"
         got = (format_cell(r["mean"], r["spread"], r["metric"]) if r["status"] != "not run"
                else "not run here")
         tia = "—" if r["task_inference_acc"] is None else f"{r['task_inference_acc']:.1f}"
