@@ -93,12 +93,22 @@ def replay_counts(cfg: RunConfig) -> tuple[int, int, int]:
     and task classifier; decoder weights generated per task; replay hypernet chunks)."""
     r, b, T = cfg.replay, benchmark(cfg.task.benchmark), n_tasks(cfg)
     p_dec = _linear_params(replay_model.decoder_widths(r, b.in_dim))
-    chunks = math.ceil(p_dec / r.chunk_size)
-    hnet = (_linear_params([r.emb_dim + r.chunk_emb_dim, *r.hnet_hidden, r.chunk_size])
-            + chunks * r.chunk_emb_dim + T * r.emb_dim)
+    body, chunks = replay_hnet_widths(r, p_dec)
+    hnet = (_linear_params(body) + (chunks * r.chunk_emb_dim if r.hnet_kind == "chunked" else 0)
+            + T * r.emb_dim)
     own = (_linear_params(replay_model.encoder_widths(r, b.in_dim))
            + _linear_params(replay_model.classifier_widths(r, b.in_dim, T)))
     return hnet + own, p_dec, chunks
+
+
+def replay_hnet_widths(r, p_dec: int) -> tuple[list[int], int]:
+    """(layer widths of the replay hypernet's body, its chunks) for a decoder of p_dec weights:
+    chunked [emb + chunk_emb, *hidden, chunk_size] × ⌈p_dec / chunk_size⌉, or the full MLP
+    [emb, *hidden, p_dec] (1 chunk)."""
+    if r.hnet_kind == "chunked":
+        return ([r.emb_dim + r.chunk_emb_dim, *r.hnet_hidden, r.chunk_size],
+                math.ceil(p_dec / r.chunk_size))
+    return [r.emb_dim, *r.hnet_hidden, p_dec], 1
 
 
 def hnet_widths(cfg: RunConfig, generated: int) -> tuple[list[int], int]:
@@ -237,7 +247,7 @@ def memory_estimate(cfg: RunConfig) -> MemoryEstimate:
         kept[f"replay snapshot [{T}, {p_dec}] and classifier snapshot"] = (
             (T * p_dec + rp) * FLOAT)
         k = T - 1 if tr.reg_tasks <= 0 else min(tr.reg_tasks, T - 1)
-        r_body = [r.emb_dim + r.chunk_emb_dim, *r.hnet_hidden, r.chunk_size]
+        r_body, _ = replay_hnet_widths(r, p_dec)
         r_net = r_chunks * (r_body[0] + 2 * sum(r_body[1:-1])) + p_dec
         rows = min(tr.batch_size, rows_train) + r.batch + T
         nets = (sum(replay_model.decoder_widths(r, b.in_dim))
@@ -253,8 +263,9 @@ def memory_estimate(cfg: RunConfig) -> MemoryEstimate:
         # vmap(grad) of the flat [P] vector: each layer's per-sample gradient is scattered into
         # an [N, P] of its own before they are summed (measured: ~(layers + 1) × [N, P])
         samples = min(FISHER_SAMPLES, rows_train)
-        if conv is None:
+        if conv is None:  # all at once, or in chunks of samples where that does not fit
             layers = len(widths)
+            samples = min(samples, fisher_chunk(P, layers - 1))
         else:  # in chunks of samples (trainer.fisher_chunk)
             layers = conv_depth(cfg.target.kind) + 1
             samples = min(samples, fisher_chunk(P, conv_depth(cfg.target.kind)))
