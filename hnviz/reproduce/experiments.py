@@ -89,23 +89,32 @@ _CARRIED = f"the number issue 19 and this registry carried. {_UNREAD}"
 _DIGITS_LITE = {"train": {"iters_per_task": 500, "eval_every": 500}}
 _CL_METHODS = ("hnet-replay", "hnet", *BASELINES)
 _ALL_SCENARIOS = ("cl1", "cl2", "cl3")
-# The paper's MNIST setup (hypercl mnist/train_args_default.py; van de Ven & Tolias 2019):
-# Split MNIST 400-400 target, 2000 iterations of batch 128, lr 1e-3; Permuted MNIST-10
-# 1000-1000 target, 5000 iterations of batch 128, lr 1e-4.
+# The paper's MNIST setup (hypercl mnist/train_args_default.py; van de Ven & Tolias 2019): Split
+# MNIST 400-400 target, 2000 iterations of batch 128, lr 1e-3, the classifier hypernet with task
+# and chunk embeddings 96, hidden (10, 10), chunks of 42000; its HNET+TIR replay decoder 50-150
+# with latent 100 (+ a 100-d one-hot condition, not used here: the decoder's weights are per
+# task), hypernet (10, 10) with embeddings 96 and chunks of 50000. Permuted MNIST-10: 1000-1000
+# target, 5000 iterations of batch 128, lr 1e-4, β 0.1, hypernets (25, 25) with task embedding 24,
+# chunk embedding 8, chunks of 78000 (classifier) / 85000 (replay), decoder 1000-1000. Kept from
+# the presets (issue 19, docs/REPRODUCTION.md): the task classifier's 100-100 layers and input
+# dropout (hypercl's inference net is 400-400 / 1000-1000 without; 400-400 inferred the task
+# worse here), the replay hypernet's kind on Split MNIST (a full MLP; hypercl's chunked one is
+# the same size class).
 _SPLIT_MNIST_FULL = {
     "target": {"hidden": (400, 400)},
+    "hnet": {"kind": "chunked", "emb_dim": 96, "chunk_emb_dim": 96, "hidden": (10, 10),
+             "chunk_size": 42000},
     "train": {"iters_per_task": 2000, "batch_size": 128, "lr": 1e-3, "eval_every": 2000},
-    "replay": {"latent_dim": 100, "hidden": (250, 350), "classifier_hidden": (400, 400),
-               "batch": 128}}
+    "replay": {"latent_dim": 100, "hidden": (50, 150)}}
 _PERMUTED_MNIST_FULL = {
     "target": {"hidden": (1000, 1000)},
     "hnet": {"kind": "chunked", "emb_dim": 24, "chunk_emb_dim": 8, "hidden": (25, 25),
              "chunk_size": 78000},
     "train": {"iters_per_task": 5000, "batch_size": 128, "lr": 1e-4, "eval_every": 5000,
               "beta": 0.1},
-    "replay": {"latent_dim": 100, "hidden": (400, 400), "classifier_hidden": (1000, 1000),
-               "emb_dim": 24, "hnet_hidden": (25, 25), "chunk_size": 85000, "batch": 128,
-               "beta": 0.1}}
+    "replay": {"latent_dim": 100, "hidden": (1000, 1000), "hnet_kind": "chunked",
+               "emb_dim": 24, "chunk_emb_dim": 8, "hnet_hidden": (25, 25), "chunk_size": 85000,
+               "batch": 128, "beta": 0.1}}
 
 _ENTRIES = (
     Experiment(
@@ -141,7 +150,9 @@ _ENTRIES = (
              "HNET+TIR design (replay-trained task classifier + HNET), see docs/REPRODUCTION.md."),
     Experiment(
         "permuted-mnist", "Permuted MNIST-10", "permuted-mnist", _ALL_SCENARIOS, _CL_METHODS,
-        lite={"train": {"iters_per_task": 500, "eval_every": 500}}, full=_PERMUTED_MNIST_FULL,
+        # lite: 1000 steps per task (at 500 one task alone ends at 96.5%, below the paper's
+        # 97.57; benchmarks.py)
+        lite={"train": {"iters_per_task": 1000, "eval_every": 1000}}, full=_PERMUTED_MNIST_FULL,
         paper={("cl1", "hnet"): PaperValue(97.57, None, f"{_TABLE1}, PermutedMNIST-10 CL1, "
                                            f"HNET: {_CARRIED}", verified=False)}),
 )
