@@ -1,12 +1,14 @@
 # hnviz developer entry points. Everything runs inside ./.venv, created on demand.
 #   make run    - start the Streamlit app (PORT=8501)
 #   make test   - run the test suite (PYTEST_ARGS="-k foo -x")
+#   make test-fast - the everyday loop: everything but the tests marked slow or e2e (real
+#                 Dask/Ray, subprocess sweeps, reproductions, Chromium); CI runs them all
 #   make lint   - ruff check
 #   make bench  - run every benchmarks/bench_*.py except the peer comparison
 #   make bench-peer - hnviz vs hypnettorch 0.0.4 (BENCH_ARGS=--quick; see docs/SPEED.md)
 #   make assets - regenerate the demo runs and the lecture's curves (scripts/make_assets.py,
 #                 scripts/make_lecture_assets.py); sweeps: scripts/make_sweeps.py
-#   make clean  - remove caches and test artifacts (make distclean also removes .venv)
+#   make clean  - remove caches, test and build artifacts (make distclean also removes .venv)
 
 PYTHON      ?= python3
 PORT        ?= 8501
@@ -22,7 +24,7 @@ STAMP_DEV  := $(VENV)/.stamp-dev
 PIP        := $(VENV_PY) -m pip --disable-pip-version-check --quiet
 
 .DEFAULT_GOAL := help
-.PHONY: help run test lint bench bench-peer assets clean distclean venv FORCE
+.PHONY: help run test test-fast lint bench bench-peer assets clean distclean venv FORCE
 
 # A venv whose interpreter is missing or no longer runs (e.g. the base python moved) is rebuilt.
 VENV_OK := $(shell $(VENV_PY) -c 'import sys' >/dev/null 2>&1 && echo 1)
@@ -58,6 +60,9 @@ run: $(STAMP_RUN)
 test: $(STAMP_DEV)
 	$(VENV_PY) -m pytest -q $(PYTEST_ARGS)
 
+test-fast: $(STAMP_DEV)
+	$(VENV_PY) -m pytest -q -m "not slow and not e2e" $(PYTEST_ARGS)
+
 lint: $(STAMP_DEV)
 	$(VENV_PY) -m ruff check .
 
@@ -78,7 +83,7 @@ assets: $(STAMP_RUN)
 	PYTHONPATH=. $(VENV_PY) scripts/make_lecture_assets.py
 
 clean:
-	rm -rf .pytest_cache .ruff_cache test-artifacts
+	rm -rf .pytest_cache .ruff_cache test-artifacts build dist *.egg-info
 	find . -path ./$(VENV) -prune -o -name __pycache__ -type d -prune -exec rm -rf {} +
 
 distclean: clean

@@ -37,7 +37,7 @@ def library() -> dict[str, float]:
     """Seconds of each view computed directly on an identically configured run."""
     from hnviz.analysis import task_inference as inference
     from hnviz.core.trainer import Trainer
-    from hnviz.ui.inference_page import quick_config
+    from hnviz.ui.task_inference.layout import quick_config
 
     tr = Trainer(quick_config("hnet-replay"))
     tr.run(1000)

@@ -1,7 +1,11 @@
-"""Command line: `python -m hnviz train|info|sweep ...` (see `python -m hnviz --help`).
+"""Command line: `hnviz train|info|sweep|reproduce|app ...` (the console script of an installed
+hnviz; `python -m hnviz` is the same), see `hnviz --help`.
 
-The subcommands are a plain table (`SUBCOMMANDS`); `sweep` lives in its own package
-(`hnviz/sweeps/cli.py`) and shares the run options with `train` through `run_args`."""
+The subcommands are a plain table (`subcommands()`: name -> help, add_args, run); `sweep` and
+`reproduce` live in their own packages (`hnviz/sweeps/cli.py`, `hnviz/reproduce/cli.py`) and share
+the run options with `train` through `run_args`; `app` is `hnviz/app_cli.py`. Importing this
+module loads nothing heavy: the table (registries, torch) is read when a command needs it, and
+`hnviz app` never reads it, so the launcher starts Streamlit without importing torch first."""
 
 from __future__ import annotations
 
@@ -10,20 +14,10 @@ import json
 import sys
 import time
 from collections.abc import Callable, Sequence
+from pathlib import Path
 from typing import Any, NamedTuple
 
-from .analysis.summary import run_summary
-from .core.benchmarks import benchmark, data_note
-from .core.config import ConfigError
-from .reproduce import cli as reproduce
-from .run_args import (
-    add_limit_args,
-    add_run_args,
-    check_out_arg,
-    config_from_args,
-    limits_from_args,
-)
-from .sweeps import cli as sweep
+from . import __version__, app_cli
 
 
 class Subcommand(NamedTuple):
@@ -33,6 +27,8 @@ class Subcommand(NamedTuple):
 
 
 def _train_args(p: argparse.ArgumentParser) -> None:
+    from .run_args import add_limit_args, add_run_args
+
     add_run_args(p)
     add_limit_args(p)
     p.add_argument("--out", help="save the run to this file (.pt)")
@@ -47,11 +43,14 @@ def _train_args(p: argparse.ArgumentParser) -> None:
 def cmd_train(a: argparse.Namespace) -> int:
     from tqdm import tqdm
 
+    from .analysis.summary import run_summary
+    from .core.benchmarks import data_note
     from .core.datasets_torchvision import DataUnavailableError
     from .core.devices import amp_dtype, resolve_device
     from .core.io import save_run
     from .core.limits import check_limits
     from .core.trainer import Trainer
+    from .run_args import check_out_arg, config_from_args, limits_from_args
 
     cfg = config_from_args(a)
     limits = limits_from_args(a)
@@ -151,6 +150,7 @@ def _info_args(p: argparse.ArgumentParser) -> None:
 
 
 def cmd_info(a: argparse.Namespace) -> int:
+    from .core.benchmarks import benchmark, data_note
     from .core.io import RunFileError, read_run_dict
     from .core.limits import HARD
     from .core.metrics import summarize
@@ -193,35 +193,55 @@ def cmd_info(a: argparse.Namespace) -> int:
     return 0
 
 
-SUBCOMMANDS: dict[str, Subcommand] = {
-    "train": Subcommand("train one run and print its accuracy matrix", _train_args, cmd_train),
-    "info": Subcommand("summarise a saved run file", _info_args, cmd_info),
-    "sweep": Subcommand(sweep.HELP, sweep.add_sweep_args, sweep.cmd_sweep),
-    "reproduce": Subcommand(reproduce.HELP, reproduce.add_reproduce_args,
-                            reproduce.cmd_reproduce),
-}
+def subcommands() -> dict[str, Subcommand]:
+    """Every subcommand: name -> (help, add_args, run). Reading it imports the registries."""
+    from .reproduce import cli as reproduce
+    from .sweeps import cli as sweep
+
+    return {
+        "train": Subcommand("train one run and print its accuracy matrix", _train_args,
+                            cmd_train),
+        "info": Subcommand("summarise a saved run file", _info_args, cmd_info),
+        "sweep": Subcommand(sweep.HELP, sweep.add_sweep_args, sweep.cmd_sweep),
+        "reproduce": Subcommand(reproduce.HELP, reproduce.add_reproduce_args,
+                                reproduce.cmd_reproduce),
+        "app": Subcommand(app_cli.HELP, app_cli.add_app_args, app_cli.cmd_app),
+    }
 
 
 class _Parser(argparse.ArgumentParser):
-    """argparse with one-line errors (exit 2): 'error: <what> (python -m hnviz train --help)'."""
+    """argparse with one-line errors (exit 2): 'error: <what> (see hnviz train --help)'."""
 
     def error(self, message: str):  # type: ignore[override]
         self.exit(2, f"error: {' '.join(message.split())} (see {self.prog} --help)\n")
 
 
-def build_parser() -> argparse.ArgumentParser:
-    p = _Parser(prog="python -m hnviz", description="Continual learning with hypernetworks.")
+def prog() -> str:
+    """How the user called us: `hnviz` (the console script) or `python -m hnviz`."""
+    return "hnviz" if Path(sys.argv[0]).stem == "hnviz" else "python -m hnviz"
+
+
+def build_parser(table: dict[str, Subcommand] | None = None) -> argparse.ArgumentParser:
+    p = _Parser(prog=prog(), description="Continual learning with hypernetworks.")
+    p.add_argument("--version", action="version", version=f"hnviz {__version__}")
     sub = p.add_subparsers(dest="cmd", required=True)
-    for name, cmd in SUBCOMMANDS.items():
+    for name, cmd in (table or subcommands()).items():
         cmd.add_args(sub.add_parser(name, help=cmd.help, description=cmd.help))
     return p
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    p = build_parser()
-    a = p.parse_args(argv)
+    argv = sys.argv[1:] if argv is None else list(argv)
+    if argv[:1] == ["app"]:  # the launcher: Streamlit imports torch itself, this process never
+        p = _Parser(prog=f"{prog()} app", description=app_cli.HELP)
+        app_cli.add_app_args(p)
+        return app_cli.cmd_app(p.parse_args(argv[1:]))
+    from .core.config import ConfigError
+
+    table = subcommands()
+    a = build_parser(table).parse_args(argv)
     try:
-        return SUBCOMMANDS[a.cmd].run(a)
+        return table[a.cmd].run(a)
     except ConfigError as e:
         print(f"error: {e}", file=sys.stderr)
         return 2

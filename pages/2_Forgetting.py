@@ -1,7 +1,9 @@
 """Forgetting: the accuracy matrix, forgetting/BWT/FWT and a comparison of methods."""
 
-from hnviz.ui import forgetting_page, page
+import hnviz.ui.boot  # noqa: F401 - first: starts the training pool (services.start_pool)
+from hnviz.ui import page
+from hnviz.ui.forgetting import layout
 
 page.setup("Forgetting", "📉")
 with page.guard("the Forgetting page"):
-    forgetting_page.render()
+    layout.render()

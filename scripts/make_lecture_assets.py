@@ -29,16 +29,17 @@ from hnviz.core.trainer import Trainer  # noqa: E402
 
 OUT = ROOT / "assets" / "lecture"
 BENCHMARK = "regression1d"
-# (file stem, method, display name)
+# (file stem, method, display name; {beta}: the preset's)
 RUNS = [
     ("forgetting-finetune", "finetune", "Fine-tuning"),
-    ("forgetting-hnet", "hnet", "HNET β=0.005"),
+    ("forgetting-hnet", "hnet", "HNET β={beta:g}"),
 ]
 
 
 def main() -> int:
     for stem, method, name in RUNS:
         cfg = default_config(BENCHMARK, method)
+        name = name.format(beta=cfg.train.beta)
         t0 = time.perf_counter()
         trainer = Trainer(cfg)
         snaps = record_task_ends(trainer)

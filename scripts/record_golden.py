@@ -1,6 +1,8 @@
 """Record (or check) short reference runs: every embedded benchmark × every method.
 
-    PYTHONPATH=. .venv/bin/python scripts/record_golden.py [--check]
+    PYTHONPATH=. .venv/bin/python scripts/record_golden.py [--check] [--only regression1d]
+
+(`--only`: the cases whose names start so, e.g. after a benchmark's preset changed on purpose.)
 
 Each case trains the benchmark's preset for that method (`default_config(benchmark, method)`),
 shortened to ITERS iterations per task with an evaluation every EVAL_EVERY steps, and writes its
@@ -85,10 +87,14 @@ def path_of(name: str) -> Path:
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--check", action="store_true", help="compare instead of writing")
+    ap.add_argument("--only", default="", help="comma-separated case-name prefixes")
     a = ap.parse_args()
+    only = tuple(p for p in a.only.split(",") if p)
     GOLDEN_DIR.mkdir(parents=True, exist_ok=True)
     bad = 0
     for name in cases():
+        if only and not name.startswith(only):
+            continue
         hist = run_case(name)
         if a.check:
             ok = json.loads(path_of(name).read_text())["history"] == hist

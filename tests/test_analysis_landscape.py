@@ -67,6 +67,10 @@ def test_combined_views(run) -> None:
     np.testing.assert_allclose(d, np.log10(ls.values), rtol=1e-5)  # MSE shown as log10
     np.testing.assert_array_equal(ls.best(), d.min(axis=0))
     np.testing.assert_array_equal(ls.winner(), d.argmin(axis=0))
+    solved = (ls.values <= ls.solved_threshold).any(axis=0)  # MSE: at most 0.05
+    assert ls.solved_threshold == 0.05
+    np.testing.assert_array_equal(ls.winner(solved_only=True),
+                                  np.where(solved, d.argmin(axis=0), -1))
     assert ls.grid_embeddings().shape == (36, 2)
 
 

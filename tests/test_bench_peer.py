@@ -12,6 +12,8 @@ from pathlib import Path
 
 import pytest
 
+# The peer library in subprocesses (`make test-fast` skips it).
+pytestmark = pytest.mark.slow
 pytest.importorskip("hypnettorch")
 
 ROOT = Path(__file__).resolve().parents[1]

@@ -142,3 +142,37 @@ def test_replay_options_reach_the_config_and_a_bad_dropout_is_one_line(capsys) -
     err = capsys.readouterr().err.strip()
     assert "replay.classifier_dropout must be a number in [0, 1)" in err
     assert len(err.splitlines()) == 1
+
+def test_app_subcommand_serves_the_app_files_of_this_hnviz(capsys):
+    """`hnviz app` runs Streamlit on app_root()/app.py with this interpreter; -P keeps the
+    working folder (which might hold another hnviz/) off sys.path. Served for real from an
+    installed wheel in tests/test_packaging.py."""
+    from hnviz import app_cli
+    from hnviz.cli import _Parser, build_parser
+    from hnviz.paths import app_root
+
+    assert "app" in build_parser().format_help()
+    p = _Parser(prog="hnviz app")
+    app_cli.add_app_args(p)
+    argv = app_cli.app_argv(p.parse_args(["--port", "8600", "--address", "127.0.0.1", "--",
+                                          "--server.maxUploadSize", "100"]))
+    assert argv[:6] == [sys.executable, "-P", "-m", "streamlit", "run", str(app_root() / "app.py")]
+    flags = dict(zip(argv[6::2], argv[7::2]))
+    assert flags == {"--server.port": "8600", "--server.headless": "true",
+                     "--server.address": "127.0.0.1", "--server.maxUploadSize": "100"}
+    with pytest.raises(SystemExit) as e:
+        main(["app", "--port", "70000"])
+    assert e.value.code == 2
+    err = capsys.readouterr().err.strip()
+    assert "invalid port '70000'" in err and len(err.splitlines()) == 1
+
+
+def test_the_launcher_imports_no_torch():
+    """The console script's module and `hnviz app` load neither torch nor streamlit: the app
+    starts without paying torch's import twice, and `import hnviz` stays light."""
+    code = ("import sys, hnviz, hnviz.cli, hnviz.app_cli, hnviz.paths\n"
+            "assert 'torch' not in sys.modules and 'streamlit' not in sys.modules\n"
+            "assert hnviz.__version__\nprint('ok')")
+    r = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True,
+                       timeout=120)
+    assert r.returncode == 0 and "ok" in r.stdout, r.stderr

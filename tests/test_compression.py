@@ -1,6 +1,6 @@
 """Accuracy against compression ratio (hnviz.analysis.compression) from real, tiny sweeps run
-with the sweep engine, its figures (hnviz.ui.compression_figures), and the bundled sweep the
-lecture draws."""
+with the sweep engine, its figures (hnviz.ui.explorer.compression_figures), and the bundled
+sweep the lecture draws."""
 
 from __future__ import annotations
 
@@ -15,8 +15,8 @@ from hnviz.analysis.sweeps import SweepFileError, read_manifest
 from hnviz.core.presets import default_config
 from hnviz.core.sizes import param_counts
 from hnviz.sweeps import make_grid, run_sweep
-from hnviz.ui import compression_figures as cfigs
-from hnviz.ui.compression_view import BASELINE_SWEEP, COMPRESSION_SWEEP, preset_sizes
+from hnviz.ui.explorer import compression_figures as cfigs
+from hnviz.ui.explorer.compression import BASELINE_SWEEP, COMPRESSION_SWEEP, preset_sizes
 
 ITERS = 8
 

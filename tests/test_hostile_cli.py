@@ -179,6 +179,7 @@ def test_info_on_a_good_file(good_bytes, tmp_path, capsys, no_builders):
     assert rc == 0 and json.loads(out)["tasks_done"] == 3
 
 
+@pytest.mark.slow
 def test_subprocess_prints_no_traceback(tmp_path):
     """The real entry point, as a user runs it: one line, exit 2."""
     bad = tmp_path / "bad.pt"

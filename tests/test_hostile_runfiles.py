@@ -110,7 +110,11 @@ def _refused(data, match: str) -> str:
     (dict(history={"R": []}), r"0 rows of R but its state says 1 tasks are done"),
     (dict(history={"R0": [0.1] * 10**4}), r"history R0 must be a list of 3"),
     (dict(history={"loss": [[1, 2]]}), r"history\['loss'\] rows must be \[step, loss, reg\]"),
-    (dict(history={"loss": [[1, 0.5, 0.0]] * 10**5}), r"history\['loss'\] has 100000 entries"),
+    (dict(history={"loss": [[1, 0.5, 0.0]] * 50}), r"history\['loss'\] has 50 entries"),
+    # longer than any history of its config: refused before the JSON is parsed
+    (dict(history={"loss": [[1, 0.5, 0.0]] * 10**5}),
+     r"history is 150\d{4} characters long, more than the \d+ a run of its config writes"),
+    (dict(history={"R": [[[]] * 10_000]}), r"history holds 100\d\d lists and objects, more than a run of its config writes \(100\)"),
     (dict(history={"evals": [{"step": 1, "task": 99, "values": []}]}), r"'evals'\] entries"),
     (dict(history={"evals": [{"step": 1, "task": 0, "values": [0.1] * 4}]}),
      r"evals values must be a list of at most 3"),
@@ -225,7 +229,8 @@ def _legacy(obj) -> bytes:
     (lambda g: g[: len(g) // 2], r"truncated or corrupt$"),
     (lambda g: g[:-10], r"truncated or corrupt$"),
     (lambda g: g[:100], r"truncated or corrupt$"),
-    (lambda g: _legacy({"x": torch.zeros(3)})[:40], r"truncated or corrupt$"),
+    # the legacy format allocates storages at their declared sizes: never read
+    (lambda g: _legacy({"x": torch.zeros(3)})[:40], r"some other PyTorch file, in the legacy"),
     (lambda g: _save(torch.zeros(3)), r"not an hnviz run file \(it is some other PyTorch file\)"),
     (lambda g: _save({"state_dict": {"w": torch.zeros(2)}}), r"some other PyTorch file"),
     (lambda g: _legacy({"format": "x"}), r"some other PyTorch file"),

@@ -79,6 +79,49 @@ def test_counts_equal_the_built_models_for_random_configs(seed):
     assert_counts_match_built(cfg)
 
 
+FINISHED_CASES = [("split-digits", m, {}) for m in METHODS] + [
+    ("split-cifar", "hnet", {"n_tasks": 2}), ("split-cifar", "ewc", {"n_tasks": 2}),
+    ("split-mnist", "hnet", {"n_tasks": 2})]
+
+
+@pytest.mark.parametrize("name, method, task", FINISHED_CASES)
+def test_a_finished_runs_tensors_fit_what_its_config_declares(name, method, task, tiny_data):
+    """`sizes.file_tensor_bytes` bounds what a run file may declare before it is read
+    (run_checks.check_declared): every method's finished run (all grown buffers full), conv
+    targets with their per-task batch-norm statistics included, fits under it."""
+    import io
+
+    import torch
+
+    from hnviz.core.io import read_run_dict, run_to_bytes
+    from hnviz.core.run_archive import scan, skeleton, tensor_bytes
+
+    cfg = default_config(name, method).replace(
+        task={"data_root": tiny_data, **task},
+        train={"iters_per_task": 2, "eval_every": 2, "batch_size": 8})
+    tr = Trainer(cfg, limits=HARD)
+    tr.run()
+    data = run_to_bytes(tr)
+    have = tensor_bytes(skeleton(scan(io.BytesIO(data))))
+    state = torch.load(io.BytesIO(data), weights_only=True)["state"]
+    assert have >= sum(t.numel() * t.element_size() for t in _tensors(state))
+    assert have <= sizes.file_tensor_bytes(cfg), (have, sizes.file_tensor_bytes(cfg))
+    read_run_dict(data, HARD)
+
+
+def _tensors(obj):
+    import torch
+
+    if isinstance(obj, torch.Tensor):
+        yield obj
+    elif isinstance(obj, dict):
+        for v in obj.values():
+            yield from _tensors(v)
+    elif isinstance(obj, (list, tuple)):
+        for v in obj:
+            yield from _tensors(v)
+
+
 def test_presets_fit_the_app_defaults():
     """The app's default limits admit every preset of every benchmark and method."""
     for name in BENCHMARKS:

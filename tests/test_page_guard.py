@@ -15,23 +15,23 @@ from hnviz.ui import page
 from tests.apptest_helpers import open_app
 
 PAGES = {  # page file -> a module attribute the page calls while it renders
-    None: "hnviz.ui.home.render",
-    "pages/1_Train.py": "hnviz.ui.train_page.render",
-    "pages/2_Forgetting.py": "hnviz.ui.forgetting_page.render",
-    "pages/3_Checkpoints.py": "hnviz.ui.checkpoints_page.render",
-    "pages/4_Embedding_space.py": "hnviz.ui.embedding_page.render",
-    "pages/5_Interpolation.py": "hnviz.ui.interp_page.render",
-    "pages/6_Beta_explorer.py": "hnviz.ui.explorer_view.render",
-    "pages/7_Lecture.py": "hnviz.ui.lecture.render",
-    "pages/8_Paper.py": "hnviz.ui.paper_page.render",
-    "pages/8_Task_inference.py": "hnviz.ui.inference_page.render",
+    None: "hnviz.ui.home.layout.render",
+    "pages/1_Train.py": "hnviz.ui.train.layout.render",
+    "pages/2_Forgetting.py": "hnviz.ui.forgetting.layout.render",
+    "pages/4_Checkpoints.py": "hnviz.ui.checkpoints.layout.render",
+    "pages/5_Embedding_space.py": "hnviz.ui.embedding.layout.render",
+    "pages/6_Interpolation.py": "hnviz.ui.interpolation.layout.render",
+    "pages/7_Beta_explorer.py": "hnviz.ui.explorer.layout.render",
+    "pages/8_Lecture.py": "hnviz.ui.lecture.layout.render",
+    "pages/9_Paper.py": "hnviz.ui.paper.layout.render",
+    "pages/3_Task_inference.py": "hnviz.ui.task_inference.layout.render",
 }
 
 # Deeper plants: a library function the page reaches through its views (the Train page's curves
 # are drawn inside a fragment, the Forgetting page's headline outside one).
 DEEP = {
-    "pages/1_Train.py": "hnviz.ui.train_view.task_curves",
-    "pages/2_Forgetting.py": "hnviz.ui.forgetting_page.summarize",
+    "pages/1_Train.py": "hnviz.ui.train.view.task_curves",
+    "pages/2_Forgetting.py": "hnviz.ui.forgetting.layout.summarize",
 }
 
 

@@ -150,7 +150,7 @@ def test_train_page_offers_every_benchmark_and_method():
 
 
 def test_sweep_form_offers_embedded_benchmarks_and_methods_with_a_strength():
-    at = open_app("pages/6_Beta_explorer.py", timeout=60)
+    at = open_app("pages/7_Beta_explorer.py", timeout=60)
     form = [s for s in at.selectbox if s.label in ("Benchmark", "Method")]
     bench, method = (next(s for s in form if s.label == lab) for lab in ("Benchmark", "Method"))
     assert bench.options == [benchmark_label(n) for n in embedded_benchmarks()]

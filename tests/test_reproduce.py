@@ -6,6 +6,8 @@ import json
 import subprocess
 import sys
 
+import pytest
+
 
 def _run(*args: str, cwd) -> subprocess.CompletedProcess:
     return subprocess.run([sys.executable, "-m", "hnviz", "reproduce", *args],
@@ -25,6 +27,7 @@ def test_list_names_every_experiment(tmp_path):
         assert name in r.stdout
 
 
+@pytest.mark.slow
 def test_toy_one_seed_writes_the_table(tmp_path):
     out = tmp_path / "rep"
     r = _run("--experiment", "toy", "--seeds", "0", "--out", str(out), "--jobs", "1",
@@ -49,6 +52,7 @@ def test_unknown_experiment_is_a_one_line_error():
     assert "nope" in r.stderr
 
 
+@pytest.mark.slow
 def test_split_mnist_runs_end_to_end_on_files_in_torchvision_format(tmp_path):
     """The MNIST family's table runs where the data root has the files (tiny ones in the real
     IDX format here); without them its rows say "not run" and why."""

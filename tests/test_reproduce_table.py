@@ -1,5 +1,5 @@
 """The reproduction table read back for the Paper page (hnviz.reproduce.table), its Train links
-(hnviz.ui.paper_links) and its chart (hnviz.ui.paper_figures), on a bundle made by a real tiny
+(hnviz.ui.paper.links) and its chart (hnviz.ui.paper.figures), on a bundle made by a real tiny
 sweep (tests/paper_helpers.py)."""
 
 from __future__ import annotations
@@ -10,7 +10,7 @@ import shutil
 import pytest
 
 from hnviz.analysis.sweeps import SweepFileError
-from hnviz.reproduce.run import TABLE_FORMAT, base_configs, write_table
+from hnviz.reproduce.run import TABLE_FORMAT, base_configs, write_bundle, write_table
 from hnviz.reproduce.table import (
     TableError,
     display_rows,
@@ -22,9 +22,9 @@ from hnviz.reproduce.table import (
     seeds_of,
 )
 from hnviz.sweeps.grid import make_grid
-from hnviz.ui import urlstate
-from hnviz.ui.paper_figures import comparison_fig
-from hnviz.ui.paper_links import not_carried, train_href, train_params
+from hnviz.ui.paper.figures import comparison_fig
+from hnviz.ui.paper.links import not_carried, train_href, train_params
+from hnviz.ui.url import config as urlstate
 from tests.paper_helpers import FAILED_REASON, PAPER, SEEDS, SOURCE, bundle, tiny_experiment
 
 
@@ -46,6 +46,25 @@ def test_read_table_round_trip(table):
     assert len(t.rows) == len(written)
     assert [r["sweep"] for r in t.rows_of("split-digits")] == ["split-digits/sweep.json"] * 4
     assert (folder / "split-digits" / "sweep.json").exists()
+
+
+def test_bundling_one_experiment_keeps_the_other_experiments_rows(tmp_path):
+    """`reproduce --experiment X --bundle DIR` replaces X's rows in DIR/table.json and keeps the
+    rows of every other experiment there (in their place); a table of the other configuration
+    (full against lite) is not merged."""
+    folder, written = bundle()
+    dest = tmp_path / "bundle"
+    shutil.copytree(folder, dest)
+    mnist = [dict(r, sweep=None) for r in written if r["experiment"] == "split-mnist"]
+    rerun = [dict(r, mean=12.5) for r in mnist]
+    write_bundle(rerun, dest, False)
+    rows = read_table(dest / "table.json").rows
+    assert experiment_names(rows) == ["split-digits", "split-mnist"]
+    assert [r["mean"] for r in rows if r["experiment"] == "split-mnist"] == [12.5] * len(mnist)
+    assert len(rows) == len(written)
+    assert (dest / "split-digits" / "sweep.json").exists()
+    write_bundle(rerun, dest, True)  # full: the lite rows are not mixed in
+    assert experiment_names(read_table(dest / "table.json").rows) == ["split-mnist"]
 
 
 @pytest.mark.parametrize("content, words", [

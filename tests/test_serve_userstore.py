@@ -9,7 +9,8 @@ import time
 import pytest
 
 from hnviz.serve import userstore
-from hnviz.serve.userstore import NameTaken, StoreError, UserStore
+from hnviz.serve.limits import ServerLimits
+from hnviz.serve.userstore import DiskUsage, NameTaken, StoreError, UserStore
 
 ALICE, BOB = "a" * 24, "b" * 24
 
@@ -70,18 +71,42 @@ def test_concurrent_same_name_saves_keep_exactly_one(tmp_path) -> None:
     assert not list(s.saved.glob(".*.tmp"))  # no temp files left behind
 
 
-def test_quota_on_count_and_bytes(tmp_path, monkeypatch) -> None:
-    monkeypatch.setattr(userstore, "MAX_SAVED_RUNS", 2)
-    s = UserStore(tmp_path, ALICE)
+def test_quota_on_count_and_bytes(tmp_path) -> None:
+    s = UserStore(tmp_path, ALICE, ServerLimits(saved_runs=2))
     s.save("one", b"x")
     s.save("two", b"x")
     with pytest.raises(StoreError, match="most this server keeps"):
         s.save("three", b"x")
     s.save("two", b"y", overwrite=True)  # replacing one is fine at the limit
-    monkeypatch.setattr(userstore, "MAX_SAVED_RUNS", 100)
-    monkeypatch.setattr(userstore, "MAX_USER_MB", 1 / 1024)  # 1 KB
-    with pytest.raises(StoreError, match="KB|MB"):
+    s = UserStore(tmp_path, ALICE, ServerLimits(user_mb=1 / 1024))  # 1 KB
+    with pytest.raises(StoreError, match=r"pass 0\.000976562 MB.*HNVIZ_LIMIT_USER_MB"):
         s.save("big", b"z" * 2048)
+
+
+def test_the_budget_counts_everything_the_user_holds(tmp_path) -> None:
+    """Saved runs, run files (autosaves, uploads), sweeps and leftover temp files all count."""
+    s = UserStore(tmp_path, ALICE, ServerLimits(user_mb=10 / 1024))  # 10 KB
+    s.save("saved", b"s" * 2048)
+    s.autosave("run1", b"a" * 2048)
+    (s.sweeps / "mine").mkdir(parents=True)
+    (s.sweeps / "mine" / "run-0.pt").write_bytes(b"w" * 2048)
+    (s.saved / ".x.pt.abc.tmp").write_bytes(b"t" * 2048)
+    assert s.bytes_used() == 4 * 2048
+    with pytest.raises(StoreError, match="HNVIZ_LIMIT_USER_MB"):
+        s.autosave("run2", b"b" * 4096)
+    s.autosave("run1", b"a" * 4096)  # replacing its own file: only the difference counts
+    assert s.read_autosave("run1.pt") == b"a" * 4096
+
+
+def test_the_server_disk_cap_covers_all_users(tmp_path) -> None:
+    disk = DiskUsage(tmp_path, 8 / 1024)  # 8 KB for everybody
+    lim = ServerLimits()
+    a, b = UserStore(tmp_path, ALICE, lim, disk), UserStore(tmp_path, BOB, lim, disk)
+    a.save("one", b"x" * 3000)
+    b.save("one", b"x" * 3000)
+    with pytest.raises(StoreError, match=r"disk space for runs is full \(HNVIZ_LIMIT_DISK_MB"):
+        a.autosave("r", b"x" * 3000)
+    assert not a.list_autosaves()
 
 
 def test_stale_temp_files_are_removed(tmp_path) -> None:
@@ -110,13 +135,3 @@ def test_autosave_overwrites_and_lists(tmp_path) -> None:
 def test_bad_tokens_refused(tmp_path, token) -> None:
     with pytest.raises(StoreError):
         UserStore(tmp_path, token)
-
-
-def test_only_the_newest_autosaves_are_kept(tmp_path, monkeypatch) -> None:
-    monkeypatch.setattr(userstore, "MAX_AUTOSAVES", 3)
-    s = UserStore(tmp_path, ALICE)
-    for i in range(5):
-        s.autosave(f"run{i}", b"x")
-        os.utime(s.autosave_dir / f"run{i}.pt", (1000 + i, 1000 + i))
-    s.autosave("run4", b"y")  # the newest again
-    assert sorted(f.name for f in s.list_autosaves()) == ["run2.pt", "run3.pt", "run4.pt"]

@@ -70,10 +70,16 @@ def test_checkpoints_are_autosaved_and_restored_for_a_new_workspace(tmp_path, po
         h = ws.new_run(default_config("regression1d").replace(train={"iters_per_task": 30}),
                        "kept", play=True)
         _wait(lambda: h.view().done)
-        _wait(lambda: ws.store.list_autosaves())
-        # the server forgets the workspace (restart, idle eviction): the run comes back
-        fresh = Workspaces(tmp_path, lambda: pool).get(TOKEN)
-        back = [x for x in fresh.handles() if x.own]
+
+        def restored():
+            # the server forgets the workspace (restart, idle eviction): the run comes back.
+            # The autosave of the finished run is written after `done` is published, and an
+            # earlier task's autosave may still be the newest one for a moment: wait for it.
+            fresh = Workspaces(tmp_path, lambda: pool).get(TOKEN)
+            return [x for x in fresh.handles() if x.own]
+
+        _wait(lambda: (back := restored()) and back[0].view().tasks_done == 3)
+        back = restored()
         assert [x.name for x in back] == ["kept"] and back[0].source == "autosave"
         assert back[0].view().tasks_done == 3
     finally:

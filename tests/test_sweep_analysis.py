@@ -35,7 +35,7 @@ def test_tiny_sweep_becomes_expected_arrays(tmp_path: Path):
     s = load_sweep(out)
     assert list(s.values) == [0.0, 0.01]  # sorted ascending
     assert s.seeds == [0] and s.param == "beta" and s.metric == "mse"
-    assert s.paper_value == 0.005 and s.iters_per_task == 20 and s.status == "done"
+    assert s.paper_value == base.train.beta and s.iters_per_task == 20 and s.status == "done"
     assert s.R.shape == (2, 1, 3, 3) and s.ok.all() and not s.errors
     assert np.isfinite(s.R).all()
     assert s.final.shape == (2, 1, 3)

@@ -4,6 +4,7 @@ figures (click grid, "which task wins" legend). URL round trips: tests/test_ui_p
 
 from __future__ import annotations
 
+import dataclasses
 from pathlib import Path
 
 import numpy as np
@@ -12,13 +13,13 @@ from streamlit.testing.v1 import AppTest
 
 from hnviz.analysis.landscape import compute_landscape
 from hnviz.analysis.points import EmbeddingPoint
-from hnviz.ui import embedding_figures as figs
-from hnviz.ui import embedding_train
+from hnviz.ui.embedding import figures as figs
+from hnviz.ui.embedding import train_2d as embedding_train
 from tests.apptest_helpers import active, open_app, wait_until, workspace
 from tests.test_analysis_generated import tiny_run
 
 ROOT = Path(__file__).resolve().parents[1]
-PAGE = "pages/4_Embedding_space.py"
+PAGE = "pages/5_Embedding_space.py"
 
 
 def _page(select: str | None = None) -> AppTest:
@@ -112,12 +113,29 @@ def test_winner_view_names_every_colour(land) -> None:
     fig = figs.plane_fig(land, names, "winner")
     heat = fig.data[0]
     legend = [tr for tr in fig.data if tr.showlegend]
-    assert [tr.name for tr in legend] == names
-    # the legend's colour of task t is the colour the heatmap paints where task t wins (z = t)
-    for t, tr in enumerate(legend):
-        pos = (t - heat.zmin) / (heat.zmax - heat.zmin)
+    assert [tr.name for tr in legend] == names + ["no task solved (every MSE > 0.05)"]
+    # the legend's colour of task t is the colour the heatmap paints where task t wins (z = t),
+    # and the last entry's where no task is solved (z = -1)
+    for z, tr in zip([0, 1, 2, -1], legend):
+        pos = (z - heat.zmin) / (heat.zmax - heat.zmin)
         assert tr.marker.color == _colour_at(heat.colorscale, pos)
-    assert set(np.unique(heat.z)) <= {0.0, 1.0, 2.0}
+    assert set(np.unique(heat.z)) <= {-1.0, 0.0, 1.0, 2.0}
+
+
+def test_winner_view_leaves_points_where_no_task_is_solved_to_none(land) -> None:
+    """Where every task's metric is worse than the metric's `solved` threshold, no task
+    "wins": the point is grey, not the colour of the least bad task."""
+    names = ["task 1: a", "task 2: b", "task 3: c"]
+    rng = np.random.default_rng(0)  # MSEs from 1e-3 to 1: some points solve a task, some none
+    land = dataclasses.replace(land, values=(10 ** rng.uniform(-3, 0, land.values.shape))
+                               .astype(np.float32))
+    solved = land.values.min(axis=0) <= 0.05  # [G, G] some task's MSE is at most 0.05
+    z = figs.plane_fig(land, names, "winner").data[0].z
+    np.testing.assert_array_equal(z == -1, ~solved)
+    np.testing.assert_array_equal(z[solved], land.winner()[solved])
+    assert (~solved).any() and solved.any(), "this plane has both"
+    acc = figs.none_solved_label("accuracy")
+    assert acc == "no task solved (every accuracy < 80%)"
 
 
 def _colour_at(colorscale, pos: float) -> str:

@@ -10,10 +10,10 @@ import numpy as np
 from streamlit.testing.v1 import AppTest
 
 from hnviz.analysis.points import EmbeddingPoint
-from hnviz.ui import interp_figures as figs
+from hnviz.ui.interpolation import figures as figs
 from tests.apptest_helpers import active, open_app
 
-PAGE = "pages/5_Interpolation.py"
+PAGE = "pages/6_Interpolation.py"
 
 
 def _page(select: str | None = None, **query: str) -> AppTest:
@@ -30,7 +30,8 @@ def walk_spec(at: AppTest) -> dict:
 
 
 def title_of(spec: dict) -> str:
-    return spec["layout"]["title"]["text"]
+    """The readout line above the panels (α and every task's metric)."""
+    return next(d for d in spec["data"] if d.get("meta") == "walk:readout")["text"][0]
 
 
 def test_regression_walk_slerp_and_extrapolation() -> None:
@@ -81,6 +82,10 @@ def _walk(metric: str = "mse", regression: bool = True, land=None):
     return fig, alphas, values, curves, path
 
 
+def _readout(trace) -> str:
+    return trace.text[0]
+
+
 def test_walk_fig_moves_all_three_markers_in_one_frame_per_alpha() -> None:
     fig, alphas, values, curves, path = _walk()
     assert len(fig.frames) == 6 and fig.layout.sliders[0].active == 2
@@ -88,28 +93,50 @@ def test_walk_fig_moves_all_three_markers_in_one_frame_per_alpha() -> None:
     assert fig.layout.updatemenus[0].buttons[0].label == "▶ Play"
     moving = list(fig.frames[0].traces)
     metas = [fig.data[i].meta for i in moving]
-    assert metas == ["walk:morph", "walk:morph", "walk:dot", "walk:line", "walk:marker"]
-    for k in range(6):  # every frame moves the function, the path dot and the metric marker
+    assert metas == ["walk:readout", "walk:morph", "walk:morph", "walk:dot", "walk:line",
+                     "walk:marker"]
+    for k in range(6):  # every frame moves the readout, the function, the dot and the marker
         f = fig.frames[k]
-        assert list(f.traces) == moving
-        np.testing.assert_array_equal(f.data[1].y, curves[k, 1])
-        assert (f.data[2].x[0], f.data[2].y[0]) == (path[k, 0], path[k, 1])
-        np.testing.assert_array_equal(f.data[4].y, values[k])
-        assert f.data[4].x[0] == alphas[k] and f.layout.title.text.startswith(
-            f"α = {alphas[k]:.2f} · task 1 ")
+        assert list(f.traces) == moving and not f.layout.title.text  # nothing but traces
+        assert _readout(f.data[0]).startswith(f"α = {alphas[k]:.2f} · task 1 ")
+        np.testing.assert_array_equal(f.data[2].y, curves[k, 1])
+        assert (f.data[3].x[0], f.data[3].y[0]) == (path[k, 0], path[k, 1])
+        np.testing.assert_array_equal(f.data[5].y, values[k])
+        assert f.data[5].x[0] == alphas[k]
     # the figure as drawn equals its start frame
     start = fig.frames[2]
-    for i, d in zip(moving, start.data):
+    for i, d in zip(moving[1:], start.data[1:]):
         np.testing.assert_array_equal(fig.data[i].y, d.y)
-    assert fig.layout.title.text == start.layout.title.text
-    assert fig.layout.yaxis3.type == "log"  # MSE along the path
+    assert _readout(fig.data[moving[0]]) == _readout(start.data[0])
+    assert fig.layout.yaxis4.type == "log"  # MSE along the path
+
+
+def test_walk_fig_keeps_the_landscape_while_frames_play() -> None:
+    """The plane's landscape is a layout image (a heatmap trace vanishes while Plotly plays
+    frames without a full redraw), under the panel's axes; its colour bar is kept too."""
+    from hnviz.analysis.landscape import Landscape
+
+    u = v = np.linspace(-1, 1, 5, dtype=np.float32)
+    vals = np.random.default_rng(2).uniform(1e-3, 1, size=(2, 5, 5)).astype(np.float32)
+    land = Landscape(u, v, vals, "mse", np.array([[0, 1], [1, 0]], np.float32),
+                     np.zeros(2, np.float32), None)
+    fig, *_ = _walk(land=land)
+    assert not any(d.type == "heatmap" for d in fig.data)
+    (img,) = fig.layout.images
+    plane = fig.get_subplot(row=2, col=2)
+    assert img.xref == plane.xaxis.plotly_name.replace("axis", "")
+    assert img.source.startswith("data:image/png;base64,") and img.layer == "below"
+    assert list(fig.layout[plane.xaxis.plotly_name].range) == [-1.25, 1.25]
+    bar = next(d for d in fig.data if d.meta == "plane:colorbar")
+    assert bar.marker.showscale and not any(i == fig.data.index(bar)
+                                            for i in fig.frames[0].traces)
 
 
 def test_walk_fig_classification_has_two_panels() -> None:
     fig, alphas, values, *_ = _walk("accuracy", regression=False)
     metas = [fig.data[i].meta for i in fig.frames[0].traces]
-    assert metas == ["walk:dot", "walk:line", "walk:marker"]
-    assert "%" in fig.layout.title.text and fig.layout.yaxis.tickformat == ".0%"
+    assert metas == ["walk:readout", "walk:dot", "walk:line", "walk:marker"]
+    assert "%" in _readout(fig.data[0]) and fig.layout.yaxis2.tickformat == ".0%"
 
 
 def test_single_panel_figures_keep_their_frames() -> None:

@@ -1,4 +1,4 @@
-"""AppTest of the lecture mode (pages/7_Lecture.py): every step renders, the step is in the URL,
+"""AppTest of the lecture mode (pages/8_Lecture.py): every step renders, the step is in the URL,
 Back / Next move and rewrite it, a wrong step is reported (never clamped silently), and the live
 step trains its two runs in the pool (in-process here, HNVIZ_WORKERS=0), also while the lecturer
 is on another step."""
@@ -8,10 +8,10 @@ from __future__ import annotations
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from hnviz.ui.lecture import N_STEPS, STEPS, parse_step
+from hnviz.ui.lecture.layout import N_STEPS, STEPS, parse_step
 from tests.apptest_helpers import open_app, wait_until, workspace
 
-LECTURE = "pages/7_Lecture.py"
+LECTURE = "pages/8_Lecture.py"
 
 
 def _lecture(**query: str) -> AppTest:
@@ -68,8 +68,9 @@ def test_next_walks_every_step_and_back_returns() -> None:
 
 # Figures each step draws: 1 the functions after each task (2 methods × 3 tasks), 2 none (the
 # equation and the diagram), 3 the two runs, 4 the plane and the network, 5 the walk,
-# 6 the presets' sizes and the sweep, 7 final accuracy and forgetting.
-CHARTS = {1: 6, 2: 0, 3: 2, 4: 2, 5: 1, 6: 2, 7: 2}
+# 6 the presets' sizes and the sweep, 7 final accuracy and forgetting, 8 the input, its scores
+# under HNET+ENT and HNET+R, accuracy given vs inferred, 9 the paper's comparison.
+CHARTS = {1: 6, 2: 0, 3: 2, 4: 2, 5: 1, 6: 2, 7: 2, 8: 4, 9: 1}
 
 
 @pytest.mark.parametrize("k", range(1, N_STEPS + 1))

@@ -12,11 +12,11 @@ import numpy as np
 from streamlit.testing.v1 import AppTest
 
 from hnviz.analysis.points import EmbeddingPoint
-from hnviz.ui.explorer_data import BUNDLED_DIR
+from hnviz.ui.explorer.data import BUNDLED_DIR
 from tests.apptest_helpers import active, open_app
 
-EMB, INTERP, EXPLORER = ("pages/4_Embedding_space.py", "pages/5_Interpolation.py",
-                         "pages/6_Beta_explorer.py")
+EMB, INTERP, EXPLORER = ("pages/5_Embedding_space.py", "pages/6_Interpolation.py",
+                         "pages/7_Beta_explorer.py")
 
 
 def params(at: AppTest) -> dict[str, str]:
@@ -166,7 +166,8 @@ def test_interpolation_view_round_trip() -> None:
     spec = chart_spec(b, '"walk:dot"')
     slider = spec["layout"]["sliders"][0]
     assert slider["steps"][slider["active"]]["label"] == "1.25"
-    assert spec["layout"]["title"]["text"].startswith("α = 1.25 · ")
+    readout = next(d for d in spec["data"] if d.get("meta") == "walk:readout")
+    assert readout["text"][0].startswith("α = 1.25 · ")
     assert params(b) == q
 
 
@@ -194,7 +195,7 @@ def test_a_run_the_recipient_lacks_falls_back_to_the_matching_demo() -> None:
 # ---------------------------------------------------------------------------- β explorer
 def test_explorer_sweep_and_value_round_trip() -> None:
     at = open_app(EXPLORER)
-    assert params(at) == {"sweep": "toy-hnet-beta", "beta": "0.005"}
+    assert params(at) == {"sweep": "toy-hnet-beta", "beta": "0.1"}  # the toy preset's β
     digits = str(BUNDLED_DIR / "digits-hnet-beta")
     at.selectbox(key="explorer.sweep").set_value(digits).run()
     at.session_state["hnviz.ui.explorer.value"] = (digits, 100.0)  # the Plotly slider's report
@@ -223,4 +224,17 @@ def test_explorer_unknown_sweep_falls_back_to_the_matching_bundled_one() -> None
     assert params(at) == {"sweep": "digits-ewc-lambda", "ewc_lambda": "10"}
     bad = open_app(EXPLORER, sweep="toy-hnet-beta", beta="-1")
     assert "Link: beta=-1 is not a value of this sweep." in [w.value for w in bad.warning]
-    assert params(bad)["beta"] == "0.005"  # the paper's value, where the sweep starts
+    assert params(bad)["beta"] == "0.1"  # the preset's value, where the sweep starts
+
+
+def test_explorer_owns_the_parameter_of_every_sweep_it_lists() -> None:
+    """A sweep of the user's over another field than a strength (`hnviz sweep --param
+    train.iters_per_task`) keeps its scrubber's value in the URL under that field's name."""
+    from hnviz.analysis.sweeps import SweepRef
+    from hnviz.ui.explorer.layout import page_url
+
+    ref = SweepRef(path="x", name="growing", benchmark="regression1d", method="hnet",
+                   param="iters_per_task", status="done", source="user", n_done=2, n_total=2)
+    url = page_url([ref])
+    assert url.keys[0] == "sweep" and {"beta", "ewc_lambda", "si_c", "iters_per_task"} <= set(
+        url.keys)

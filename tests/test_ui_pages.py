@@ -29,7 +29,7 @@ def test_home_renders_with_demo_active() -> None:
     at = _app()
     assert at.title[0].value.startswith("hnviz")
     assert at.latex, "the regularizer formula is shown"
-    assert active(at).name == "Demo · regression · HNET β=0.005"
+    assert active(at).name == "Demo · regression · HNET β=0.1"
     assert not at.error
 
 
@@ -37,7 +37,7 @@ def test_fresh_train_page_shows_the_first_demo_with_its_settings() -> None:
     """A new visitor's Train page shows the first demo and starts on its preset: no note that
     the settings differ from it (the bundled demos are trained from today's presets)."""
     at = _app(TRAIN)
-    assert active(at).name == "Demo · regression · HNET β=0.005"
+    assert active(at).name == "Demo · regression · HNET β=0.1"
     notes = " ".join(i.value for i in at.info)
     assert "Showing **Demo" not in notes and "differ" not in notes, notes
     assert not at.error
@@ -70,9 +70,10 @@ def test_out_of_range_link_values_are_reported_not_clamped() -> None:
     warnings = " ".join(w.value for w in at.warning)
     assert "iters=200000 is above the most allowed" in warnings
     assert "lr=1000" in warnings and "emb_dim=300" in warnings
-    assert at.number_input(key="train.form.iters").value == 4000  # the preset, not 1
-    assert at.number_input(key="train.form.lr").value == 0.001  # not 1e-6
-    assert at.number_input(key="train.form.emb_dim").value == 2  # not 1
+    preset = default_config("regression1d", "hnet")
+    assert at.number_input(key="train.form.iters").value == preset.train.iters_per_task  # not 1
+    assert at.number_input(key="train.form.lr").value == preset.train.lr  # not 1e-6
+    assert at.number_input(key="train.form.emb_dim").value == preset.hnet.emb_dim  # not 1
     assert at.number_input(key="train.form.strength").value == 2e9  # taken as written, never 0
     assert not at.exception
 
@@ -121,7 +122,8 @@ def test_side_by_side_trains_both_runs() -> None:
     at.button(key="train.play").click().run()
     ws = workspace(at)
     a, b = (ws.get(i) for i in at.session_state["hnviz.pair"])
-    assert a.view().cfg.train.beta == 0.005 and b.view().cfg.train.beta == 0.0
+    beta = default_config("regression1d", "hnet").train.beta
+    assert a.view().cfg.train.beta == beta > 0 and b.view().cfg.train.beta == 0.0
     wait_until(at, lambda: a.view().done and b.view().done)
     assert a.view().tasks_done == 3 and b.view().tasks_done == 3
     names = [m.value for m in at.markdown]
@@ -175,7 +177,7 @@ def test_forgetting_page_matrix_metrics_and_compare() -> None:
 
 
 def test_checkpoints_bad_upload_keeps_active_run() -> None:
-    at = _app("pages/3_Checkpoints.py")
+    at = _app("pages/4_Checkpoints.py")
     before = active(at)
     at.file_uploader(key="ckpt.upload").upload("evil.pt", b"\x80\x04garbage not a zip").run()
     assert any("Could not load evil.pt" in e.value for e in at.error)
@@ -185,7 +187,7 @@ def test_checkpoints_bad_upload_keeps_active_run() -> None:
 def test_checkpoints_good_upload_becomes_active() -> None:
     t = Trainer(default_config("regression1d").replace(train={"iters_per_task": 10}))
     t.run()
-    at = _app("pages/3_Checkpoints.py")
+    at = _app("pages/4_Checkpoints.py")
     at.file_uploader(key="ckpt.upload").upload("mine.pt", run_to_bytes(t, {"name": "mine"})).run()
     assert active(at).name == "mine" and active(at).source == "upload"
     assert not at.exception
@@ -199,7 +201,7 @@ def test_upload_handler_messages(data: bytes, needle: str) -> None:
     def script() -> None:
         import streamlit as st
 
-        from hnviz.ui.checkpoints_page import handle_upload
+        from hnviz.ui.checkpoints.layout import handle_upload
 
         st.session_state["result"] = handle_upload("x.pt", st.session_state["data"])
 
@@ -269,7 +271,7 @@ def test_forgetting_page_shows_transfer_against_a_from_scratch_run() -> None:
                                                                    train=short))
         t.run()
         files[method] = run_to_bytes(t, {"name": f"digits {method}"})
-    at = _app("pages/3_Checkpoints.py")
+    at = _app("pages/4_Checkpoints.py")
     for method, data in files.items():
         at.file_uploader(key="ckpt.upload").upload(f"{method}.pt", data).run()
     at.switch_page("pages/2_Forgetting.py").run()

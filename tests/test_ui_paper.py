@@ -9,11 +9,11 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 
 from hnviz.reproduce.table import read_table
-from hnviz.ui.paper_page import MAKE_COMMAND, PAPER_ENV
+from hnviz.ui.paper.layout import MAKE_COMMAND, PAPER_ENV
 from tests.apptest_helpers import open_app
 from tests.paper_helpers import FAILED_REASON, PAPER, SEEDS, SOURCE, bundle
 
-PAGE = "pages/8_Paper.py"
+PAGE = "pages/9_Paper.py"
 
 
 @pytest.fixture

@@ -13,8 +13,8 @@ from hnviz.core.sizes import param_counts
 from hnviz.core.trainer import Trainer
 from hnviz.serve.demos import view_from_file
 from hnviz.serve.runview import view_of
-from hnviz.ui import train_actions
-from hnviz.ui.model_info import task_names
+from hnviz.ui.labels import task_names
+from hnviz.ui.train import actions as train_actions
 
 
 def _small_trainer() -> Trainer:
@@ -55,12 +55,12 @@ def test_view_from_file_equals_view_of_trainer() -> None:
 def test_run_labels_and_side_by_side_variants() -> None:
     cfg = default_config("regression1d", "hnet").replace(train={"iters_per_task": 77, "seed": 3},
                                                          task={"seed": 3})
-    assert train_actions.run_label(cfg) == "HNET β=0.005 · 1-D regression"
+    assert train_actions.run_label(cfg) == "HNET β=0.1 · 1-D regression"
     cl3 = default_config("split-digits", "finetune").replace(task={"scenario": "cl3"})
     assert train_actions.run_label(cl3) == "fine-tuning · CL3 · Split Digits"
     off = train_actions.variant(cfg, train_actions.COMPARE_OFF)
     assert off.train.beta == 0 and off.train.iters_per_task == 77
-    assert train_actions.same_setup(off.replace(train={"beta": 0.005}), cfg)
+    assert train_actions.same_setup(off.replace(train={"beta": cfg.train.beta}), cfg)
     ewc = train_actions.variant(cfg, "ewc")
     assert ewc.train.method == "ewc" and ewc.train.seed == 3 and ewc.task.seed == 3
     assert ewc.train.iters_per_task == 77 and ewc.train.ewc_lambda > 0

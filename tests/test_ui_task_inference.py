@@ -5,11 +5,13 @@ from __future__ import annotations
 
 import json
 
-from hnviz.ui.embedding_cache import trainer_of
-from hnviz.ui.model_info import task_names
+import pytest
+
+from hnviz.ui.cache import trainer_of
+from hnviz.ui.labels import task_names
 from tests.apptest_helpers import active, open_app, wait_until
 
-PAGE = "pages/8_Task_inference.py"
+PAGE = "pages/3_Task_inference.py"
 
 
 def _charts(at) -> dict[str, dict]:
@@ -30,6 +32,7 @@ def test_a_regression_run_explains_and_offers_cl3_runs() -> None:
     assert "Train HNET+ENT on Split Digits in CL3" in labels
 
 
+@pytest.mark.slow
 def test_hnet_replay_cl3_run_shows_every_view() -> None:
     at = open_app(PAGE)
     at.button(key="infer.train.hnet-replay").click().run()

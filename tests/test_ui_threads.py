@@ -57,9 +57,9 @@ def test_script_and_pool_threads_compute_under_the_policy(monkeypatch) -> None:
     import streamlit as st
 
     st.cache_data.clear()  # a landscape cached by an earlier test would not compute here
-    at = open_app("pages/4_Embedding_space.py")  # landscape + clicked point: script thread
+    at = open_app("pages/5_Embedding_space.py")  # landscape + clicked point: script thread
     at.select_slider(key="emb.res").set_value(24).run()
-    open_app("pages/5_Interpolation.py")  # the walk between two tasks: light, unborrowed
+    open_app("pages/6_Interpolation.py")  # the walk between two tasks: light, unborrowed
     at = open_app("pages/1_Train.py", iters="60")
     at.button(key="train.step").click().run()  # trains in the pool's thread
     entry = active(at)

@@ -1,11 +1,14 @@
-"""Config <-> query parameters round trip (pure)."""
+"""Config <-> query parameters round trip (pure), and one URL-state mechanism for every page."""
 
 from __future__ import annotations
+
+import re
+from pathlib import Path
 
 import pytest
 
 from hnviz.core.presets import default_config
-from hnviz.ui import urlstate
+from hnviz.ui.url import config as urlstate
 
 
 @pytest.mark.parametrize("bench,method", [("regression1d", "hnet"), ("split-digits", "ewc"),
@@ -47,7 +50,7 @@ def test_out_of_range_values_are_reported_never_mapped(monkeypatch) -> None:
     assert cfg.train.beta == 2e9  # in range: taken as written, never mapped to 0
     assert cfg.task.n_tasks is None  # regression1d offers 8 tasks
     text = " | ".join(problems)
-    assert "iters=200000 is above the most allowed, 20000; kept 4000" in text
+    assert f"iters=200000 is above the most allowed, 20000; kept {preset.train.iters_per_task}" in text
     assert "lr=1000" in text and "emb_dim=300" in text and "tasks=99" in text
     assert len(problems) == 4
 
@@ -72,3 +75,15 @@ def test_a_target_with_its_own_preset_lr_round_trips_without_writing_it(method: 
     assert urlstate.decode(params) == (cfg, [])
     base = default_config("split-cifar", method)
     assert (cfg.train.lr != base.train.lr) == (method == "hnet")
+
+
+def test_only_the_url_mechanism_touches_the_query_parameters() -> None:
+    """Every page reads and writes its link parameters through `hnviz.ui.url.query.PageUrl`
+    (links to another page pass them to st.page_link / st.switch_page as `query_params=`)."""
+    root = Path(__file__).resolve().parents[1]
+    sources = [*(root / "hnviz").rglob("*.py"), root / "app.py", *(root / "pages").glob("*.py")]
+    direct = re.compile(r"\bst\.query_params\b|\bquery_params\s*\[|\.query_params\.")
+    offenders = sorted(str(p.relative_to(root)) for p in sources
+                       if p != root / "hnviz" / "ui" / "url" / "query.py"
+                       and direct.search(p.read_text()))
+    assert offenders == [], f"read or write query parameters through PageUrl: {offenders}"

@@ -113,10 +113,20 @@ class Landscape:
         d = self.display_values()
         return d.max(axis=0) if self.higher_is_better else d.min(axis=0)
 
-    def winner(self) -> np.ndarray:
-        """Which task the generated network solves best at every grid point: [G, G] int."""
+    def winner(self, solved_only: bool = False) -> np.ndarray:
+        """Which task the generated network solves best at every grid point: [G, G] int.
+        With `solved_only`, −1 where it solves no task (no task's metric reaches the metric's
+        `solved` threshold: `solved_threshold`)."""
         d = self.display_values()
-        return d.argmax(axis=0) if self.higher_is_better else d.argmin(axis=0)
+        w = d.argmax(axis=0) if self.higher_is_better else d.argmin(axis=0)
+        if solved_only:
+            w = np.where(metric_named(self.metric).is_solved(self.values).any(axis=0), w, -1)
+        return w
+
+    @property
+    def solved_threshold(self) -> float:
+        """The value at which a task counts as solved (`core.metrics.Metric.solved`)."""
+        return metric_named(self.metric).solved
 
     def grid_embeddings(self) -> np.ndarray:
         """All grid points as embeddings [G_v·G_u, D] (row-major over (v, u))."""

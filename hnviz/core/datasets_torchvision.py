@@ -7,7 +7,7 @@ A `.gz` next to a missing uncompressed file is unpacked in place before loading 
 `_check_exists` only looks for the uncompressed names). torchvision's legacy
 `<root>/<Dataset>/processed/{training,test}.pt` also counts as present.
 
-The root is `data_root`, else `$HNVIZ_DATA`, else `./data`. Nothing is downloaded unless asked;
+The root is `data_root`, else `$HNVIZ_DATA`, else data/ in `hnviz.paths.home()` (`data_dir()`). Nothing is downloaded unless asked;
 missing or unreadable data raises `DataUnavailableError` with a one-line message. torchvision is
 imported lazily, so checking availability stays cheap.
 """
@@ -21,6 +21,8 @@ import os
 import shutil
 
 import torch
+
+from hnviz.paths import data_dir
 
 DATASETS = ("MNIST", "FashionMNIST")  # torchvision class names == folder names
 RAW_FILES = (
@@ -38,8 +40,9 @@ class DataUnavailableError(RuntimeError):
 
 
 def resolve_data_root(data_root: str | None = None) -> str:
-    """Absolute data root: `data_root`, else `$HNVIZ_DATA`, else `./data`."""
-    root = data_root or os.environ.get("HNVIZ_DATA") or "data"
+    """Absolute data root: `data_root`, else `hnviz.paths.data_dir()` ($HNVIZ_DATA, else data/
+    in the checkout, $HNVIZ_HOME or the user's data folder)."""
+    root = data_root or str(data_dir())
     return os.path.abspath(os.path.expanduser(root))
 
 

@@ -96,6 +96,9 @@ class HyperNetwork(nn.Module):
         return self.forward(self.task_embs[t])
 
 
+CALIBRATION_PROBES = 64  # random embeddings, in one forward (sizes.memory_estimate counts it)
+
+
 @torch.no_grad()
 def calibrate_output_scale(hnet: HyperNetwork, want_std: torch.Tensor,
                            generator: torch.Generator | None = None) -> None:
@@ -105,7 +108,7 @@ def calibrate_output_scale(hnet: HyperNetwork, want_std: torch.Tensor,
     too large or too small and training is slow or unstable. With an `out_scale` s (conv
     targets) the chunked hypernet's raw output f_h gets the spread mean(max(σ, σ_min)), so that
     s ⊙ f_h has about σ_i at weight i (the floor σ_min where σ_i = 0)."""
-    n_probe = 64
+    n_probe = CALIBRATION_PROBES
     e = torch.randn(n_probe, hnet.cfg.emb_dim, generator=generator) * hnet.cfg.emb_init_std
     out_layer: nn.Linear = hnet.body[-1]
     out_layer.bias.zero_()

@@ -6,10 +6,11 @@ One file = `torch.save` of a dict with only tensors and plain values:
 Written atomically (`write_atomic`: temp file in the same folder, fsync, os.replace, fsync of
 the folder), loaded with
 `torch.load(weights_only=True)` so a malicious pickle cannot execute code. Every way a file can be
-wrong (not a torch file, truncated, someone else's checkpoint, a newer version, a config that does
-not validate or exceeds the size limits, state or history that do not fit the config, tensors of
-the wrong shape) raises `RunFileError` with a one-line reason, before the run is built or its
-tensors are loaded (`run_checks.py`).
+wrong (not a torch file, truncated, a compressed "zip bomb", someone else's checkpoint, a newer
+version, a config that does not validate or exceeds the size limits, state or history that do
+not fit the config, tensors of the wrong shape or more of them than the config implies) raises
+`RunFileError` with a one-line reason, before anything in the file is inflated
+(`run_archive.py`), the run is built or its tensors are loaded (`run_checks.py`).
 
 Also here: `check_output_path` (is a run file path writable? before training, for the CLI's
 `--out`) and `remove_stale_tmp` (temp files of killed writes, removed when a run is saved).
@@ -29,21 +30,20 @@ from typing import Any, BinaryIO
 
 import torch
 
-from .limits import LIBRARY, Limits
-from .run_checks import RunFileError, check_run_dict, check_tensors
+from . import run_archive
+from .limits import HARD, LIBRARY, Limits
+from .run_checks import RunFileError, check_declared, check_run_dict, check_tensors
 from .tasks import TaskSequence
 from .trainer import Trainer
 
 __all__ = ["RunFileError", "FORMAT", "VERSION", "STALE_TMP_S", "OutputPathError",
-           "check_output_path", "display_name", "load_run", "read_run_dict",
+           "check_output_path", "display_name", "load_run", "read_run_dict", "read_run_header",
            "remove_stale_tmp", "run_to_bytes", "run_to_dict", "save_run", "slugify",
-           "write_atomic"]
+           "with_meta", "write_atomic"]
 
 FORMAT = "hnviz-run"
 VERSION = 1
 STALE_TMP_S = 3600.0  # temp files older than this are leftovers of killed writes
-_ZIP_MAGIC = b"PK\x03\x04"  # torch.save's format (a zip archive)
-_LEGACY_MAGIC = b"\x80\x02\x8a\x0a"  # torch's legacy format: a pickled magic number first
 
 
 def run_to_dict(trainer: Trainer, meta: dict[str, Any] | None = None) -> dict[str, Any]:
@@ -189,6 +189,17 @@ def run_to_bytes(trainer: Trainer, meta: dict[str, Any] | None = None) -> bytes:
     return buf.getvalue()
 
 
+def with_meta(data: bytes, limits: Limits = HARD, **changes: Any) -> bytes:
+    """The run file `data` with `changes` set in its meta (e.g. name=...), read through the
+    same checks as every run file (`read_run_dict`) and written back in the same format."""
+    raw = read_run_dict(data, limits)
+    raw["meta"].update(changes)
+    raw = {**raw, **{k: json.dumps(raw[k]) for k in ("config", "history", "meta")}}
+    buf = io.BytesIO()
+    torch.save(raw, buf)
+    return buf.getvalue()
+
+
 def display_name(meta: dict[str, Any], config_name: str = "", fallback: str = "") -> str:
     """The name to show for a run file: its meta's "name" (set when saved from the app), else
     the bundled demo's name, else the config's name, else `fallback` (e.g. the file stem)."""
@@ -196,58 +207,34 @@ def display_name(meta: dict[str, Any], config_name: str = "", fallback: str = ""
     return str(meta.get("name") or demo.get("name") or config_name or fallback)
 
 
-def _head(src: Any) -> bytes:
-    """The first bytes of a file, bytes or binary stream (the stream is rewound)."""
-    if isinstance(src, (bytes, bytearray)):
-        return bytes(src[:8])
-    if hasattr(src, "read"):
-        pos = src.tell()
-        head = src.read(8)
-        src.seek(pos)
-        return head
-    with open(src, "rb") as f:
-        return f.read(8)
-
-
-def _load_failure(e: Exception, head: bytes) -> str:
-    """Why torch.load failed, in words: refused for safety (a pickle that names Python objects),
-    not a PyTorch file at all, or a PyTorch file that is truncated or corrupt."""
-    text = str(e)
-    if "GLOBAL" in text or "Unsupported global" in text:
-        return "it contains Python objects other than tensors (refused for safety)"
-    if not head:
-        return "the file is empty"
-    if head.startswith(_ZIP_MAGIC) or head.startswith(_LEGACY_MAGIC):
-        return "the PyTorch file is truncated or corrupt"
-    return "not a PyTorch file"
-
-
-def read_run_dict(src: str | os.PathLike | bytes | BinaryIO) -> dict[str, Any]:
-    """Load the raw dict and check its format and version (no model built, nothing validated
-    against the config yet: see `run_checks.check_run_dict`). Raises RunFileError."""
-    head = b""
+def _skeleton(src: Any, limits: Limits) -> dict[str, Any]:
+    """The file's skeleton (run_archive), checked: format, version, sections, then
+    `check_declared` (config, sizes). Raises RunFileError."""
+    where = src if isinstance(src, (str, os.PathLike)) else "the file"
     try:
-        if isinstance(src, (bytes, bytearray)):
-            src = io.BytesIO(src)
-        head = _head(src)
-        raw = torch.load(src, map_location="cpu", weights_only=True)
+        skel = run_archive.skeleton(run_archive.scan(src))
     except FileNotFoundError:
-        raise RunFileError(f"no such file: {src}") from None
+        raise RunFileError(f"no such file: {where}") from None
     except IsADirectoryError:
-        raise RunFileError(f"{src} is a directory, not a run file") from None
+        raise RunFileError(f"{where} is a directory, not a run file") from None
     except PermissionError:
-        raise RunFileError(f"cannot read {src}: permission denied") from None
-    except Exception as e:  # UnpicklingError, RuntimeError (zip), EOFError, OSError, ...
-        raise RunFileError(f"not a readable hnviz run file: {_load_failure(e, head)}") from None
-    if not isinstance(raw, dict) or raw.get("format") != FORMAT:
+        raise RunFileError(f"cannot read {where}: permission denied") from None
+    except OSError as e:
+        raise RunFileError(f"cannot read {where}: {e.strerror or type(e).__name__}") from None
+    if not isinstance(skel, dict) or skel.get("format") != FORMAT:
         raise RunFileError("not an hnviz run file (it is some other PyTorch file)")
-    version = raw.get("version")
+    version = skel.get("version")
     if not isinstance(version, int) or version > VERSION:
         raise RunFileError(f"run file version {version!r} is newer than this hnviz "
                            f"(reads up to {VERSION}); update hnviz")
     for key in ("config", "history", "state"):
-        if key not in raw:
+        if key not in skel:
             raise RunFileError(f"run file is missing its {key!r} section")
+    check_declared(skel, limits)
+    return skel
+
+
+def _parse_json(raw: dict[str, Any]) -> dict[str, Any]:
     try:
         raw["config"] = json.loads(raw["config"])
         raw["history"] = json.loads(raw["history"])
@@ -259,6 +246,41 @@ def read_run_dict(src: str | os.PathLike | bytes | BinaryIO) -> dict[str, Any]:
     return raw
 
 
+def read_run_header(src: str | os.PathLike | bytes | BinaryIO,
+                    limits: Limits = HARD) -> dict[str, Any]:
+    """What a run file says about itself without reading a tensor: config, history and meta
+    parsed, the state with its scalars and `run_archive.TensorStub`s in place of tensors.
+    Checked like `read_run_dict` up to (not including) torch.load; it reads only the archive's
+    directory and data.pkl, so listing or drawing a large run costs its history, not its
+    weights. Raises RunFileError."""
+    if isinstance(src, (bytes, bytearray)):
+        src = io.BytesIO(src)
+    return _parse_json(_skeleton(src, limits))
+
+
+def read_run_dict(src: str | os.PathLike | bytes | BinaryIO,
+                  limits: Limits = HARD) -> dict[str, Any]:
+    """Load the raw dict of a run file, checked before anything in it is inflated: the
+    archive's central directory (`run_archive.scan`: stored entries whose declared sizes fit
+    the file), data.pkl with tensors as stubs (`run_archive.skeleton`; objects other than
+    tensors refused), its format and version, its config against `limits` and the history's
+    and tensors' sizes against what that config implies (`run_checks.check_declared`); only
+    then `torch.load(weights_only=True)`, whose allocations are now bounded by the file's
+    length. Nothing is validated against the built run yet (`run_checks.check_run_dict`,
+    `check_tensors`). Raises RunFileError."""
+    if isinstance(src, (bytes, bytearray)):
+        src = io.BytesIO(src)
+    _skeleton(src, limits)
+    try:
+        raw = torch.load(src, map_location="cpu", weights_only=True)
+    except Exception as e:  # noqa: BLE001 - checked above; a race or a corrupt storage
+        reason = ("it contains Python objects other than tensors (refused for safety)"
+                  if "GLOBAL" in str(e) or "Unsupported global" in str(e)
+                  else "the PyTorch file is truncated or corrupt")
+        raise RunFileError(f"not a readable hnviz run file: {reason}") from None
+    return _parse_json(raw)
+
+
 def load_run(src: str | os.PathLike | bytes | BinaryIO, seq: TaskSequence | None = None,
              limits: Limits = LIBRARY, device: str | torch.device | None = None
              ) -> tuple[Trainer, dict[str, Any]]:
@@ -268,7 +290,7 @@ def load_run(src: str | os.PathLike | bytes | BinaryIO, seq: TaskSequence | None
     Checked whole before allocation: the config against `limits` (library limits by default;
     the app passes its own) before anything is built, the state's scalars and the history's
     structure, then every tensor's shape against the freshly built run before loading it."""
-    raw = read_run_dict(src)
+    raw = read_run_dict(src, limits)
     cfg = check_run_dict(raw, limits)
     trainer = Trainer(cfg, seq, limits=limits, device=device)
     check_tensors(raw["state"], trainer)

@@ -39,6 +39,7 @@ class Limits:
     max_target_params: int  # sizes.param_counts(cfg).target
     max_hnet_params: int  # sizes.param_counts(cfg).hnet
     max_memory_mb: float  # sizes.memory_estimate(cfg).mb
+    max_step_s: float  # sizes.step_estimate(cfg).seconds: one training step on one CPU core
     origin: str = "library"  # "library" | "app" | "hard": what the message says to change
 
     def hint(self, name: str) -> str:
@@ -60,14 +61,14 @@ HARD = Limits(
     max_tasks=10_000, max_width=2**24, max_layers=256, max_emb_dim=2**16,
     max_chunk_emb_dim=2**16, max_chunk_size=2**26, max_iters=10**9, max_batch_size=2**24,
     max_eval_every=10**9, max_samples=10**8, max_target_params=2**33, max_hnet_params=2**33,
-    max_memory_mb=2.0**20, origin="hard")
+    max_memory_mb=2.0**20, max_step_s=1e6, origin="hard")
 
 # Library and CLI: anything a workstation can run, nothing that takes it down by accident.
 LIBRARY = Limits(
     max_tasks=1000, max_width=4096, max_layers=16, max_emb_dim=1024, max_chunk_emb_dim=1024,
     max_chunk_size=2**20, max_iters=10**6, max_batch_size=65_536, max_eval_every=10**6,
     max_samples=10**6, max_target_params=50_000_000, max_hnet_params=50_000_000,
-    max_memory_mb=4096, origin="library")
+    max_memory_mb=4096, max_step_s=600, origin="library")
 
 # The app's defaults: a shared 2-core class server with a few GB of memory and ~20 users. Every
 # preset of every benchmark and method fits (tests/test_limits.py); the largest, EWC on Permuted
@@ -76,9 +77,10 @@ APP_DEFAULTS = Limits(
     max_tasks=50, max_width=1024, max_layers=6, max_emb_dim=64, max_chunk_emb_dim=64,
     max_chunk_size=20_000, max_iters=20_000, max_batch_size=1024, max_eval_every=20_000,
     max_samples=10_000, max_target_params=2_000_000, max_hnet_params=2_000_000,
-    max_memory_mb=1536, origin="app")
+    max_memory_mb=1536, max_step_s=5.0, origin="app")
 
 LIMIT_FIELDS = tuple(f.name for f in fields(Limits) if f.name != "origin")
+FLOAT_FIELDS = ("max_memory_mb", "max_step_s")
 
 
 def app_limits(environ: Mapping[str, str] | None = None,
@@ -93,10 +95,10 @@ def app_limits(environ: Mapping[str, str] | None = None,
             continue
         text = env[key].strip()
         try:
-            value: int | float = float(text) if name == "max_memory_mb" else int(text)
+            value: int | float = float(text) if name in FLOAT_FIELDS else int(text)
         except ValueError:
             raise ConfigError(f"{key}={text!r} must be a positive "
-                              f"{'number' if name == 'max_memory_mb' else 'integer'}") from None
+                              f"{'number' if name in FLOAT_FIELDS else 'integer'}") from None
         cap = getattr(HARD, name)
         if not 0 < value <= cap:
             raise ConfigError(f"{key}={text} must be in (0, {_num(cap)}]")
@@ -130,9 +132,10 @@ def check_sizes(sizes: list[tuple[str, int, str]], limits: Limits) -> None:
 
 def check_limits(cfg: RunConfig, limits: Limits = LIBRARY) -> None:
     """Raise a one-line ConfigError if `cfg` asks for more than `limits` allow: the first size
-    over its limit, then the parameter counts, then the memory estimate against the budget.
-    Pure arithmetic on the config; builds nothing."""
-    from .sizes import format_bytes, memory_estimate, param_counts
+    over its limit, then the parameter counts, then the memory estimate against the budget,
+    then the estimated time of one training step. Pure arithmetic on the config; builds
+    nothing."""
+    from .sizes import format_bytes, memory_estimate, param_counts, step_estimate
 
     check_sizes(field_sizes(cfg), limits)
     counts = param_counts(cfg)
@@ -149,3 +152,10 @@ def check_limits(cfg: RunConfig, limits: Limits = LIBRARY) -> None:
             f"this run needs ~{format_bytes(est.total)}, more than the "
             f"{_num(limits.max_memory_mb)} MB budget ({limits.hint('max_memory_mb')}); "
             f"the largest part: {what} {format_bytes(size)}")
+    step = step_estimate(cfg)
+    if step.seconds > limits.max_step_s:
+        what, secs = step.largest()
+        raise ConfigError(
+            f"one training step of this run takes ~{step.seconds:.1f} s on a CPU core, more "
+            f"than the {_num(limits.max_step_s)} s limit ({limits.hint('max_step_s')}); the "
+            f"largest part: {what} ~{secs:.1f} s")

@@ -42,10 +42,18 @@ class Metric:
     name: str  # "accuracy" | "mse": the value stored in run files and sweep manifests
     label: str  # for people: "accuracy", "MSE"
     higher_is_better: bool
+    # A task counts as solved at this value or better (the embedding plane's "which task wins"
+    # view leaves a point to no task where none is solved): 80% accuracy (chance is 50% on a
+    # two-class task); test MSE 0.05 (the toy's functions vary by ±1: y's variance is ~0.3).
+    solved: float
+
+    def is_solved(self, value):
+        """value (a number or an array) at least as good as `solved`."""
+        return value >= self.solved if self.higher_is_better else value <= self.solved
 
 
-ACCURACY = Metric("accuracy", "accuracy", True)
-MSE = Metric("mse", "MSE", False)
+ACCURACY = Metric("accuracy", "accuracy", True, solved=0.8)
+MSE = Metric("mse", "MSE", False, solved=0.05)
 METRICS = {m.name: m for m in (ACCURACY, MSE)}
 # The one place a benchmark's kind decides its metric (and so "higher is better").
 METRIC_OF_KIND = {"classification": ACCURACY, "regression": MSE}

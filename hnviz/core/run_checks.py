@@ -2,6 +2,12 @@
 
 `io.load_run` calls these in order; every problem is a `RunFileError` with a one-line reason:
 
+    check_declared(skeleton, limits) -> RunConfig
+                                               before torch.load reads a tensor: the config
+                                               (limits, memory budget), then the lengths of
+                                               the history's and meta's JSON and the bytes of
+                                               the declared tensors against what that config
+                                               implies (`run_archive` made the skeleton)
     check_run_dict(raw, limits) -> RunConfig   the config (with the size limits and the memory
                                                budget), the state's scalars, the history's
                                                structure: nothing built yet
@@ -18,6 +24,7 @@ n_tasks rows of P; Adam's moments shaped like the parameters of the current task
 
 from __future__ import annotations
 
+import json
 import math
 from typing import Any
 
@@ -29,6 +36,9 @@ from .limits import Limits
 HISTORY_KEYS = ("loss", "evals", "R0", "R", "emb_traj", "task_end_steps", "wall_s", "timing",
                 "R_given", "R_task")
 MAX_ERROR_CHARS = 10_000
+MAX_CONFIG_CHARS = 64 * 1024  # a config's JSON is ~1 KB
+MAX_META_CHARS = 2**20  # a name, a demo's description
+HISTORY_SLACK_CHARS = 64 * 1024
 
 
 class RunFileError(ValueError):
@@ -58,6 +68,57 @@ def check_config(d: Any, limits: Limits) -> RunConfig:
     except ConfigError as e:
         _fail(f"run file has an invalid config: {e}")
     raise AssertionError("unreachable")  # pragma: no cover
+
+
+def check_declared(skel: dict[str, Any], limits: Limits) -> RunConfig:
+    """A run file's skeleton (`run_archive.skeleton`: its dict with tensors not yet read),
+    before anything is inflated: the config against `limits`; the history's JSON no longer
+    and no more nested than the config's run can make it (`sizes.history_bytes`, containers
+    counted), so parsing it is bounded; meta bounded; the declared tensors' bytes at most what
+    a run of that config holds (`sizes.file_tensor_bytes`). Returns the config."""
+    from .run_archive import tensor_bytes
+    from .sizes import file_tensor_bytes, format_bytes, history_bytes
+
+    text = skel["config"]
+    if not isinstance(text, str) or len(text) > MAX_CONFIG_CHARS:
+        _fail(f"run file config must be JSON text of at most {MAX_CONFIG_CHARS} characters")
+    try:
+        cfg = check_config(json.loads(text), limits)
+    except json.JSONDecodeError as e:
+        _fail(f"run file metadata is not valid JSON: {e}")
+    hist = skel["history"]
+    if not isinstance(hist, str):
+        _fail("run file history is not JSON text")
+    most = history_bytes(cfg) + HISTORY_SLACK_CHARS
+    if len(hist) > most:
+        _fail(f"run file history is {len(hist)} characters long, more than the {most} a run of "
+              "its config writes")
+    nested = hist.count("[") + hist.count("{")
+    if nested > history_containers(cfg):
+        _fail(f"run file history holds {nested} lists and objects, more than a run of its "
+              f"config writes ({history_containers(cfg)})")
+    meta = skel.get("meta")
+    if meta is not None and (not isinstance(meta, str) or len(meta) > MAX_META_CHARS):
+        _fail(f"run file meta must be JSON text of at most {MAX_META_CHARS} characters")
+    have, most = tensor_bytes(skel), file_tensor_bytes(cfg)
+    if have > most:
+        _fail(f"run file tensors take {format_bytes(have)}, more than the "
+              f"{format_bytes(most)} a run of its config holds")
+    return cfg
+
+
+def history_containers(cfg: RunConfig) -> int:
+    """The most lists and objects a history of `cfg` holds: the top object, loss rows,
+    evaluations and embedding records (two each), rows of R, R_given, R_task, and a few
+    more."""
+    from .sizes import n_tasks
+    from .trainer import LOG_EVERY
+
+    T, tr = n_tasks(cfg), cfg.train
+    steps = T * tr.iters_per_task
+    loss = steps // LOG_EVERY + T + 1
+    evals = steps // tr.eval_every + T + 1
+    return 32 + loss + 4 * evals + 3 * (T + 1)
 
 
 def check_run_dict(raw: dict[str, Any], limits: Limits) -> RunConfig:

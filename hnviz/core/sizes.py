@@ -26,9 +26,11 @@ from .conv_shapes import (
     conv_activation_floats,
     conv_activation_sum,
     conv_depth,
+    conv_macs,
     conv_num_params,
     image_shape,
 )
+from .hnets import CALIBRATION_PROBES as PROBES
 from .method_specs import method_spec
 from .target_kinds import EVAL_FLOATS
 from .target_kinds import n_heads as target_heads
@@ -111,6 +113,14 @@ def replay_hnet_widths(r, p_dec: int) -> tuple[list[int], int]:
     return [r.emb_dim, *r.hnet_hidden, p_dec], 1
 
 
+def _peak_pair(widths: list[int]) -> int:
+    """The most floats per row a Linear/activation stack over `widths` holds at once besides
+    its input: a layer's input and output (a + b), an activation's (2 · h)."""
+    hidden = widths[1:-1]
+    pairs = [a + b for a, b in zip(widths[1:-1], widths[2:])] + [2 * h for h in hidden]
+    return max(pairs + [widths[1]])
+
+
 def hnet_widths(cfg: RunConfig, generated: int) -> tuple[list[int], int]:
     """(layer widths of the hypernet body, number of chunks) for a generated vector of
     `generated` numbers: chunked [emb + chunk_emb, *hidden, chunk_size] × ⌈P / chunk_size⌉
@@ -147,18 +157,31 @@ def param_counts(cfg: RunConfig) -> ParamCounts:
     return ParamCounts(p, h, h / p, generated, chunks)
 
 
+# What the allocator holds beyond the parts: freed blocks it keeps, page granularity, small
+# objects (measured peaks: benchmarks/bench_estimates.py)
+SLACK = 1.05
+SLACK_BYTES = 16 * 2**20
+
+
 @dataclass(frozen=True)
 class MemoryEstimate:
     """Bytes by part: `kept` parts live for the whole run; `transient` ones exist one at a time
-    (building the data, a training step, a Fisher, an evaluation, ...), so the peak is all kept
-    parts plus the largest transient one."""
+    while it trains (a training step, a snapshot forward, a Fisher, an evaluation, ...), so its
+    peak is all kept parts plus the largest transient one. `building` parts exist one at a time
+    while the run is built, beside only the task data and the weights (`building_base`):
+    the peak is the larger of the two, plus SLACK for the allocator."""
 
     kept: tuple[tuple[str, int], ...]  # (what, bytes), largest first
     transient: tuple[tuple[str, int], ...]
+    saved: int = 0  # bytes of the kept tensors a run file holds (all but task data, history)
+    building: tuple[tuple[str, int], ...] = ()
+    building_base: int = 0  # what exists while the run is built: task data, weights
 
     @property
     def total(self) -> int:
-        return sum(b for _, b in self.kept) + max((b for _, b in self.transient), default=0)
+        training = sum(b for _, b in self.kept) + max((b for _, b in self.transient), default=0)
+        build = self.building_base + max((b for _, b in self.building), default=0)
+        return int(max(training, build) * SLACK) + SLACK_BYTES
 
     @property
     def mb(self) -> float:
@@ -167,7 +190,7 @@ class MemoryEstimate:
     @property
     def parts(self) -> tuple[tuple[str, int], ...]:
         """Every part, largest first."""
-        return tuple(sorted(self.kept + self.transient, key=lambda kv: -kv[1]))
+        return tuple(sorted(self.kept + self.transient + self.building, key=lambda kv: -kv[1]))
 
     def largest(self) -> tuple[str, int]:
         return self.parts[0]
@@ -200,7 +223,7 @@ def memory_estimate(cfg: RunConfig) -> MemoryEstimate:
     joint training; conv nets: CONV_KEEP copies of every feature map per example); HNET's snapshot forward at the start of a task; EWC's per-sample gradients
     of the Fisher (~(layers + 1) × [500, P]); evaluating one task's test set; the JSON of the
     history when the run is saved. Not included: the Python process with torch (~0.6-0.8 GB).
-    `benchmarks/bench_memory_estimate.py` compares it with measured runs."""
+    `benchmarks/bench_estimates.py` compares it with measured runs."""
     b = benchmark(cfg.task.benchmark)
     spec = method_spec(cfg.train.method)
     T = n_tasks(cfg)
@@ -212,6 +235,7 @@ def memory_estimate(cfg: RunConfig) -> MemoryEstimate:
     widest_pair = max(a + c for a, c in zip(widths[:-1], widths[1:]))
     kept: dict[str, int] = {}
     transient: dict[str, int] = {}
+    building: dict[str, int] = {}
 
     n_train, n_test, raw = b.sizes(cfg.task)
     if n_train == 0:  # generated per task
@@ -222,7 +246,9 @@ def memory_estimate(cfg: RunConfig) -> MemoryEstimate:
         n = n_train + n_test
         copy = n * (b.in_dim * FLOAT + 8)
         kept["task data"] = copy + T * b.in_dim * 8 + raw
-        transient["building the data (a second copy)"] = copy
+        # the files' bytes while they are parsed (raw), and the tasks' own copies unless
+        # they share the data (permuted benchmarks)
+        building["building the data (a second copy)"] = raw + (0 if b.shares_data else copy)
 
     if spec.has_embeddings:
         G, C = counts.generated, counts.chunks
@@ -237,7 +263,15 @@ def memory_estimate(cfg: RunConfig) -> MemoryEstimate:
         if tr.lookahead:
             step += 3 * (T - 1) * hidden_per_net * FLOAT
         transient["HNET step (generated weights, activations, gradients)"] = step
-        transient["HNET snapshot forward"] = (T - 1) * (C * max(body[1:]) + G) * FLOAT
+        # no autograd, but every layer's input and output exist together, the body's input
+        # throughout; the previous snapshot [T-2, G] lives until the new one replaces it
+        scale = G if conv is not None else 0  # w * out_scale: one more [T-1, G]
+        # building: the output scale is calibrated on PROBES random embeddings in one forward
+        # (hnets.calibrate_output_scale; conv targets: one [PROBES, G] division more)
+        building["hypernet output-scale calibration"] = (
+            PROBES * (C * (body[0] + _peak_pair(body)) + scale)) * FLOAT
+        transient["HNET snapshot forward"] = (
+            (T - 1) * (C * (body[0] + _peak_pair(body)) + scale) + max(0, T - 2) * G) * FLOAT
     else:
         kept["weights and Adam state"] = 5 * P * FLOAT
     if spec.replay:  # HNET+R: replay hypernet, encoder, classifier, old decoders, replay step
@@ -260,6 +294,8 @@ def memory_estimate(cfg: RunConfig) -> MemoryEstimate:
     if spec.needs_fisher:
         rows = 1 if tr.method == "online-ewc" else T
         kept[f"EWC anchors and Fishers [{rows}, {P}]"] = 2 * rows * P * FLOAT
+        if rows > 1:  # torch.cat adds a task's row: the old buffer and the new one at once
+            transient[f"adding a row to [{T}, {P}]"] = T * P * FLOAT
         # vmap(grad) of the flat [P] vector: each layer's per-sample gradient is scattered into
         # an [N, P] of its own before they are summed (measured: ~(layers + 1) × [N, P])
         samples = min(FISHER_SAMPLES, rows_train)
@@ -274,16 +310,32 @@ def memory_estimate(cfg: RunConfig) -> MemoryEstimate:
         kept["SI buffers"] = 5 * P * FLOAT
     if tr.method == "scratch":
         kept[f"from-scratch networks [{T}, {P}]"] = T * P * FLOAT
+        transient[f"adding a row to [{T}, {P}]"] = T * P * FLOAT
     batch = min(tr.batch_size, rows_train)
     if conv is None:
-        per_batch = batch * sum(widths) * 3 * FLOAT
+        # kept for backward per batch: the input and ~1.6 copies of each hidden layer (its
+        # activation, and part of its pre-activation: measured 1.25-1.7); the logits, the
+        # backward's own temporaries (3 × the widest pair) once per step
+        per_batch = int(batch * (widths[0] + 1.6 * sum(widths[1:-1]))) * FLOAT
+        backward = batch * (3 * widest_pair + widths[-1]) * FLOAT
         transient["evaluation activations"] = rows_test * widest_pair * FLOAT
     else:  # every feature map kept for backward: conv and batch-norm outputs, masks
         per_batch = batch * conv_activation_sum(cfg.target.kind, conv) * CONV_KEEP * FLOAT
+        backward = 0
         largest = conv_activation_floats(cfg.target.kind, conv)
         rows = min(rows_test, max(1, EVAL_FLOATS // largest))  # evaluated in chunks of rows
         transient["evaluation activations"] = rows * largest * CONV_KEEP * FLOAT
-    transient["training activations"] = per_batch * (T if spec.joint else 1)
+    # + the flat weight vector's gradient: one part per layer, then their concatenation
+    transient["training activations"] = (per_batch * (T if spec.joint else 1) + backward
+                                         + 3 * P * FLOAT)
+    if tr.method == "si":  # the task loss's own gradient and the penalty's temporaries [P]
+        transient["training activations"] += 3 * P * FLOAT
+    if spec.needs_fisher:  # EWC's penalty over [T', P] rows (the last task: T - 1; online: 1):
+        # w − anchors, its square, F · (…)² forward and [T', P] gradients in backward (measured
+        # 4.1-4.4 × [T', P] at 50 tasks, counted as 5; it used to hide under the MLP Fisher of
+        # all samples at once)
+        pen_rows = 1 if tr.method == "online-ewc" else max(1, T - 1)
+        transient["training activations"] += 5 * pen_rows * P * FLOAT
     if cfg.task.scenario != "cl1" and spec.has_embeddings:  # every seen task's network at once
         from .inference import MAX_FLOATS
 
@@ -306,4 +358,138 @@ def memory_estimate(cfg: RunConfig) -> MemoryEstimate:
     def ordered(d: dict[str, int]) -> tuple[tuple[str, int], ...]:
         return tuple(sorted(d.items(), key=lambda kv: -kv[1]))
 
-    return MemoryEstimate(ordered(kept), ordered(transient))
+    saved = sum(v for k, v in kept.items() if k not in ("task data", "history"))
+    weights = (counts.hnet or 0) + P + (counts.replay or 0)  # built, not yet trained
+    return MemoryEstimate(ordered(kept), ordered(transient), saved, ordered(building),
+                          kept["task data"] + weights * FLOAT)
+
+
+SAVED_SLACK = 2**20  # scalars, embeddings, batch-norm statistics: below a megabyte
+
+
+def file_tensor_bytes(cfg: RunConfig) -> int:
+    """The most bytes of tensors a run file of `cfg` holds (weights, optimizer moments, the
+    snapshots and Fishers that grow with tasks), from `memory_estimate`'s kept parts: what a
+    file's declared storages are checked against before they are read (`run_checks`)."""
+    return memory_estimate(cfg).saved + SAVED_SLACK
+
+
+def history_bytes(cfg: RunConfig) -> int:
+    """The most bytes the history of a run of `cfg` takes as Python lists (`memory_estimate`'s
+    "history" part); its JSON in a run file is shorter (≤ 24 characters per number against
+    ≥ 32 bytes), so this bounds the JSON's length too."""
+    return dict(memory_estimate(cfg).kept)["history"]
+
+
+# One CPU core (torch with one intra-op thread, as every hnviz process trains), calibrated by
+# benchmarks/bench_estimates.py on the shared 2-core development machine (under load) so that
+# the estimate is at or above the measured step: seconds per multiply-add of a matrix product,
+# per float that elementwise work or a weight read moves, and per tensor operation.
+MAC_S = 1 / 13e9
+FLOAT_S = 2e-9
+OP_S = 15e-6
+SLOW_STEP_S = 1.0  # a step this slow is worth a warning before training starts (the app's)
+
+
+@dataclass(frozen=True)
+class StepEstimate:
+    """The cost of one training step of a run: multiply-adds, floats moved by elementwise work
+    and weight reads, tensor operations, and what they take on one CPU core (`seconds`)."""
+
+    macs: int
+    floats: int
+    ops: int
+    parts: tuple[tuple[str, float], ...]  # (what, seconds), largest first
+
+    @property
+    def seconds(self) -> float:
+        return self.macs * MAC_S + self.floats * FLOAT_S + self.ops * OP_S
+
+    def largest(self) -> tuple[str, float]:
+        return self.parts[0]
+
+
+def _stack_macs(widths: list[int]) -> int:
+    return sum(a * b for a, b in zip(widths[:-1], widths[1:]))
+
+
+def step_estimate(cfg: RunConfig) -> StepEstimate:
+    """One optimizer step of the last task (where it is dearest: the most tasks regularized),
+    by arithmetic on the config: forward and backward ≈ 3 × the forward's multiply-adds
+
+    - the target on the batch (joint training: one batch per seen task), conv nets from their
+      layers (`conv_shapes`);
+    - HNET: the hypernet body on 1 + k task embeddings (k regularized per step; lookahead: a
+      second forward over all previous tasks) × its chunks, the output regularizer over the
+      k generated vectors; HNET+R adds the replay hypernet, the VAE and the task classifier;
+    - elementwise work: activations, Adam over every trained parameter (read and write of
+      value, gradient and two moments), EWC's penalty over its [T, P] anchors and Fishers,
+      SI's buffers;
+    - a fixed cost per tensor operation.
+
+    Costed with MAC_S / FLOAT_S / OP_S (one core); `benchmarks/bench_estimates.py` compares it
+    with measured steps. Evaluations and the start of a task are not part of a step."""
+    b = benchmark(cfg.task.benchmark)
+    spec = method_spec(cfg.train.method)
+    T = n_tasks(cfg)
+    tr = cfg.train
+    counts = param_counts(cfg)
+    P = counts.target
+    n_train, _, _ = b.sizes(cfg.task)
+    batch = min(tr.batch_size, n_train or cfg.task.n_train)
+    batches = T if spec.joint else 1
+    parts: dict[str, tuple[int, int, int]] = {}  # what -> (macs, floats, ops)
+    passes = 5 if tr.method == "si" else 3  # SI takes the task loss's gradient on its own
+    if cfg.target.kind == "mlp":
+        widths = target_widths(cfg)
+        layers = len(widths) - 1
+        acts = batch * sum(widths[1:])
+        parts["target forward and backward"] = (
+            passes * batch * _stack_macs(widths) * batches,
+            (6 * acts + 3 * P) * batches, 8 * layers * batches)
+    else:
+        conv = image_shape(b.input_shape)
+        macs = conv_macs(cfg.target.kind, conv, b.out_dim, n_heads(cfg))
+        depth = conv_depth(cfg.target.kind)
+        acts = batch * conv_activation_sum(cfg.target.kind, conv)
+        parts["target forward and backward"] = (
+            passes * batch * macs * batches, (3 * CONV_KEEP * acts + 3 * P) * batches,
+            30 * depth * batches)
+    trained = P
+    if spec.has_embeddings:
+        G, C = counts.generated, counts.chunks
+        body, _ = hnet_widths(cfg, G)
+        k = T - 1 if tr.reg_tasks <= 0 or tr.lookahead else min(tr.reg_tasks, T - 1)
+        nets = 1 + k + (T - 1 if tr.lookahead else 0)
+        hidden = C * sum(body[1:-1]) + G
+        parts["hypernet forward and backward"] = (
+            3 * nets * C * _stack_macs(body), 6 * nets * hidden + 3 * _linear_params(body),
+            10 * len(body) * (1 + bool(k)))
+        parts["output regularizer"] = (0, 4 * k * G, 8)
+        trained = counts.hnet
+    if spec.replay:
+        r = cfg.replay
+        rp, p_dec, r_chunks = replay_counts(cfg)
+        r_body = [r.emb_dim + r.chunk_emb_dim, *r.hnet_hidden, r.chunk_size]
+        k = T - 1 if tr.reg_tasks <= 0 else min(tr.reg_tasks, T - 1)
+        rows = batch + r.batch + T
+        vae = (_stack_macs(replay_model.decoder_widths(r, b.in_dim))
+               + _stack_macs(replay_model.encoder_widths(r, b.in_dim))
+               + 2 * _stack_macs(replay_model.classifier_widths(r, b.in_dim, T)))
+        parts["replay models"] = (
+            3 * ((1 + k) * r_chunks * _stack_macs(r_body) + rows * vae),
+            6 * (1 + k) * (r_chunks * sum(r_body[1:-1]) + p_dec) + 3 * rp, 120)
+        trained += rp
+    if spec.needs_fisher:
+        rows = 1 if tr.method == "online-ewc" else T - 1
+        parts["EWC penalty"] = (0, 15 * rows * P, 10)  # its [rows, P] temporaries, both ways
+    if tr.method == "si":
+        parts["SI buffers"] = (0, 12 * P, 12)
+    parts["Adam"] = (0, 8 * trained, 20)
+    parts["step overhead"] = (0, 0, 40)
+    macs = sum(m for m, _, _ in parts.values())
+    floats = sum(f for _, f, _ in parts.values())
+    ops = sum(o for _, _, o in parts.values())
+    seconds = {k: m * MAC_S + f * FLOAT_S + o * OP_S for k, (m, f, o) in parts.items()}
+    return StepEstimate(macs, floats, ops,
+                        tuple(sorted(seconds.items(), key=lambda kv: -kv[1])))

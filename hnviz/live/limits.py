@@ -7,7 +7,8 @@ Every field can be overridden from the environment (read by `Limits.from_env()`)
                                 0 = train in a background thread of the server, `InlinePool`)
     HNVIZ_MAX_PLAYING_PER_USER  runs one user may train at once (playing or stepping), default 2
     HNVIZ_MAX_HOSTED_PER_USER   runs one user may keep live (playing or not), default 6
-    HNVIZ_MAX_PLAYING           runs the whole server trains at once, default 32
+    HNVIZ_LIMIT_TRAINERS        runs the whole server trains at once, default 4 per CPU and
+                                at least 10 (older name: HNVIZ_MAX_PLAYING)
     HNVIZ_MAX_HOSTED            runs the whole server keeps live, default 64
     HNVIZ_MAX_RUN_MB            largest run file a worker is asked to load, default 256
     HNVIZ_MAX_STEP              most steps one Step request may ask for, default 1000000
@@ -24,6 +25,8 @@ import os
 from collections.abc import Mapping
 from dataclasses import dataclass
 
+TRAINERS_ENV = "HNVIZ_LIMIT_TRAINERS"
+
 
 def available_cpus() -> int:
     try:
@@ -37,7 +40,7 @@ class Limits:
     workers: int = dataclasses.field(default_factory=available_cpus)
     max_playing_per_user: int = 2
     max_hosted_per_user: int = 6
-    max_playing: int = 32
+    max_playing: int = dataclasses.field(default_factory=lambda: max(10, 4 * available_cpus()))
     max_hosted: int = 64
     max_run_mb: float = 256.0
     max_step: int = 1_000_000
@@ -66,6 +69,8 @@ class Limits:
         values = {}
         for f in dataclasses.fields(cls):
             name = "HNVIZ_" + f.name.upper()
+            if f.name == "max_playing" and (env.get(TRAINERS_ENV) or "").strip():
+                name = TRAINERS_ENV  # the operator's name for it (docs/LIMITS.md)
             raw = env.get(name)
             if raw is None or raw.strip() == "":
                 continue

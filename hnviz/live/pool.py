@@ -43,7 +43,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from .errors import LiveError, PoolBusy, QuotaExceeded, RunLost, UnknownRun
-from .limits import Limits
+from .limits import TRAINERS_ENV, Limits
 from .mirror import RunMirror
 from .options import HostOptions
 from .slot import Pending, WorkerSlot
@@ -349,10 +349,11 @@ class TrainPool:
         if mine >= lim.max_playing_per_user:
             raise QuotaExceeded(f"you already have {mine} runs training, the most one user may "
                                 "train at once; pause one first")
-        total = sum(r.training for r in self._recs.values())
-        if total >= lim.max_playing:
-            raise PoolBusy(f"the server is training {total} runs, its limit; try again in a "
-                           "moment")
+        training = [r for r in self._recs.values() if r.training]
+        if len(training) >= lim.max_playing:
+            raise PoolBusy(f"the server is training {len(training)} runs, the most it trains "
+                           f"at once ({TRAINERS_ENV}={lim.max_playing}); a place frees up when "
+                           f"a run is paused or finishes{_soonest(training)}")
 
     def _rec(self, run_id: str) -> _Rec:
         with self._lock:
@@ -451,6 +452,21 @@ class TrainPool:
                 self.on_checkpoint(*item)
             except Exception:
                 log.exception("hnviz live: on_checkpoint failed for run %s", item[0])
+
+
+def _soonest(training: list[_Rec]) -> str:
+    """': the soonest of them finishes in about 3 min' from the runs' progress and measured step
+    cost, or '' when unknown."""
+    left = []
+    for r in training:
+        p = r.mirror.snapshot().progress
+        if p.sec_per_step and p.total_steps:
+            left.append(max(0, p.total_steps - p.global_step) * p.sec_per_step)
+    if not left:
+        return ""
+    s = min(left)
+    return (": the soonest of them finishes in under a minute" if s < 60
+            else f": the soonest of them finishes in about {round(s / 60)} min")
 
 
 class InlinePool(TrainPool):

@@ -31,6 +31,7 @@ import os
 import pickle
 import signal
 import sys
+import threading
 from typing import Any
 
 STOP = "stop"
@@ -71,10 +72,10 @@ def serve(conn, options, info: dict[str, Any] | None = None) -> None:
     from .host import RunHost
 
     threads.configure()  # per thread where torch keeps it per thread (the thread backend)
-    _warm_up()
     host = RunHost(options)
     try:
         conn.send(("hello", dict(info or {}, pid=os.getpid())))
+        threading.Thread(target=_warm_up, daemon=True, name="hnviz-warm-up").start()
         while True:
             timeout = 0.0 if host.busy else None  # None: block until a command arrives
             while conn.poll(timeout):
@@ -89,10 +90,15 @@ def serve(conn, options, info: dict[str, Any] | None = None) -> None:
 
 
 def _warm_up() -> None:
-    """Pay torch._dynamo's one-off import (~0.85 s) before saying hello, not in the middle of a
-    user's run: torch.func's vmap (EWC's per-sample Fisher at a task's end) imports it. Plain
-    training steps do not (core/adam.py)."""
-    import torch._dynamo  # noqa: F401
+    """Pay torch._dynamo's one-off import (~0.85 s idle, ~5 s on a loaded machine) in the
+    background right after saying hello: torch.func's vmap (EWC's per-sample Fisher at a task's
+    end) imports it, plain training steps do not (core/adam.py). Before hello it doubled the
+    time a freshly started server made the first ▶ wait (issue 21); in a thread the first run
+    trains meanwhile, and a Fisher that comes first waits on the import lock, not a re-import."""
+    try:
+        import torch._dynamo  # noqa: F401
+    except Exception:  # noqa: BLE001 - a warm-up only: the run that needs it will say why
+        pass
 
 
 def _handle(conn, host, op: str, req: int, kw: dict[str, Any]) -> None:

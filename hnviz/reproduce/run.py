@@ -164,11 +164,44 @@ def write_table(rows: list[dict[str, Any]], path: Path, full: bool) -> None:
     write_atomic(path, lambda f: f.write(data))
 
 
+def bundled_rows(folder: Path, full: bool) -> list[dict[str, Any]]:
+    """The rows of the bundle's table.json of the same configuration (lite / full), [] where
+    there is none or it is not a table of this version."""
+    try:
+        doc = json.loads((folder / "table.json").read_text())
+    except (OSError, ValueError):
+        return []
+    if (not isinstance(doc, dict) or doc.get("format") != TABLE_FORMAT
+            or doc.get("version") != TABLE_VERSION
+            or doc.get("configuration") != ("full" if full else "lite")
+            or not isinstance(doc.get("rows"), list)):
+        return []
+    return [r for r in doc["rows"] if isinstance(r, dict) and "experiment" in r]
+
+
+def merge_rows(old: list[dict[str, Any]], new: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """`old` with every experiment that `new` has replaced by new's rows (in old's place), and
+    new's other experiments after: re-running one experiment keeps the others' rows."""
+    ran = {r["experiment"] for r in new}
+    out: list[dict[str, Any]] = []
+    placed: set[str] = set()
+    for r in old:
+        e = r["experiment"]
+        if e not in ran:
+            out.append(r)
+        elif e not in placed:
+            out += [n for n in new if n["experiment"] == e]
+            placed.add(e)
+    return out + [n for n in new if n["experiment"] not in placed]
+
+
 def write_bundle(rows: list[dict[str, Any]], folder: Path, full: bool) -> None:
     """table.json and each experiment's manifest (no run files) into `folder` (the app's
     assets/paper, read by the Paper page); the rows point at the bundled manifests (paths
-    relative to the folder)."""
+    relative to the folder). Rows of experiments not run this time stay as the bundle had them
+    (`merge_rows`)."""
     folder.mkdir(parents=True, exist_ok=True)
+    kept = bundled_rows(folder, full)
     bundled = []
     for r in rows:
         r = dict(r)
@@ -178,7 +211,7 @@ def write_bundle(rows: list[dict[str, Any]], folder: Path, full: bool) -> None:
             shutil.copyfile(r["sweep"], dest)
             r["sweep"] = f"{r['experiment']}/sweep.json"
         bundled.append(r)
-    write_table(bundled, folder / "table.json", full)
+    write_table(merge_rows(kept, bundled), folder / "table.json", full)
 
 
 def format_cell(mean: float | None, spread: float | None, metric: str) -> str:

@@ -18,10 +18,11 @@ from typing import Any
 from hnviz.core.benchmarks import benchmark
 from hnviz.core.config import RunConfig
 from hnviz.core.io import RunFileError, display_name, load_run, read_run_dict
+from hnviz.paths import asset
 
 from .runview import RunView
 
-DEMO_DIR = Path(__file__).resolve().parents[2] / "assets" / "runs"
+DEMO_DIR = asset("runs")
 FIRST_DEMO = "01-regression-hnet.pt"  # the run a new visitor sees first
 
 

@@ -5,19 +5,25 @@ second tab finds the same runs; never shared between tokens. A run (`RunHandle`)
   - a bundled demo: a reference to the process-wide, read-only `Demo` (never copied);
   - a live run: hosted in the training pool (hnviz.live), which trains it in a worker process
     while the server reads its mirror;
-  - a static run: run-file bytes held here (a loaded/uploaded file, an autosave, or a live run
-    that finished or was paused long enough to leave the pool).
+  - a static run: a run file in the user's folder (a loaded/uploaded file, an autosave, or a
+    live run that finished or was released with its workspace); never held in server memory:
+    its view is read from the file's header (`io.read_run_header`: config, history, no
+    tensors), its bytes from disk when asked for.
 Pages read `handle.view()` (a RunView) for everything but the analysis pages, which ask for
 `handle.trainer()`: a read-only Trainer rebuilt from the run's latest state (cached by version).
 
-Every live run's checkpoints are autosaved into the user's folder (hnviz.serve.userstore), and a
-new workspace starts with the user's autosaves, so a server restart or an evicted workspace loses
-nothing but the steps since the last checkpoint.
+Every own run has its file in the user's folder (hnviz.serve.userstore: live runs' checkpoints
+are autosaved there), which counts against the user's budget; a new workspace starts from those
+files, so a server restart or a released workspace loses nothing but the steps since the last
+checkpoint. A failed autosave (a full budget or disk) is kept on the run (`autosave_error`) for
+its user to see. `Workspaces` caps the users held at once and releases idle workspaces (their
+live runs saved and taken out of the pool, their sweep stopped) after `ServerLimits.idle_s`.
 """
 
 from __future__ import annotations
 
 import dataclasses
+import logging
 import threading
 import time
 import uuid
@@ -27,16 +33,29 @@ from typing import Any
 
 from hnviz.core.config import RunConfig
 from hnviz.core.devices import DEFAULT_DEVICE, resolve_device
-from hnviz.core.io import RunFileError, display_name, load_run, read_run_dict, run_to_bytes
+from hnviz.core.io import (
+    RunFileError,
+    display_name,
+    load_run,
+    read_run_dict,
+    read_run_header,
+    run_to_bytes,
+    with_meta,
+)
 from hnviz.core.limits import LIBRARY, Limits
 from hnviz.core.run_checks import check_run_dict
 from hnviz.core.trainer import Trainer
 
+from . import sweeps
 from .demos import Demo, demos, view_from_file
+from .limits import ServerLimits, env_name, wait_text
 from .runview import RunView
-from .userstore import UserStore
+from .userstore import DiskUsage, StoreError, UserStore
+
+log = logging.getLogger("hnviz")
 
 EXTRAS = "hnviz.analysis.views:train_extras"
+MAX_REPLICAS = 2  # analysis models (read-only Trainers) one user's runs keep in server memory
 SOURCES = ("demo", "trained", "file", "upload", "autosave")
 
 
@@ -44,17 +63,23 @@ def new_run_id() -> str:
     return uuid.uuid4().hex[:16]
 
 
+class ServerFull(StoreError):
+    """The server holds as many users as it may (one line: the limit and the wait)."""
+
+
 class RunHandle:
     """One run of one user, wherever it is held (see the module docstring)."""
 
     def __init__(self, name: str, source: str, *, demo: Demo | None = None,
-                 data: bytes | None = None, run_id: str | None = None):
+                 file: Path | None = None, run_id: str | None = None):
         self.run_id = run_id or new_run_id()
         self.name = name
         self.source = source
         self.demo = demo
         self.created = time.time()
-        self._data = data  # static run file bytes (None for demos and live runs)
+        self._file = file  # the run's file in the user's folder (None for demos)
+        self.autosave_error: str | None = None  # why its last state could not be saved
+        self.on_replica: Callable[[RunHandle], None] | None = None  # its workspace's bookkeeping
         self.device = DEFAULT_DEVICE  # where the pool trains it whenever it is hosted
         self._static: RunView | None = None
         self._mirror = None  # hnviz.live.RunMirror while hosted
@@ -104,7 +129,7 @@ class RunHandle:
                                                   "run after a server start takes a few "
                                                   "seconds) …")
         if self._static is None:
-            self._static = view_from_file(read_run_dict(self._data))
+            self._static = view_from_file(read_run_header(self._file))
             if self._pending_error:
                 self._static = dataclasses.replace(self._static, message=self._pending_error)
         return self._static
@@ -150,7 +175,11 @@ class RunHandle:
             return pool.export(self.run_id)
         if self._pending is not None:
             return self._pending
-        return self._data
+        try:
+            return self._file.read_bytes()
+        except OSError:
+            raise StoreError(f"the file of run {self.name!r} is gone (removed in another "
+                             "tab?)") from None
 
     def trainer(self, pool=None) -> Trainer:
         """A Trainer with the run's current state, for READING (analysis pages). Shared with
@@ -164,6 +193,8 @@ class RunHandle:
         key = self.version
         if self._replica is None or self._replica[0] != key:
             self._replica = (key, load_run(self.data(pool))[0])
+            if self.on_replica is not None:
+                self.on_replica(self)
         return self._replica[1]
 
     # ------------------------------------------------------------------ hosting
@@ -174,18 +205,32 @@ class RunHandle:
         self._hosting += 1
         self._hosted_event.set()
 
+    def wait_started(self, timeout: float) -> bool:
+        """Wait (at most `timeout` s) until a hosted run has made its first steps (True then):
+        a page that redraws right after ▶ then shows progress instead of step 0."""
+        mirror = self._mirror
+        if mirror is None:
+            return False
+        return mirror.wait(lambda snap: snap.progress.global_step > 0 or snap.done,
+                           timeout) is not None
+
     def wait_hosted(self, timeout: float) -> bool:
         """Wait for a pending hosting to end (True when hosted)."""
         if self._pending is not None:
             self._hosted_event.wait(timeout)
         return self._mirror is not None
 
-    def detach(self, data: bytes) -> None:
-        """Leave the pool: keep `data` (the final state) as a static run."""
+    def detach(self, file: Path) -> None:
+        """Leave the pool: its final state is `file` (written by the workspace)."""
         with self._lock:
-            self._data, self._mirror, self._static = data, None, None
+            self._file, self._mirror, self._static = file, None, None
             self._static_extras, self._replica = None, None
             self._hosting += 1
+
+    def forget_replica(self) -> None:
+        """Drop the analysis replica (memory) until a page asks again."""
+        with self._lock:
+            self._replica, self._static_extras = None, None
 
 
 def _view_of_snapshot(snap) -> RunView:
@@ -203,16 +248,20 @@ def _view_of_snapshot(snap) -> RunView:
 
 
 class Workspace:
-    """One user's runs (ordered: their own, newest first, then the demos)."""
+    """One user's runs (ordered: their own, newest first, then the demos) and their sweep."""
 
     def __init__(self, token: str, store: UserStore, pool_factory: Callable[[], Any]):
         self.token = token
         self.store = store
+        self.limits: ServerLimits = store.limits
         self._pool_factory = pool_factory
         self.lock = threading.RLock()
         self.runs: dict[str, RunHandle] = {}
         self.last_seen = time.time()
         self.last_active: str | None = None  # the run a new session of this user opens on
+        self.sweep: sweeps.SweepJob | None = None  # the one sweep this user started here
+        self.released = False
+        self._replicas: list[RunHandle] = []  # own runs holding an analysis replica, oldest first
         for d in demos():
             h = RunHandle(d.name, "demo", demo=d)
             self.runs[h.run_id] = h
@@ -224,6 +273,12 @@ class Workspace:
 
     def touch(self) -> None:
         self.last_seen = time.time()
+
+    @property
+    def busy(self) -> bool:
+        """A run of it trains, or its sweep runs: not idle even when nobody looks."""
+        return (any(h.playing for h in self.runs.values())
+                or (self.sweep is not None and self.sweep.running))
 
     # ------------------------------------------------------------------ listing
     def handles(self) -> list[RunHandle]:
@@ -244,42 +299,74 @@ class Workspace:
             name, i = f"{base[:95]} ({i})", i + 1
         return name
 
+    def _adopt(self, h: RunHandle) -> RunHandle:
+        """Register an own run (under the lock) and keep its analysis replica counted."""
+        h.on_replica = self._replica_made
+        self.runs[h.run_id] = h
+        return h
+
+    def _replica_made(self, h: RunHandle) -> None:
+        """At most MAX_REPLICAS analysis models per user in server memory: the runs whose
+        replica was built longest ago drop theirs (rebuilt from the file when asked again)."""
+        with self.lock:
+            if h in self._replicas:
+                self._replicas.remove(h)
+            self._replicas.append(h)
+            old, self._replicas = self._replicas[:-MAX_REPLICAS], self._replicas[-MAX_REPLICAS:]
+        for o in old:
+            o.forget_replica()
+
+    def _room_for_a_run(self) -> None:
+        """StoreError when the user's list holds as many runs as one user keeps."""
+        n = sum(h.own for h in self.runs.values())
+        if n >= self.limits.user_runs:
+            raise StoreError(f"you have {n} runs in your list, the most one user keeps "
+                             f"({env_name('user_runs')}); remove some on the Checkpoints page "
+                             "(save the ones to keep under a name first)")
+
     # ------------------------------------------------------------------ creating runs
     def new_run(self, cfg: RunConfig, name: str, play: bool = False,
                 limits: Limits = LIBRARY, device: str = DEFAULT_DEVICE) -> RunHandle:
         """A fresh run of `cfg`, hosted in the pool (playing or paused) and trained on `device`
         (cpu | cuda[:N] | auto, `hnviz.core.devices`; not part of the run file). Raises
         ConfigError (e.g. over `limits` or a device that is not there, checked before anything
-        is built), DataUnavailableError, or the pool's QuotaExceeded / PoolBusy / LiveError
-        (messages for the user)."""
+        is built), DataUnavailableError, StoreError (the user's run count or disk budget) or the
+        pool's QuotaExceeded / PoolBusy / LiveError (messages for the user)."""
         resolve_device(device)  # one line when e.g. no CUDA GPU is there
+        self._room_for_a_run()
         trainer = Trainer(cfg, limits=limits)  # on the CPU: only its first run file
         with self.lock:  # registered first: other tabs' reruns must find it while it is hosted
             h = RunHandle(self.unique_name(name), "trained")
             h.device = device
             data = run_to_bytes(trainer, {"name": h.name})
-            h._data = data
-            self.runs[h.run_id] = h
+            h._file = self.store.autosave(h.run_id, data)  # within the budget, or StoreError
+            self._adopt(h)
         try:
             self._host(h, data, play)
         except BaseException:
             with self.lock:
                 self.runs.pop(h.run_id, None)
+            self.store.drop_autosave(h.run_id)
             raise
         return h
 
     def add_file(self, data: bytes, fallback_name: str, source: str,
                  limits: Limits = LIBRARY) -> RunHandle:
-        """A run file (upload, saved, autosave) as a static run, validated whole before it is
-        kept: the config against `limits` and the state's structure before anything is built,
-        then every tensor against the run it describes. Raises RunFileError (one line)."""
-        raw = read_run_dict(data)
+        """A run file (upload, saved run) as a static run, validated whole before it is kept:
+        the archive and the sizes it declares before anything is inflated, the config against
+        `limits` and the state's structure before anything is built, then every tensor against
+        the run it describes. Kept in the user's folder (counted against their budget), not in
+        memory. Raises RunFileError or StoreError (one line)."""
+        raw = read_run_dict(data, limits)
         check_run_dict(raw, limits)
         load_run(data, limits=limits)  # tensor names and shapes (bounded by the limits above)
+        del raw["state"]
+        self._room_for_a_run()
         name = display_name(raw.get("meta") or {}, raw["config"].get("name", ""), fallback_name)
-        h = RunHandle(self.unique_name(name), source, data=data)
+        h = RunHandle(self.unique_name(name), source)
+        h._file = self.store.autosave(h.run_id, data)
         with self.lock:
-            self.runs[h.run_id] = h
+            self._adopt(h)
         return h
 
     def remove(self, h: RunHandle) -> None:
@@ -307,7 +394,7 @@ class Workspace:
                 mirror = pool.add(h.run_id, self.token, data, play=h._pending_play,
                                   extras=EXTRAS, device=h.device, timeout=300)
             except Exception as exc:  # noqa: BLE001 - the run stays, with the reason
-                h._data, h._pending, h._static = data, None, None
+                h._pending, h._static = None, None
                 h._pending_error = f"Could not start training: {exc}"
                 h._hosted_event.set()
                 return
@@ -350,74 +437,140 @@ class Workspace:
         return self.pool.step(h.run_id, n_steps)
 
     def settle(self, h: RunHandle) -> None:
-        """A hosted run that is done leaves the pool (its worker memory is freed); the final
-        state stays here as a static run."""
+        """A hosted run that is done leaves the pool (its worker memory is freed); its final
+        state stays in its file as a static run."""
         if h.hosted and h.view().done:
-            data, _step = h._mirror.checkpoint()
-            if data is None:
-                data = self.pool.export(h.run_id)
-            self.pool.remove(h.run_id)
-            h.detach(data)
+            self._leave_pool(h)
+
+    def _leave_pool(self, h: RunHandle) -> None:
+        """Save the hosted run's latest state to its file and take it out of the pool. If the
+        file cannot be written (budget, disk) the run keeps its previous file (its last
+        autosave) and says so."""
+        data, _step = h._mirror.checkpoint()
+        if data is None or not h.view().done:
+            data = self.pool.export(h.run_id)  # the latest state, not the last checkpoint
+        self.autosave(h.run_id, data)
+        self.pool.remove(h.run_id)
+        h.detach(self.store.run_file(h.run_id))
 
     # ------------------------------------------------------------------ files
     def save(self, h: RunHandle, name: str, overwrite: bool = False) -> str:
         data = h.data(self.pool)
-        return self.store.save(name, _with_name(data, name), overwrite=overwrite)
+        return self.store.save(name, with_meta(data, name=name), overwrite=overwrite)
 
     def autosave(self, run_id: str, data: bytes) -> None:
-        if run_id in self.runs:
+        """Write a live run's checkpoint into its file; a failure (budget, disk) is kept on the
+        run for its user to see, and the previous file stays."""
+        h = self.runs.get(run_id)
+        if h is None:
+            return
+        try:
             self.store.autosave(run_id, data)
+            h.autosave_error = None
+        except (StoreError, OSError) as e:
+            reason = e.strerror if isinstance(e, OSError) and e.strerror else str(e)
+            h.autosave_error = (f"its latest state could not be saved on the server: {reason}. "
+                                "Download it to keep it")
+            log.warning("autosave of run %s failed: %s", run_id, reason)
 
     def _restore_autosaves(self) -> None:
+        """The user's run files as static runs (headers only: nothing built or loaded)."""
         for f in self.store.list_autosaves():
+            path = self.store.autosave_dir / f.name
             try:
-                data = self.store.read_autosave(f.name)
-                h = self.add_file(data, Path(f.name).stem, "autosave")
-            except (RunFileError, OSError, Exception):  # noqa: BLE001 - skip a broken autosave
+                raw = read_run_header(path)
+            except (RunFileError, OSError, Exception):  # noqa: BLE001 - skip a broken file
                 continue
-            # keep the autosave's run id, so later checkpoints overwrite the same file
-            with self.lock:
-                self.runs.pop(h.run_id)
-                h.run_id = Path(f.name).stem
-                self.runs[h.run_id] = h
+            name = display_name(raw.get("meta") or {}, raw["config"].get("name", ""),
+                                Path(f.name).stem)
+            # keep the file's run id, so later checkpoints overwrite the same file
+            h = RunHandle(self.unique_name(name), "autosave", file=path,
+                          run_id=Path(f.name).stem)
+            h.created = f.mtime
+            self._adopt(h)
 
+    # ------------------------------------------------------------------ sweeps
+    def start_sweep(self, name: str, benchmark: str, method: str, values: list[float],
+                    seeds: list[int], iters: int, jobs: int = 1) -> sweeps.SweepJob:
+        """This user's sweep (one at a time per user; the server-wide cap is checked by
+        `Workspaces.start_sweep`)."""
+        with self.lock:
+            if self.sweep is not None and self.sweep.running:
+                raise sweeps.SweepRefused(
+                    f"your sweep {self.sweep.name!r} is still running; one sweep per user at a "
+                    f"time: cancel it or wait for it (it should finish "
+                    f"{wait_text(self.sweep.eta_s())})")
+            self.sweep = sweeps.start_sweep(self.store, name, benchmark, method, values, seeds,
+                                            iters, jobs)
+            return self.sweep
 
-def _with_name(data: bytes, name: str) -> bytes:
-    """The run file with meta["name"] set (what the Checkpoints page lists it by)."""
-    import io as _io
-    import json
+    def cancel_sweep(self) -> None:
+        if self.sweep is not None and self.sweep.running:
+            sweeps.cancel(self.sweep)
 
-    import torch
-
-    raw = torch.load(_io.BytesIO(data), map_location="cpu", weights_only=True)
-    meta = json.loads(raw.get("meta") or "{}")
-    meta["name"] = name
-    raw["meta"] = json.dumps(meta)
-    buf = _io.BytesIO()
-    torch.save(raw, buf)
-    return buf.getvalue()
+    # ------------------------------------------------------------------ release
+    def release(self) -> None:
+        """Give back what this user holds in the server: each live run saved to its file and
+        taken out of the pool (it comes back paused from its file on the next visit), the
+        sweep stopped, analysis replicas dropped."""
+        self.released = True
+        self.cancel_sweep()
+        for h in list(self.runs.values()):
+            try:
+                if h.hosted:
+                    self._leave_pool(h)
+            except Exception:  # noqa: BLE001 - best effort: its last autosave stays
+                try:
+                    self.pool.remove(h.run_id)
+                except Exception:  # noqa: BLE001
+                    pass
+            h.forget_replica()
 
 
 class Workspaces:
-    """Every user's Workspace in this server process, by token; idle ones are dropped after
-    `ttl_s` (their live runs were autosaved and come back on the user's next visit)."""
+    """Every user's Workspace in this server process, by token: at most `limits.users` at once;
+    one unseen for `limits.idle_s` is released (`Workspace.release`), one whose runs still
+    train after 6 × that too (its runs come back paused, from their files)."""
 
     def __init__(self, runs_root: str | Path, pool_factory: Callable[[], Any],
-                 ttl_s: float = 6 * 3600):
+                 ttl_s: float | None = None, limits: ServerLimits | None = None):
         self.root = Path(runs_root)
         self._pool_factory = pool_factory
-        self.ttl_s = ttl_s
+        self.limits = limits or ServerLimits.from_env()
+        self.ttl_s = self.limits.idle_s if ttl_s is None else ttl_s
+        self.disk = DiskUsage(self.root, self.limits.disk_mb)
         self._lock = threading.Lock()
         self._by_token: dict[str, Workspace] = {}
 
     def get(self, token: str) -> Workspace:
+        """The user's workspace (made on first use). ServerFull when the server holds as many
+        users as it may and none is idle long enough to be released."""
         with self._lock:
             ws = self._by_token.get(token)
-            if ws is None:
-                ws = Workspace(token, UserStore(self.root, token), self._pool_factory)
-                self._by_token[token] = ws
+        if ws is None:
+            if len(self._by_token) >= self.limits.users:
+                self.evict_idle()
+            with self._lock:
+                ws = self._by_token.get(token)
+                if ws is None:
+                    if len(self._by_token) >= self.limits.users:
+                        raise ServerFull(
+                            f"this server already has {len(self._by_token)} users, the most "
+                            f"it serves at once ({env_name('users')}); a place frees up when "
+                            f"someone leaves, {wait_text(self._next_release())}: reload the "
+                            "page then")
+                    ws = Workspace(token, UserStore(self.root, token, self.limits, self.disk),
+                                   self._pool_factory)
+                    self._by_token[token] = ws
         ws.touch()
         return ws
+
+    def _next_release(self, now: float | None = None) -> float | None:
+        """Seconds until the next workspace is due for release (None: none is)."""
+        now = time.time() if now is None else now
+        due = [w.last_seen + (self.ttl_s * (6 if w.busy else 1)) - now
+               for w in self._by_token.values()]
+        return max(0.0, min(due)) if due else None
 
     def on_checkpoint(self, run_id: str, owner: str, data: bytes) -> None:
         """The pool's checkpoint hook: autosave into the owner's folder."""
@@ -425,21 +578,34 @@ class Workspaces:
         if ws is not None:
             ws.autosave(run_id, data)
 
+    def running_sweeps(self) -> list[sweeps.SweepJob]:
+        with self._lock:
+            jobs = [w.sweep for w in self._by_token.values() if w.sweep is not None]
+        return [j for j in jobs if j.running]
+
+    def start_sweep(self, ws: Workspace, *args, **kwargs) -> sweeps.SweepJob:
+        """`ws.start_sweep(...)` within the server's cap on sweeps running at once."""
+        running = [j for j in self.running_sweeps() if j is not ws.sweep]
+        if len(running) >= self.limits.sweeps:
+            etas = [e for e in (j.eta_s() for j in running) if e is not None]
+            raise sweeps.SweepRefused(
+                f"the server is running {len(running)} sweeps, the most it runs at once "
+                f"({env_name('sweeps')}); the soonest should finish "
+                f"{wait_text(min(etas) if etas else None)}: start yours then")
+        return ws.start_sweep(*args, **kwargs)
+
     def evict_idle(self, now: float | None = None) -> int:
-        """Drop workspaces unseen for ttl_s whose runs are not training. Returns how many."""
+        """Release workspaces unseen for ttl_s (6 × ttl_s if a run trains or the sweep runs).
+        Returns how many."""
         now = time.time() if now is None else now
         dropped = []
         with self._lock:
             for token, ws in list(self._by_token.items()):
-                if now - ws.last_seen > self.ttl_s and not any(h.playing for h in ws.runs.values()):
+                idle = now - ws.last_seen
+                if idle > self.ttl_s and (not ws.busy or idle > 6 * self.ttl_s):
                     dropped.append(self._by_token.pop(token))
         for ws in dropped:
-            for h in list(ws.runs.values()):
-                if h.hosted:
-                    try:
-                        ws.pool.remove(h.run_id)
-                    except Exception:  # noqa: BLE001 - best effort on the way out
-                        pass
+            ws.release()
         return len(dropped)
 
     def __len__(self) -> int:

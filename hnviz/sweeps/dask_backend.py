@@ -4,10 +4,13 @@
     --backend dask                                   a LocalCluster: --jobs worker processes
 
 Each run is one task (`dask_task`): it trains on whichever worker the scheduler picks and returns
-the run file as bytes with its record, so workers need no shared file system, only this
-repository importable (same version) and the packages of requirements.txt. While it trains, the
-task reports its start and progress with `Worker.log_event` on a topic of this sweep, which the
-client receives through `Client.subscribe_topic`.
+the run file as bytes with its record, so workers need no shared file system, only the same
+hnviz as the client (`pip install 'hnviz[cluster]'`). Before anything is submitted to an external
+scheduler, `check_versions` asks the scheduler (which unpickles the task graph) and every worker
+what they import (`versions.probe`, sent by value) and stops with one line naming the first node
+without the client's hnviz and torch. While a run trains, the task reports its start and
+progress with `Worker.log_event` on a topic of this sweep, which the client receives through
+`Client.subscribe_topic`.
 
 Lost workers: when a worker dies holding a run, the scheduler reruns the task on another worker,
 at most `distributed.scheduler.allowed-failures` times, then the future fails with `KilledWorker`.
@@ -46,6 +49,28 @@ def dask_task(cfg: dict[str, Any], grid_points: int, job_id: int, topic: str,
     return train_point(cfg, grid_points, report, limits, device)
 
 
+def check_versions(client, address: str) -> str | None:
+    """One line naming the first node of the cluster (the scheduler, then each worker) that
+    cannot run this client's runs: no hnviz, another hnviz or torch version, ...; None if all
+    can. Workers that join later are not checked (a run on one without hnviz fails with the
+    reason)."""
+    import cloudpickle
+
+    from . import versions
+
+    versions.by_value(cloudpickle)  # distributed pickles such functions with cloudpickle
+    nodes: dict[str, object] = {}
+    try:
+        nodes[f"the dask scheduler at {address}"] = client.run_on_scheduler(versions.probe)
+    except Exception as e:  # noqa: BLE001 - reported as that node's problem
+        nodes[f"the dask scheduler at {address}"] = e
+    names = {a: str(w.get("name", a)) for a, w in client.scheduler_info()["workers"].items()}
+    for addr, info in sorted(client.run(versions.probe, on_error="return").items()):
+        name = names.get(addr, addr)
+        nodes[f"dask worker {name} ({addr})" if name != addr else f"dask worker {addr}"] = info
+    return versions.mismatch(versions.probe(), nodes)
+
+
 class DaskBackend:
     name = "dask"
 
@@ -81,6 +106,15 @@ class DaskBackend:
             raise BackendError(f"cannot reach the dask scheduler at {where}: "
                                f"{one_line(e)[:200]}") from None
         self.address = address  # None: a LocalCluster on this machine
+        if address:  # a LocalCluster runs this very Python; an external one must match it
+            try:
+                problem = check_versions(self.client, address)
+            except BaseException:
+                self.client.close()
+                raise
+            if problem:
+                self.client.close()
+                raise BackendError(problem)
         self.client.subscribe_topic(self._topic, self._on_event)
 
     @property

@@ -277,7 +277,7 @@ def _own_axis(method: str, values: Sequence[Any] | None) -> Axis:
 
 def preset_value(base: RunConfig, field: str) -> Any:
     """The preset's value of `field` for the base's benchmark and method (β = 0.005 on the toy):
-    what the explorer stars as the paper's value."""
+    what the explorer stars as the preset's value."""
     from hnviz.core.presets import default_config
 
     section, attr = field.split(".", 1)

@@ -7,20 +7,22 @@ file bytes and record) come back to the client, which writes them.
 Each run is one Ray task (`ray_task`, one CPU; `--resources GPU=1` asks for one GPU). A task whose
 worker process dies is rerun by Ray itself up to `retries` times (`max_retries`); then the
 client records it failed. Start and progress events travel through a `ray.util.queue.Queue`.
+Every node of an external cluster needs the client's hnviz and torch (`pip install
+'hnviz[cluster]'`): `check_versions` asks each alive node (`versions.probe`, sent by value, one
+zero-CPU task pinned to the node) before anything is submitted and stops with one line naming
+the first node that differs.
 """
 
 from __future__ import annotations
 
 import os
-from pathlib import Path
 from typing import Any
 
 from hnviz.core.config import ConfigError
+from hnviz.paths import source_root
 
 from .backends import BackendError, Event, Finished, Job, Lost, Progress, Started
 from .one_run import one_line, train_point
-
-REPO = Path(__file__).resolve().parents[2]
 
 
 def ray_task(cfg: dict[str, Any], grid_points: int, job_id: int, events,
@@ -34,6 +36,36 @@ def ray_task(cfg: dict[str, Any], grid_points: int, job_id: int, events,
         events.put_nowait({"id": job_id, "worker": name, **event})
 
     return train_point(cfg, grid_points, report, limits, device)
+
+
+CHECK_S = 120  # how long a node may take to answer (it starts a worker and imports torch)
+
+
+def check_versions() -> str | None:
+    """One line naming the first alive node of the connected Ray cluster that cannot run this
+    client's runs (no hnviz, another hnviz or torch version, ...); None if every node can.
+    Nodes that join later are not checked."""
+    import ray
+    from ray import cloudpickle
+    from ray.util.scheduling_strategies import NodeAffinitySchedulingStrategy
+
+    from . import versions
+
+    versions.by_value(cloudpickle)  # Ray pickles remote functions with its own cloudpickle
+    remote = ray.remote(num_cpus=0, max_retries=0)(versions.probe)
+    refs = {}
+    for node in sorted(ray.nodes(), key=lambda n: n["NodeManagerAddress"]):
+        if node.get("Alive"):
+            where = NodeAffinitySchedulingStrategy(node["NodeID"], soft=False)
+            name = f"ray node {node['NodeManagerAddress']} ({node['NodeID'][:8]})"
+            refs[name] = remote.options(scheduling_strategy=where).remote()
+    nodes: dict[str, object] = {}
+    for name, ref in refs.items():
+        try:
+            nodes[name] = ray.get(ref, timeout=CHECK_S)
+        except Exception as e:  # noqa: BLE001 - reported as that node's problem
+            nodes[name] = e
+    return versions.mismatch(versions.probe(), nodes)
 
 
 class RayBackend:
@@ -54,15 +86,24 @@ class RayBackend:
             if address:
                 ray.init(address=address, include_dashboard=False, log_to_driver=False,
                          configure_logging=False)
-            else:
-                pythonpath = os.pathsep.join(filter(None, [str(REPO),
-                                                           os.environ.get("PYTHONPATH")]))
+            else:  # a local Ray: its workers run this Python, and from a checkout need its path
+                src = source_root()
+                env = {} if src is None else {"env_vars": {"PYTHONPATH": os.pathsep.join(
+                    filter(None, [str(src), os.environ.get("PYTHONPATH")]))}}
                 ray.init(num_cpus=n_workers, include_dashboard=False, log_to_driver=False,
-                         configure_logging=False,
-                         runtime_env={"env_vars": {"PYTHONPATH": pythonpath}})
+                         configure_logging=False, runtime_env=env or None)
         except Exception as e:  # noqa: BLE001 - connection, authentication, ...: one line
             raise BackendError(f"cannot start or reach Ray at {address or 'this machine'}: "
                                f"{one_line(e)[:200]}") from None
+        if address:  # a local Ray runs this very Python; a cluster's nodes must match it
+            try:
+                problem = check_versions()
+            except BaseException:
+                ray.shutdown()
+                raise
+            if problem:
+                ray.shutdown()
+                raise BackendError(problem)
         self._queue = Queue()
         res = dict(resources)
         options: dict[str, Any] = {"num_cpus": 1, "max_retries": retries,

@@ -1,4 +1,4 @@
-"""How the app writes benchmarks, methods, strengths and metric values.
+"""How the app writes benchmarks, methods, strengths, a run's tasks and metric values.
 
 Every name comes from the registries (`hnviz.core.benchmarks`, `hnviz.core.method_specs`), so a
 new benchmark or method is labelled everywhere by its entry. Unknown names (a foreign file) are
@@ -8,12 +8,16 @@ shown as they are. Pure functions, no Streamlit.
 from __future__ import annotations
 
 import math
+from typing import TYPE_CHECKING
 
-from hnviz.core.benchmarks import BENCHMARKS
+from hnviz.core.benchmarks import BENCHMARKS, benchmark
 from hnviz.core.config import RunConfig
 from hnviz.core.method_specs import METHODS, param_symbol
 from hnviz.core.metrics import METRICS
 from hnviz.core.scenarios import SCENARIOS
+
+if TYPE_CHECKING:
+    from hnviz.core.trainer import Trainer
 
 UNKNOWN_COLOR = "#444"
 
@@ -107,3 +111,8 @@ def format_metric(value: float | None, metric: str, signed: bool = False,
     if metric == "accuracy":
         return f"{value:{sign}.{0 if compact else 1}%}"
     return f"{value:{sign}.{3 if compact else 4}g}"
+
+
+def task_names(trainer: Trainer) -> list[str]:
+    """Short labels of the run's tasks (from its benchmark's entry): 'task 1: y = x + 3'."""
+    return benchmark(trainer.cfg.task.benchmark).task_names(trainer.n_tasks)

@@ -12,6 +12,7 @@ from __future__ import annotations
 import contextlib
 import logging
 import os
+import re
 import traceback
 from collections.abc import Iterator
 
@@ -24,6 +25,7 @@ from hnviz.live.errors import LiveError
 from hnviz.serve.userstore import StoreError
 from hnviz.serve.workspace import RunHandle
 from hnviz.ui.sidebar import render_sidebar
+from hnviz.ui.text import MESSAGE_CHARS, md
 
 log = logging.getLogger("hnviz")
 
@@ -40,7 +42,15 @@ def setup(title: str, icon: str = "🧠", sidebar: bool = True) -> RunHandle | N
     st.set_page_config(page_title=f"{title} · hnviz", page_icon=icon, layout="wide",
                        initial_sidebar_state="auto" if sidebar else "collapsed")
     st.html(CSS)
-    from hnviz.ui import runrefs
+    from hnviz.serve.workspace import ServerFull
+    from hnviz.ui import state
+    from hnviz.ui.url import runs as runrefs
+
+    try:
+        state.workspace()
+    except ServerFull as e:  # the server holds as many users as it may: say so, and wait
+        st.warning(md(e, MESSAGE_CHARS))
+        st.stop()
 
     with guard("the link"):
         runrefs.apply_run_param()  # ?run=NAME opens that run (before the sidebar shows one)
@@ -72,9 +82,25 @@ def reported(exc: BaseException) -> str:
 
 
 def one_line(exc: BaseException) -> str:
-    """'TypeName: first line of the message' (no paths of this server beyond what it says)."""
-    text = str(exc).strip().splitlines()
-    return f"{type(exc).__name__}: {text[0]}" if text else type(exc).__name__
+    """'TypeName: first line of the message', plain text without this server's paths or a
+    user's id (an OSError says what failed, not where: its strerror; any other absolute path
+    or user id in a message is replaced by "…"). Escape it where it is shown (`text.md`)."""
+    if isinstance(exc, OSError) and exc.strerror:
+        first = exc.strerror
+    else:
+        lines = str(exc).strip().splitlines()
+        first = lines[0] if lines else ""
+    first = scrub(first)
+    return f"{type(exc).__name__}: {first}" if first else type(exc).__name__
+
+
+_PATH = re.compile(r"(?<![\w.:/])(?:~|[A-Za-z]:)?(?:[/\\][\w.@+~-]+){2,}[/\\]?")
+_USER_ID = re.compile(r"\b[0-9a-f]{24}\b")
+
+
+def scrub(text: str) -> str:
+    """`text` without absolute paths (two or more components) and user ids."""
+    return _USER_ID.sub("…", _PATH.sub("…", text))
 
 
 @contextlib.contextmanager
@@ -85,7 +111,8 @@ def guard(what: str = "this page") -> Iterator[None]:
     try:
         yield
     except Exception as exc:  # noqa: BLE001 - the whole point: never show a raw traceback
-        st.error(f"Something went wrong in {what}: {one_line(exc)}. Your runs are kept.")
+        st.error(f"Something went wrong in {what}: {md(one_line(exc), MESSAGE_CHARS)}. Your "
+                 "runs are kept.")
         log.error("error in %s\n%s", what, "".join(traceback.format_exception(exc)))
         if os.environ.get("HNVIZ_DEBUG") == "1":  # tracebacks show server paths: opt-in only
             with st.expander("Details (for bug reports)"):

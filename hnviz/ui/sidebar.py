@@ -10,6 +10,7 @@ from hnviz.ui import identity, state
 from hnviz.ui.labels import data_text, method_short, scenario_text, strength_text
 from hnviz.ui.live import POLL_S
 from hnviz.ui.nav import existing_pages, page_link
+from hnviz.ui.text import MESSAGE_CHARS, md
 
 SOURCE_LABELS = {"demo": "bundled demo", "trained": "trained here", "file": "loaded file",
                  "upload": "uploaded file", "autosave": "restored autosave"}
@@ -74,6 +75,8 @@ def _status(entry: RunHandle) -> None:
         if v.error:
             st.caption(":red[This run diverged; it is kept at its last finite state.]")
         elif v.message:
-            st.caption(v.message)
+            st.caption(md(v.message, MESSAGE_CHARS))
+        if entry.autosave_error:
+            st.caption(f":orange[{md(entry.autosave_error, MESSAGE_CHARS)}]")
 
     status()

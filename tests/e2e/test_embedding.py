@@ -1,7 +1,8 @@
 """Browser: the Embedding space page draws the landscape of the 2-D regression demo and a click on
 the plane shows the network generated there; its link restores that point in a fresh browser
 context. The Interpolation page's one animation moves all three markers (the function, the dot on
-the plane, the marker of every task along the path) and its link restores the walk and α."""
+the plane, the marker of every task along the path) and the α readout, keeps the plane's landscape
+while it plays, and its link restores the walk and α."""
 
 from __future__ import annotations
 
@@ -31,6 +32,8 @@ _MARKERS_JS = """sel => {
           dot: [tr('walk:dot')[0].x[0], tr('walk:dot')[0].y[0]],
           marker: Array.from(tr('walk:marker')[0].y).map(v => +v.toFixed(6)),
           markerAlpha: tr('walk:marker')[0].x[0],
+          readout: tr('walk:readout')[0].text[0],
+          landscape: gd.querySelectorAll('.imagelayer image').length,
           alpha: s.steps[s.active].label};
 }"""
 
@@ -119,12 +122,15 @@ def test_interpolation_play_moves_all_three_markers_and_the_link_keeps_alpha(
         " return s.steps[s.active].label === '1.00'; }", arg=WALK, timeout=30_000)
     after = page.evaluate(_MARKERS_JS, WALK)
     assert after["markerAlpha"] == 1.0
+    # the readout follows the frames, and the plane keeps its landscape while they play
+    assert before["readout"].startswith("α = 0.25") and after["readout"].startswith("α = 1.00")
+    assert before["landscape"] == after["landscape"] == 1
     assert after["morph"] != before["morph"], "the generated function did not move"
     assert after["dot"] != before["dot"], "the dot on the plane did not move"
     assert after["marker"] != before["marker"], "the every-task marker did not move"
     assert_no_exception(page)
     screenshot(page, "interpolation")
-    # the slider's position reaches the address bar (slider_url), so the link keeps α
+    # the slider's position reaches the address bar (hnviz.ui.url.slider), so the link keeps α
     page.wait_for_function("() => new URL(location.href).searchParams.get('alpha') === '1.00'",
                            timeout=10_000)
     q = _query(page.url)

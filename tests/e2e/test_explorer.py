@@ -1,5 +1,5 @@
 """β explorer in a real browser: the Plotly slider scrubs through the bundled sweep client-side
-(the figure is never redrawn by the server; only slider_url's own fragment reruns to record the
+(the figure is never redrawn by the server; only hnviz.ui.url.slider's own fragment reruns to record the
 value), the trade-off and comparison figures render, screenshots for review."""
 
 from __future__ import annotations
@@ -27,10 +27,10 @@ def _current_value(chart) -> str:
     return chart.evaluate(_CURRENT_JS)
 
 
-def _wait_current(page, chart, want: str) -> None:
+def _wait_current(page, chart, want: str, timeout: float = 30_000) -> None:
     chart.page.wait_for_function(
         "([el, want, js]) => (new Function('return ' + js)())(el) === want",
-        arg=[chart.element_handle(), want, _CURRENT_JS])
+        arg=[chart.element_handle(), want, _CURRENT_JS], timeout=timeout)
 
 
 def _click_slider_step(page, chart, k: int) -> None:
@@ -41,6 +41,20 @@ def _click_slider_step(page, chart, k: int) -> None:
     page.mouse.click(tick["x"] + tick["width"] / 2, rail["y"] + rail["height"] / 2)
 
 
+def _scrub_to(page, chart, k: int, want: str, tries: int = 3) -> None:
+    """Click the k-th tick until the slider reads `want`. On a loaded machine a click can land
+    while the page is still laying the chart out (its box moved under the pointer: CI failed
+    once that way); the value itself is still asserted exactly."""
+    for attempt in range(tries):
+        _click_slider_step(page, chart, k)
+        try:
+            _wait_current(page, chart, want, timeout=10_000 if attempt < tries - 1 else 30_000)
+            return
+        except Exception:
+            if attempt == tries - 1:
+                raise
+
+
 def test_slider_scrubs_in_browser(app_server: str, browser_page) -> None:
     page = browser_page
     goto_app(page, f"{app_server}/Beta_explorer")
@@ -49,20 +63,19 @@ def test_slider_scrubs_in_browser(app_server: str, browser_page) -> None:
     scrub = charts.first
     scrub.scroll_into_view_if_needed()
     scrub.locator(".slider-container").wait_for()
-    assert _current_value(scrub) == "β = 0.005"
+    assert _current_value(scrub) == "β = 0.1"  # the toy preset's β
     title_before = scrub.locator(".gtitle").first.text_content()
     screenshot(page, "explorer_toy", full_page=True)
 
     n_ticks = scrub.locator("g.slider-group .slider-tick-rect").count()
     assert n_ticks >= 9
     scrub.locator(".js-plotly-plot").evaluate("gd => { gd.__drawnBefore = true; }")
-    _click_slider_step(page, scrub, 0)  # β = 0: old tasks forgotten
-    _wait_current(page, scrub, "β = 0")
+    _scrub_to(page, scrub, 0, "β = 0")  # β = 0: old tasks forgotten
     page.wait_for_function("el => /^β = 0[^.\\d]/.test(el.textContent)",
                            arg=scrub.locator(".gtitle").first.element_handle())
     title_after = scrub.locator(".gtitle").first.text_content()
     assert title_after != title_before and "β = 0" in title_after
-    wait_for_app(page)  # the value is recorded in the URL and the session (slider_url) ...
+    wait_for_app(page)  # the value is recorded in the URL and the session (url.slider) ...
     assert scrub.locator(".js-plotly-plot").evaluate("gd => gd.__drawnBefore === true"), \
         "scrubbing made the server redraw the figure"  # ... without redrawing the figure
     assert _current_value(scrub) == "β = 0"
@@ -79,6 +92,5 @@ def test_slider_scrubs_in_browser(app_server: str, browser_page) -> None:
     scrub.scroll_into_view_if_needed()
     scrub.locator(".slider-container").wait_for()
     assert _current_value(scrub) == "β = 0.01"
-    _click_slider_step(page, scrub, scrub.locator("g.slider-group .slider-tick-rect").count() - 1)
-    _wait_current(page, scrub, "β = 100")
+    _scrub_to(page, scrub, scrub.locator("g.slider-group .slider-tick-rect").count() - 1, "β = 100")
     screenshot(page, "explorer_digits", full_page=True)

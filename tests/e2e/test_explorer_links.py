@@ -7,7 +7,7 @@ import pytest
 
 from tests.e2e.helpers import APP_PATH, REPO_ROOT, goto_app, screenshot
 from tests.e2e.test_embedding import _query, _selected, fresh_page  # noqa: F401 (a fixture)
-from tests.e2e.test_explorer import _click_slider_step, _current_value, _wait_current
+from tests.e2e.test_explorer import _current_value, _scrub_to
 
 pytestmark = [
     pytest.mark.skipif(not APP_PATH.exists(), reason="app.py does not exist yet"),
@@ -26,8 +26,7 @@ def test_explorer_link_restores_sweep_and_beta(app_server: str, fresh_page) -> N
     assert _selected(page, "Sweep") == "Split Digits · HNET (β) · bundled"
     assert _current_value(scrub) == "β = 100"
     scrub.scroll_into_view_if_needed()
-    _click_slider_step(page, scrub, 0)  # β = 0, in the browser
-    _wait_current(page, scrub, "β = 0")
+    _scrub_to(page, scrub, 0, "β = 0")  # β = 0, in the browser
     page.wait_for_function("() => new URL(location.href).searchParams.get('beta') === '0'",
                            timeout=10_000)
     assert _query(page.url) == {"sweep": "digits-hnet-beta", "beta": "0"}

@@ -62,7 +62,7 @@ def test_active_runs_stay_put_while_several_sessions_train(app_server: str, _chr
         for p in pages:
             p.get_by_role("button", name=re.compile("Pause")).wait_for(timeout=60_000)
         names = [_active_name(p) for p in pages]
-        assert all(n.startswith("HNET β=0.005") for n in names), names
+        assert all(n.startswith("HNET β=0.1") for n in names), names
         seen = [set() for _ in pages]
         for _ in range(16):  # ~8 s of live redraws in three sessions
             for i, p in enumerate(pages):

@@ -1,7 +1,0 @@
-"""Task inference: what a run does when the task is not given (CL2/CL3)."""
-
-from hnviz.ui import inference_page, page
-
-page.setup("Task inference", "🔎")
-with page.guard("the Task inference page"):
-    inference_page.render()
