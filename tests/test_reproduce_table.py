@@ -254,3 +254,37 @@ def test_experiments_missing_from_the_table_are_listed_as_not_run(table):
     toy = absent_rows("toy", False)  # embedded: nothing missing, the command says how
     assert "not in this table: run it with `python -m hnviz reproduce --experiment toy" in \
         toy[0]["reason"]
+
+
+def test_bundling_some_methods_of_an_experiment_keeps_its_other_cells(tmp_path):
+    """`reproduce --experiment X --methods M --bundle DIR` replaces only X's rows of M: its other
+    cells stay as DIR had them, and a registry cell neither has is a "not run" row with the
+    command that runs it (never silently absent)."""
+    from hnviz.reproduce.experiments import EXPERIMENTS
+
+    folder, written = bundle()
+    dest = tmp_path / "bundle"
+    shutil.copytree(folder, dest)
+    old = [r for r in written if r["experiment"] == "split-mnist"]
+    cmd = "python -m hnviz reproduce --experiment split-mnist --seeds 0,1,2 --methods hnet,si"
+    rerun = [dict(r, status="ok", mean=42.0, sweep=None, command=cmd)
+             for r in old if r["method"] in ("hnet", "si") and r["scenario"] == "cl3"]
+    write_bundle(rerun, dest, False)
+    rows = [r for r in read_table(dest / "table.json").rows if r["experiment"] == "split-mnist"]
+    exp = EXPERIMENTS["split-mnist"]
+    assert [(r["scenario"], r["method"]) for r in rows] == [
+        (s, m) for s in exp.scenarios for m in exp.methods]
+    got = {(r["scenario"], r["method"]): r for r in rows}
+    assert got["cl3", "hnet"]["mean"] == 42.0 and got["cl3", "si"]["status"] == "ok"
+    assert got["cl1", "hnet"]["status"] == "not run" and got["cl1", "hnet"]["reason"] == (
+        _row(old, "cl1", "hnet")["reason"])  # kept as the bundle had it
+    assert experiment_names(read_table(dest / "table.json").rows) == ["split-digits",
+                                                                      "split-mnist"]
+    fresh = tmp_path / "fresh"  # no earlier rows: the other cells say "not run" and how to run
+    write_bundle(rerun, fresh, False)
+    rows = read_table(fresh / "table.json").rows
+    assert len(rows) == len(exp.scenarios) * len(exp.methods)
+    other = [r for r in rows if r["mean"] is None]
+    assert len(other) == len(rows) - 2 and {r["status"] for r in other} == {"not run"}
+    assert all("--methods" in r["reason"] and r["command"].startswith(
+        "python -m hnviz reproduce --experiment split-mnist --seeds 0,1,2") for r in other)

@@ -179,27 +179,66 @@ def bundled_rows(folder: Path, full: bool) -> list[dict[str, Any]]:
     return [r for r in doc["rows"] if isinstance(r, dict) and "experiment" in r]
 
 
-def merge_rows(old: list[dict[str, Any]], new: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """`old` with every experiment that `new` has replaced by new's rows (in old's place), and
-    new's other experiments after: re-running one experiment keeps the others' rows."""
+def _cell(r: dict[str, Any]) -> tuple[str, str, str]:
+    return r["experiment"], r["scenario"], r["method"]
+
+
+def _seeds_of(rows: list[dict[str, Any]]) -> list[int]:
+    """The seeds a row's command names (`--seeds 0,1,2`), (0, 1, 2) where it names none."""
+    for r in rows:
+        words = (r.get("command") or "").split()
+        if "--seeds" in words and words.index("--seeds") + 1 < len(words):
+            try:
+                return [int(v) for v in words[words.index("--seeds") + 1].split(",")]
+            except ValueError:
+                pass
+    return [0, 1, 2]
+
+
+def _merged_experiment(name: str, old: list[dict[str, Any]], new: list[dict[str, Any]],
+                       full: bool) -> list[dict[str, Any]]:
+    """One experiment's rows. New rows of the whole experiment replace old's. New rows of a run
+    narrowed by --methods / --scenarios (their command says so) replace only their cells
+    (scenario × method): old's other cells stay, in the registry's order, and a registry cell in
+    neither is a "not run" row with the command that runs it, so none is silently absent."""
+    from .experiments import EXPERIMENTS
+
+    exp = EXPERIMENTS.get(name)
+    narrowed = any(f" --{o} " in (r.get("command") or "") for r in new
+                   for o in ("methods", "scenarios"))
+    if exp is None or not narrowed:
+        return new
+    have = {_cell(r): r for r in old}
+    have.update({_cell(r): r for r in new})
+    missing = not_run_rows(exp, full, _seeds_of(new),
+                           "not run for this table: the run that made it was narrowed to other "
+                           "methods or scenarios (--methods / --scenarios)")
+    return [have.get(_cell(m), m) for m in missing]
+
+
+def merge_rows(old: list[dict[str, Any]], new: list[dict[str, Any]], full: bool = False
+               ) -> list[dict[str, Any]]:
+    """`old` with every experiment that `new` has merged with new's rows (in old's place:
+    `_merged_experiment`, new's cells replace old's), and new's other experiments after:
+    re-running one experiment, or some of its methods, keeps the other rows."""
     ran = {r["experiment"] for r in new}
     out: list[dict[str, Any]] = []
     placed: set[str] = set()
-    for r in old:
-        e = r["experiment"]
-        if e not in ran:
-            out.append(r)
-        elif e not in placed:
-            out += [n for n in new if n["experiment"] == e]
-            placed.add(e)
-    return out + [n for n in new if n["experiment"] not in placed]
+    for e in [r["experiment"] for r in old] + [r["experiment"] for r in new]:
+        if e in placed:
+            continue
+        placed.add(e)
+        old_e = [r for r in old if r["experiment"] == e]
+        out += (old_e if e not in ran else
+                _merged_experiment(e, old_e, [r for r in new if r["experiment"] == e], full))
+    return out
 
 
 def write_bundle(rows: list[dict[str, Any]], folder: Path, full: bool) -> None:
     """table.json and each experiment's manifest (no run files) into `folder` (the app's
     assets/paper, read by the Paper page); the rows point at the bundled manifests (paths
-    relative to the folder). Rows of experiments not run this time stay as the bundle had them
-    (`merge_rows`)."""
+    relative to the folder). Rows of experiments (or an experiment's methods and scenarios) not
+    run this time stay as the bundle had them (`merge_rows`)."""
     folder.mkdir(parents=True, exist_ok=True)
     kept = bundled_rows(folder, full)
     bundled = []
@@ -211,7 +250,7 @@ def write_bundle(rows: list[dict[str, Any]], folder: Path, full: bool) -> None:
             shutil.copyfile(r["sweep"], dest)
             r["sweep"] = f"{r['experiment']}/sweep.json"
         bundled.append(r)
-    write_table(merge_rows(kept, bundled), folder / "table.json", full)
+    write_table(merge_rows(kept, bundled, full), folder / "table.json", full)
 
 
 def format_cell(mean: float | None, spread: float | None, metric: str) -> str:
