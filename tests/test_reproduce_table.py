@@ -280,6 +280,13 @@ def test_bundling_some_methods_of_an_experiment_keeps_its_other_cells(tmp_path):
         _row(old, "cl1", "hnet")["reason"])  # kept as the bundle had it
     assert experiment_names(read_table(dest / "table.json").rows) == ["split-digits",
                                                                       "split-mnist"]
+    sweep = folder / read_table(folder / "table.json").rows_of("split-digits")[0]["sweep"]
+    narrowed = [dict(r, sweep=str(sweep), command=cmd) for r in rerun]
+    write_bundle(narrowed, dest, False)  # its manifest under a name of its own
+    rows = read_table(dest / "table.json").rows
+    assert {r["sweep"] for r in rows if r["mean"] == 42.0} == {
+        "split-mnist/sweep_methods-hnet-si.json"}
+    assert (dest / "split-mnist" / "sweep_methods-hnet-si.json").exists()
     fresh = tmp_path / "fresh"  # no earlier rows: the other cells say "not run" and how to run
     write_bundle(rerun, fresh, False)
     rows = read_table(fresh / "table.json").rows

@@ -120,8 +120,7 @@ _ENTRIES = (
     Experiment(
         "toy", "1-D regression (the paper's Fig. 2)", "regression1d", ("cl1",),
         ("hnet", "ewc", "si", "finetune"),
-        # lite: half the preset's 4000 steps (at 1000, seed 0 of the one-head HNET forgets
-        # task 1: MSE 0.73; seeds 1 and 2 do not)
+        # lite: the preset's own 2000 steps per task (benchmarks.py: regression1d); full: 4000
         lite={"train": {"iters_per_task": 2000, "eval_every": 1000}},
         full={"train": {"iters_per_task": 4000, "eval_every": 1000}},
         note="The paper shows this as a figure (no table): HNET keeps all three functions, "

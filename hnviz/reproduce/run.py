@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import json
 import math
+import re
 import shutil
 import statistics
 from collections.abc import Sequence
@@ -234,6 +235,18 @@ def merge_rows(old: list[dict[str, Any]], new: list[dict[str, Any]], full: bool 
     return out
 
 
+def _manifest_name(row: dict[str, Any]) -> str:
+    """The bundled manifest's file name: sweep.json, or for a run narrowed by --methods /
+    --scenarios / --iters one named after those options (sweep_methods-hnet-si.json), so that
+    the rows another narrowed run left in the bundle keep theirs."""
+    words = (row.get("command") or "").split()
+    parts = [f"{w.lstrip('-')}-{v.replace(',', '-')}" for w, v in zip(words, words[1:])
+             if w in ("--methods", "--scenarios", "--iters")]
+    if not parts:
+        return "sweep.json"
+    return "sweep_" + "_".join(re.sub(r"[^A-Za-z0-9-]", "", p) for p in parts)[:120] + ".json"
+
+
 def write_bundle(rows: list[dict[str, Any]], folder: Path, full: bool) -> None:
     """table.json and each experiment's manifest (no run files) into `folder` (the app's
     assets/paper, read by the Paper page); the rows point at the bundled manifests (paths
@@ -245,10 +258,11 @@ def write_bundle(rows: list[dict[str, Any]], folder: Path, full: bool) -> None:
     for r in rows:
         r = dict(r)
         if r["sweep"]:
-            dest = folder / r["experiment"] / "sweep.json"
+            rel = f"{r['experiment']}/{_manifest_name(r)}"
+            dest = folder / rel
             dest.parent.mkdir(parents=True, exist_ok=True)
             shutil.copyfile(r["sweep"], dest)
-            r["sweep"] = f"{r['experiment']}/sweep.json"
+            r["sweep"] = rel
         bundled.append(r)
     write_table(merge_rows(kept, bundled, full), folder / "table.json", full)
 
