@@ -276,8 +276,8 @@ def test_bundling_some_methods_of_an_experiment_keeps_its_other_cells(tmp_path):
         (s, m) for s in exp.scenarios for m in exp.methods]
     got = {(r["scenario"], r["method"]): r for r in rows}
     assert got["cl3", "hnet"]["mean"] == 42.0 and got["cl3", "si"]["status"] == "ok"
-    assert got["cl1", "hnet"]["status"] == "not run" and got["cl1", "hnet"]["reason"] == (
-        _row(old, "cl1", "hnet")["reason"])  # kept as the bundle had it
+    assert got["cl1", "hnet"]["status"] == "not run" and "--methods" in got["cl1", "hnet"][
+        "reason"]  # a cell not run is said anew, with the command that runs it
     assert experiment_names(read_table(dest / "table.json").rows) == ["split-digits",
                                                                       "split-mnist"]
     sweep = folder / read_table(folder / "table.json").rows_of("split-digits")[0]["sweep"]
@@ -287,6 +287,15 @@ def test_bundling_some_methods_of_an_experiment_keeps_its_other_cells(tmp_path):
     assert {r["sweep"] for r in rows if r["mean"] == 42.0} == {
         "split-mnist/sweep_methods-hnet-si.json"}
     assert (dest / "split-mnist" / "sweep_methods-hnet-si.json").exists()
+    cl1 = [dict(r, status="ok", mean=50.0, sweep=None, command=cmd.replace(
+        "--methods hnet,si", "--methods hnet --scenarios cl1")) for r in old
+        if r["method"] == "hnet" and r["scenario"] == "cl1"]
+    write_bundle(cl1, dest, False)  # another narrowed run: the measured cells stay
+    got = {(r["scenario"], r["method"]): r for r in read_table(dest / "table.json").rows
+           if r["experiment"] == "split-mnist"}
+    assert (got["cl1", "hnet"]["mean"], got["cl3", "hnet"]["mean"], got["cl3", "si"]["mean"]) == (
+        50.0, 42.0, 42.0)
+    assert got["cl3", "hnet"]["sweep"] == "split-mnist/sweep_methods-hnet-si.json"
     fresh = tmp_path / "fresh"  # no earlier rows: the other cells say "not run" and how to run
     write_bundle(rerun, fresh, False)
     rows = read_table(fresh / "table.json").rows

@@ -184,24 +184,13 @@ def _cell(r: dict[str, Any]) -> tuple[str, str, str]:
     return r["experiment"], r["scenario"], r["method"]
 
 
-def _seeds_of(rows: list[dict[str, Any]]) -> list[int]:
-    """The seeds a row's command names (`--seeds 0,1,2`), (0, 1, 2) where it names none."""
-    for r in rows:
-        words = (r.get("command") or "").split()
-        if "--seeds" in words and words.index("--seeds") + 1 < len(words):
-            try:
-                return [int(v) for v in words[words.index("--seeds") + 1].split(",")]
-            except ValueError:
-                pass
-    return [0, 1, 2]
-
-
 def _merged_experiment(name: str, old: list[dict[str, Any]], new: list[dict[str, Any]],
                        full: bool) -> list[dict[str, Any]]:
     """One experiment's rows. New rows of the whole experiment replace old's. New rows of a run
     narrowed by --methods / --scenarios (their command says so) replace only their cells
     (scenario × method): old's other cells stay, in the registry's order, and a registry cell in
-    neither is a "not run" row with the command that runs it, so none is silently absent."""
+    neither is a "not run" row with the command that runs it (the whole experiment at reproduce's
+    default seeds), so none is silently absent."""
     from .experiments import EXPERIMENTS
 
     exp = EXPERIMENTS.get(name)
@@ -209,9 +198,9 @@ def _merged_experiment(name: str, old: list[dict[str, Any]], new: list[dict[str,
                    for o in ("methods", "scenarios"))
     if exp is None or not narrowed:
         return new
-    have = {_cell(r): r for r in old}
+    have = {_cell(r): r for r in old if r["status"] != "not run"}  # "not run": said anew
     have.update({_cell(r): r for r in new})
-    missing = not_run_rows(exp, full, _seeds_of(new),
+    missing = not_run_rows(exp, full, (0, 1, 2),  # reproduce's default seeds
                            "not run for this table: the run that made it was narrowed to other "
                            "methods or scenarios (--methods / --scenarios)")
     return [have.get(_cell(m), m) for m in missing]
