@@ -8,8 +8,9 @@ EWC, online EWC, SI, joint, from scratch). Each case runs in a fresh process
     estimate / measured peak RSS above the warmed-up interpreter   (goal: 1.0 … 1.5)
     estimate / measured median step time                           (goal: 1.0 … 1.5)
 
-Timings on a shared machine are noisy: read the step-time ratios as ±30%; the figures in
-docs/LIMITS.md say under what load they were taken. MNIST cases need the real files
+The step is measured on one thread as CPU time (what the estimate models: one step on one core;
+other jobs on a shared machine inflate wall time several-fold, CPU time far less), with the wall
+time beside it; the figures in docs/LIMITS.md say under what load they were taken. MNIST cases need the real files
 (--data-root, default ../shared/data); they are skipped without them. Split CIFAR runs on
 synthetic files in CIFAR's format. (This replaces bench_memory_estimate.py.)
 
@@ -20,6 +21,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -146,8 +148,9 @@ def _with_width(changes: dict, w: int) -> dict:
 def app_corner(bench: str, method: str, target: str | None, changes: dict, limits=None):
     """The config of the family with the largest width W (1 … max_width) the limits admit
     (its width: `corner_width`)."""
+    from hnviz.core.admission import admit
     from hnviz.core.config import ConfigError
-    from hnviz.core.limits import APP_DEFAULTS, check_limits
+    from hnviz.core.limits import APP_DEFAULTS
     from hnviz.core.presets import default_config
 
     limits = limits or APP_DEFAULTS
@@ -156,7 +159,7 @@ def app_corner(bench: str, method: str, target: str | None, changes: dict, limit
     def admitted(w: int):
         cfg = base.replace(**_with_width(changes, w))
         try:
-            check_limits(cfg, limits)
+            admit(cfg, limits)
         except ConfigError:
             return None
         return cfg
@@ -190,9 +193,10 @@ def case_config(bench: str, method: str, target: str | None, changes: dict, data
 
 
 def run_case(cfg, steps: int) -> dict:
+    env = {**os.environ, "OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1"}
     r = subprocess.run([sys.executable, str(ROOT / "benchmarks" / "estimate_probe.py"),
                         json.dumps(cfg.to_dict()), str(steps)],
-                       capture_output=True, text=True, timeout=3600, cwd=ROOT)
+                       capture_output=True, text=True, timeout=3600, cwd=ROOT, env=env)
     if r.returncode != 0:
         return {"failed": (r.stderr.strip().splitlines() or ["?"])[-1]}
     return json.loads(r.stdout.strip().splitlines()[-1])
@@ -214,7 +218,7 @@ def main() -> None:
     cases.update({name: ("cifar", *v) for name, v in CIFAR_CASES.items()})
     cifar_root = None
     print(f"{'case':76s} {'mem est':>8s} {'meas':>8s} {'ratio':>5s}  {'step est':>8s} "
-          f"{'meas':>8s} {'ratio':>5s}")
+          f"{'cpu':>8s} {'ratio':>5s} {'wall':>8s}")
     for name, (kind, bench, method, target, changes, steps) in cases.items():
         if a.only not in name:
             continue
@@ -250,7 +254,8 @@ def main() -> None:
         mem = d["estimate_mb"] / d["measured_mb"] if d["measured_mb"] else float("inf")
         step = d["step_estimate_s"] / d["step_s"]
         print(f"{name:76s} {d['estimate_mb']:6.0f}MB {d['measured_mb']:6.0f}MB {mem:5.2f}  "
-              f"{d['step_estimate_s'] * 1e3:6.1f}ms {d['step_s'] * 1e3:6.1f}ms {step:5.2f}",
+              f"{d['step_estimate_s'] * 1e3:6.1f}ms {d['step_s'] * 1e3:6.1f}ms {step:5.2f} "
+              f"{d['step_wall_s'] * 1e3:6.1f}ms",
               flush=True)
         rows.append({"case": name, **d})
     if a.json:

@@ -28,6 +28,7 @@ _API: dict[str, str] = {
     "ReplayConfig": "hnviz.core.config",
     "ConfigError": "hnviz.core.config",
     "default_config": "hnviz.core.presets",  # a benchmark's preset with a method
+    "admit": "hnviz.core.admission",  # a config checked against the registries and limits
     # the registries: what can be trained, and how
     "BENCHMARKS": "hnviz.core.benchmarks",
     "METHODS": "hnviz.core.method_specs",

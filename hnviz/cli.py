@@ -44,23 +44,23 @@ def cmd_train(a: argparse.Namespace) -> int:
     from tqdm import tqdm
 
     from .analysis.summary import run_summary
+    from .core.admission import admit
     from .core.benchmarks import data_note
     from .core.datasets_torchvision import DataUnavailableError
     from .core.devices import amp_dtype, resolve_device
     from .core.io import save_run
-    from .core.limits import check_limits
     from .core.trainer import Trainer
     from .run_args import check_out_arg, config_from_args, limits_from_args
 
     cfg = config_from_args(a)
     limits = limits_from_args(a)
-    check_limits(cfg, limits)  # sizes and memory budget, before anything is built
+    admit(cfg, limits)  # names, sizes and memory budget, before anything is built
     check_out_arg(a.out)  # and the output file, before any training
     device = resolve_device(a.device)  # one-line error when e.g. no CUDA GPU is there
     if a.amp:
         amp_dtype(device)  # one-line error off CUDA, before anything is built
     try:
-        trainer = Trainer(cfg, limits=limits, device=device, amp=a.amp)
+        trainer = Trainer(cfg, limits=None, device=device, amp=a.amp)  # admitted above
     except DataUnavailableError as e:
         print(f"error: {e}", file=sys.stderr)
         return 2
@@ -110,9 +110,12 @@ def _cell(v: float | None) -> str:
 
 
 def _print_summary(s: dict[str, Any], out: str | None) -> None:
+    from .core.scenarios import DEFAULT_SCENARIO, scenario
+
     name = s["metric"]
-    scn = s.get("scenario", "cl1")
-    given = "task given" if scn == "cl1" else "task inferred"
+    scn = s.get("scenario", DEFAULT_SCENARIO)
+    task_given = scenario(scn).task_given
+    given = "task given" if task_given else "task inferred"
     target = f", {s['target']} target" if s.get("target", "mlp") != "mlp" else ""
     print(f"{s['method']} on {s['benchmark']}{target} in {scn.upper()} (seed {s['seed']}): "
           f"{name} matrix R[after i, on j] ({given})")
@@ -132,7 +135,7 @@ def _print_summary(s: dict[str, Any], out: str | None) -> None:
     if s.get("hnet_params"):
         print(f"hnet params: {s['hnet_params']}  target params: {s['target_params']}  "
               f"compression: {s['compression']:.3f}")
-    if scn != "cl1":
+    if not task_given:
         tia = s.get("task_inference_acc")
         print(f"with the task given: {s['mean_final_given']:.4f}   task inferred right: "
               + (f"{tia:.4f}" if tia is not None else "- (this method infers no task)"))
@@ -151,14 +154,11 @@ def _info_args(p: argparse.ArgumentParser) -> None:
 
 def cmd_info(a: argparse.Namespace) -> int:
     from .core.benchmarks import benchmark, data_note
-    from .core.io import RunFileError, read_run_dict
-    from .core.limits import HARD
+    from .core.io import RunFileError, read_run
     from .core.metrics import summarize
-    from .core.run_checks import check_run_dict
 
     try:  # the whole file is checked (config, state, history); nothing is built
-        raw = read_run_dict(a.path)
-        cfg = check_run_dict(raw, HARD)
+        raw, cfg = read_run(a.path)
     except RunFileError as e:
         print(f"error: {a.path}: {e}", file=sys.stderr)
         return 2

@@ -38,7 +38,7 @@ def test_landscape_values_equal_direct_evaluation(run) -> None:
     assert ls.values.shape == (3, 9, 9) and ls.metric == "mse"
     for i, j in [(0, 0), (4, 7), (8, 3)]:
         e = torch.tensor([ls.u[j], ls.v[i]], dtype=torch.float32)
-        w = generated.hnet_of(run)(e)  # [P]
+        w = run.method.generate(e)  # [P]
         direct = [run.metric(run.target.head(_fwd(run, w, t), t), run.seq.tasks[t].y_test)
                   for t in range(3)]
         np.testing.assert_allclose(ls.values[:, i, j], direct, rtol=1e-4, atol=1e-6)

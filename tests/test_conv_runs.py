@@ -17,11 +17,12 @@ import torch.nn.functional as F
 from hnviz.analysis.generated import evaluate_embeddings, evaluate_embeddings_loop, task_embeddings
 from hnviz.core import conv_targets as ct
 from hnviz.core import sizes
+from hnviz.core.admission import admit
 from hnviz.core.config import ConfigError, HnetConfig, RunConfig
 from hnviz.core.hnets import HyperNetwork, calibrate_output_scale, output_scale
 from hnviz.core.inference import entropy_task_inference
 from hnviz.core.io import load_run, run_to_bytes
-from hnviz.core.limits import APP_DEFAULTS, HARD, LIBRARY, check_limits
+from hnviz.core.limits import APP_DEFAULTS, HARD, LIBRARY
 from hnviz.core.presets import default_config
 from hnviz.core.run_checks import RunFileError
 from hnviz.core.target_kinds import init_std
@@ -237,9 +238,9 @@ def test_conv_configs_are_checked_before_anything_is_built(monkeypatch):
     monkeypatch.setattr(trainer_mod, "build_target", never)
     with pytest.raises(ConfigError, match=r"target.kind=zenke does not fit regression1d: conv "
                                           r"targets need image inputs"):
-        default_config("regression1d").replace(target={"kind": "zenke"})
+        admit(default_config("regression1d").replace(target={"kind": "zenke"}))
     with pytest.raises(ConfigError, match=r"too small for the Zenke net"):
-        default_config("split-digits").replace(target={"kind": "zenke"})
+        Trainer(default_config("split-digits").replace(target={"kind": "zenke"}))
     with pytest.raises(ConfigError, match=r"target.kind must be one of"):
         RunConfig.from_dict({"target": {"kind": "vgg"}})
     # a batch of 2048 CIFAR images keeps ~10 GB of ResNet-32 feature maps: refused, named
@@ -248,19 +249,19 @@ def test_conv_configs_are_checked_before_anything_is_built(monkeypatch):
                                           r"activations"):
         Trainer(big)
     with pytest.raises(ConfigError, match=r"task.subset=20000 exceeds the limit 10000"):
-        check_limits(default_config("split-cifar").replace(task={"subset": 20_000}),
+        admit(default_config("split-cifar").replace(task={"subset": 20_000}),
                      APP_DEFAULTS)
     with pytest.raises(ConfigError, match=r"task.subset must be null for split-digits"):
-        default_config("split-digits").replace(task={"subset": 10})
+        admit(default_config("split-digits").replace(task={"subset": 10}))
 
 
 def test_split_cifar_presets_fit_and_the_full_benchmark_needs_the_cli():
     for method in ("hnet", "finetune", "si", "scratch", "ewc"):
-        check_limits(default_config("split-cifar", method), APP_DEFAULTS)
+        admit(default_config("split-cifar", method), APP_DEFAULTS)
     full = default_config("split-cifar", "hnet").replace(task={"subset": None})
     est = sizes.memory_estimate(full)
     assert est.mb > APP_DEFAULTS.max_memory_mb  # ~2.4 GB: 90,000 images as float32, twice while built
-    check_limits(full, LIBRARY)  # the command line runs it
+    admit(full, LIBRARY)  # the command line runs it
     assert dict(est.parts)["task data"] > 90_000 * 3072 * 4
 
 

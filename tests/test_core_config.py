@@ -2,6 +2,7 @@ import json
 
 import pytest
 
+from hnviz.core.admission import admit
 from hnviz.core.config import ConfigError, HnetConfig, RunConfig, TrainConfig
 from hnviz.core.presets import default_config
 
@@ -29,8 +30,17 @@ def test_missing_keys_take_defaults():
     ([], "config"),
 ])
 def test_bad_dicts_name_the_field(d, word):
+    """As every entry point reads a dict: parsed (`from_dict`: types, fields), then admitted
+    (`admit`: the registries' names, the limits)."""
     with pytest.raises(ConfigError, match=word.split(".")[-1]):
-        RunConfig.from_dict(d)
+        admit(RunConfig.from_dict(d))
+
+
+def test_names_are_the_registries_business():
+    """A config is a leaf: it builds without asking a registry; admission names the field."""
+    cfg = RunConfig.from_dict({"task": {"benchmark": "imagenet"}})
+    with pytest.raises(ConfigError, match=r"^task\.benchmark must be one of \('regression1d'"):
+        admit(cfg)
 
 
 def test_nan_rejected():

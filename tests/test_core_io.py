@@ -185,3 +185,51 @@ def test_files_without_timing_load_with_unmeasured_tasks():
     by_task = s["ms_per_step_by_task"]
     assert by_task[:2] == [None, None] and by_task[2] > 0
     assert s["ms_per_step"] == by_task[2]
+
+
+@pytest.mark.parametrize("bench, method, scenario", [
+    ("regression1d", "hnet", "cl1"), ("split-digits", "ewc", "cl1"),
+    ("split-digits", "hnet", "cl3")])
+def test_loading_restores_state_and_history_without_evaluating(monkeypatch, bench, method,
+                                                                scenario):
+    """A run file holds its history: loading restores it and the state as recorded, and
+    evaluates no task (it used to evaluate every task once, R0, and throw the result away);
+    evaluation happens when the loaded run trains on or is asked (`evaluate`)."""
+    cfg = default_config(bench, method).replace(
+        task={"n_tasks": 3, "scenario": scenario}, train={"iters_per_task": 10, "eval_every": 5})
+    tr = Trainer(cfg)
+    tr.advance(15)
+    data = run_to_bytes(tr)
+    calls = []
+    for name in ("evaluate", "_evaluate_cells"):  # task given; R0 and R in CL2/CL3
+        real = getattr(Trainer, name)
+        monkeypatch.setattr(Trainer, name, lambda self, *a, _real=real, **k:
+                            calls.append(a) or _real(self, *a, **k))
+    back, _ = load_run(data)
+    assert calls == [] and back.history == tr.history
+    assert (back.task, back.step_in_task) == (tr.task, tr.step_in_task)
+    assert back.evaluate([0, 1]) == tr.evaluate([0, 1])  # on demand: the same numbers
+    back.run()
+    tr.run()
+    assert back.history["R"] == tr.history["R"]
+
+
+def test_files_without_r0_get_it_from_the_freshly_built_run():
+    """R0 (before any training: FWT's baseline) is the one thing a file may lack that loading
+    computes, on the untrained weights, as the run had it."""
+    import io as _io
+    import json as _json
+
+    from hnviz.core.io import run_to_dict
+
+    tr = tiny()
+    want = list(tr.history["R0"])
+    tr.advance(25)
+    d = run_to_dict(tr)
+    h = _json.loads(d["history"])
+    del h["R0"]
+    d["history"] = _json.dumps(h)
+    buf = _io.BytesIO()
+    torch.save(d, buf)
+    back, _ = load_run(buf.getvalue())
+    assert back.history["R0"] == want

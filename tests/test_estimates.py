@@ -18,8 +18,9 @@ from pathlib import Path
 
 import pytest
 
+from hnviz.core.admission import admit
 from hnviz.core.config import ConfigError
-from hnviz.core.limits import APP_DEFAULTS, LIBRARY, check_limits
+from hnviz.core.limits import APP_DEFAULTS, LIBRARY
 from hnviz.core.presets import default_config
 from hnviz.core.sizes import SLOW_STEP_S, memory_estimate, step_estimate
 
@@ -62,7 +63,7 @@ def test_the_apps_largest_configurations_stay_within_their_estimate(name):
 def test_the_issues_link_is_refused_by_its_real_size():
     with pytest.raises(ConfigError, match=r"this run needs ~3\.\d GB, more than the 1536 MB "
                                           r"budget .*hypernet output-scale calibration"):
-        check_limits(ISSUE_LINK, APP_DEFAULTS)
+        admit(ISSUE_LINK, APP_DEFAULTS)
     assert step_estimate(ISSUE_LINK).seconds > SLOW_STEP_S  # and slow: ~3 s a step
 
 
@@ -74,19 +75,18 @@ def test_a_step_of_many_seconds_is_refused_before_it_starts():
                                           r"a CPU core, more than the 5 s limit "
                                           r"\(HNVIZ_LIMIT_MAX_STEP_S\); the largest part: "
                                           r"target forward and backward"):
-        check_limits(joint, APP_DEFAULTS)
-    check_limits(joint, LIBRARY)  # the command line may take its time (limit: 10 min)
+        admit(joint, APP_DEFAULTS)
+    admit(joint, LIBRARY)  # the command line may take its time (limit: 10 min)
 
 
 def test_the_train_page_warns_about_a_slow_step():
     from tests.apptest_helpers import open_app
 
-    link = {"benchmark": "permuted-digits", "method": "joint", "tasks": "50",
-            "target_hidden": "1024,1024"}
-    slow = default_config("permuted-digits", "joint").replace(
-        task={"n_tasks": 50}, target={"hidden": (1024, 1024)})
+    link = {"benchmark": "permuted-digits", "method": "joint", "tasks": "20",
+            "target": "resnet32"}
+    slow = default_config("permuted-digits", "joint", "resnet32").replace(task={"n_tasks": 20})
     assert SLOW_STEP_S <= step_estimate(slow).seconds <= APP_DEFAULTS.max_step_s
-    check_limits(slow, APP_DEFAULTS)
+    admit(slow, APP_DEFAULTS)
     at = open_app("pages/1_Train.py", **link)
     warnings = [w.value for w in at.warning]
     assert any("One training step of this setup takes ~" in w and "slow" in w

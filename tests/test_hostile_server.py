@@ -191,11 +191,12 @@ def test_a_failed_autosave_is_kept_for_its_user(tmp_path, pool):
 
 
 def test_a_failed_autosave_is_shown_in_the_sidebar():
-    from tests.apptest_helpers import active, open_app
+    from tests.apptest_helpers import active, open_app, wait_until
 
     at = open_app("pages/1_Train.py")
     at.button(key="train.new").click().run()
     h = active(at)
+    wait_until(at, lambda: h.has_file)  # its first checkpoint, from its worker, is autosaved
     h.autosave_error = "its latest state could not be saved on the server: disk full"
     at.run()
     assert any("could not be saved on the server" in c.value for c in at.caption)

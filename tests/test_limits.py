@@ -10,6 +10,7 @@ import random
 import pytest
 
 from hnviz.core import sizes
+from hnviz.core.admission import admit
 from hnviz.core.benchmarks import BENCHMARKS
 from hnviz.core.config import ConfigError, RunConfig
 from hnviz.core.hnets import compression_ratio, count_params
@@ -19,7 +20,6 @@ from hnviz.core.limits import (
     LIBRARY,
     LIMIT_FIELDS,
     app_limits,
-    check_limits,
     env_name,
 )
 from hnviz.core.method_specs import METHODS
@@ -126,7 +126,7 @@ def test_presets_fit_the_app_defaults():
     """The app's default limits admit every preset of every benchmark and method."""
     for name in BENCHMARKS:
         for method in METHODS:
-            check_limits(default_config(name, method), APP_DEFAULTS)
+            admit(default_config(name, method), APP_DEFAULTS)
 
 
 def test_memory_estimate_grows_with_what_is_stored():
@@ -158,9 +158,9 @@ def test_memory_estimate_grows_with_what_is_stored():
 def test_library_limits_name_field_value_and_limit(change, message):
     cfg = default_config().replace(**change)
     with pytest.raises(ConfigError, match=message) as e:
-        check_limits(cfg, LIBRARY)
+        admit(cfg, LIBRARY)
     assert "\n" not in str(e.value)
-    check_limits(cfg, HARD)  # --allow-large: only the absolute caps
+    admit(cfg, HARD)  # --allow-large: only the absolute caps
 
 
 def test_memory_budget_message_names_the_need_and_the_budget():
@@ -169,7 +169,7 @@ def test_memory_budget_message_names_the_need_and_the_budget():
                                                             target={"hidden": (1000, 1000)})
     with pytest.raises(ConfigError, match=r"^this run needs ~\d+\.\d GB, more than the 4096 MB "
                        r"budget .*; the largest part: HNET snapshot"):
-        check_limits(cfg, LIBRARY)
+        admit(cfg, LIBRARY)
 
 
 def test_app_limits_from_environment():
@@ -180,7 +180,7 @@ def test_app_limits_from_environment():
     cfg = default_config().replace(target={"hidden": (100,)})
     with pytest.raises(ConfigError, match=r"^target\.hidden\[0\]=100 exceeds the limit 64 "
                                           r"\(HNVIZ_LIMIT_MAX_WIDTH\)$"):
-        check_limits(cfg, lim)
+        admit(cfg, lim)
     for bad in ("abc", "0", "-3", str(HARD.max_width + 1)):
         with pytest.raises(ConfigError, match="HNVIZ_LIMIT_MAX_WIDTH"):
             app_limits({"HNVIZ_LIMIT_MAX_WIDTH": bad})
@@ -206,7 +206,7 @@ def test_from_dict_applies_limits_before_building(monkeypatch):
     assert RunConfig.from_dict(d).task.n_tasks == 60  # no limits given: only validation
     with pytest.raises(ConfigError, match=r"task\.n_tasks=60 exceeds the limit 50 "
                                           r"\(HNVIZ_LIMIT_MAX_TASKS\)"):
-        RunConfig.from_dict(d, limits=app_limits({}))
+        admit(RunConfig.from_dict(d), app_limits({}))
     with pytest.raises(ConfigError, match="exceeds the limit"):
         Trainer(default_config().replace(target={"hidden": (2_000_000,)}))  # library limits
 

@@ -14,6 +14,8 @@ import pytest
 
 from hnviz.core.io import RunFileError, load_run
 from hnviz.live import (
+    FromConfig,
+    FromFile,
     InlinePool,
     Limits,
     LiveError,
@@ -101,6 +103,32 @@ def test_runs_of_two_owners_train_concurrently_to_the_reference(pool, refs):
     assert ("bob" in {c[1] for c in CHECKPOINTS}) and ("alice" in {c[1] for c in CHECKPOINTS})
     cleanup(pool, *(m.run_id for m in mirrors.values()))
     assert pool.runs() == []
+
+
+def test_a_run_sent_as_its_config_is_built_by_its_worker_alone(pool, refs, tmp_path):
+    """The server sends a new run as its (admitted) config and builds nothing: the worker builds
+    the only Trainer, whose first update carries the run's first checkpoint (the file the
+    server autosaves, and what a crash restores from). A run trained on from its file is sent
+    as the file's path. Both train to the reference."""
+    cfg = toy_cfg(seed=1)
+    before = len(CHECKPOINTS)
+    m = pool.add(f"{pool.backend}-cfg", "cleo", FromConfig(cfg.to_dict(), {"name": "mine"}))
+    snap = m.snapshot()
+    assert snap.state == "paused" and snap.config == cfg.to_dict()
+    assert snap.meta == {"name": "mine"}
+    assert snap.checkpoint_step == 0 and snap.history["R0"] == refs[1].history["R0"]
+    first, _ = load_run(m.checkpoint()[0])
+    assert first.global_step == 0 and first.cfg == cfg
+    assert wait_until(lambda: len(CHECKPOINTS) > before, 5)  # autosaved like any checkpoint
+    pool.step(m.run_id, 200)
+    path = tmp_path / "half.pt"
+    path.write_bytes(pool.export(m.run_id))
+    cleanup(pool, m.run_id)
+    again = pool.add(f"{pool.backend}-file", "cleo", FromFile(str(path)), play=True)
+    done = again.wait(lambda s: s.done, 60)
+    assert done.state == "done" and done.history["R"] == refs[1].history["R"]
+    assert without_wall(done.history) == without_wall(refs[1].history)
+    cleanup(pool, again.run_id)
 
 
 def test_quotas_refuse_with_a_clear_message(pool):
@@ -228,6 +256,23 @@ def test_make_pool_follows_hnviz_workers():
         Limits.from_env({"HNVIZ_MAX_HOSTED": "lots"})
     with pytest.raises(ValueError, match="max_playing_per_user must be > 0"):
         Limits.from_env({"HNVIZ_MAX_PLAYING_PER_USER": "0"})
+
+
+def test_a_run_without_a_checkpoint_is_restored_from_what_it_was_added_from(tmp_path):
+    """A run trained on from its file has sent no checkpoint yet when its worker dies: it is
+    re-hosted from that file (it used to need the bytes it was added from), and given up,
+    saying so, when that keeps failing."""
+    path = tmp_path / "run.pt"
+    path.write_bytes(fresh_bytes(toy_cfg()))
+    with InlinePool(LIMITS, max_restores=1) as p:
+        assert p.ready(60)
+        m = p.add("poison", "jo", FromFile(str(path)), play=True,
+                  extras="tests.live_helpers:extras_exit")
+        snap = m.wait(lambda s: s.state == "lost" and s.message.startswith("lost:"), 30)
+        assert snap is not None, m.snapshot()
+        assert snap.restores == 1 and m.checkpoint()[0] is None
+        assert snap.message == ("lost: its training process stopped 2 times (it exited with "
+                                "code 1); it had no checkpoint yet")
 
 
 def test_a_run_that_keeps_killing_its_worker_is_given_up():

@@ -9,8 +9,9 @@ import pytest
 import torch
 
 from hnviz.cli import build_parser
+from hnviz.core.admission import admit
 from hnviz.core.benchmarks import BENCHMARKS, benchmark, build_tasks, embedded_benchmarks
-from hnviz.core.config import ConfigError, TaskConfig, TrainConfig
+from hnviz.core.config import ConfigError, RunConfig, TaskConfig, TrainConfig
 from hnviz.core.method_specs import (
     METHODS,
     method_spec,
@@ -21,7 +22,8 @@ from hnviz.core.method_specs import (
 from hnviz.core.methods import Method
 from hnviz.core.metrics import METRIC_OF_KIND
 from hnviz.core.presets import default_config
-from hnviz.core.trainer import build_target
+from hnviz.core.scenarios import n_heads
+from hnviz.core.target_kinds import build_target
 from hnviz.sweeps import make_grid
 from hnviz.sweeps.grid import field_types, resolve_field
 from hnviz.ui.labels import benchmark_label, method_label
@@ -64,8 +66,8 @@ def test_benchmark_entry_describes_its_data(name, tiny_data):
             assert name_j.endswith(": " + "/".join(map(str, tk.classes)))
         elif tk.classes:  # bigger splits by their data (split CIFAR: "CIFAR-100 classes 0-9")
             assert name_j.endswith(": " + tk.name)
-    with pytest.raises(ConfigError, match="n_tasks"):
-        TaskConfig(benchmark=name, n_tasks=b.max_n_tasks + 1)
+    with pytest.raises(ConfigError, match="n_tasks"):  # where a run is admitted
+        admit(RunConfig(task=TaskConfig(benchmark=name, n_tasks=b.max_n_tasks + 1)))
 
 
 def test_regression_task_names_are_the_formulas():
@@ -88,9 +90,19 @@ def test_method_entry_matches_its_class(name):
     assert spec.name == name and spec.label and spec.short and spec.color.startswith("#")
     cfg = default_config("split-digits", name)
     seq = build_tasks(cfg.task)
-    m = spec.build(cfg, build_target(cfg, seq), seq.n_tasks, torch.Generator().manual_seed(0))
+    target = build_target(cfg, seq, n_heads(cfg, spec.has_embeddings, seq.n_tasks))
+    m = spec.build(cfg, target, seq.n_tasks, torch.Generator().manual_seed(0))
     assert isinstance(m, Method) and m.spec is spec
     assert spec.has_embeddings == hasattr(m, "hnet")
+    embs = m.embeddings()  # what the trainer and the analysis read, never method.hnet
+    assert (embs is not None) == spec.has_embeddings
+    if spec.has_embeddings:
+        assert embs.shape == (seq.n_tasks, cfg.hnet.emb_dim)
+        assert torch.equal(m.generate(embs[1]), m.weights(1))  # f_h(e_2) is task 2's network
+        assert m.generate(embs).shape == (seq.n_tasks, m.weights(0).numel())
+    else:
+        with pytest.raises(TypeError, match="no weights from embeddings"):
+            m.generate(torch.zeros(1, 2))
     step = m.step(0, torch.Generator().manual_seed(0))
     assert step.weights.shape == m.weights(0).shape
     if spec.strength is not None:
@@ -159,3 +171,30 @@ def test_sweep_form_offers_embedded_benchmarks_and_methods_with_a_strength():
     for option, name in zip(method.options, with_strength(), strict=True):
         assert option.startswith(METHODS[name].short)
         assert METHODS[name].strength.symbol in option
+
+
+def test_code_asks_the_registries_instead_of_comparing_names():
+    """Scenario, method and benchmark behaviour comes from their entries (`scenario(name)
+    .task_given`, `method_spec(name).online`, ...), and a method's hypernetwork stays inside
+    the method (`Method.embeddings()` / `generate()`): no comparison with a scenario or method
+    name, no `method.hnet`, outside the registries and the methods themselves."""
+    import re
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[1] / "hnviz"
+    rules = [
+        (re.compile(r"""(==|!=)\s*["']cl[123]["']|["']cl[123]["']\s*(==|!=)"""),
+         {"core/scenarios.py"}),
+        (re.compile(r"""\b(train|tr)\.method\s*(==|!=)\s*["']|\.method\.startswith\("""),
+         set()),
+        (re.compile(r"""method\.hnet\b|getattr\([^)]*["']hnet["']"""),
+         {"core/methods.py", "core/replay.py"}),
+    ]
+    found = []
+    for path in sorted(root.rglob("*.py")):
+        rel = path.relative_to(root).as_posix()
+        for i, line in enumerate(path.read_text().splitlines(), 1):
+            for pattern, allowed in rules:
+                if rel not in allowed and pattern.search(line):
+                    found.append(f"hnviz/{rel}:{i}: {line.strip()}")
+    assert not found, "\n".join(found)

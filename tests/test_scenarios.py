@@ -8,6 +8,7 @@ import torch
 
 from hnviz.analysis.summary import run_summary
 from hnviz.core import conv_targets
+from hnviz.core.admission import admit
 from hnviz.core.config import ConfigError
 from hnviz.core.inference import candidate_logits, predict, predictive_entropy
 from hnviz.core.io import load_run, save_run
@@ -54,8 +55,8 @@ def test_heads_select_outputs_and_labels():
 def test_scenario_is_checked():
     with pytest.raises(ConfigError, match="scenario"):
         default_config("split-digits").replace(task={"scenario": "cl4"})
-    with pytest.raises(ConfigError, match="classification"):
-        default_config("regression1d").replace(task={"scenario": "cl2"})
+    with pytest.raises(ConfigError, match="classification"):  # where a run is admitted
+        admit(default_config("regression1d").replace(task={"scenario": "cl2"}))
     assert tuple(SCENARIOS) == ("cl1", "cl2", "cl3")
 
 

@@ -166,3 +166,64 @@ def test_a_run_counts_as_playing_from_the_click_until_the_worker_says_otherwise(
     ws.pause(h)
     _wait(lambda: h._mirror.state == "paused")
     assert not h.playing
+
+
+def test_one_trainer_per_run_built_by_its_worker(spaces, pool, monkeypatch) -> None:
+    """Play on a new run: the server admits its config once and builds nothing; the worker
+    (here the InlinePool's thread) builds the run's only Trainer. The run shows its task names,
+    total steps and metric from its config before the worker has published anything."""
+    import threading
+
+    import hnviz.core.run_checks as run_checks
+    import hnviz.core.trainer as trainer_mod
+    import hnviz.live.host as live_host
+    import hnviz.serve.workspace as workspace_mod
+
+    admitted, built, worker_threads = [], [], set()
+    for mod in (workspace_mod, trainer_mod, run_checks):  # every caller of the admission
+        real_admit = mod.admit
+        monkeypatch.setattr(mod, "admit", lambda cfg, limits=None, _real=real_admit:
+                            admitted.append(limits) or _real(cfg, limits))
+    real_init, real_build = trainer_mod.Trainer.__init__, live_host.build_run
+
+    def init(self, *a, **k):
+        built.append(threading.current_thread())
+        real_init(self, *a, **k)
+
+    def build(source, device=None):
+        worker_threads.add(threading.current_thread())
+        return real_build(source, device)
+
+    monkeypatch.setattr(trainer_mod.Trainer, "__init__", init)
+    monkeypatch.setattr(live_host, "build_run", build)
+    ws = spaces.get(TOKEN)
+    cfg = default_config("split-digits").replace(train={"iters_per_task": 40})
+    h = ws.new_run(cfg, "one", play=True, limits=APP_DEFAULTS)
+    _wait(lambda: h.view().global_step > 0)
+    ws.pause(h)
+    ws.step(h, 5)
+    assert admitted == [APP_DEFAULTS]  # once, where the run was admitted
+    assert len(built) == 1 and built[0] in worker_threads
+    assert threading.current_thread() not in built  # the web process's thread built none
+    # before the worker publishes: the view from the config alone
+    cfg_view = workspace_mod.view_from_config(cfg)
+    assert cfg_view.task_names == h.view().task_names and cfg_view.total_steps == 5 * 40
+    assert cfg_view.metric == "accuracy" and cfg_view.history["R"] == []
+
+
+def test_a_new_run_waiting_for_the_workers_shows_its_config(tmp_path) -> None:
+    """Right after a server start the pool is not ready: the run is there at once, drawn from
+    its config (no model built, no file yet), and starts when the workers are."""
+    p = InlinePool()
+    spaces = Workspaces(tmp_path, lambda: p, ttl_s=3600)
+    ws = spaces.get(TOKEN)
+    h = ws.new_run(default_config("regression1d").replace(train={"iters_per_task": 30}), "s",
+                   play=True)
+    if h.starting:  # the pool's worker was not ready yet (the usual case here)
+        v = h.view()
+        assert v.state == "playing" and v.global_step == 0 and v.n_tasks == 3
+        assert v.task_names[0] == "task 1: y = x + 3" and "Starting the training" in v.message
+    assert h.wait_hosted(60)
+    _wait(lambda: h.view().done)
+    assert h.view().tasks_done == 3
+    p.close()

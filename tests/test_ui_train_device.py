@@ -33,15 +33,16 @@ def _gpu(monkeypatch, present: bool) -> None:
 
 @pytest.fixture
 def loads(monkeypatch):
-    """The `device` every worker-side load of a run file was asked for (the real load runs)."""
+    """The `device` every worker-side build of a run (from its config or its file) was asked
+    for (the real build runs)."""
     seen: list[str | None] = []
-    real = live_host.load_run
+    real = live_host.build_run
 
-    def spy(data, *a, device=None, **kw):
+    def spy(source, device=None):
         seen.append(device)
-        return real(data, *a, device=device, **kw)
+        return real(source, device)
 
-    monkeypatch.setattr(live_host, "load_run", spy)
+    monkeypatch.setattr(live_host, "build_run", spy)
     return seen
 
 

@@ -77,6 +77,24 @@ def test_a_target_with_its_own_preset_lr_round_trips_without_writing_it(method: 
     assert (cfg.train.lr != base.train.lr) == (method == "hnet")
 
 
+@pytest.mark.parametrize("params, problem", [
+    ({"benchmark": "regression1d", "scenario": "cl2"},
+     "scenario='cl2' not used (task.scenario must be cl1 for regression1d"),
+    ({"benchmark": "split-digits", "subset": "10"},
+     "subset='10' not used (task.subset must be null for split-digits"),
+    ({"benchmark": "regression1d", "target": "zenke"},
+     "target='zenke' not used (target.kind=zenke does not fit regression1d"),
+])
+def test_a_value_the_benchmark_cannot_take_is_named_and_left_out(params, problem) -> None:
+    """The registries' checks run per link value (`admission.check_names`), as when the
+    configs asked the registries themselves (the same messages as then): the rest of the link
+    is kept."""
+    cfg, problems = urlstate.decode({**params, "iters": "300"})
+    assert any(p.startswith(problem) for p in problems), problems
+    assert cfg.train.iters_per_task == 300
+    assert cfg == default_config(params["benchmark"]).replace(train={"iters_per_task": 300})
+
+
 def test_only_the_url_mechanism_touches_the_query_parameters() -> None:
     """Every page reads and writes its link parameters through `hnviz.ui.url.query.PageUrl`
     (links to another page pass them to st.page_link / st.switch_page as `query_params=`)."""

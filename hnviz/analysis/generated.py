@@ -36,14 +36,9 @@ MAX_FLOATS = 2**20  # per intermediate tensor of one chunk (4 MB of float32: sta
 CONV_ROWS = 32  # conv targets: test images per task that score a generated network
 
 
-def hnet_of(trainer):
-    """The run's HyperNetwork, or None for runs without one (baselines)."""
-    return getattr(trainer.method, "hnet", None)
-
-
 def task_embeddings(trainer) -> np.ndarray:
     """Learned task embeddings e_t as float32 [T, D] (a copy: the model is not touched)."""
-    return hnet_of(trainer).emb_matrix().detach().float().cpu().numpy().copy()
+    return trainer.method.embeddings().detach().float().cpu().numpy().copy()
 
 
 def _as_tensor(embs, device: torch.device | None = None) -> torch.Tensor:
@@ -58,7 +53,7 @@ def _device(trainer) -> torch.device:
 @torch.no_grad()
 def generate_weights(trainer, embs) -> torch.Tensor:
     """emb [K, D] -> generated target weights W [K, P] (float32)."""
-    return hnet_of(trainer)(_as_tensor(embs, _device(trainer)))
+    return trainer.method.generate(_as_tensor(embs, _device(trainer)))
 
 
 def _test_batch(trainer) -> tuple[torch.Tensor, list[tuple[int, int]]]:
@@ -138,11 +133,10 @@ def _evaluate_per_task(trainer, e: torch.Tensor, max_floats: int) -> np.ndarray:
 def evaluate_embeddings_loop(trainer, embs) -> np.ndarray:
     """Reference for `evaluate_embeddings`: one network and one task at a time (the trainer's
     own evaluation). [K, T]."""
-    hnet = hnet_of(trainer)
     cap = CONV_ROWS if is_conv(trainer.target) else None
     out = np.zeros((len(embs), trainer.n_tasks), dtype=np.float32)
     for i, e in enumerate(_as_tensor(embs, _device(trainer))):
-        w = hnet(e)  # [P]
+        w = trainer.method.generate(e)  # [P]
         for t, tk in enumerate(trainer.seq.tasks):
             x, y = tk.x_test[:cap], tk.y_test[:cap]
             out[i, t] = trainer.metric(evaluate_head(trainer.target, w, x, t), y)  # [B_t, out]

@@ -7,8 +7,9 @@ from typing import Any
 
 from hnviz.core.benchmarks import data_note
 from hnviz.core.evaluation import is_long
-from hnviz.core.hnets import compression_ratio, count_params
+from hnviz.core.inference import entropy_task_inference
 from hnviz.core.metrics import mean_final
+from hnviz.core.sizes import param_counts
 
 
 def task_inference_acc(trainer) -> float | None:
@@ -64,13 +65,11 @@ def run_summary(trainer, wall_s: float) -> dict[str, Any]:
     if "R_given" in trainer.history:
         out["mean_final_given"] = mean_final(trainer.history["R_given"])
     if trainer.method.spec.has_embeddings:
-        hnet = trainer.method.hnet
-        out["hnet_params"] = count_params(hnet)
-        out["compression"] = round(compression_ratio(hnet, trainer.target_params), 4)
+        counts = param_counts(trainer.cfg)  # arithmetic, equal to the built model's
+        out["hnet_params"] = counts.hnet
+        out["compression"] = round(counts.compression, 4)
         if (not trainer.seq.is_regression and trainer.finished and not is_long(trainer.n_tasks)
                 and trainer.scenario.task_given):
-            from hnviz.core.inference import entropy_task_inference
-
             ent = entropy_task_inference(trainer)
             out["ent_acc"], out["ent_task_acc"] = ent["acc"], ent["task_acc"]
     return out

@@ -1,10 +1,10 @@
 """The benchmark registry: one `Benchmark` entry per benchmark; everything that lists, labels,
-validates, builds or presets benchmarks reads it (config validation, the CLI's choices, sweeps,
-the app's selectors).
+checks, builds or presets benchmarks reads it (admission, the CLI's choices, sweeps, the app's
+selectors).
 
     BENCHMARKS["split-digits"]        the entry (registry order is the order people see)
     benchmark(name)                   the same, with a ConfigError naming the choices
-    build_tasks(cfg) -> TaskSequence  the data of `cfg` (n_tasks resolved and bounded here)
+    build_tasks(cfg) -> TaskSequence  the data of `cfg` (n_tasks resolved; bounded by admission)
     available_benchmarks(data_root)   {name: (available, one-line reason)}, loads nothing
 
 An entry knows everything about its benchmark that does not need the data: sizes (so parameter
@@ -33,6 +33,8 @@ from .config import (
     registry_entry,
 )
 from .conv_shapes import check_target
+from .errors import ConfigError
+from .limits import HARD
 from .metrics import METRIC_OF_KIND, Metric
 from .tasks import TaskSequence
 
@@ -110,8 +112,15 @@ class Benchmark:
         return n_train, n_test, raw
 
     def n_tasks(self, cfg: TaskConfig) -> int:
-        """How many tasks `cfg` asks for (TaskConfig has already bounded it)."""
+        """How many tasks `cfg` asks for (bounded where the run is admitted: `admission`)."""
         return self.default_n_tasks if cfg.n_tasks is None else int(cfg.n_tasks)
+
+    def check_n_tasks(self, cfg: TaskConfig) -> None:
+        """ConfigError unless `cfg` asks for at most `max_n_tasks` tasks (what this benchmark
+        offers), named as the field."""
+        if cfg.n_tasks is not None and cfg.n_tasks > self.max_n_tasks:
+            raise ConfigError(f"task.n_tasks must be <= {self.max_n_tasks} for {self.name} "
+                              f"(got {cfg.n_tasks})")
 
     def task_names(self, n_tasks: int) -> list[str]:
         """Short labels without loading data: 'task 1: y = x + 3', 'task 1: 0/1', 'task 1'."""
@@ -209,7 +218,7 @@ _MNIST_REPLAY = ReplayConfig(latent_dim=32, hidden=(50, 150), emb_dim=64, hnet_h
 # Permuted benchmarks offer any number of tasks; this is only the absolute cap. How many a run
 # may have is the business of the limits (`limits.py`: max_tasks and the memory budget; tasks
 # are permuted lazily, so a task costs its permutation, not a copy of the data).
-MAX_PERMUTATIONS = 10_000
+MAX_PERMUTATIONS = HARD.max_tasks  # the most tasks any config may name (limits.HARD)
 DIGITS = (1797, 1797)  # sklearn's digits: 1797 examples, split by test_fraction (upper bounds)
 MNIST_SIZE = (60_000, 10_000)  # the official splits of MNIST and Fashion-MNIST
 
@@ -349,6 +358,7 @@ def build_tasks(cfg: TaskConfig) -> TaskSequence:
     """The task sequence `cfg` describes; same cfg -> identical tensors. Raises
     DataUnavailableError (datasets_torchvision) when its files are not on disk."""
     b = benchmark(cfg.benchmark)
+    b.check_n_tasks(cfg)  # a library call that skipped admission still gets the field named
     return b.build(cfg, b.n_tasks(cfg))
 
 

@@ -4,12 +4,14 @@ Every config round-trips through plain JSON (`to_dict` / `from_dict`), which is 
 shared in URLs and compared. `from_dict` rejects unknown keys and wrong types with a `ConfigError`
 that names the field, so a foreign or hand-edited file fails with a clear message.
 
-Every size has an absolute cap (`limits.HARD`) checked in `__post_init__`; the tighter limits of
-the library, the CLI and the app, and the memory budget, are `limits.check_limits`, which
-`RunConfig.from_dict(d, limits=...)` applies.
-
-Which benchmarks and methods exist is the registries' business (`benchmarks.py`,
-`method_specs.py`); validation looks them up lazily, because their entries hold configs.
+The bottom of the engine: this module imports only `errors` and `limits` (two leaves), never a
+registry, model, data or trainer module. Each dataclass checks what it can know alone: its
+fields' types and ranges, the kinds and activations it names, and every size against the
+absolute caps (`limits.HARD`). Whether a benchmark or a method of that name exists, whether the
+scenario fits the benchmark, the task count its maximum, a conv target its inputs, and the
+tighter limits of the library, the CLI and the app are checked where the registries are read:
+`admission.admit(cfg, limits)`, which every entry point calls before anything is built (the
+registries sit above the configs their entries hold).
 """
 
 from __future__ import annotations
@@ -19,18 +21,19 @@ import math
 from dataclasses import dataclass, field, fields
 from typing import Any
 
+from .errors import ConfigError
+from .limits import HARD, check_sizes
+
 HNET_KINDS = ("mlp", "chunked")
 # The continual-learning scenarios (van de Ven & Tolias 2019; the paper's CL1-CL3); what each
-# means is its entry in `scenarios.py`. Checked here so that a config never names an unknown one.
+# means is its entry in `scenarios.py` (which asserts that it has exactly these names). Checked
+# here so that a config never names an unknown one.
 SCENARIO_NAMES = ("cl1", "cl2", "cl3")
-MAX_INFERRED_TASKS = 50  # CL2/CL3: every seen task's network runs on every test input
+# CL2/CL3: every seen task's network runs on every test input (`admission` bounds n_tasks)
+MAX_INFERRED_TASKS = 50
 # The target network's architecture: an MLP, or a conv net on image inputs (`conv_shapes`).
 TARGET_KINDS = ("mlp", "zenke", "resnet32")
 ACTIVATIONS = ("relu", "tanh", "sigmoid", "elu", "leaky_relu")
-
-
-class ConfigError(ValueError):
-    """A config dict that does not describe a valid run (names the offending field)."""
 
 
 def registry_entry(registry: dict[str, Any], name: str, field: str) -> Any:
@@ -45,7 +48,8 @@ def registry_entry(registry: dict[str, Any], name: str, field: str) -> Any:
 @dataclass(frozen=True)
 class TaskConfig:
     """Which task sequence. `n_tasks=None` means the benchmark's default (3, 5 or 10); more than
-    the benchmark's maximum is rejected here, before any data or network is built."""
+    the benchmark's maximum is refused when the run is admitted (`admission.admit`), before any
+    data or network is built."""
 
     benchmark: str = "regression1d"
     n_tasks: int | None = None
@@ -65,37 +69,23 @@ class TaskConfig:
     scenario: str = "cl1"
 
     def __post_init__(self) -> None:
-        from .benchmarks import BENCHMARKS  # lazy: the registry's entries hold configs
-
-        _check(self.benchmark in BENCHMARKS, "task.benchmark", f"one of {tuple(BENCHMARKS)}")
         _check(self.scenario in SCENARIO_NAMES, "task.scenario", f"one of {SCENARIO_NAMES}")
-        if self.scenario != "cl1":
-            b = BENCHMARKS[self.benchmark]
-            _check(b.kind == "classification", "task.scenario",
-                   f"cl1 for {self.benchmark} (cl2/cl3 need a classification benchmark)")
-            _check(b.n_tasks(self) <= MAX_INFERRED_TASKS, "task.n_tasks",
-                   f"<= {MAX_INFERRED_TASKS} in {self.scenario} (inferring the task runs every "
-                   f"seen task's network on every test input; got {b.n_tasks(self)})")
         _check(self.n_tasks is None or self.n_tasks >= 1, "task.n_tasks", ">= 1")
-        most = BENCHMARKS[self.benchmark].max_n_tasks
-        _check(self.n_tasks is None or self.n_tasks <= most, "task.n_tasks",
-               f"<= {most} for {self.benchmark} (got {self.n_tasks})")
+        _check(self.n_tasks is None or self.n_tasks <= HARD.max_tasks, "task.n_tasks",
+               f"<= {HARD.max_tasks} (the most tasks any benchmark offers)")
         _check(self.noise_std >= 0, "task.noise_std", ">= 0")
         _check(self.n_train >= 1 and self.n_test >= 1, "task.n_train/n_test", ">= 1")
         _check(0 < self.test_fraction < 1, "task.test_fraction", "in (0, 1)")
         _check(_is_seed(self.seed), "task.seed", _SEED_RANGE)
         _check(self.subset is None or self.subset >= 1, "task.subset",
                ">= 1 images per class (or null: all)")
-        _check(self.subset is None or BENCHMARKS[self.benchmark].subset, "task.subset",
-               f"null for {self.benchmark} (a subset applies to: "
-               f"{', '.join(b for b in BENCHMARKS if BENCHMARKS[b].subset)})")
         _hard_caps(self.limited())
 
-    def limited(self) -> list[tuple[str, int, str]]:
-        """The sizes a limit bounds: (field, value, `limits.Limits` field)."""
-        from .benchmarks import BENCHMARKS
-
-        return [("task.n_tasks", BENCHMARKS[self.benchmark].n_tasks(self), "max_tasks"),
+    def limited(self, n_tasks: int | None = None) -> list[tuple[str, int, str]]:
+        """The sizes a limit bounds: (field, value, `limits.Limits` field). The task count
+        only when given resolved (`admission` passes it: the benchmark's default when
+        `self.n_tasks` is None, bounded first by the benchmark's maximum)."""
+        return [*([("task.n_tasks", n_tasks, "max_tasks")] if n_tasks is not None else []),
                 ("task.n_train", self.n_train, "max_samples"),
                 ("task.n_test", self.n_test, "max_samples"),
                 *([("task.subset", self.subset, "max_samples")] if self.subset else [])]
@@ -178,9 +168,6 @@ class TrainConfig:
     multi_head: bool = True
 
     def __post_init__(self) -> None:
-        from .method_specs import METHODS  # lazy: the methods import this module
-
-        _check(self.method in METHODS, "train.method", f"one of {tuple(METHODS)}")
         for f in fields(self):  # every float knob (strengths, lr, ...): finite and >= 0
             if f.type == "float":
                 v = getattr(self, f.name)
@@ -262,31 +249,14 @@ class RunConfig:
     name: str = ""
     replay: ReplayConfig = field(default_factory=ReplayConfig)
 
-    def __post_init__(self) -> None:
-        if self.target.kind != "mlp":  # a conv net needs images it can convolve
-            from .benchmarks import BENCHMARKS
-            from .conv_shapes import check_target
-
-            b = BENCHMARKS[self.task.benchmark]
-            try:
-                check_target(self.target.kind, b.input_shape, b.out_dim)
-            except ValueError as e:
-                raise ConfigError(f"target.kind={self.target.kind} does not fit "
-                                  f"{self.task.benchmark}: {e}") from None
-
     def to_dict(self) -> dict[str, Any]:
         return to_dict(self)
 
     @classmethod
-    def from_dict(cls, d: dict[str, Any], limits: Any = None) -> RunConfig:
-        """The config `d` describes (see `to_dict`); with `limits` (a `limits.Limits`) also
-        checked against them and their memory budget (`limits.check_limits`). ConfigError."""
-        cfg = from_dict(cls, d)
-        if limits is not None:
-            from .limits import check_limits  # lazy: limits reads the registries
-
-            check_limits(cfg, limits)
-        return cfg
+    def from_dict(cls, d: dict[str, Any]) -> RunConfig:
+        """The config `d` describes (see `to_dict`): types, ranges and absolute caps checked
+        (ConfigError); the registries' names and the limits are `admission.admit`'s."""
+        return from_dict(cls, d)
 
     def replace(self, **sections: Any) -> RunConfig:
         """`cfg.replace(train={"beta": 0.1})` returns a copy with those fields changed."""
@@ -319,8 +289,6 @@ def _hidden_sizes(section: str, hidden: tuple[int, ...]) -> list[tuple[str, int,
 
 def _hard_caps(sizes: list[tuple[str, int, str]]) -> None:
     """Refuse (field, value, Limits field) sizes above the absolute caps `limits.HARD`."""
-    from .limits import HARD, check_sizes  # lazy: limits imports this module
-
     check_sizes(sizes, HARD)
 
 

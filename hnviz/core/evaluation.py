@@ -21,6 +21,7 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping
 
+LOG_EVERY = 5  # history["loss"] gets a row every LOG_EVERY steps of a task (and its first)
 LONG_SEQUENCE = 50  # more tasks than this: the sparse schedule below
 FULL_ROWS = 10  # about this many complete rows of R in a long sequence (plus the last)
 

@@ -31,15 +31,16 @@ from typing import Any, BinaryIO
 import torch
 
 from . import run_archive
+from .config import RunConfig
 from .limits import HARD, LIBRARY, Limits
-from .run_checks import RunFileError, check_declared, check_run_dict, check_tensors
+from .run_checks import RunFileError, check_contents, check_declared, check_tensors
 from .tasks import TaskSequence
 from .trainer import Trainer
 
 __all__ = ["RunFileError", "FORMAT", "VERSION", "STALE_TMP_S", "OutputPathError",
-           "check_output_path", "display_name", "load_run", "read_run_dict", "read_run_header",
-           "remove_stale_tmp", "run_to_bytes", "run_to_dict", "save_run", "slugify",
-           "with_meta", "write_atomic"]
+           "check_output_path", "display_name", "load_run", "read_run", "read_run_dict",
+           "read_run_header", "remove_stale_tmp", "run_to_bytes", "run_to_dict", "save_run",
+           "slugify", "with_meta", "write_atomic"]
 
 FORMAT = "hnviz-run"
 VERSION = 1
@@ -207,9 +208,10 @@ def display_name(meta: dict[str, Any], config_name: str = "", fallback: str = ""
     return str(meta.get("name") or demo.get("name") or config_name or fallback)
 
 
-def _skeleton(src: Any, limits: Limits) -> dict[str, Any]:
+def _skeleton(src: Any, limits: Limits) -> tuple[dict[str, Any], RunConfig]:
     """The file's skeleton (run_archive), checked: format, version, sections, then
-    `check_declared` (config, sizes). Raises RunFileError."""
+    `check_declared` (config, sizes); with the config, admitted under `limits`. Raises
+    RunFileError."""
     where = src if isinstance(src, (str, os.PathLike)) else "the file"
     try:
         skel = run_archive.skeleton(run_archive.scan(src))
@@ -230,8 +232,7 @@ def _skeleton(src: Any, limits: Limits) -> dict[str, Any]:
     for key in ("config", "history", "state"):
         if key not in skel:
             raise RunFileError(f"run file is missing its {key!r} section")
-    check_declared(skel, limits)
-    return skel
+    return skel, check_declared(skel, limits)
 
 
 def _parse_json(raw: dict[str, Any]) -> dict[str, Any]:
@@ -255,7 +256,7 @@ def read_run_header(src: str | os.PathLike | bytes | BinaryIO,
     weights. Raises RunFileError."""
     if isinstance(src, (bytes, bytearray)):
         src = io.BytesIO(src)
-    return _parse_json(_skeleton(src, limits))
+    return _parse_json(_skeleton(src, limits)[0])
 
 
 def read_run_dict(src: str | os.PathLike | bytes | BinaryIO,
@@ -268,9 +269,15 @@ def read_run_dict(src: str | os.PathLike | bytes | BinaryIO,
     then `torch.load(weights_only=True)`, whose allocations are now bounded by the file's
     length. Nothing is validated against the built run yet (`run_checks.check_run_dict`,
     `check_tensors`). Raises RunFileError."""
+    return _read(src, limits)[0]
+
+
+def _read(src: str | os.PathLike | bytes | BinaryIO,
+          limits: Limits) -> tuple[dict[str, Any], RunConfig]:
+    """`read_run_dict`'s raw dict, with its config admitted under `limits` (once)."""
     if isinstance(src, (bytes, bytearray)):
         src = io.BytesIO(src)
-    _skeleton(src, limits)
+    _, cfg = _skeleton(src, limits)
     try:
         raw = torch.load(src, map_location="cpu", weights_only=True)
     except Exception as e:  # noqa: BLE001 - checked above; a race or a corrupt storage
@@ -278,7 +285,17 @@ def read_run_dict(src: str | os.PathLike | bytes | BinaryIO,
                   if "GLOBAL" in str(e) or "Unsupported global" in str(e)
                   else "the PyTorch file is truncated or corrupt")
         raise RunFileError(f"not a readable hnviz run file: {reason}") from None
-    return _parse_json(raw)
+    return _parse_json(raw), cfg
+
+
+def read_run(src: str | os.PathLike | bytes | BinaryIO,
+             limits: Limits = HARD) -> tuple[dict[str, Any], RunConfig]:
+    """`read_run_dict` and its config, checked whole as far as that goes without building the
+    run: the config admitted under `limits` (once), the state's scalars and the history's
+    structure (`run_checks.check_contents`). Raises RunFileError."""
+    raw, cfg = _read(src, limits)
+    check_contents(raw, cfg)
+    return raw, cfg
 
 
 def load_run(src: str | os.PathLike | bytes | BinaryIO, seq: TaskSequence | None = None,
@@ -287,12 +304,14 @@ def load_run(src: str | os.PathLike | bytes | BinaryIO, seq: TaskSequence | None
     """Rebuild the Trainer (ready to continue training, on `device`: see `devices.py`; CPU by
     default, whatever device the run was trained on) and the file's meta dict.
 
-    Checked whole before allocation: the config against `limits` (library limits by default;
-    the app passes its own) before anything is built, the state's scalars and the history's
-    structure, then every tensor's shape against the freshly built run before loading it."""
-    raw = read_run_dict(src, limits)
-    cfg = check_run_dict(raw, limits)
-    trainer = Trainer(cfg, seq, limits=limits, device=device)
+    Checked whole before allocation: the config admitted under `limits` (library limits by
+    default; the app passes its own) before anything is built, the state's scalars and the
+    history's structure, then every tensor's shape against the freshly built run before loading
+    it. The state and history are restored as recorded: nothing is evaluated (files without
+    R0, FWT's baseline, get it from the freshly built run, as when it was trained)."""
+    raw, cfg = read_run(src, limits)
+    trainer = Trainer(cfg, seq, limits=None, device=device,
+                      evaluate="R0" not in raw["history"])
     check_tensors(raw["state"], trainer)
     try:
         trainer.load_state_dict(raw["state"])

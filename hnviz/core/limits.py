@@ -1,15 +1,17 @@
-"""Size limits and a memory budget for one run, checked on the config before anything is built.
+"""Size limits and a memory budget for one run: the values, checked on the config before anything
+is built.
 
     Limits(...)                   frozen: one bound per size a user can ask for, and a budget
     LIBRARY                       the library's and the CLI's limits (generous, bounded)
     APP_DEFAULTS, app_limits()    the app's: APP_DEFAULTS overridden by HNVIZ_LIMIT_<FIELD>
     HARD                          absolute caps; the config dataclasses enforce the per-field ones
                                   in __post_init__; `--allow-large` checks only these
-    check_limits(cfg, limits)     ConfigError naming field, value and limit (or the budget)
+    check_sizes(sizes, limits)    ConfigError naming field, value and limit
 
-A check costs microseconds: it reads the config and computes sizes by arithmetic
-(`sizes.param_counts`, `sizes.memory_estimate`), so a request for 10⁶ tasks or a 2·10⁶-wide
-layer is refused without allocating anything. docs/LIMITS.md lists every limit.
+A leaf like `config.py` (it imports only `errors`), so the configs can check their own fields
+against HARD. Checking a whole run against limits needs the registries (the benchmark's task
+count and sizes, the parameter counts, the memory estimate): that is `admission.admit(cfg,
+limits)`, the one admission of a run. docs/LIMITS.md lists every limit.
 """
 
 from __future__ import annotations
@@ -19,7 +21,7 @@ import os
 from collections.abc import Mapping
 from dataclasses import dataclass, fields
 
-from .config import ConfigError, RunConfig
+from .errors import ConfigError
 
 ENV_PREFIX = "HNVIZ_LIMIT_"
 
@@ -101,61 +103,24 @@ def app_limits(environ: Mapping[str, str] | None = None,
                               f"{'number' if name in FLOAT_FIELDS else 'integer'}") from None
         cap = getattr(HARD, name)
         if not 0 < value <= cap:
-            raise ConfigError(f"{key}={text} must be in (0, {_num(cap)}]")
+            raise ConfigError(f"{key}={text} must be in (0, {num_text(cap)}]")
         changes[name] = value
     return dataclasses.replace(base, origin="app", **changes)
 
 
-def _num(v: float) -> str:
+def num_text(v: float) -> str:
     """16777216 -> '16777216', 256.5 -> '256.5' (never 1.67772e+07)."""
     return str(int(v)) if float(v).is_integer() else f"{v:g}"
 
 
-def _too_big(name: str, value: float, limits: Limits, field: str) -> ConfigError:
-    return ConfigError(f"{name}={_num(value)} exceeds the limit {_num(getattr(limits, field))} "
-                       f"({limits.hint(field)})")
-
-
-def field_sizes(cfg: RunConfig) -> list[tuple[str, int, str]]:
-    """(config field, value, Limits field) of every size in `cfg` that a limit bounds (each
-    config section lists its own: `TaskConfig.limited()`, ...)."""
-    return [*cfg.task.limited(), *cfg.target.limited(), *cfg.hnet.limited(),
-            *cfg.train.limited(), *cfg.replay.limited()]
+def too_big(name: str, value: float, limits: Limits, field: str) -> ConfigError:
+    """The one-line refusal: '<name>=<value> exceeds the limit <limit> (<how to change it>)'."""
+    limit = num_text(getattr(limits, field))
+    return ConfigError(f"{name}={num_text(value)} exceeds the limit {limit} ({limits.hint(field)})")
 
 
 def check_sizes(sizes: list[tuple[str, int, str]], limits: Limits) -> None:
     """ConfigError for the first (field, value, Limits field) whose value exceeds its limit."""
     for name, value, field in sizes:
         if value > getattr(limits, field):
-            raise _too_big(name, value, limits, field)
-
-
-def check_limits(cfg: RunConfig, limits: Limits = LIBRARY) -> None:
-    """Raise a one-line ConfigError if `cfg` asks for more than `limits` allow: the first size
-    over its limit, then the parameter counts, then the memory estimate against the budget,
-    then the estimated time of one training step. Pure arithmetic on the config; builds
-    nothing."""
-    from .sizes import format_bytes, memory_estimate, param_counts, step_estimate
-
-    check_sizes(field_sizes(cfg), limits)
-    counts = param_counts(cfg)
-    if counts.target > limits.max_target_params:
-        raise _too_big("target parameters", counts.target, limits, "max_target_params")
-    if counts.hnet is not None and counts.hnet > limits.max_hnet_params:
-        raise _too_big("hypernet parameters", counts.hnet, limits, "max_hnet_params")
-    if counts.replay is not None and counts.replay > limits.max_hnet_params:
-        raise _too_big("replay model parameters", counts.replay, limits, "max_hnet_params")
-    est = memory_estimate(cfg)
-    if est.mb > limits.max_memory_mb:
-        what, size = est.largest()
-        raise ConfigError(
-            f"this run needs ~{format_bytes(est.total)}, more than the "
-            f"{_num(limits.max_memory_mb)} MB budget ({limits.hint('max_memory_mb')}); "
-            f"the largest part: {what} {format_bytes(size)}")
-    step = step_estimate(cfg)
-    if step.seconds > limits.max_step_s:
-        what, secs = step.largest()
-        raise ConfigError(
-            f"one training step of this run takes ~{step.seconds:.1f} s on a CPU core, more "
-            f"than the {_num(limits.max_step_s)} s limit ({limits.hint('max_step_s')}); the "
-            f"largest part: {what} ~{secs:.1f} s")
+            raise too_big(name, value, limits, field)

@@ -54,7 +54,7 @@ class MethodSpec:
     # Preset value of `strength.field` per benchmark kind ("regression" | "classification");
     # empty: the benchmark's own preset sets it (HNET's β differs per benchmark).
     preset_strength: Mapping[str, float] = field(default_factory=dict)
-    has_embeddings: bool = False  # a hypernetwork with task embeddings (method.hnet)
+    has_embeddings: bool = False  # task embeddings and a hypernetwork (Method.embeddings())
     needs_fisher: bool = False  # end_task gets the diagonal Fisher of the task just trained
     joint: bool = False  # each step trains on every task seen so far
     replay: bool = False  # trains the replay models of the config's `replay` section (HNET+R)
@@ -63,6 +63,11 @@ class MethodSpec:
     # (the paper's layout: a generated network holds one head, not T).
     multi_head: bool = True
     control: bool = False  # the from-scratch control that FWT vs scratch is measured against
+    # What it keeps and computes beyond its weights (the memory and step estimates of `sizes`
+    # read these instead of the method's name):
+    online: bool = False  # needs_fisher: one running Fisher and anchor [1, P], not one per task
+    path_integral: bool = False  # SI: 5 vectors [P] kept; the task loss's gradient on its own
+    task_networks: bool = False  # each task's own network kept [T, P] (from scratch)
 
     def build(self, cfg: RunConfig, target: nn.Module, n_tasks: int,
               gen: torch.Generator) -> methods.Method:
@@ -89,12 +94,12 @@ _ENTRIES = (
     MethodSpec("ewc", "EWC", "EWC", "#ff7f0e", methods.EWC, EWC_LAMBDA, _EWC_PRESET,
                needs_fisher=True),
     MethodSpec("online-ewc", "online EWC", "online EWC", "#bcbd22", methods.OnlineEWC,
-               EWC_LAMBDA, _EWC_PRESET, needs_fisher=True),
-    MethodSpec("si", "SI", "SI", "#2ca02c", methods.SI, SI_C, _SI_PRESET),
+               EWC_LAMBDA, _EWC_PRESET, needs_fisher=True, online=True),
+    MethodSpec("si", "SI", "SI", "#2ca02c", methods.SI, SI_C, _SI_PRESET, path_integral=True),
     MethodSpec("joint", "joint training", "joint", "#7f7f7f", methods.Joint, joint=True),
     # The control for forward transfer: each task alone from a fresh network, same budget.
     MethodSpec("scratch", "from scratch (each task alone)", "scratch", "#8c564b",
-               methods.Scratch, control=True),
+               methods.Scratch, control=True, task_networks=True),
 )
 
 METHODS: dict[str, MethodSpec] = {m.name: m for m in _ENTRIES}

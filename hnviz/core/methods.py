@@ -37,6 +37,9 @@ from .targets import unflatten
 if TYPE_CHECKING:
     from .method_specs import MethodSpec
 
+FISHER_SAMPLES = 500  # the empirical Fisher of a task uses at most this many training examples
+FISHER_FLOATS = 2**26  # conv nets: per-sample gradients of at most this many floats at a time
+
 # loss(out [B, out], y) -> scalar; used for per-sample Fisher estimates.
 LossFn = Callable[[torch.Tensor, torch.Tensor], torch.Tensor]
 
@@ -108,6 +111,17 @@ class Method(nn.Module):
         (`inference.predict`)."""
         return None
 
+    def embeddings(self) -> torch.Tensor | None:
+        """The learned task embeddings e_t [T, D] (with autograd graph), or None for a method
+        without them (its entry's `has_embeddings`). The trainer's embedding trajectory and
+        the analysis (landscapes, projections, interpolation) read them here."""
+        return None
+
+    def generate(self, embs: torch.Tensor) -> torch.Tensor:
+        """Target weights generated at any embeddings: [K, D] -> [K, P] ([D] -> [P]); only for
+        methods with task embeddings (the embedding plane, interpolation paths)."""
+        raise TypeError(f"{self.spec.short} generates no weights from embeddings")
+
 
 class TargetWeights(Method):
     """Methods that train the target's weights w [P] directly (one set shared by all tasks)."""
@@ -170,9 +184,9 @@ class Joint(TargetWeights):
 
 
 class EWC(TargetWeights):
-    """Elastic weight consolidation (Kirkpatrick et al. 2017): one anchor and Fisher per task."""
+    """Elastic weight consolidation (Kirkpatrick et al. 2017): one anchor and Fisher per task
+    (its entry's `online`: one running Fisher, `OnlineEWC`)."""
 
-    online = False
     grown_buffers = ("anchors", "fishers")
 
     def __init__(self, spec, cfg, target, n_tasks, gen):
@@ -190,7 +204,7 @@ class EWC(TargetWeights):
     def end_task(self, t, fisher):
         """fisher [P]: the diagonal Fisher of task t at the weights it ends with."""
         w = self.w.detach().clone().unsqueeze(0)
-        if self.online and self.fishers.shape[0] > 0:
+        if self.spec.online and self.fishers.shape[0] > 0:
             self.fishers = self.cfg.train.online_gamma * self.fishers + fisher.unsqueeze(0)
             self.anchors = w
         else:
@@ -200,9 +214,7 @@ class EWC(TargetWeights):
 
 class OnlineEWC(EWC):
     """Online EWC (Schwarz et al. 2018): one running Fisher F ← γF + F_t, anchor ← w after the
-    latest task."""
-
-    online = True
+    latest task (its registry entry sets `online`)."""
 
 
 class SI(TargetWeights):
@@ -276,6 +288,12 @@ class HNET(Method):
     def trainable(self, t):
         return [*self.hnet.theta(), self.hnet.task_embs[t]]
 
+    def embeddings(self) -> torch.Tensor:
+        return self.hnet.emb_matrix()  # [T, D]
+
+    def generate(self, embs: torch.Tensor) -> torch.Tensor:
+        return self.hnet(embs)  # f_h(e, θ_h): [K, D] -> [K, P]
+
     def frozen_embs(self, t: int) -> torch.Tensor:
         """The embeddings of the tasks before t, [t, D], without autograd: task t's optimizer
         does not hold them, so they stay fixed for the whole task and are stacked once."""
@@ -339,6 +357,13 @@ class HNET(Method):
                   for n, p, g in zip(names, theta, grads, strict=True)}
         w_now = functional_call(self.hnet, params, (prev_embs,))  # [t, P]
         return regularizers.output_regularizer(w_now, self.snapshot, self.cfg.train.beta)
+
+
+def fisher_chunk(p: int, layers: int) -> int:
+    """Samples per per-sample-gradient call of a conv net's Fisher (`layers` with weights, P
+    weights): vmap keeps ~(layers + 1) copies of [chunk, P], kept within FISHER_FLOATS. MLPs
+    take all samples at once (as their recorded runs did)."""
+    return max(1, FISHER_FLOATS // ((layers + 1) * p))
 
 
 def diag_fisher(target: nn.Module, w: torch.Tensor, x: torch.Tensor, y: torch.Tensor,

@@ -34,7 +34,7 @@ from typing import Any, BinaryIO
 
 import torch
 
-from .run_checks import RunFileError
+from .errors import RunFileError
 
 ZIP_MAGIC = b"PK\x03\x04"  # torch.save's format (a zip archive)
 LEGACY_MAGIC = b"\x80\x02\x8a\x0a"  # torch's legacy format: a pickled magic number first

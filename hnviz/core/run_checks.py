@@ -8,9 +8,10 @@
                                                the history's and meta's JSON and the bytes of
                                                the declared tensors against what that config
                                                implies (`run_archive` made the skeleton)
-    check_run_dict(raw, limits) -> RunConfig   the config (with the size limits and the memory
-                                               budget), the state's scalars, the history's
-                                               structure: nothing built yet
+    check_run_dict(raw, limits) -> RunConfig   the config (admitted: `admission.admit`), then
+                                               `check_contents(raw, cfg)`: the state's
+                                               scalars, the history's structure; nothing
+                                               built yet
     check_tensors(state, trainer)              every tensor of the state (method entries, grown
                                                buffers, the target's batch-norm statistics,
                                                optimizer moments) against the freshly
@@ -30,8 +31,19 @@ from typing import Any
 
 import torch
 
+from .admission import admit
 from .config import ConfigError, RunConfig
+from .errors import RunFileError
+from .evaluation import LOG_EVERY
 from .limits import Limits
+from .run_archive import tensor_bytes
+from .scenarios import scenario
+from .sizes import file_tensor_bytes, format_bytes, history_bytes, n_tasks
+from .target_kinds import target_buffers
+
+__all__ = ["RunFileError", "HISTORY_KEYS", "check_config", "check_contents", "check_declared",
+           "check_history", "check_run_dict", "check_scalars", "check_tensors",
+           "history_containers"]
 
 HISTORY_KEYS = ("loss", "evals", "R0", "R", "emb_traj", "task_end_steps", "wall_s", "timing",
                 "R_given", "R_task")
@@ -39,10 +51,6 @@ MAX_ERROR_CHARS = 10_000
 MAX_CONFIG_CHARS = 64 * 1024  # a config's JSON is ~1 KB
 MAX_META_CHARS = 2**20  # a name, a demo's description
 HISTORY_SLACK_CHARS = 64 * 1024
-
-
-class RunFileError(ValueError):
-    """A run file that cannot be loaded; the message says why, in one line."""
 
 
 def _fail(reason: str) -> None:
@@ -62,9 +70,10 @@ def _cell(v: Any) -> bool:
 
 
 def check_config(d: Any, limits: Limits) -> RunConfig:
-    """The file's config, validated and checked against `limits` (nothing built)."""
+    """The file's config, validated and admitted under `limits` (`admission.admit`; nothing
+    built)."""
     try:
-        return RunConfig.from_dict(d, limits=limits)
+        return admit(RunConfig.from_dict(d), limits)
     except ConfigError as e:
         _fail(f"run file has an invalid config: {e}")
     raise AssertionError("unreachable")  # pragma: no cover
@@ -76,9 +85,6 @@ def check_declared(skel: dict[str, Any], limits: Limits) -> RunConfig:
     and no more nested than the config's run can make it (`sizes.history_bytes`, containers
     counted), so parsing it is bounded; meta bounded; the declared tensors' bytes at most what
     a run of that config holds (`sizes.file_tensor_bytes`). Returns the config."""
-    from .run_archive import tensor_bytes
-    from .sizes import file_tensor_bytes, format_bytes, history_bytes
-
     text = skel["config"]
     if not isinstance(text, str) or len(text) > MAX_CONFIG_CHARS:
         _fail(f"run file config must be JSON text of at most {MAX_CONFIG_CHARS} characters")
@@ -111,9 +117,6 @@ def history_containers(cfg: RunConfig) -> int:
     """The most lists and objects a history of `cfg` holds: the top object, loss rows,
     evaluations and embedding records (two each), rows of R, R_given, R_task, and a few
     more."""
-    from .sizes import n_tasks
-    from .trainer import LOG_EVERY
-
     T, tr = n_tasks(cfg), cfg.train
     steps = T * tr.iters_per_task
     loss = steps // LOG_EVERY + T + 1
@@ -124,18 +127,21 @@ def history_containers(cfg: RunConfig) -> int:
 def check_run_dict(raw: dict[str, Any], limits: Limits) -> RunConfig:
     """Config, state scalars and history structure of a raw run dict (`io.read_run_dict`)."""
     cfg = check_config(raw["config"], limits)
+    check_contents(raw, cfg)
+    return cfg
+
+
+def check_contents(raw: dict[str, Any], cfg: RunConfig) -> None:
+    """State scalars and history structure of a raw run dict whose config `cfg` is admitted."""
     state = raw["state"]
     if not isinstance(state, dict):
         _fail("run file state is not a dictionary")
     task = check_scalars(state, cfg)
     check_history(raw["history"], cfg, task, state["step_in_task"])
-    return cfg
 
 
 def check_scalars(state: dict[str, Any], cfg: RunConfig) -> int:
     """task, step_in_task and error of the state; returns task."""
-    from .sizes import n_tasks
-
     T, iters = n_tasks(cfg), cfg.train.iters_per_task
     for key in ("method", "task", "step_in_task"):
         if key not in state:
@@ -176,9 +182,6 @@ def _check_row(row: Any, n: int, what: str, exact: bool = True) -> None:
 
 def check_history(h: Any, cfg: RunConfig, task: int, step_in_task: int) -> None:
     """The history's structure: known keys, lists of the right shapes and lengths."""
-    from .sizes import n_tasks
-    from .trainer import LOG_EVERY
-
     T, tr = n_tasks(cfg), cfg.train
     if not isinstance(h, dict) or "R" not in h:
         _fail("run file history is malformed (not a dictionary with an 'R' entry)")
@@ -190,11 +193,12 @@ def check_history(h: Any, cfg: RunConfig, task: int, step_in_task: int) -> None:
         _fail(f"run file history has {len(R)} rows of R but its state says {task} tasks are done")
     for i, row in enumerate(R):
         _check_row(row, T, f"history R[{i}]")
+    given = scenario(cfg.task.scenario).task_given
     for key in ("R_given", "R_task"):  # CL2/CL3: beside R, one row per finished task
-        if key in h and cfg.task.scenario == "cl1":
+        if key in h and given:
             _fail(f"run file history has {key!r}, which only CL2/CL3 runs have")
         rows = _check_list(h, key, T)
-        if cfg.task.scenario != "cl1" and len(rows) != task:
+        if not given and len(rows) != task:
             _fail(f"run file history has {len(rows)} rows of {key} but {task} of R")
         for i, row in enumerate(rows):
             _check_row(row, T, f"history {key}[{i}]")
@@ -285,8 +289,6 @@ def _check_target_buffers(got: Any, trainer) -> None:
     """The target's per-task batch-norm statistics: exactly the built target's buffers (names,
     dtypes, shapes [n_tasks, C] / [n_tasks]); none for MLPs (files written before conv targets
     have no "target" entry)."""
-    from .target_kinds import target_buffers
-
     want = target_buffers(trainer.target)
     if not isinstance(got, dict):
         _fail("run file state target is not a dictionary of tensors")

@@ -30,11 +30,14 @@ from .conv_shapes import (
     conv_num_params,
     image_shape,
 )
+from .evaluation import LOG_EVERY
 from .hnets import CALIBRATION_PROBES as PROBES
+from .inference import MAX_FLOATS
 from .method_specs import method_spec
+from .methods import FISHER_SAMPLES, fisher_chunk
+from .scenarios import n_heads as scenario_heads
+from .scenarios import scenario
 from .target_kinds import EVAL_FLOATS
-from .target_kinds import n_heads as target_heads
-from .trainer import FISHER_SAMPLES, LOG_EVERY, fisher_chunk
 
 FLOAT = 4  # bytes of a float32
 PY_FLOAT = 32  # bytes of one number in a history list (float object + list slot)
@@ -68,7 +71,7 @@ def n_tasks(cfg: RunConfig) -> int:
 def n_heads(cfg: RunConfig) -> int:
     """Output heads of the target, as the scenario and the method have them
     (`scenarios.n_heads`, as the trainer builds it)."""
-    return target_heads(cfg, n_tasks(cfg))
+    return scenario_heads(cfg, method_spec(cfg.train.method).has_embeddings, n_tasks(cfg))
 
 
 def target_widths(cfg: RunConfig) -> list[int]:
@@ -141,8 +144,8 @@ def param_counts(cfg: RunConfig) -> ParamCounts:
         hnet       θ_h (body, + ⌈P/chunk_size⌉ · chunk_emb_dim chunk embeddings) + T · emb_dim
         compression = hnet / target
 
-    Equal to `targets.num_params(build_target(...))` and `hnets.count_params(method.hnet)` of the
-    built run (tests/test_limits.py)."""
+    Equal to `targets.num_params(build_target(...))` and `hnets.count_params` of the method's
+    hypernet in the built run (tests/test_limits.py)."""
     p = target_params(cfg)
     if not method_spec(cfg.train.method).has_embeddings:
         return ParamCounts(p, None, None)
@@ -292,7 +295,7 @@ def memory_estimate(cfg: RunConfig) -> MemoryEstimate:
             + 3 * (1 + k) * r_net * FLOAT + 3 * rows * nets * FLOAT)
         transient["replay snapshot forward"] = T * (r_chunks * max(r_body[1:]) + p_dec) * FLOAT
     if spec.needs_fisher:
-        rows = 1 if tr.method == "online-ewc" else T
+        rows = 1 if spec.online else T
         kept[f"EWC anchors and Fishers [{rows}, {P}]"] = 2 * rows * P * FLOAT
         if rows > 1:  # torch.cat adds a task's row: the old buffer and the new one at once
             transient[f"adding a row to [{T}, {P}]"] = T * P * FLOAT
@@ -306,9 +309,9 @@ def memory_estimate(cfg: RunConfig) -> MemoryEstimate:
             layers = conv_depth(cfg.target.kind) + 1
             samples = min(samples, fisher_chunk(P, conv_depth(cfg.target.kind)))
         transient["Fisher per-sample gradients"] = layers * samples * P * FLOAT
-    if tr.method == "si":
+    if spec.path_integral:
         kept["SI buffers"] = 5 * P * FLOAT
-    if tr.method == "scratch":
+    if spec.task_networks:
         kept[f"from-scratch networks [{T}, {P}]"] = T * P * FLOAT
         transient[f"adding a row to [{T}, {P}]"] = T * P * FLOAT
     batch = min(tr.batch_size, rows_train)
@@ -318,6 +321,9 @@ def memory_estimate(cfg: RunConfig) -> MemoryEstimate:
         # backward's own temporaries (3 × the widest pair) once per step
         per_batch = int(batch * (widths[0] + 1.6 * sum(widths[1:-1]))) * FLOAT
         backward = batch * (3 * widest_pair + widths[-1]) * FLOAT
+        if spec.joint:  # one batch of every seen task at once: the backward's gradient buffers
+            # grow with them (measured: about half an [T·batch, widest] beside the activations)
+            backward = max(backward, T * batch * max(widths[1:]) * FLOAT // 2)
         transient["evaluation activations"] = rows_test * widest_pair * FLOAT
     else:  # every feature map kept for backward: conv and batch-norm outputs, masks
         per_batch = batch * conv_activation_sum(cfg.target.kind, conv) * CONV_KEEP * FLOAT
@@ -328,7 +334,7 @@ def memory_estimate(cfg: RunConfig) -> MemoryEstimate:
     # + the flat weight vector's gradient: one part per layer, then their concatenation
     transient["training activations"] = (per_batch * (T if spec.joint else 1) + backward
                                          + 3 * P * FLOAT)
-    if tr.method == "si":  # the task loss's own gradient and the penalty's temporaries [P]
+    if spec.path_integral:  # the task loss's own gradient and the penalty's temporaries [P]
         transient["training activations"] += 3 * P * FLOAT
     if spec.needs_fisher:  # EWC's penalty over [T', P] rows (the last task: T - 1; online: 1):
         # w − anchors, its square, F · (…)² forward and [T', P] gradients in backward (measured
@@ -336,9 +342,8 @@ def memory_estimate(cfg: RunConfig) -> MemoryEstimate:
         # all samples at once)
         pen_rows = 1 if tr.method == "online-ewc" else max(1, T - 1)
         transient["training activations"] += 5 * pen_rows * P * FLOAT
-    if cfg.task.scenario != "cl1" and spec.has_embeddings:  # every seen task's network at once
-        from .inference import MAX_FLOATS
-
+    given = scenario(cfg.task.scenario).task_given
+    if not given and spec.has_embeddings:  # every seen task's network at once
         transient["evaluation activations"] = max(
             transient["evaluation activations"],
             2 * MAX_FLOATS * FLOAT + T * counts.generated * FLOAT)
@@ -348,7 +353,7 @@ def memory_estimate(cfg: RunConfig) -> MemoryEstimate:
     history = (T * tr.iters_per_task // LOG_EVERY + T) * LOSS_ROW
     history += n_evals * EVAL_REC + evals_per_task * (T * (T + 1) // 2) * PY_FLOAT
     history += (T * T + T) * PY_FLOAT  # R and R0
-    if cfg.task.scenario != "cl1":
+    if not given:
         history += 2 * T * T * PY_FLOAT  # R_given and R_task
     if spec.has_embeddings:
         history += n_evals * (EVAL_REC + cfg.hnet.emb_dim * PY_FLOAT)
@@ -382,12 +387,16 @@ def history_bytes(cfg: RunConfig) -> int:
 
 
 # One CPU core (torch with one intra-op thread, as every hnviz process trains), calibrated by
-# benchmarks/bench_estimates.py on the shared 2-core development machine (under load) so that
-# the estimate is at or above the measured step: seconds per multiply-add of a matrix product,
-# per float that elementwise work or a weight read moves, and per tensor operation.
-MAC_S = 1 / 13e9
-FLOAT_S = 2e-9
-OP_S = 15e-6
+# benchmarks/bench_estimates.py against each configuration's median step measured as CPU time on
+# one thread (wall time on the shared 2-core development machine swung 0.3-4x with its load), so
+# that the estimate is at or above every measured step: seconds per multiply-add of a matrix
+# product (MLP layers, hypernets, replay models), per multiply-add of a convolution (oneDNN's
+# convolutions reach under half the matrix product's rate on these small images), per float that
+# elementwise work or a weight read moves, and per tensor operation.
+MAC_S = 1 / 35e9
+CONV_MAC_S = 1 / 15e9
+FLOAT_S = 1.5e-9
+OP_S = 3e-6
 SLOW_STEP_S = 1.0  # a step this slow is worth a warning before training starts (the app's)
 
 
@@ -403,7 +412,7 @@ class StepEstimate:
 
     @property
     def seconds(self) -> float:
-        return self.macs * MAC_S + self.floats * FLOAT_S + self.ops * OP_S
+        return sum(secs for _, secs in self.parts)
 
     def largest(self) -> tuple[str, float]:
         return self.parts[0]
@@ -427,8 +436,9 @@ def step_estimate(cfg: RunConfig) -> StepEstimate:
       SI's buffers;
     - a fixed cost per tensor operation.
 
-    Costed with MAC_S / FLOAT_S / OP_S (one core); `benchmarks/bench_estimates.py` compares it
-    with measured steps. Evaluations and the start of a task are not part of a step."""
+    Costed with MAC_S (CONV_MAC_S for a conv target's own multiply-adds) / FLOAT_S / OP_S (one
+    core); `benchmarks/bench_estimates.py` compares it with measured steps. Evaluations and the
+    start of a task are not part of a step."""
     b = benchmark(cfg.task.benchmark)
     spec = method_spec(cfg.train.method)
     T = n_tasks(cfg)
@@ -439,7 +449,8 @@ def step_estimate(cfg: RunConfig) -> StepEstimate:
     batch = min(tr.batch_size, n_train or cfg.task.n_train)
     batches = T if spec.joint else 1
     parts: dict[str, tuple[int, int, int]] = {}  # what -> (macs, floats, ops)
-    passes = 5 if tr.method == "si" else 3  # SI takes the task loss's gradient on its own
+    conv_part = None  # the part whose multiply-adds are convolutions (CONV_MAC_S)
+    passes = 5 if spec.path_integral else 3  # SI takes the task loss's gradient on its own
     if cfg.target.kind == "mlp":
         widths = target_widths(cfg)
         layers = len(widths) - 1
@@ -455,6 +466,7 @@ def step_estimate(cfg: RunConfig) -> StepEstimate:
         parts["target forward and backward"] = (
             passes * batch * macs * batches, (3 * CONV_KEEP * acts + 3 * P) * batches,
             30 * depth * batches)
+        conv_part = "target forward and backward"
     trained = P
     if spec.has_embeddings:
         G, C = counts.generated, counts.chunks
@@ -481,15 +493,16 @@ def step_estimate(cfg: RunConfig) -> StepEstimate:
             6 * (1 + k) * (r_chunks * sum(r_body[1:-1]) + p_dec) + 3 * rp, 120)
         trained += rp
     if spec.needs_fisher:
-        rows = 1 if tr.method == "online-ewc" else T - 1
+        rows = 1 if spec.online else T - 1
         parts["EWC penalty"] = (0, 15 * rows * P, 10)  # its [rows, P] temporaries, both ways
-    if tr.method == "si":
+    if spec.path_integral:
         parts["SI buffers"] = (0, 12 * P, 12)
     parts["Adam"] = (0, 8 * trained, 20)
     parts["step overhead"] = (0, 0, 40)
     macs = sum(m for m, _, _ in parts.values())
     floats = sum(f for _, f, _ in parts.values())
     ops = sum(o for _, _, o in parts.values())
-    seconds = {k: m * MAC_S + f * FLOAT_S + o * OP_S for k, (m, f, o) in parts.items()}
+    seconds = {k: m * (CONV_MAC_S if k == conv_part else MAC_S) + f * FLOAT_S + o * OP_S
+               for k, (m, f, o) in parts.items()}
     return StepEstimate(macs, floats, ops,
                         tuple(sorted(seconds.items(), key=lambda kv: -kv[1])))

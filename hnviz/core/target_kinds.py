@@ -1,7 +1,7 @@
 """Target kinds behind one contract: the one place that builds a target network from the config
 and runs it, whatever its architecture (`TargetConfig.kind`).
 
-    build_target(cfg, seq)                   MLPTarget ("mlp") or a ConvTarget ("zenke",
+    build_target(cfg, seq, heads)            MLPTarget ("mlp") or a ConvTarget ("zenke",
                                              "resnet32"; per-task batch-norm statistics)
     forward(target, W, x, task, train, generator)
                                              W [P] -> [B, out·heads]; W [K, P] -> [K, B, ...]
@@ -26,7 +26,7 @@ from __future__ import annotations
 import torch
 from torch import nn
 
-from . import conv_targets, scenarios, targets
+from . import conv_targets, targets
 from .config import RunConfig
 from .conv_shapes import conv_activation_floats, conv_macs, image_shape
 from .hnets import output_scale as _output_scale
@@ -40,20 +40,12 @@ Target = targets.MLPTarget | conv_targets.ConvTarget
 EVAL_FLOATS = 2**22
 
 
-def n_heads(cfg: RunConfig, n_tasks: int) -> int:
-    """Output heads of the target, of out_dim units each, as the scenario and the method have
-    them (`scenarios.n_heads`: `train.multi_head` in CL1, one shared head for CL2 baselines,
-    one per task for CL3 baselines, one per generated network for HNET's preset)."""
-    from .method_specs import method_spec  # method_specs -> methods -> this module
-
-    return scenarios.n_heads(cfg, method_spec(cfg.train.method).has_embeddings, n_tasks)
-
-
-def build_target(cfg: RunConfig, seq: TaskSequence) -> Target:
+def build_target(cfg: RunConfig, seq: TaskSequence, heads: int) -> Target:
     """The target network `cfg.target` describes, for the data of `seq` (in_dim / input shape,
-    out_dim, tasks). Its parameters are placeholders whose shapes define the flat weight vector
-    [P] (`targets.param_shapes`); the weights that run come from the method."""
-    heads = n_heads(cfg, seq.n_tasks)
+    out_dim, tasks), with `heads` output heads of out_dim units each (`scenarios.n_heads`: the
+    scenario's and the method's layout). Its parameters are placeholders whose shapes define
+    the flat weight vector [P] (`targets.param_shapes`); the weights that run come from the
+    method."""
     if cfg.target.kind == "mlp":
         return targets.MLPTarget(seq.in_dim, cfg.target.hidden, seq.out_dim,
                                  cfg.target.activation, heads)

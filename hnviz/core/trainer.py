@@ -33,9 +33,10 @@ of each training step under autocast (bfloat16, or float16 with a GradScaler) an
 rest in float32: the task loss, the hypernetwork (the generated weights the output regularizer
 compares with its snapshot) and the regularizers. Not run on a GPU yet.
 
-The config is checked against size limits before anything is built (`limits.check_limits`; the
-library's `LIBRARY` unless the caller passes others). A run stops with an error, keeping its last
-state, when its loss is not finite or explodes (`exploded`).
+The config is admitted before anything is built (`admission.admit`: the registries' names, the
+size limits, the memory budget; the library's `LIBRARY` unless the caller passes others, or None
+when the caller admitted it already). A run stops with an error, keeping its last state, when its
+loss is not finite or explodes (`exploded`).
 """
 
 from __future__ import annotations
@@ -51,27 +52,25 @@ import torch
 import torch.nn.functional as F
 
 from .adam import Adam, fused_capable
+from .admission import admit
 from .benchmarks import build_tasks
 from .config import RunConfig
 from .conv_shapes import conv_depth
 from .devices import amp_dtype, resolve_device
-from .evaluation import cells, is_long, periodic_tasks, row_tasks
+from .evaluation import LOG_EVERY, cells, is_long, periodic_tasks, row_tasks
 from .inference import evaluate_inferred
-from .limits import LIBRARY, Limits, check_limits
+from .limits import LIBRARY, Limits
 from .method_specs import method_spec
-from .methods import Method, diag_fisher, no_extra
+from .methods import FISHER_SAMPLES, Method, diag_fisher, fisher_chunk, no_extra
 from .metrics import summarize
-from .scenarios import heads_for, scenario
+from .scenarios import heads_for, n_heads, scenario
 from .target_kinds import build_target, evaluate_head, forward, is_conv, target_buffers
 from .targets import num_params
 from .tasks import TaskSequence
 
-LOG_EVERY = 5
-FISHER_SAMPLES = 500  # the empirical Fisher of a task uses at most this many training examples
 # An exploding loss stops the run like a non-finite one: loss > EXPLODE_FACTOR × the run's first
 # logged loss (task + regularizer) and > EXPLODE_MIN. No preset comes near (the golden and
 # acceptance runs check it); Split Digits at lr=10 reaches 1e24 and used to "finish".
-FISHER_FLOATS = 2**26  # per-sample gradients of at most this many floats at a time
 EXPLODE_FACTOR = 1e4
 EXPLODE_MIN = 1e6
 
@@ -87,15 +86,6 @@ class Event:
 
 class TrainingDiverged(RuntimeError):
     pass
-
-
-def fisher_chunk(p: int, layers: int) -> int:
-    """Samples per per-sample-gradient call of the Fisher (`layers` with weights, P weights):
-    vmap keeps ~(layers + 1) copies of [chunk, P], kept within FISHER_FLOATS. Conv nets always go
-    in chunks; an MLP takes all samples at once where they fit (as its recorded runs did) and
-    goes in chunks only beyond that (Split MNIST's 784-400-400 target: 35 samples a call, 256 MB
-    instead of 3.8 GB for 500 samples)."""
-    return max(1, FISHER_FLOATS // ((layers + 1) * p))
 
 
 def exploded(loss: float, first_loss: float | None) -> bool:
@@ -121,9 +111,18 @@ def make_optimizer(params: list[torch.Tensor], lr: float) -> Adam | torch.optim.
 
 class Trainer:
     def __init__(self, cfg: RunConfig, seq: TaskSequence | None = None,
-                 limits: Limits = LIBRARY, device: str | torch.device | None = None,
-                 amp: bool = False):
-        check_limits(cfg, limits)  # before any data or network is built
+                 limits: Limits | None = LIBRARY, device: str | torch.device | None = None,
+                 amp: bool = False, *, evaluate: bool = True):
+        """A run of `cfg`, built on the CPU and moved to `device`.
+
+        limits: what `cfg` is admitted against before any data or network is built
+            (`admission.admit`); None when the caller admitted it already (`io.load_run`
+            reading a run file; a live run's worker, whose server admitted it).
+        evaluate: evaluate every task before training (history["R0"], FWT's baseline);
+            False when a recorded history follows (`io.load_run`): building then evaluates
+            nothing."""
+        if limits is not None:
+            admit(cfg, limits)  # before any data or network is built
         self.device = resolve_device(device)
         # mixed precision: the autocast dtype (ConfigError off CUDA), and loss scaling for fp16
         self.amp_dtype = amp_dtype(self.device) if amp else None
@@ -135,9 +134,9 @@ class Trainer:
         with torch.device("cpu"):  # the same data and initial weights on every device
             if seq is None:
                 seq = build_tasks(cfg.task)
-            self.target = build_target(cfg, seq)
-            self.method: Method = method_spec(cfg.train.method).build(cfg, self.target,
-                                                                      seq.n_tasks, gen)
+            spec = method_spec(cfg.train.method)
+            self.target = build_target(cfg, seq, n_heads(cfg, spec.has_embeddings, seq.n_tasks))
+            self.method: Method = spec.build(cfg, self.target, seq.n_tasks, gen)
         self.scenario = scenario(cfg.task.scenario)
         # which outputs each task's loss reads (the scenario's layout of the target's heads)
         self.heads = heads_for(cfg, self.method.spec.has_embeddings,
@@ -161,7 +160,8 @@ class Trainer:
         self._clock = 0.0  # perf_counter when the time not yet booked by `_book` began
         if not self.scenario.task_given:
             self.history["R_given"], self.history["R_task"] = [], []
-        self.history["R0"] = self._evaluate_cells(list(range(self.n_tasks)), self.n_tasks)
+        if evaluate:
+            self.history["R0"] = self._evaluate_cells(list(range(self.n_tasks)), self.n_tasks)
 
     # ------------------------------------------------------------------ properties
     @property
@@ -361,7 +361,7 @@ class Trainer:
         rec = {"step": self.global_step, "task": self.task, "values": values}
         self.history["evals"].append(rec)
         if self.method.spec.has_embeddings:
-            emb = self.method.hnet.task_embs[self.task].detach().tolist()
+            emb = self.method.embeddings()[self.task].detach().tolist()
             self.history["emb_traj"].append(
                 {"step": self.global_step, "task": self.task, "emb": emb})
         return Event("eval", self.global_step, self.task, {"values": values})

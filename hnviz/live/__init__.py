@@ -11,6 +11,7 @@ mirror of each and only lays out pages (see docs/LIVE.md).
   channel.py  an in-process pipe for the thread backend
   slot.py     one worker: start, receive, restart when it dies
   pool.py     TrainPool / InlinePool / make_pool: placement, quotas, crash recovery
+  source.py   FromConfig / FromFile: what a hosted run starts from (its worker builds it)
 
 Importing this package imports neither torch nor streamlit (the workers import torch).
 """
@@ -21,8 +22,10 @@ from .limits import Limits
 from .mirror import RunMirror, Snapshot
 from .options import HostOptions
 from .pool import InlinePool, TrainPool, make_pool
+from .source import FromConfig, FromFile
 
 __all__ = [
-    "HostOptions", "InlinePool", "Limits", "LiveError", "PoolBusy", "Progress", "QuotaExceeded",
-    "RunLost", "RunMirror", "Snapshot", "TrainPool", "UnknownRun", "Update", "make_pool",
+    "FromConfig", "FromFile", "HostOptions", "InlinePool", "Limits", "LiveError", "PoolBusy",
+    "Progress", "QuotaExceeded", "RunLost", "RunMirror", "Snapshot", "TrainPool", "UnknownRun",
+    "Update", "make_pool",
 ]

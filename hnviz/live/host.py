@@ -25,12 +25,15 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from hnviz.core.config import RunConfig
 from hnviz.core.io import load_run, run_to_bytes
+from hnviz.core.limits import HARD
 from hnviz.core.trainer import Trainer
 
 from . import extras as extras_hook
 from .delta import HistoryCursor, Progress, Update
 from .options import HostOptions
+from .source import FromConfig, FromFile, Source
 
 
 @dataclass
@@ -89,23 +92,27 @@ class RunHost:
 
     # ------------------------------------------------------------------ commands
     # Every command returns the updates it published (usually one), to be sent in order.
-    def add(self, run_id: str, owner: str, data: bytes, *, play: bool = False,
+    def add(self, run_id: str, owner: str, source: Source, *, play: bool = False,
             extras: str | None = None, device: str | None = None) -> list[Update]:
-        """Host the run in `data` (a run file's bytes), training on `device` (cpu | cuda[:N] |
-        auto, `hnviz.core.devices`; None = the CPU); its first update has reason "add", the
-        whole history, config and meta. Raises RunFileError for a bad file, ConfigError for an
-        unusable device, ValueError for a bad extras path or a run_id already hosted."""
+        """Host the run `source` describes (`source.py`: a new run of an admitted config, a
+        run file's path or bytes), training on `device` (cpu | cuda[:N] | auto,
+        `hnviz.core.devices`; None = the CPU); this builds the run's only Trainer. Its first
+        update has reason "add", the whole history, config and meta, and for a new run its
+        first checkpoint. Raises RunFileError for a bad file, ConfigError for an unusable
+        device, DataUnavailableError, ValueError for a bad extras path or a run_id already
+        hosted."""
         if run_id in self._runs:
             raise ValueError(f"run {run_id!r} is already hosted")
         fn = extras_hook.resolve(extras) if extras else None
-        trainer, meta = load_run(bytes(data), device=device)
+        new = isinstance(source, FromConfig)
+        trainer, meta = build_run(source, device)
         r = _Run(run_id, owner, trainer, meta, fn, last_checkpoint=self._clock(),
-                 checkpoint_key=_key(trainer))
+                 checkpoint_key=(-1, None) if new else _key(trainer))
         self._runs[run_id] = r
         self._rr.append(run_id)
         if play and not trainer.done:
             r.mode = "playing"
-        return [self._publish(r, "add", first=True)]
+        return [self._publish(r, "add", first=True, checkpoint=new)]
 
     def play(self, run_id: str) -> list[Update]:
         r = self._get(run_id)
@@ -271,6 +278,18 @@ class RunHost:
             extras=extras, extras_error=extras_error,
             config=t.cfg.to_dict() if first else None, meta=dict(r.meta) if first else None,
             checkpoint=data, step_token=step_token, steps_done=steps_done)
+
+
+def build_run(source: Source, device: str | None = None) -> tuple[Trainer, dict[str, Any]]:
+    """The run's only Trainer (on `device`) and its meta, from what the server sent: a new
+    run's config, admitted by the server, is built without checking the limits again; a run
+    file is checked whole before anything in it is inflated, against the absolute caps (its
+    limits were checked when the run was admitted or the file uploaded)."""
+    if isinstance(source, FromConfig):
+        return (Trainer(RunConfig.from_dict(source.config), limits=None, device=device),
+                dict(source.meta))
+    return load_run(source.path if isinstance(source, FromFile) else bytes(source),
+                    limits=HARD, device=device)
 
 
 def _key(t: Trainer) -> tuple[int, str | None]:

@@ -3,8 +3,9 @@ only lays out pages and reads mirrors.
 
     pool = make_pool()                          # TrainPool, or InlinePool when HNVIZ_WORKERS=0
     pool.start()                                # optional: workers load torch in the background
-    mirror = pool.add(run_id, owner, run_file_bytes, play=True, extras="pkg.mod:fn",
+    mirror = pool.add(run_id, owner, FromConfig(cfg.to_dict()), play=True, extras="pkg.mod:fn",
                       device="cpu")             # where its worker trains it (cpu | cuda[:N])
+                                                # (or FromFile(path), or a run file's bytes)
     snap = mirror.snapshot()                    # draw from snap.history / snap.progress
     pool.pause(run_id); pool.step(run_id, 100); data = pool.export(run_id)
     pool.close()
@@ -19,10 +20,10 @@ max_hosted_per_user runs hosted (QuotaExceeded); the server at most max_playing 
 
 Crash safety: when a worker process dies (e.g. SIGKILL from the out-of-memory killer), its runs'
 mirrors go to state "lost" with the reason, the worker is started again, and every lost run is
-re-hosted on it from its latest checkpoint (every run has one: the bytes it was added from, then
-each one its worker sent) in the mode it had (playing resumes); its message then says "restored
-from step N ...". A run lost more than `max_restores` times stays lost (its checkpoint is still in
-the mirror). Runs on other workers are not affected.
+re-hosted on it from its latest checkpoint (the last one its worker sent, else what it was added
+from: its config, its file or its bytes) in the mode it had (playing resumes); its message then
+says "restored from step N ...". A run lost more than `max_restores` times stays lost (its
+checkpoint is still in the mirror). Runs on other workers are not affected.
 
 Threads: every public method may be called from any thread. Calls that wait (add, step, export)
 take a timeout; play, pause and remove return at once (the mirror shows the effect when the
@@ -47,6 +48,7 @@ from .limits import TRAINERS_ENV, Limits
 from .mirror import RunMirror
 from .options import HostOptions
 from .slot import Pending, WorkerSlot
+from .source import FromConfig, FromFile, Source
 
 log = logging.getLogger("hnviz.live")
 
@@ -62,6 +64,7 @@ class _Rec:
     slot: int
     mirror: RunMirror
     extras: str | None
+    source: Source  # what it was added from (restored from it while it has no checkpoint)
     device: str | None = None  # where the worker trains it (a restore keeps it)
     mode: str = "paused"  # what the pool asked for: "paused" | "playing" | "stepping" | "done"
     lost: bool = False  # its worker died; waiting to be re-hosted
@@ -181,20 +184,26 @@ class TrainPool:
         return self._rec(run_id).slot
 
     # ------------------------------------------------------------------ requests
-    def add(self, run_id: str, owner: str, data: bytes, *, play: bool = False,
+    def add(self, run_id: str, owner: str, source: Source, *, play: bool = False,
             extras: str | None = None, device: str | None = None,
             timeout: float = 60.0) -> RunMirror:
-        """Host the run in `data` (run file bytes) for `owner`, trained on `device` (None = the
-        CPU); returns its mirror once the worker has loaded it. Raises QuotaExceeded / PoolBusy
-        (limits, not started in time), RunFileError (bad file), LiveError (other refusals,
-        e.g. a device the worker cannot use)."""
+        """Host the run `source` describes (`source.py`: `FromConfig` for a new run of an
+        admitted config, `FromFile` or a run file's bytes to train one on) for `owner`, trained
+        on `device` (None = the CPU); its worker builds its only Trainer. Returns its mirror
+        once the worker has built it. Raises QuotaExceeded / PoolBusy (limits, not started in
+        time), RunFileError (bad file), LiveError (other refusals, e.g. a device the worker
+        cannot use, data it cannot read)."""
         self.start()
         if not isinstance(run_id, str) or not run_id or not isinstance(owner, str) or not owner:
             raise LiveError("run_id and owner must be non-empty strings")
-        if not isinstance(data, (bytes, bytearray)):
-            raise LiveError("a run must be given as the bytes of a run file")
-        if len(data) > self.limits.max_run_bytes:
-            raise LiveError(f"the run file is {len(data) / 2**20:.1f} MB; live training takes "
+        if isinstance(source, bytearray):
+            source = bytes(source)
+        if not isinstance(source, (bytes, FromConfig, FromFile)):
+            raise LiveError("a run must be given as a config, a run file or its bytes")
+        size = (len(source) if isinstance(source, bytes) else
+                source.size() if isinstance(source, FromFile) else 0)
+        if size > self.limits.max_run_bytes:
+            raise LiveError(f"the run file is {size / 2**20:.1f} MB; live training takes "
                             f"at most {self.limits.max_run_mb:g} MB")
         deadline = time.monotonic() + timeout
         while True:
@@ -206,15 +215,17 @@ class TrainPool:
                     self._check_play_quota(owner)
                 slot = self._place()
                 if slot is not None:
-                    rec = _Rec(run_id, owner, slot.index, RunMirror(run_id, owner, bytes(data)),
-                               extras, device, mode="playing" if play else "paused")
+                    checkpoint = source if isinstance(source, bytes) else None
+                    rec = _Rec(run_id, owner, slot.index,
+                               RunMirror(run_id, owner, checkpoint), extras, source, device,
+                               mode="playing" if play else "paused")
                     self._recs[run_id] = rec
                     break
             if time.monotonic() > deadline or not self._wait_any_ready(deadline):
                 raise PoolBusy("live training is still starting (loading PyTorch); try again in "
                                "a few seconds")
         req = next(self._req)
-        pending = slot.send("add", req, dict(run_id=run_id, owner=owner, data=bytes(data),
+        pending = slot.send("add", req, dict(run_id=run_id, owner=owner, source=source,
                                              play=play, extras=extras, device=device),
                             Pending("add", run_id))
         try:
@@ -401,7 +412,7 @@ class TrainPool:
         for r in recs:
             _, step = r.mirror.checkpoint()
             r.mirror.set_lost(f"its training process stopped ({reason}); restoring it from "
-                              f"step {step}")
+                              f"{_from_step(step)}")
 
     def _on_ready(self, slot: WorkerSlot) -> None:
         """Helper thread, once a (re)started worker is ready: re-host its lost runs."""
@@ -410,12 +421,15 @@ class TrainPool:
                     and not r.given_up]
         for r in recs:
             data, step = r.mirror.checkpoint()
+            source = data if data is not None else r.source  # no checkpoint yet: its start
             why = r.lost_reason or "it stopped"
-            if r.restores >= self.max_restores or data is None:
+            if r.restores >= self.max_restores:
                 with self._lock:
                     r.given_up, r.mode = True, "paused"
+                kept = (f"its last checkpoint (step {step}) is kept" if data is not None
+                        else "it had no checkpoint yet")
                 r.mirror.set_lost(f"lost: its training process stopped {r.restores + 1} times "
-                                  f"({why}); its last checkpoint (step {step}) is kept")
+                                  f"({why}); {kept}")
                 continue
             with slot.send_lock:
                 with self._lock:
@@ -424,11 +438,11 @@ class TrainPool:
                     r.restores += 1
                     r.lost = False
                     play = r.mode == "playing"
-                r.mirror.set_note(f"restored from step {step} after its training process "
-                                  f"stopped ({why})", restored=True)
+                r.mirror.set_note(f"restored from {_from_step(step)} after its training "
+                                  f"process stopped ({why})", restored=True)
                 pending = slot.send("add", next(self._req),
-                                    dict(run_id=r.run_id, owner=r.owner, data=data, play=play,
-                                         extras=r.extras, device=r.device),
+                                    dict(run_id=r.run_id, owner=r.owner, source=source,
+                                         play=play, extras=r.extras, device=r.device),
                                     Pending("restore", r.run_id))
             threading.Thread(target=self._check_restore, args=(r, pending), daemon=True,
                              name="hnviz-live-restore").start()
@@ -452,6 +466,11 @@ class TrainPool:
                 self.on_checkpoint(*item)
             except Exception:
                 log.exception("hnviz live: on_checkpoint failed for run %s", item[0])
+
+
+def _from_step(step: int | None) -> str:
+    """'step 1200', or 'its start' for a run that had sent no checkpoint yet."""
+    return f"step {step}" if step is not None else "its start"
 
 
 def _soonest(training: list[_Rec]) -> str:

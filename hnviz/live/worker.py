@@ -1,8 +1,8 @@
 """The worker: a process (or, for InlinePool, a thread) that hosts runs and trains them.
 
 Protocol over one duplex connection (a `multiprocessing` Pipe, or `channel.ThreadConnection`):
-  server → worker   (op, req, kwargs)  op: "add" (run_id, owner, data, play, extras, device),
-                                        "play",
+  server → worker   (op, req, kwargs)  op: "add" (run_id, owner, source, play, extras,
+                                        device; source: `source.py`), "play",
                                         "pause", "step" (run_id, n), "export", "remove" (run_id),
                                         "stop"
   worker → server   ("hello", info)            once, when ready (pid, torch threads, niceness)
@@ -104,8 +104,9 @@ def _warm_up() -> None:
 def _handle(conn, host, op: str, req: int, kw: dict[str, Any]) -> None:
     try:
         if op == "add":
-            _emit(conn, host.add(kw["run_id"], kw["owner"], kw["data"], play=kw.get("play", False),
-                                 extras=kw.get("extras"), device=kw.get("device")))
+            _emit(conn, host.add(kw["run_id"], kw["owner"], kw["source"],
+                                 play=kw.get("play", False), extras=kw.get("extras"),
+                                 device=kw.get("device")))
             conn.send(("reply", req, True, None))
         elif op in ("play", "pause"):
             _emit(conn, getattr(host, op)(kw["run_id"]))

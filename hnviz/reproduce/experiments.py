@@ -22,6 +22,7 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 
 from hnviz.core.config import ConfigError, registry_entry
+from hnviz.core.scenarios import SCENARIOS
 
 Overrides = Mapping[str, Mapping[str, Any]]  # {"train": {"iters_per_task": 500}, ...}
 BASELINES = ("ewc", "online-ewc", "si", "finetune", "joint")
@@ -88,7 +89,8 @@ _UNREAD = "Table 1 itself was not readable here."
 _CARRIED = f"the number issue 19 and this registry carried. {_UNREAD}"
 _DIGITS_LITE = {"train": {"iters_per_task": 500, "eval_every": 500}}
 _CL_METHODS = ("hnet-replay", "hnet", *BASELINES)
-_ALL_SCENARIOS = ("cl1", "cl2", "cl3")
+_ALL_SCENARIOS = tuple(SCENARIOS)
+_TASK_GIVEN = tuple(name for name, s in SCENARIOS.items() if s.task_given)  # regression
 # The paper's MNIST setup (hypercl mnist/train_args_default.py; van de Ven & Tolias 2019): Split
 # MNIST 400-400 target, 2000 iterations of batch 128, lr 1e-3, the classifier hypernet with task
 # and chunk embeddings 96, hidden (10, 10), chunks of 42000; its HNET+TIR replay decoder 50-150
@@ -118,7 +120,7 @@ _PERMUTED_MNIST_FULL = {
 
 _ENTRIES = (
     Experiment(
-        "toy", "1-D regression (the paper's Fig. 2)", "regression1d", ("cl1",),
+        "toy", "1-D regression (the paper's Fig. 2)", "regression1d", _TASK_GIVEN,
         ("hnet", "ewc", "si", "finetune"),
         # lite: the preset's own 2000 steps per task (benchmarks.py: regression1d); full: 4000
         lite={"train": {"iters_per_task": 2000, "eval_every": 1000}},

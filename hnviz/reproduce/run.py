@@ -28,7 +28,9 @@ from typing import Any
 from hnviz.core.benchmarks import benchmark
 from hnviz.core.config import RunConfig
 from hnviz.core.io import write_atomic
+from hnviz.core.method_specs import method_spec
 from hnviz.core.presets import default_config
+from hnviz.core.scenarios import DEFAULT_SCENARIO
 
 from .experiments import Experiment
 
@@ -54,9 +56,10 @@ def describe(cfg: RunConfig) -> str:
     tr, hn = cfg.train, cfg.hnet
     text = (f"{tr.iters_per_task} iters/task, batch {tr.batch_size}, lr {tr.lr:g}, target "
             f"{'-'.join(map(str, cfg.target.hidden))}")
-    if cfg.train.method.startswith("hnet"):
+    spec = method_spec(cfg.train.method)
+    if spec.has_embeddings:
         text += f", hnet {hn.kind} {'-'.join(map(str, hn.hidden))} emb {hn.emb_dim}"
-    if cfg.train.method == "hnet-replay":
+    if spec.replay:
         r = cfg.replay
         text += (f", VAE latent {r.latent_dim} dec {'-'.join(map(str, r.hidden))}, "
                  f"replay batch {r.batch}, β_r {r.beta:g}")
@@ -96,7 +99,7 @@ def rows_from_manifest(exp: Experiment, manifest: dict[str, Any], full: bool,
     for scn in exp.scenarios:
         for method in exp.methods:
             runs = [r for r in manifest["runs"] if r["method"] == method
-                    and r.get("params", {}).get("task.scenario", "cl1") == scn]
+                    and r.get("params", {}).get("task.scenario", DEFAULT_SCENARIO) == scn]
             ok = [r for r in runs if r["status"] == "ok" and r.get("summary")]
             vals = [scale * r["summary"]["mean_final"] for r in ok]
             tia = [100.0 * r["summary"]["task_inference_acc"] for r in ok

@@ -22,6 +22,7 @@ from typing import Any
 
 from hnviz.analysis.sweeps import SweepFileError, read_manifest
 from hnviz.core.config import ConfigError, RunConfig
+from hnviz.core.scenarios import DEFAULT_SCENARIO
 
 from .experiments import EXPERIMENTS
 from .run import TABLE_FORMAT, TABLE_VERSION, base_configs, command, format_cell, not_run_rows
@@ -177,7 +178,8 @@ def seeds_of(row: dict[str, Any], manifest: dict[str, Any] | None) -> list[int]:
 def manifest_runs(manifest: dict[str, Any], row: dict[str, Any]) -> list[dict[str, Any]]:
     """The manifest's runs that make up the row (its method and scenario)."""
     return [r for r in manifest["runs"] if r.get("method") == row["method"]
-            and (r.get("params") or {}).get("task.scenario", "cl1") == row["scenario"]]
+            and (r.get("params") or {}).get("task.scenario", DEFAULT_SCENARIO)
+            == row["scenario"]]
 
 
 def read_row_manifest(folder: str | Path, row: dict[str, Any]) -> dict[str, Any] | None:

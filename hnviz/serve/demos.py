@@ -55,6 +55,19 @@ class Demo:
             return self._built["extras"]
 
 
+def view_from_config(cfg: RunConfig, state: str = "idle", message: str | None = None
+                     ) -> RunView:
+    """The RunView of a run of `cfg` that has not trained yet (nothing built: its worker has
+    not published anything): task names, total steps and the metric from the registry, an
+    empty history."""
+    b = benchmark(cfg.task.benchmark)
+    n = b.n_tasks(cfg.task)
+    history = {"loss": [], "evals": [], "R0": [], "R": [], "emb_traj": [], "task_end_steps": []}
+    return RunView(cfg=cfg, history=history, task=0, step_in_task=0, n_tasks=n,
+                   task_names=tuple(b.task_names(n)), metric=b.metric.name, state=state,
+                   message=message)
+
+
 def view_from_file(raw: dict[str, Any], state: str | None = None) -> RunView:
     """The RunView of a parsed run file (`read_run_dict`), without building the model."""
     cfg = RunConfig.from_dict(raw["config"])

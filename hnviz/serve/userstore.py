@@ -87,16 +87,22 @@ class DiskUsage:
             return self._total
 
     def reserve(self, extra: int) -> None:
-        """Room for `extra` more bytes, or OverBudget naming the server's limit."""
+        """Room for `extra` more bytes, charged until the next measurement, or OverBudget
+        naming the server's limit."""
         if extra <= 0:
             return
-        if self.total() + extra > self.cap:
+        self.check(extra)
+        with self._lock:
+            self._total += extra
+
+    def check(self, extra: int) -> None:
+        """OverBudget (naming the server's limit) unless `extra` more bytes fit; charges
+        nothing."""
+        if extra > 0 and self.total() + extra > self.cap:
             raise OverBudget(
                 f"the server's disk space for runs is full ({env_name('disk_mb')}="
                 f"{self.cap_mb:g} MB for all users together); it frees up when runs are "
                 "deleted: delete some of yours, or ask whoever runs this server")
-        with self._lock:
-            self._total += extra
 
 
 def runs_root() -> Path:
@@ -149,6 +155,13 @@ class UserStore:
     def reserve(self, extra: int, replacing: int = 0) -> None:
         """Room for a write of `extra` bytes that replaces `replacing` bytes, within the user's
         budget and the server's disk; OverBudget (a StoreError naming the limit) if not."""
+        self.check_room(extra, replacing)
+        if self.disk is not None:
+            self.disk.reserve(extra - replacing)
+
+    def check_room(self, extra: int, replacing: int = 0) -> None:
+        """`reserve`'s check without charging the server's disk: a new run checks the file it
+        will write (its checkpoints come later, from its worker)."""
         cap = self.limits.user_mb * 2**20
         if self.bytes_used() - replacing + extra > cap:
             raise OverBudget(
@@ -156,7 +169,7 @@ class UserStore:
                 f"user keeps ({env_name('user_mb')}; saved runs, your runs' files and sweeps "
                 "count); delete saved runs, remove runs or sweeps you no longer need")
         if self.disk is not None:
-            self.disk.reserve(extra - replacing)
+            self.disk.check(extra - replacing)
 
     # ------------------------------------------------------------------ names
     @staticmethod

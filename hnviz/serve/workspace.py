@@ -10,14 +10,22 @@ second tab finds the same runs; never shared between tokens. A run (`RunHandle`)
     its view is read from the file's header (`io.read_run_header`: config, history, no
     tensors), its bytes from disk when asked for.
 Pages read `handle.view()` (a RunView) for everything but the analysis pages, which ask for
-`handle.trainer()`: a read-only Trainer rebuilt from the run's latest state (cached by version).
+`handle.trainer()`: a read-only Trainer rebuilt from the run's latest state (cached by version),
+for reading only: a replica of the file, never the hosted run's trainer.
+
+One Trainer per run: a new run is admitted here (`new_run`: `admission.admit` under the page's
+limits, the user's list and budget) and sent to the pool as its config (`live.FromConfig`); a
+run trained on is sent as its file's path (`live.FromFile`). The worker builds the run's only
+Trainer; the web process builds none for it. Until the worker has published, the run's view
+comes from its config alone (`demos.view_from_config`: task names, total steps, metric).
 
 Every own run has its file in the user's folder (hnviz.serve.userstore: live runs' checkpoints
-are autosaved there), which counts against the user's budget; a new workspace starts from those
-files, so a server restart or a released workspace loses nothing but the steps since the last
-checkpoint. A failed autosave (a full budget or disk) is kept on the run (`autosave_error`) for
-its user to see. `Workspaces` caps the users held at once and releases idle workspaces (their
-live runs saved and taken out of the pool, their sweep stopped) after `ServerLimits.idle_s`.
+are autosaved there; a new run's first one comes with its worker's first update), which counts
+against the user's budget; a new workspace starts from those files, so a server restart or a
+released workspace loses nothing but the steps since the last checkpoint. A failed autosave (a
+full budget or disk) is kept on the run (`autosave_error`) for its user to see. `Workspaces` caps
+the users held at once and releases idle workspaces (their live runs saved and taken out of the
+pool, their sweep stopped) after `ServerLimits.idle_s`.
 """
 
 from __future__ import annotations
@@ -31,23 +39,18 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from hnviz.core.admission import admit
+from hnviz.core.benchmarks import benchmark
 from hnviz.core.config import RunConfig
 from hnviz.core.devices import DEFAULT_DEVICE, resolve_device
-from hnviz.core.io import (
-    RunFileError,
-    display_name,
-    load_run,
-    read_run_dict,
-    read_run_header,
-    run_to_bytes,
-    with_meta,
-)
+from hnviz.core.io import RunFileError, display_name, load_run, read_run_header, with_meta
 from hnviz.core.limits import LIBRARY, Limits
-from hnviz.core.run_checks import check_run_dict
+from hnviz.core.sizes import file_tensor_bytes
 from hnviz.core.trainer import Trainer
+from hnviz.live.source import FromConfig, FromFile
 
 from . import sweeps
-from .demos import Demo, demos, view_from_file
+from .demos import Demo, demos, view_from_config, view_from_file
 from .limits import ServerLimits, env_name, wait_text
 from .runview import RunView
 from .userstore import DiskUsage, StoreError, UserStore
@@ -71,11 +74,13 @@ class RunHandle:
     """One run of one user, wherever it is held (see the module docstring)."""
 
     def __init__(self, name: str, source: str, *, demo: Demo | None = None,
-                 file: Path | None = None, run_id: str | None = None):
+                 file: Path | None = None, run_id: str | None = None,
+                 cfg: RunConfig | None = None):
         self.run_id = run_id or new_run_id()
         self.name = name
         self.source = source
         self.demo = demo
+        self.cfg = cfg  # a new run's config (its view until its worker publishes)
         self.created = time.time()
         self._file = file  # the run's file in the user's folder (None for demos)
         self.autosave_error: str | None = None  # why its last state could not be saved
@@ -87,9 +92,10 @@ class RunHandle:
         self._replica: tuple[Any, Trainer] | None = None
         self._hosting = 0  # counts attach/detach: part of `version` (a mirror restarts at 0)
         self._static_extras: dict | None = None
-        # Hosting in progress (the pool's workers are still starting): the state it will start
-        # from, whether it should play once hosted, and why it failed (if it did).
-        self._pending: bytes | None = None
+        # Hosting in progress (the pool's workers are still starting): what it will start from
+        # (`hnviz.live.source`), whether it should play once hosted, and why it failed (if it
+        # did).
+        self._pending: FromConfig | FromFile | None = None
         self._pending_play = False
         self._pending_error: str | None = None
         self._hosted_event = threading.Event()
@@ -122,17 +128,29 @@ class RunHandle:
         if self.demo is not None:
             return self.demo.view
         if self._mirror is not None:
-            return _view_of_snapshot(self._mirror.snapshot())
+            return _view_of_snapshot(self._mirror.snapshot(), self.cfg)
         if self._pending is not None:
-            v = view_from_file(read_run_dict(self._pending), state="playing")
+            v = self._start_view("playing")
             return dataclasses.replace(v, message="Starting the training workers (the first "
                                                   "run after a server start takes a few "
                                                   "seconds) …")
         if self._static is None:
-            self._static = view_from_file(read_run_header(self._file))
+            self._static = self._start_view(None)
             if self._pending_error:
                 self._static = dataclasses.replace(self._static, message=self._pending_error)
         return self._static
+
+    def _start_view(self, state: str | None) -> RunView:
+        """The view of the state it is (or would be) hosted from: its file, or, for a new run
+        with none yet, its config."""
+        if self.cfg is not None and not self.has_file:
+            return view_from_config(self.cfg, state or "idle")
+        return view_from_file(read_run_header(self._file), state=state)
+
+    @property
+    def has_file(self) -> bool:
+        """Its file exists (a new run gets one with its first checkpoint)."""
+        return self._file is not None and self._file.is_file()
 
     @property
     def playing(self) -> bool:
@@ -173,8 +191,9 @@ class RunHandle:
             return self.demo.data
         if self._mirror is not None:
             return pool.export(self.run_id)
-        if self._pending is not None:
-            return self._pending
+        if self.cfg is not None and not self.has_file:
+            raise StoreError(f"run {self.name!r} has not started training yet (its first state "
+                             "comes from its training process): try again in a moment")
         try:
             return self._file.read_bytes()
         except OSError:
@@ -233,10 +252,11 @@ class RunHandle:
             self._replica, self._static_extras = None, None
 
 
-def _view_of_snapshot(snap) -> RunView:
-    from hnviz.core.benchmarks import benchmark
-
-    cfg = RunConfig.from_dict(snap.config)
+def _view_of_snapshot(snap, cfg: RunConfig | None = None) -> RunView:
+    """The view of a hosted run's mirror (`cfg`: the run's config when the server has it)."""
+    if snap.config is None and cfg is not None:  # nothing published yet
+        return view_from_config(cfg, "playing", snap.message or None)
+    cfg = RunConfig.from_dict(snap.config) if cfg is None else cfg
     b = benchmark(cfg.task.benchmark)
     p = snap.progress
     n = p.n_tasks or b.n_tasks(cfg.task)
@@ -328,21 +348,23 @@ class Workspace:
     def new_run(self, cfg: RunConfig, name: str, play: bool = False,
                 limits: Limits = LIBRARY, device: str = DEFAULT_DEVICE) -> RunHandle:
         """A fresh run of `cfg`, hosted in the pool (playing or paused) and trained on `device`
-        (cpu | cuda[:N] | auto, `hnviz.core.devices`; not part of the run file). Raises
-        ConfigError (e.g. over `limits` or a device that is not there, checked before anything
-        is built), DataUnavailableError, StoreError (the user's run count or disk budget) or the
-        pool's QuotaExceeded / PoolBusy / LiveError (messages for the user)."""
+        (cpu | cuda[:N] | auto, `hnviz.core.devices`; not part of the run file). The run is
+        admitted here, once (`admission.admit` under `limits`; the device; the user's run
+        count and the budget for the file it will hold at most), and sent as its config: its
+        worker builds its only Trainer. Raises ConfigError, StoreError (the user's run count or
+        disk budget) or the pool's QuotaExceeded / PoolBusy / LiveError (e.g. data the worker
+        cannot read): messages for the user."""
         resolve_device(device)  # one line when e.g. no CUDA GPU is there
         self._room_for_a_run()
-        trainer = Trainer(cfg, limits=limits)  # on the CPU: only its first run file
+        admit(cfg, limits)  # nothing is built here; the worker builds it without checking again
+        self.store.check_room(file_tensor_bytes(cfg))  # the file it will hold, at most
         with self.lock:  # registered first: other tabs' reruns must find it while it is hosted
-            h = RunHandle(self.unique_name(name), "trained")
+            h = RunHandle(self.unique_name(name), "trained", cfg=cfg)
+            h._file = self.store.run_file(h.run_id)  # written with its first checkpoint
             h.device = device
-            data = run_to_bytes(trainer, {"name": h.name})
-            h._file = self.store.autosave(h.run_id, data)  # within the budget, or StoreError
             self._adopt(h)
         try:
-            self._host(h, data, play)
+            self._host(h, FromConfig(cfg.to_dict(), {"name": h.name}), play)
         except BaseException:
             with self.lock:
                 self.runs.pop(h.run_id, None)
@@ -357,12 +379,10 @@ class Workspace:
         `limits` and the state's structure before anything is built, then every tensor against
         the run it describes. Kept in the user's folder (counted against their budget), not in
         memory. Raises RunFileError or StoreError (one line)."""
-        raw = read_run_dict(data, limits)
-        check_run_dict(raw, limits)
-        load_run(data, limits=limits)  # tensor names and shapes (bounded by the limits above)
-        del raw["state"]
+        _trainer, meta = load_run(data, limits=limits)  # every check, tensors' shapes included
+        name = display_name(meta or {}, _trainer.cfg.name, fallback_name)
+        del _trainer
         self._room_for_a_run()
-        name = display_name(raw.get("meta") or {}, raw["config"].get("name", ""), fallback_name)
         h = RunHandle(self.unique_name(name), source)
         h._file = self.store.autosave(h.run_id, data)
         with self.lock:
@@ -377,21 +397,22 @@ class Workspace:
         self.store.drop_autosave(h.run_id)
 
     # ------------------------------------------------------------------ training
-    def _host(self, h: RunHandle, data: bytes, play: bool) -> None:
-        """Hand the run to the training pool. While the pool's workers are still starting
-        (seconds after a server start), this returns at once and a thread finishes it: the run
-        shows as "starting" meanwhile, and a failure becomes its message."""
+    def _host(self, h: RunHandle, source: FromConfig | FromFile, play: bool) -> None:
+        """Hand the run to the training pool (`source`: its config, or its file). While the
+        pool's workers are still starting (seconds after a server start), this returns at once
+        and a thread finishes it: the run shows as "starting" meanwhile (its view from the
+        config or the file), and a failure becomes its message."""
         pool = self.pool
         if pool.ready(0):
-            h.attach(pool.add(h.run_id, self.token, data, play=play, extras=EXTRAS,
+            h.attach(pool.add(h.run_id, self.token, source, play=play, extras=EXTRAS,
                               device=h.device))
             return
-        h._pending, h._pending_play, h._pending_error = data, play, None
+        h._pending, h._pending_play, h._pending_error = source, play, None
         h._hosted_event.clear()
 
         def host() -> None:
             try:
-                mirror = pool.add(h.run_id, self.token, data, play=h._pending_play,
+                mirror = pool.add(h.run_id, self.token, source, play=h._pending_play,
                                   extras=EXTRAS, device=h.device, timeout=300)
             except Exception as exc:  # noqa: BLE001 - the run stays, with the reason
                 h._pending, h._static = None, None
@@ -416,7 +437,7 @@ class Workspace:
             # like pause: the page that redraws next should already show it playing
             h._mirror.wait(lambda snap: snap.state != "paused", 0.5)
         else:
-            self._host(h, h.data(), play=True)
+            self._host(h, self._source(h), play=True)
 
     def pause(self, h: RunHandle, wait_s: float = 0.5) -> None:
         """Stop training after the current slice; waits up to `wait_s` for the worker to say
@@ -431,10 +452,21 @@ class Workspace:
 
     def step(self, h: RunHandle, n_steps: int) -> int:
         if not h.hosted and not h.starting:
-            self._host(h, h.data(), play=False)
+            self._host(h, self._source(h), play=False)
         if h.starting and not h.wait_hosted(120):
             raise RuntimeError(h._pending_error or "the training workers are still starting")
         return self.pool.step(h.run_id, n_steps)
+
+    @staticmethod
+    def _source(h: RunHandle) -> FromConfig | FromFile:
+        """What a run that is not hosted is trained on from: its file (the worker reads it), or
+        a new run's config when it has none yet (its hosting failed before its first
+        checkpoint)."""
+        if h.cfg is not None and not h.has_file:
+            return FromConfig(h.cfg.to_dict(), {"name": h.name})
+        if not h.has_file:
+            raise StoreError(f"the file of run {h.name!r} is gone (removed in another tab?)")
+        return FromFile(str(h._file))
 
     def settle(self, h: RunHandle) -> None:
         """A hosted run that is done leaves the pool (its worker memory is freed); its final

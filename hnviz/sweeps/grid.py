@@ -22,9 +22,10 @@ from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, fields
 from typing import Any
 
+from hnviz.core.admission import admit, check_names
 from hnviz.core.config import ConfigError, RunConfig
 from hnviz.core.io import slugify
-from hnviz.core.limits import LIBRARY, Limits, check_limits
+from hnviz.core.limits import LIBRARY, Limits
 from hnviz.core.method_specs import method_spec
 
 MAX_RUNS = 20_000  # grid points × seeds of one sweep (the manifest holds every run)
@@ -232,6 +233,8 @@ def make_grid(bases: Sequence[RunConfig], params: Mapping[str, Sequence[Any]] | 
     names what is wrong."""
     if not bases:
         raise ConfigError("a sweep needs at least one benchmark and method")
+    for b in bases:  # what the bases name, once (each point is admitted below)
+        check_names(b)
     seeds = tuple(dict.fromkeys(int(s) for s in seeds))
     if not seeds:
         raise ConfigError("--seeds: give at least one seed")
@@ -252,7 +255,7 @@ def make_grid(bases: Sequence[RunConfig], params: Mapping[str, Sequence[Any]] | 
             raise ConfigError(f"two grid points share the file name {p.file}")
         names.add(p.file)
         try:
-            check_limits(p.config, limits)  # arithmetic on the config: nothing is built
+            admit(p.config, limits)  # arithmetic on the config: nothing is built
         except ConfigError as e:
             raise ConfigError(f"grid point {p.file.removesuffix('.pt')}: {e}") from None
     return grid

@@ -16,10 +16,11 @@ import os
 import streamlit as st
 
 from hnviz.core import devices
+from hnviz.core.admission import admit, check_names
 from hnviz.core.benchmarks import BENCHMARKS, available_benchmarks
 from hnviz.core.config import HNET_KINDS, ConfigError, RunConfig
 from hnviz.core.devices import DEFAULT_DEVICE, DEVICE_CHOICES
-from hnviz.core.limits import app_limits, check_limits
+from hnviz.core.limits import app_limits
 from hnviz.core.method_specs import DEFAULT_METHOD, METHODS, method_spec
 from hnviz.core.presets import default_config
 from hnviz.core.scenarios import DEFAULT_SCENARIO, SCENARIOS
@@ -229,10 +230,18 @@ def settings_form() -> tuple[RunConfig, str | None]:
     URL.publish(urlstate.encode(cfg))  # the address bar: a link to this setup
     for p in problems:
         st.warning(f"Link: {md(p, MESSAGE_CHARS)}.")
-    try:  # every size together, before anything is built
-        check_limits(cfg, app_limits())
+    try:  # the registries' names, then every size together, before anything is built
+        check_names(cfg)
+        refused = None
     except ConfigError as e:
-        blocked = blocked or f"This setup is too large for this server: {md(e, MESSAGE_CHARS)}"
+        refused = f"These settings do not fit together: {md(e, MESSAGE_CHARS)}"
+    if refused is None:
+        try:
+            admit(cfg, app_limits())
+        except ConfigError as e:
+            refused = f"This setup is too large for this server: {md(e, MESSAGE_CHARS)}"
+    if refused is not None:
+        blocked = blocked or refused
         st.error(blocked)
     else:
         slow_step_note(cfg)

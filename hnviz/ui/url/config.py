@@ -21,9 +21,10 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from hnviz.core.admission import admit, check_names
 from hnviz.core.benchmarks import BENCHMARKS, DEFAULT_BENCHMARK, benchmark
 from hnviz.core.config import ConfigError, RunConfig
-from hnviz.core.limits import app_limits, check_limits
+from hnviz.core.limits import app_limits
 from hnviz.core.method_specs import DEFAULT_METHOD, METHODS, strength_fields
 from hnviz.core.presets import default_config
 from hnviz.ui.text import VALUE_CHARS, cut
@@ -152,13 +153,15 @@ def decode(params: Mapping[str, str]) -> tuple[RunConfig | None, list[str]]:
             problems.append(f"{key}={cut(raw, VALUE_CHARS)} {why}; kept {kept_text}")
             continue
         try:
-            cfg = cfg.replace(**{f.section: {f.name: value}})
+            changed = cfg.replace(**{f.section: {f.name: value}})
             if key == "seed":  # one seed for data and training, like the CLI
-                cfg = cfg.replace(task={"seed": value})
+                changed = changed.replace(task={"seed": value})
+            check_names(changed)  # e.g. a subset or a scenario the benchmark does not take
+            cfg = changed
         except (ValueError, ConfigError) as e:
             problems.append(f"{key}={value_text(raw)} not used ({e}); kept {kept_text}")
     try:  # sizes together (parameters, memory) within the app's budget
-        check_limits(cfg, app_limits())
+        admit(cfg, app_limits())
     except ConfigError as e:
         problems.append(f"the linked setup is too large for this server ({e}); showing the "
                         f"{bench} preset")
