@@ -350,8 +350,9 @@ class Trainer:
 
         w = self.method.weights(t)
         if not self.conv:
+            chunk = fisher_chunk(w.numel(), len(self.target.linear_shapes))
             return diag_fisher(self.target, w, tk.inputs("train", slice(0, n)), tk.y_train[:n],
-                               loss_of)
+                               loss_of, chunk=chunk if chunk < n else None)
         return diag_fisher(self.target, w, tk.inputs("train", slice(0, n)), tk.y_train[:n],
                            loss_of, run, chunk=fisher_chunk(w.numel(), conv_depth(self.target.kind)))
 

@@ -38,8 +38,9 @@ def add_reproduce_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("--out", default=DEFAULT_OUT,
                    help=f"folder for the sweeps and table.json (default {DEFAULT_OUT}/lite|full)")
     p.add_argument("--bundle", help="also write table.json and the manifests into this folder "
-                                    "(the app's assets/paper); the rows of experiments not "
-                                    "run this time stay as the folder had them")
+                                    "(the app's assets/paper); the rows of experiments (and, "
+                                    "with --methods/--scenarios, of the cells) not run this "
+                                    "time stay as the folder had them")
     p.add_argument("--jobs", type=int, help="worker processes (default: all cores)")
     p.add_argument("--data-root", help="MNIST family: folder with the datasets (env HNVIZ_DATA)")
     p.add_argument("--allow-large", action="store_true",
