@@ -84,6 +84,8 @@ def add_run_args(p: argparse.ArgumentParser) -> None:
                    help="HNET+R: task classifier hidden widths, e.g. 100,100")
     p.add_argument("--replay-batch", type=int,
                    help="HNET+R: replayed samples of old tasks per step")
+    p.add_argument("--classifier-dropout", type=float,
+                   help="HNET+R: input dropout of the task classifier in training, in [0, 1)")
     p.add_argument("--subset", type=int,
                    help="images per class kept for training and testing (split-cifar: a "
                         "reduced version; 0 = all images, the full benchmark)")
@@ -133,7 +135,8 @@ def config_for(a: argparse.Namespace, benchmark: str, method: str) -> RunConfig:
         "beta": getattr(a, "replay_beta", None), "latent_dim": getattr(a, "latent_dim", None),
         "hidden": getattr(a, "replay_hidden", None),
         "classifier_hidden": getattr(a, "classifier_hidden", None),
-        "batch": getattr(a, "replay_batch", None)}.items() if v is not None}
+        "batch": getattr(a, "replay_batch", None),
+        "classifier_dropout": getattr(a, "classifier_dropout", None)}.items() if v is not None}
     return cfg.replace(train=train, hnet=hnet, task=task, target=target, replay=replay)
 
 

@@ -127,6 +127,23 @@ def test_target_option_starts_from_that_targets_preset_lr_unless_lr_is_given() -
     assert given.train.lr == 0.003
 
 
+def test_replay_options_reach_the_config_and_a_bad_dropout_is_one_line(capsys) -> None:
+    import argparse
+
+    from hnviz.run_args import add_run_args, config_from_args
+
+    p = argparse.ArgumentParser()
+    add_run_args(p)
+    cfg = config_from_args(p.parse_args(["--benchmark", "split-digits", "--method",
+                                         "hnet-replay", "--classifier-dropout", "0.5",
+                                         "--replay-batch", "64"]))
+    assert (cfg.replay.classifier_dropout, cfg.replay.batch) == (0.5, 64)
+    assert main(["train", "--benchmark", "split-digits", "--method", "hnet-replay",
+                 "--classifier-dropout", "1.5", *TINY]) == 2
+    err = capsys.readouterr().err.strip()
+    assert "replay.classifier_dropout must be a number in [0, 1)" in err
+    assert len(err.splitlines()) == 1
+
 def test_app_subcommand_serves_the_app_files_of_this_hnviz(capsys):
     """`hnviz app` runs Streamlit on app_root()/app.py with this interpreter; -P keeps the
     working folder (which might hold another hnviz/) off sys.path. Served for real from an

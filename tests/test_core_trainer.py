@@ -96,25 +96,3 @@ def test_regression_metric_is_mse():
 def test_multi_head_off_gives_single_head():
     t = Trainer(cfg("finetune", "permuted-digits", multi_head=False))
     assert t.target.n_heads == 1 and t.target_params == 64 * 100 + 100 + 100 * 100 + 100 + 1010
-
-
-def test_large_mlp_fisher_is_taken_in_chunks_of_samples():
-    """An MLP's Fisher takes all samples at once while vmap's copies of [n, P] fit
-    FISHER_FLOATS (the recorded runs), and chunks of samples beyond: the same Fisher."""
-    import torch
-
-    from hnviz.core.methods import FISHER_FLOATS, diag_fisher, mlp_fisher_chunk
-    from hnviz.core.targets import MLPTarget, init_std
-
-    assert mlp_fisher_chunk(17_610, 4, 500) is None  # Permuted Digits' 10-task preset
-    big = mlp_fisher_chunk(339_432, 4, 500)  # a 100-head 256-256 target
-    assert big is not None and 4 * big * 339_432 <= FISHER_FLOATS < 4 * (big + 1) * 339_432
-    target = MLPTarget(8, (16,), 3)
-    w = torch.randn(sum(p.numel() for p in target.parameters())) * init_std(target)
-    x, y = torch.randn(40, 8), torch.randint(0, 3, (40,))
-
-    def loss_of(out, yy):
-        return torch.nn.functional.cross_entropy(out, yy)
-
-    whole = diag_fisher(target, w, x, y, loss_of)
-    assert torch.allclose(diag_fisher(target, w, x, y, loss_of, chunk=7), whole, atol=1e-7)

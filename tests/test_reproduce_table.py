@@ -122,7 +122,8 @@ def test_not_run_rows_keep_the_registrys_paper_numbers_and_say_why(table):
     assert all(s["measured"] == "not run" for s in shown)
     assert all(s["status"] == "not run: no MNIST here (test)" for s in shown)
     cited = [s for s in shown if s["paper"] != "—"]
-    assert [s["paper"] for s in cited] == ["99.79 [1]", "69.48 ± 0.80 [2]"]
+    assert [s["paper"] for s in cited] == ["99.79 (unverified) [1]",
+                                           "69.48 ± 0.80 (unverified) [2]"]
     assert "Table 1" in notes[0] and len(notes) == 2
 
 
@@ -213,4 +214,93 @@ def test_comparison_fig_bars_errors_and_paper_markers(table):
     assert fig.layout.yaxis.title.text == "test accuracy (%)"
     not_run = comparison_fig(t.rows_of("split-mnist"))
     assert all(len(tr.y) == 0 for tr in not_run.data if tr.type == "bar")
-    assert len(not_run.data[-1].y) == 2  # the paper's two numbers still drawn
+    # the paper's two numbers still drawn, as open diamonds: their source was not readable
+    (unverified,) = [tr for tr in not_run.data if tr.meta == "paper:marker:unverified"]
+    assert len(unverified.y) == 2 and unverified.marker.symbol == "diamond-open"
+    assert not [tr for tr in not_run.data if tr.meta == "paper:marker"]
+
+
+def test_unverified_paper_numbers_are_marked_everywhere(table):
+    from hnviz.reproduce.experiments import EXPERIMENTS
+    from hnviz.reproduce.run import markdown, paper_fields
+    from hnviz.reproduce.table import paper_text
+
+    _, t = table
+    (row,) = [r for r in t.rows_of("split-mnist") if (r["scenario"], r["method"])
+              == ("cl1", "hnet")]
+    assert row["paper_verified"] is False and paper_text(row) == "99.79 (unverified)"
+    assert "| 99.79 (unverified) | not run here |" in markdown([row])
+    checked = _row(t.rows_of("split-digits"), "cl1", "hnet")
+    assert checked["paper_verified"] is True and "unverified" not in paper_text(checked)
+    legacy = {k: v for k, v in checked.items() if k != "paper_verified"}  # an older table
+    assert paper_text(legacy) == paper_text(checked)
+    assert paper_fields(EXPERIMENTS["split-mnist"], "cl2", "ewc")["paper"] is None
+
+
+def test_experiments_missing_from_the_table_are_listed_as_not_run(table):
+    from hnviz.reproduce.experiments import EXPERIMENTS
+    from hnviz.reproduce.table import absent_experiments, absent_rows
+
+    _, t = table
+    absent = absent_experiments(t)
+    assert set(absent) == set(EXPERIMENTS) - {"split-digits", "split-mnist"}
+    assert absent == [n for n in EXPERIMENTS if n in absent]  # registry order
+    rows = absent_rows("permuted-mnist", False, data_root="/nonexistent")
+    exp = EXPERIMENTS["permuted-mnist"]
+    assert len(rows) == len(exp.methods) * len(exp.scenarios)
+    assert all(r["status"] == "not run" and r["n"] == 0 for r in rows)
+    assert "not in this table, and MNIST not found under /nonexistent" in rows[0]["reason"]
+    assert rows[0]["command"].startswith("python -m hnviz reproduce --experiment permuted-mnist")
+    toy = absent_rows("toy", False)  # embedded: nothing missing, the command says how
+    assert "not in this table: run it with `python -m hnviz reproduce --experiment toy" in \
+        toy[0]["reason"]
+
+
+def test_bundling_some_methods_of_an_experiment_keeps_its_other_cells(tmp_path):
+    """`reproduce --experiment X --methods M --bundle DIR` replaces only X's rows of M: its other
+    cells stay as DIR had them, and a registry cell neither has is a "not run" row with the
+    command that runs it (never silently absent)."""
+    from hnviz.reproduce.experiments import EXPERIMENTS
+
+    folder, written = bundle()
+    dest = tmp_path / "bundle"
+    shutil.copytree(folder, dest)
+    old = [r for r in written if r["experiment"] == "split-mnist"]
+    cmd = "python -m hnviz reproduce --experiment split-mnist --seeds 0,1,2 --methods hnet,si"
+    rerun = [dict(r, status="ok", mean=42.0, sweep=None, command=cmd)
+             for r in old if r["method"] in ("hnet", "si") and r["scenario"] == "cl3"]
+    write_bundle(rerun, dest, False)
+    rows = [r for r in read_table(dest / "table.json").rows if r["experiment"] == "split-mnist"]
+    exp = EXPERIMENTS["split-mnist"]
+    assert [(r["scenario"], r["method"]) for r in rows] == [
+        (s, m) for s in exp.scenarios for m in exp.methods]
+    got = {(r["scenario"], r["method"]): r for r in rows}
+    assert got["cl3", "hnet"]["mean"] == 42.0 and got["cl3", "si"]["status"] == "ok"
+    assert got["cl1", "hnet"]["status"] == "not run" and "--methods" in got["cl1", "hnet"][
+        "reason"]  # a cell not run is said anew, with the command that runs it
+    assert experiment_names(read_table(dest / "table.json").rows) == ["split-digits",
+                                                                      "split-mnist"]
+    sweep = folder / read_table(folder / "table.json").rows_of("split-digits")[0]["sweep"]
+    narrowed = [dict(r, sweep=str(sweep), command=cmd) for r in rerun]
+    write_bundle(narrowed, dest, False)  # its manifest under a name of its own
+    rows = read_table(dest / "table.json").rows
+    assert {r["sweep"] for r in rows if r["mean"] == 42.0} == {
+        "split-mnist/sweep_methods-hnet-si.json"}
+    assert (dest / "split-mnist" / "sweep_methods-hnet-si.json").exists()
+    cl1 = [dict(r, status="ok", mean=50.0, sweep=None, command=cmd.replace(
+        "--methods hnet,si", "--methods hnet --scenarios cl1")) for r in old
+        if r["method"] == "hnet" and r["scenario"] == "cl1"]
+    write_bundle(cl1, dest, False)  # another narrowed run: the measured cells stay
+    got = {(r["scenario"], r["method"]): r for r in read_table(dest / "table.json").rows
+           if r["experiment"] == "split-mnist"}
+    assert (got["cl1", "hnet"]["mean"], got["cl3", "hnet"]["mean"], got["cl3", "si"]["mean"]) == (
+        50.0, 42.0, 42.0)
+    assert got["cl3", "hnet"]["sweep"] == "split-mnist/sweep_methods-hnet-si.json"
+    fresh = tmp_path / "fresh"  # no earlier rows: the other cells say "not run" and how to run
+    write_bundle(rerun, fresh, False)
+    rows = read_table(fresh / "table.json").rows
+    assert len(rows) == len(exp.scenarios) * len(exp.methods)
+    other = [r for r in rows if r["mean"] is None]
+    assert len(other) == len(rows) - 2 and {r["status"] for r in other} == {"not run"}
+    assert all("--methods" in r["reason"] and r["command"].startswith(
+        "python -m hnviz reproduce --experiment split-mnist --seeds 0,1,2") for r in other)

@@ -88,9 +88,29 @@ def test_not_run_experiment_from_a_link(paper_dir):
     df = at.dataframe[0].value
     assert set(df["measured"]) == {"not run"}
     assert set(df["status"]) == {"not run: no MNIST here (test)"}
-    assert "99.79 [1]" in list(df["paper"])
+    assert "99.79 (unverified) [1]" in list(df["paper"])
     assert len(at.get("plotly_chart")) == 0  # nothing measured: no chart
     assert all(isinstance(u, str) and "benchmark=split-mnist" in u for u in df["Train"])
+
+
+def test_an_experiment_the_table_lacks_is_listed_as_not_run_here(paper_dir, monkeypatch):
+    from hnviz.reproduce.experiments import EXPERIMENTS
+
+    monkeypatch.setenv("HNVIZ_DATA", str(paper_dir / "no-data-here"))
+    at = open_app(PAGE)
+    assert list(at.selectbox(key="paper.exp").options) == [
+        "Split Digits (8×8; the CPU-sized stand-in for Split MNIST)", "Split MNIST",
+        *(EXPERIMENTS[n].label for n in EXPERIMENTS if n not in ("split-digits",
+                                                                  "split-mnist"))]
+    at = open_app(PAGE, exp="permuted-mnist")
+    assert not at.exception and at.selectbox(key="paper.exp").value == "permuted-mnist"
+    df = at.dataframe[0].value
+    assert set(df["measured"]) == {"not run"} and len(df) == 21
+    assert all(s.startswith("not run: not in this table, and MNIST not found under")
+               for s in df["status"])
+    assert "97.57 (unverified) [1]" in list(df["paper"])
+    assert any(c.value.startswith("python -m hnviz reproduce --experiment permuted-mnist")
+               for c in at.code)
 
 
 @pytest.mark.parametrize("value", ["nope", "<script>alert(1)</script>" * 200, "../" * 50])

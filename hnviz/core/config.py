@@ -213,8 +213,10 @@ class ReplayConfig:
     task's data plus `batch` replayed samples of the old tasks per step.
 
     Decoder: latent_dim -> hidden... -> input (sigmoid); the encoder mirrors it (input ->
-    reversed hidden -> 2·latent_dim); its hypernet is chunked (emb_dim, hnet_hidden, chunk_size,
-    chunk_emb_dim). Classifier: input -> classifier_hidden... -> one output per task."""
+    reversed hidden -> 2·latent_dim); its hypernet is `hnet_kind` "chunked" (emb_dim,
+    hnet_hidden, chunk_size, chunk_emb_dim) or "mlp" (emb_dim, hnet_hidden; one output unit per
+    decoder weight). Classifier: input -> classifier_hidden... -> one output per task; it sees
+    its training inputs through dropout with rate `classifier_dropout` (`replay.py`)."""
 
     latent_dim: int = 8
     hidden: tuple[int, ...] = (100, 100)
@@ -225,6 +227,8 @@ class ReplayConfig:
     classifier_hidden: tuple[int, ...] = (100, 100)
     batch: int = 32
     beta: float = 0.01
+    classifier_dropout: float = 0.3
+    hnet_kind: str = "chunked"
 
     def __post_init__(self) -> None:
         for name in ("hidden", "hnet_hidden", "classifier_hidden"):
@@ -234,6 +238,10 @@ class ReplayConfig:
             _check(getattr(self, name) >= 1, f"replay.{name}", ">= 1")
         _check(isinstance(self.beta, (int, float)) and math.isfinite(self.beta)
                and self.beta >= 0, "replay.beta", "a finite number >= 0")
+        p = self.classifier_dropout
+        _check(isinstance(p, (int, float)) and not isinstance(p, bool) and 0 <= p < 1,
+               "replay.classifier_dropout", "a number in [0, 1)")
+        _check(self.hnet_kind in HNET_KINDS, "replay.hnet_kind", f"one of {HNET_KINDS}")
         _hard_caps(self.limited())
 
     def limited(self) -> list[tuple[str, int, str]]:

@@ -34,7 +34,7 @@ from .evaluation import LOG_EVERY
 from .hnets import CALIBRATION_PROBES as PROBES
 from .inference import MAX_FLOATS
 from .method_specs import method_spec
-from .methods import FISHER_SAMPLES, fisher_chunk, mlp_fisher_chunk
+from .methods import FISHER_SAMPLES, fisher_chunk
 from .scenarios import n_heads as scenario_heads
 from .scenarios import scenario
 from .target_kinds import EVAL_FLOATS
@@ -98,12 +98,22 @@ def replay_counts(cfg: RunConfig) -> tuple[int, int, int]:
     and task classifier; decoder weights generated per task; replay hypernet chunks)."""
     r, b, T = cfg.replay, benchmark(cfg.task.benchmark), n_tasks(cfg)
     p_dec = _linear_params(replay_model.decoder_widths(r, b.in_dim))
-    chunks = math.ceil(p_dec / r.chunk_size)
-    hnet = (_linear_params([r.emb_dim + r.chunk_emb_dim, *r.hnet_hidden, r.chunk_size])
-            + chunks * r.chunk_emb_dim + T * r.emb_dim)
+    body, chunks = replay_hnet_widths(r, p_dec)
+    hnet = (_linear_params(body) + (chunks * r.chunk_emb_dim if r.hnet_kind == "chunked" else 0)
+            + T * r.emb_dim)
     own = (_linear_params(replay_model.encoder_widths(r, b.in_dim))
            + _linear_params(replay_model.classifier_widths(r, b.in_dim, T)))
     return hnet + own, p_dec, chunks
+
+
+def replay_hnet_widths(r, p_dec: int) -> tuple[list[int], int]:
+    """(layer widths of the replay hypernet's body, its chunks) for a decoder of p_dec weights:
+    chunked [emb + chunk_emb, *hidden, chunk_size] × ⌈p_dec / chunk_size⌉, or the full MLP
+    [emb, *hidden, p_dec] (1 chunk)."""
+    if r.hnet_kind == "chunked":
+        return ([r.emb_dim + r.chunk_emb_dim, *r.hnet_hidden, r.chunk_size],
+                math.ceil(p_dec / r.chunk_size))
+    return [r.emb_dim, *r.hnet_hidden, p_dec], 1
 
 
 def _peak_pair(widths: list[int]) -> int:
@@ -276,7 +286,7 @@ def memory_estimate(cfg: RunConfig) -> MemoryEstimate:
         kept[f"replay snapshot [{T}, {p_dec}] and classifier snapshot"] = (
             (T * p_dec + rp) * FLOAT)
         k = T - 1 if tr.reg_tasks <= 0 else min(tr.reg_tasks, T - 1)
-        r_body = [r.emb_dim + r.chunk_emb_dim, *r.hnet_hidden, r.chunk_size]
+        r_body, _ = replay_hnet_widths(r, p_dec)
         r_net = r_chunks * (r_body[0] + 2 * sum(r_body[1:-1])) + p_dec
         rows = min(tr.batch_size, rows_train) + r.batch + T
         nets = (sum(replay_model.decoder_widths(r, b.in_dim))
@@ -294,9 +304,9 @@ def memory_estimate(cfg: RunConfig) -> MemoryEstimate:
         # vmap(grad) of the flat [P] vector: each layer's per-sample gradient is scattered into
         # an [N, P] of its own before they are summed (measured: ~(layers + 1) × [N, P])
         samples = min(FISHER_SAMPLES, rows_train)
-        if conv is None:  # all at once, or in chunks when large (methods.mlp_fisher_chunk)
+        if conv is None:  # all at once, or in chunks of samples where that does not fit
             layers = len(widths)
-            samples = min(samples, mlp_fisher_chunk(P, layers, samples) or samples)
+            samples = min(samples, fisher_chunk(P, layers - 1))
         else:  # in chunks of samples (trainer.fisher_chunk)
             layers = conv_depth(cfg.target.kind) + 1
             samples = min(samples, fisher_chunk(P, conv_depth(cfg.target.kind)))
@@ -328,6 +338,12 @@ def memory_estimate(cfg: RunConfig) -> MemoryEstimate:
                                          + 3 * P * FLOAT)
     if spec.path_integral:  # the task loss's own gradient and the penalty's temporaries [P]
         transient["training activations"] += 3 * P * FLOAT
+    if spec.needs_fisher:  # EWC's penalty over [T', P] rows (the last task: T - 1; online: 1):
+        # w − anchors, its square, F · (…)² forward and [T', P] gradients in backward (measured
+        # 4.1-4.4 × [T', P] at 50 tasks, counted as 5; it used to hide under the MLP Fisher of
+        # all samples at once)
+        pen_rows = 1 if tr.method == "online-ewc" else max(1, T - 1)
+        transient["training activations"] += 5 * pen_rows * P * FLOAT
     given = scenario(cfg.task.scenario).task_given
     if not given and spec.has_embeddings:  # every seen task's network at once
         transient["evaluation activations"] = max(

@@ -61,7 +61,7 @@ from .evaluation import LOG_EVERY, cells, is_long, periodic_tasks, row_tasks
 from .inference import evaluate_inferred
 from .limits import LIBRARY, Limits
 from .method_specs import method_spec
-from .methods import FISHER_SAMPLES, Method, diag_fisher, fisher_chunk, mlp_fisher_chunk, no_extra
+from .methods import FISHER_SAMPLES, Method, diag_fisher, fisher_chunk, no_extra
 from .metrics import summarize
 from .scenarios import heads_for, n_heads, scenario
 from .target_kinds import build_target, evaluate_head, forward, is_conv, target_buffers
@@ -350,9 +350,9 @@ class Trainer:
 
         w = self.method.weights(t)
         if not self.conv:
-            chunk = mlp_fisher_chunk(w.numel(), len(self.target.linear_shapes) + 1, n)
+            chunk = fisher_chunk(w.numel(), len(self.target.linear_shapes))
             return diag_fisher(self.target, w, tk.inputs("train", slice(0, n)), tk.y_train[:n],
-                               loss_of, chunk=chunk)
+                               loss_of, chunk=chunk if chunk < n else None)
         return diag_fisher(self.target, w, tk.inputs("train", slice(0, n)), tk.y_train[:n],
                            loss_of, run, chunk=fisher_chunk(w.numel(), conv_depth(self.target.kind)))
 

@@ -38,8 +38,9 @@ def add_reproduce_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("--out", default=DEFAULT_OUT,
                    help=f"folder for the sweeps and table.json (default {DEFAULT_OUT}/lite|full)")
     p.add_argument("--bundle", help="also write table.json and the manifests into this folder "
-                                    "(the app's assets/paper); the rows of experiments not "
-                                    "run this time stay as the folder had them")
+                                    "(the app's assets/paper); the rows of experiments (and, "
+                                    "with --methods/--scenarios, of the cells) not run this "
+                                    "time stay as the folder had them")
     p.add_argument("--not-run", metavar="REASON",
                    help="run nothing: record the experiments' rows as 'not run here' with this "
                         "reason and the command that runs them (e.g. too long for this machine)")

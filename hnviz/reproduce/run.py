@@ -5,6 +5,7 @@ run by the local worker pool; resumable, one run file per point, a manifest `swe
 rows are read back from the manifest:
 
     row = {experiment, benchmark, scenario, method, metric, paper, paper_spread, paper_source,
+           paper_verified (False: the number's source was not readable here; absent: True),
            mean, spread (sample std over seeds), n, values [per seed], task_inference_acc (mean,
            CL2/CL3), mean_given (task given, CL2/CL3), wall_s (mean per run), config (what the
            runs were: iterations, target, hnet), sweep (the manifest's path), runs [file names],
@@ -17,6 +18,7 @@ from __future__ import annotations
 
 import json
 import math
+import re
 import shutil
 import statistics
 from collections.abc import Sequence
@@ -80,6 +82,16 @@ def _stats(values: list[float]) -> tuple[float | None, float | None]:
     return statistics.fmean(values), (statistics.stdev(values) if len(values) > 1 else 0.0)
 
 
+def paper_fields(exp: Experiment, scn: str, method: str) -> dict[str, Any]:
+    """The row's paper columns: the registry's number for (scenario, method), or Nones."""
+    paper = exp.paper.get((scn, method))
+    if paper is None:
+        return {"paper": None, "paper_spread": None, "paper_source": None,
+                "paper_verified": None}
+    return {"paper": paper.value, "paper_spread": paper.spread, "paper_source": paper.source,
+            "paper_verified": paper.verified}
+
+
 def rows_from_manifest(exp: Experiment, manifest: dict[str, Any], full: bool,
                        sweep_path: str, seeds: Sequence[int]) -> list[dict[str, Any]]:
     """The table rows of one experiment's finished sweep."""
@@ -99,13 +111,9 @@ def rows_from_manifest(exp: Experiment, manifest: dict[str, Any], full: bool,
                      if r["summary"].get("mean_final_given") is not None]
             walls = [r["summary"]["wall_s"] for r in ok]
             mean, spread = _stats(vals)
-            paper = exp.paper.get((scn, method))
             rows.append({
                 "experiment": exp.name, "benchmark": exp.benchmark, "scenario": scn,
-                "method": method, "metric": b.metric.name,
-                "paper": paper.value if paper else None,
-                "paper_spread": paper.spread if paper else None,
-                "paper_source": paper.source if paper else None,
+                "method": method, "metric": b.metric.name, **paper_fields(exp, scn, method),
                 "mean": mean, "spread": spread, "n": len(vals), "values": vals,
                 "task_inference_acc": _stats(tia)[0], "mean_given": _stats(given)[0],
                 "wall_s": _stats(walls)[0], "config": describe(configs[method]),
@@ -124,13 +132,10 @@ def not_run_rows(exp: Experiment, full: bool, seeds: Sequence[int], reason: str
     out = []
     for scn in exp.scenarios:
         for method in exp.methods:
-            paper = exp.paper.get((scn, method))
             out.append({
                 "experiment": exp.name, "benchmark": exp.benchmark, "scenario": scn,
                 "method": method, "metric": benchmark(exp.benchmark).metric.name,
-                "paper": paper.value if paper else None,
-                "paper_spread": paper.spread if paper else None,
-                "paper_source": paper.source if paper else None, "mean": None,
+                **paper_fields(exp, scn, method), "mean": None,
                 "spread": None, "n": 0, "values": [], "task_inference_acc": None,
                 "mean_given": None, "wall_s": None, "config": describe(configs[method]),
                 "sweep": None, "runs": [], "status": "not run", "reason": reason,
@@ -181,39 +186,80 @@ def bundled_rows(folder: Path, full: bool) -> list[dict[str, Any]]:
     return [r for r in doc["rows"] if isinstance(r, dict) and "experiment" in r]
 
 
-def merge_rows(old: list[dict[str, Any]], new: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """`old` with every experiment that `new` has replaced by new's rows (in old's place), and
-    new's other experiments after: re-running one experiment keeps the others' rows."""
+def _cell(r: dict[str, Any]) -> tuple[str, str, str]:
+    return r["experiment"], r["scenario"], r["method"]
+
+
+def _merged_experiment(name: str, old: list[dict[str, Any]], new: list[dict[str, Any]],
+                       full: bool) -> list[dict[str, Any]]:
+    """One experiment's rows. New rows of the whole experiment replace old's. New rows of a run
+    narrowed by --methods / --scenarios (their command says so) replace only their cells
+    (scenario × method): old's other cells stay, in the registry's order, and a registry cell in
+    neither is a "not run" row with the command that runs it (the whole experiment at reproduce's
+    default seeds), so none is silently absent."""
+    from .experiments import EXPERIMENTS
+
+    exp = EXPERIMENTS.get(name)
+    narrowed = any(f" --{o} " in (r.get("command") or "") for r in new
+                   for o in ("methods", "scenarios"))
+    if exp is None or not narrowed:
+        return new
+    have = {_cell(r): r for r in old if r["status"] != "not run"}  # "not run": said anew
+    have.update({_cell(r): r for r in new})
+    missing = not_run_rows(exp, full, (0, 1, 2),  # reproduce's default seeds
+                           "not run for this table: the run that made it was narrowed to other "
+                           "methods or scenarios (--methods / --scenarios)")
+    return [have.get(_cell(m), m) for m in missing]
+
+
+def merge_rows(old: list[dict[str, Any]], new: list[dict[str, Any]], full: bool = False
+               ) -> list[dict[str, Any]]:
+    """`old` with every experiment that `new` has merged with new's rows (in old's place:
+    `_merged_experiment`, new's cells replace old's), and new's other experiments after:
+    re-running one experiment, or some of its methods, keeps the other rows."""
     ran = {r["experiment"] for r in new}
     out: list[dict[str, Any]] = []
     placed: set[str] = set()
-    for r in old:
-        e = r["experiment"]
-        if e not in ran:
-            out.append(r)
-        elif e not in placed:
-            out += [n for n in new if n["experiment"] == e]
-            placed.add(e)
-    return out + [n for n in new if n["experiment"] not in placed]
+    for e in [r["experiment"] for r in old] + [r["experiment"] for r in new]:
+        if e in placed:
+            continue
+        placed.add(e)
+        old_e = [r for r in old if r["experiment"] == e]
+        out += (old_e if e not in ran else
+                _merged_experiment(e, old_e, [r for r in new if r["experiment"] == e], full))
+    return out
+
+
+def _manifest_name(row: dict[str, Any]) -> str:
+    """The bundled manifest's file name: sweep.json, or for a run narrowed by --methods /
+    --scenarios / --iters one named after those options (sweep_methods-hnet-si.json), so that
+    the rows another narrowed run left in the bundle keep theirs."""
+    words = (row.get("command") or "").split()
+    parts = [f"{w.lstrip('-')}-{v.replace(',', '-')}" for w, v in zip(words, words[1:])
+             if w in ("--methods", "--scenarios", "--iters")]
+    if not parts:
+        return "sweep.json"
+    return "sweep_" + "_".join(re.sub(r"[^A-Za-z0-9-]", "", p) for p in parts)[:120] + ".json"
 
 
 def write_bundle(rows: list[dict[str, Any]], folder: Path, full: bool) -> None:
     """table.json and each experiment's manifest (no run files) into `folder` (the app's
     assets/paper, read by the Paper page); the rows point at the bundled manifests (paths
-    relative to the folder). Rows of experiments not run this time stay as the bundle had them
-    (`merge_rows`)."""
+    relative to the folder). Rows of experiments (or an experiment's methods and scenarios) not
+    run this time stay as the bundle had them (`merge_rows`)."""
     folder.mkdir(parents=True, exist_ok=True)
     kept = bundled_rows(folder, full)
     bundled = []
     for r in rows:
         r = dict(r)
         if r["sweep"]:
-            dest = folder / r["experiment"] / "sweep.json"
+            rel = f"{r['experiment']}/{_manifest_name(r)}"
+            dest = folder / rel
             dest.parent.mkdir(parents=True, exist_ok=True)
             shutil.copyfile(r["sweep"], dest)
-            r["sweep"] = f"{r['experiment']}/sweep.json"
+            r["sweep"] = rel
         bundled.append(r)
-    write_table(merge_rows(kept, bundled), folder / "table.json", full)
+    write_table(merge_rows(kept, bundled, full), folder / "table.json", full)
 
 
 def format_cell(mean: float | None, spread: float | None, metric: str) -> str:
@@ -230,6 +276,8 @@ def markdown(rows: list[dict[str, Any]]) -> str:
     lines = [head]
     for r in rows:
         paper = format_cell(r["paper"], r["paper_spread"], r["metric"])
+        if r["paper"] is not None and r.get("paper_verified") is False:
+            paper += " (unverified)"
         got = (format_cell(r["mean"], r["spread"], r["metric"]) if r["status"] != "not run"
                else "not run here")
         tia = "—" if r["task_inference_acc"] is None else f"{r['task_inference_acc']:.1f}"

@@ -2,6 +2,7 @@
 
     table = read_table(folder / "table.json")        # TableError: one line saying why not
     for name in experiment_names(table.rows): ...
+    for name in absent_experiments(table): rows = absent_rows(name, table.full)  # "not run"
     shown, notes = display_rows(table.rows_of(name))  # the page's rows, the paper's sources
     manifest = read_row_manifest(folder, row)         # the sweep that produced the row, or None
     cfg = row_config(row, manifest, full, seed)       # one run of it, as a RunConfig
@@ -24,7 +25,7 @@ from hnviz.core.config import ConfigError, RunConfig
 from hnviz.core.scenarios import DEFAULT_SCENARIO
 
 from .experiments import EXPERIMENTS
-from .run import TABLE_FORMAT, TABLE_VERSION, base_configs, format_cell
+from .run import TABLE_FORMAT, TABLE_VERSION, base_configs, command, format_cell, not_run_rows
 
 MAX_TABLE_BYTES = 20_000_000  # the table is a few hundred rows of numbers
 MAX_ROWS = 5_000
@@ -87,6 +88,28 @@ def experiment_names(rows: list[dict[str, Any]] | tuple[dict[str, Any], ...]) ->
     return list(dict.fromkeys(r["experiment"] for r in rows))
 
 
+def absent_experiments(table: Table) -> list[str]:
+    """The registry's experiments that have no row in the table, in registry order: the page
+    lists them too ("not run here", with the command), so none is silently absent."""
+    have = {r["experiment"] for r in table.rows}
+    return [name for name in EXPERIMENTS if name not in have]
+
+
+def absent_rows(name: str, full: bool, data_root: str | None = None) -> list[dict[str, Any]]:
+    """"not run" rows of a registry experiment the table lacks, with the registry's paper
+    numbers, the command that runs it and why it is not here: its data missing on this machine
+    (`Benchmark.unavailable_reason`: files are checked, nothing is loaded), else that the table
+    was made without it."""
+    from hnviz.core.benchmarks import benchmark
+
+    exp = EXPERIMENTS[name]
+    missing = benchmark(exp.benchmark).unavailable_reason(data_root)
+    run_it = command(exp, full, exp.seeds)
+    reason = (f"not in this table, and {missing}" if missing else
+              f"not in this table: run it with `{run_it}`")
+    return not_run_rows(exp, full, exp.seeds, reason)
+
+
 def _num(v: Any) -> float | None:
     """A finite number, or None (a hand-edited table may hold anything)."""
     if isinstance(v, bool) or not isinstance(v, (int, float)) or not math.isfinite(v):
@@ -95,8 +118,12 @@ def _num(v: Any) -> float | None:
 
 
 def paper_text(row: dict[str, Any]) -> str:
-    """'99.79', '69.48 ± 0.80', or '—' (no number with a checked source)."""
-    return format_cell(_num(row.get("paper")), _num(row.get("paper_spread")), row["metric"])
+    """'99.79', '69.48 ± 0.80', '97.57 (unverified)' (its source was not readable: the row's
+    `paper_verified` is False; tables without the field count as checked), or '—'."""
+    text = format_cell(_num(row.get("paper")), _num(row.get("paper_spread")), row["metric"])
+    if text != "—" and row.get("paper_verified") is False:
+        text += " (unverified)"
+    return text
 
 
 def measured_text(row: dict[str, Any]) -> str:

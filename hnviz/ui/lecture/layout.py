@@ -81,8 +81,8 @@ STEPS = (
          lecture_inference.render),
     Step("The paper's results",
          "Every bar is measured by this app (`python -m hnviz reproduce`, mean ± sd over seeds); "
-         "a black diamond is the paper's number where the paper reports one. Pick an "
-         "experiment above the chart.",
+         "a black diamond is the paper's number where the paper reports one (an open one: a "
+         "number whose source could not be checked here). Pick an experiment above the chart.",
          lecture_paper.render),
 )
 N_STEPS = len(STEPS)

@@ -2,10 +2,11 @@
 
 `comparison_fig(rows)` draws, per scenario (CL1, CL2, CL3 along x), one bar per method (its
 colour from the registry) at the mean over seeds with the sample sd as error bar, and the paper's
-number as a black diamond over the same bar where the paper gives one (its ± as error bar). Bars
-sit at explicit x positions (scenario index ± offset) so each marker lands on its own bar. Rows
-without a measurement (not run, failed) leave a gap. Traces carry `meta`: "paper:bar:<method>",
-"paper:marker".
+number as a black diamond over the same bar where the paper gives one (its ± as error bar); an
+open diamond where that number's source was not readable (the row's `paper_verified` is False).
+Bars sit at explicit x positions (scenario index ± offset) so each marker lands on its own bar.
+Rows without a measurement (not run, failed) leave a gap. Traces carry `meta`:
+"paper:bar:<method>", "paper:marker", "paper:marker:unverified".
 """
 
 from __future__ import annotations
@@ -40,10 +41,9 @@ def comparison_fig(rows: Sequence[dict[str, Any]], height: int = 380) -> go.Figu
     metric = rows[0]["metric"] if rows else "accuracy"
     w = GROUP_WIDTH / max(len(methods), 1)
     fig = go.Figure()
-    px: list[float] = []
-    py: list[float] = []
-    perr: list[float] = []
-    ptext: list[str] = []
+    # the paper's numbers: checked (True) and unverified (False), each x, y, ±, hover text
+    marks: dict[bool, tuple[list, list, list, list]] = {True: ([], [], [], []),
+                                                          False: ([], [], [], [])}
     for j, m in enumerate(methods):
         x, y, err, text = [], [], [], []
         for r in rows:
@@ -59,23 +59,30 @@ def comparison_fig(rows: Sequence[dict[str, Any]], height: int = 380) -> go.Figu
                             f"{err[-1]:.2g} (n={r.get('n', 0)})")
             paper = _num(r.get("paper"))
             if paper is not None:
+                checked = r.get("paper_verified") is not False
+                px, py, perr, ptext = marks[checked]
                 px.append(pos)
                 py.append(paper)
                 perr.append(_num(r.get("paper_spread")) or 0.0)
-                ptext.append(f"paper: {paper:g} · {method_short(m)} · {r['scenario'].upper()}"
+                ptext.append(f"paper{'' if checked else ' (unverified)'}: {paper:g} · "
+                             f"{method_short(m)} · {r['scenario'].upper()}"
                              f"<br>{r.get('paper_source') or ''}")
         fig.add_trace(go.Bar(
             x=x, y=y, width=w * 0.95, name=method_short(m), marker_color=method_color(m),
             error_y=dict(type="data", array=err, visible=True, thickness=1.2, width=3),
             hovertext=text, hoverinfo="text", meta=f"paper:bar:{m}"))
-    if px:
+    for checked, (px, py, perr, ptext) in marks.items():
+        if not px:
+            continue
         fig.add_trace(go.Scatter(
-            x=px, y=py, mode="markers", name="paper",
-            marker=dict(symbol="diamond", size=11, color="black", line=dict(color="white",
-                                                                           width=1)),
+            x=px, y=py, mode="markers", name="paper" if checked else "paper (unverified)",
+            marker=dict(symbol="diamond" if checked else "diamond-open", size=11,
+                        color="black", line=dict(color="white" if checked else "black",
+                                                 width=1 if checked else 2)),
             error_y=dict(type="data", array=perr, visible=True, color="black", thickness=1,
                          width=4),
-            hovertext=ptext, hoverinfo="text", meta="paper:marker"))
+            hovertext=ptext, hoverinfo="text",
+            meta="paper:marker" if checked else "paper:marker:unverified"))
     fig.update_layout(
         height=height, margin=dict(l=10, r=10, t=30, b=10), barmode="overlay",
         legend=dict(orientation="h", yanchor="bottom", y=1.0, x=0),

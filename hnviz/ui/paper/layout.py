@@ -22,6 +22,8 @@ from hnviz.reproduce.experiments import EXPERIMENTS
 from hnviz.reproduce.table import (
     Table,
     TableError,
+    absent_experiments,
+    absent_rows,
     display_rows,
     experiment_names,
     manifest_runs,
@@ -67,7 +69,7 @@ def render() -> None:
         st.markdown("Make it (and the manifests this page links to) with")
         st.code(MAKE_COMMAND, language="bash")
         return
-    names = experiment_names(table.rows)
+    names = experiment_names(table.rows) + absent_experiments(table)
     _apply_url(names)
     if state.widget_value(EXP_KEY) not in names:
         state.set_widget(EXP_KEY, names[0])
@@ -92,8 +94,9 @@ def _apply_url(names: list[str]) -> None:
     if params["exp"] in names:
         state.set_widget(EXP_KEY, params["exp"])
     else:
+        have = ", ".join(names)
         problems.append(f"exp={params['exp'][:40]} is not in the table (it has "
-                        f"{', '.join(names)})")
+                        f"{have if len(have) <= 100 else have[:99] + '…'})")
     URL.notes(problems)
 
 
@@ -111,7 +114,7 @@ def _manifests(folder: Path, rows: list[dict[str, Any]]) -> dict[str, dict | str
 
 
 def experiment_section(folder: Path, table: Table, name: str) -> None:
-    rows = table.rows_of(name)
+    rows = table.rows_of(name) or absent_rows(name, table.full)  # absent: "not run here"
     exp = EXPERIMENTS.get(name)
     if exp is not None and exp.note:
         st.caption(exp.note)

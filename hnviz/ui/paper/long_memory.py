@@ -54,9 +54,12 @@ def _stamp(path: Path) -> float:
 
 
 @st.cache_data(show_spinner=False, max_entries=8)
-def _memories(path: str, stamp: float) -> dict[str, MethodMemory]:
-    """The memories of the manifest at `path` (re-read when the file changes: `stamp`)."""
-    return long_memory(read_manifest(path))
+def _memories(paths: tuple[str, ...], stamp: float) -> dict[str, MethodMemory]:
+    """The memories of the experiment's bundled manifests `paths` (one per reproduce command
+    that bundled some of its methods), their runs together (re-read when a file changes)."""
+    docs = [read_manifest(p) for p in paths]
+    methods = list(dict.fromkeys(m for d in docs for m in d.get("methods") or []))
+    return long_memory({"methods": methods, "runs": [r for d in docs for r in d["runs"]]})
 
 
 @st.cache_data(show_spinner=False, max_entries=8)
@@ -68,11 +71,12 @@ def memories(experiment: str = DEFAULT_EXPERIMENT, folder: Path | None = None
              ) -> dict[str, MethodMemory]:
     """{method: MethodMemory} of a bundled long-sequence experiment; SweepFileError (one line)
     when it is not bundled or unreadable."""
-    path = (folder or bundle_dir()) / experiment / "sweep.json"
-    if not path.exists():
-        raise SweepFileError(f"{experiment} is not in the bundle ({path.parent.name}/ has no "
-                             "sweep.json)")
-    return _memories(str(path), _stamp(path))
+    where = (folder or bundle_dir()) / experiment
+    paths = sorted(where.glob("sweep*.json"))  # sweep.json, sweep_methods-….json (narrowed)
+    if not paths:
+        raise SweepFileError(f"{experiment} is not in the bundle ({where.name}/ has no "
+                             "sweep manifest)")
+    return _memories(tuple(map(str, paths)), sum(_stamp(p) for p in paths))
 
 
 def ratio_sweep(experiment: str = DEFAULT_EXPERIMENT, folder: Path | None = None
