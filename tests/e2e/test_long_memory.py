@@ -38,7 +38,10 @@ _TRACES_JS = """gd => ({title: gd.layout.title.text,
 
 
 def _memory_chart(page):
-    """The Plotly element of the per-task figure (the one with a slider)."""
+    """The Plotly element of the per-task figure (the one with a slider), once drawn."""
+    page.wait_for_function(
+        "() => [...document.querySelectorAll('.js-plotly-plot')].some("
+        "gd => gd.layout && gd.layout.sliders && gd.layout.sliders.length)", timeout=60_000)
     charts = page.locator(f"{SECTION} .js-plotly-plot")
     for i in range(charts.count()):
         c = charts.nth(i)
