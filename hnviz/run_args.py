@@ -13,7 +13,7 @@ from __future__ import annotations
 import argparse
 
 from .core.benchmarks import BENCHMARKS, DEFAULT_BENCHMARK
-from .core.config import HNET_KINDS, TARGET_KINDS, ConfigError, RunConfig
+from .core.config import HNET_KINDS, REG_CHOICES, TARGET_KINDS, ConfigError, RunConfig
 from .core.devices import DEFAULT_DEVICE, DEVICE_CHOICES
 from .core.io import OutputPathError, check_output_path
 from .core.limits import HARD, LIBRARY, Limits
@@ -56,6 +56,8 @@ def add_run_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("--hnet-hidden", type=parse_ints, help="hypernet hidden widths, e.g. 50,50")
     p.add_argument("--chunk-size", type=int, help="chunked hypernet: weights per chunk")
     p.add_argument("--chunk-emb-dim", type=int, help="chunked hypernet: chunk-embedding size")
+    p.add_argument("--chunk-emb-init-std", type=float,
+                   help="chunked hypernet: std of the chunk embeddings' initial draw")
     p.add_argument("--target", choices=TARGET_KINDS,
                    help="target network (default: the benchmark's; conv nets need image inputs)")
     p.add_argument("--target-hidden", type=parse_ints,
@@ -67,8 +69,12 @@ def add_run_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("--lookahead", action=argparse.BooleanOptionalAction, default=None,
                    help="HNET: the paper's lookahead Δθ (preset: on for regression1d)")
     p.add_argument("--reg-tasks", type=int,
-                   help="HNET: previous tasks regularized per step (0 = all; k: a deterministic "
-                        "cycle of k, each previous task once every ⌈(t-1)/k⌉ steps)")
+                   help="HNET: previous tasks regularized per step (0 = all; k: a subset of k, "
+                        "chosen by --reg-choice)")
+    p.add_argument("--reg-choice", choices=REG_CHOICES,
+                   help="HNET with --reg-tasks k: which k previous tasks a step regularizes: "
+                        "cycle (deterministic, each once every ⌈(t-1)/k⌉ steps) or random (k "
+                        "drawn per step, as the authors' re-run)")
     p.add_argument("--eval-every", type=int)
     p.add_argument("--replay-beta", type=float, help="HNET+R: β of the replay hypernetwork")
     p.add_argument("--latent-dim", type=int, help="HNET+R: the VAE's latent size")
@@ -100,16 +106,19 @@ def config_from_args(a: argparse.Namespace) -> RunConfig:
 def config_for(a: argparse.Namespace, benchmark: str, method: str) -> RunConfig:
     """The preset of (benchmark, method) with every given option applied (a sweep over several
     benchmarks or methods starts each from its own preset)."""
-    cfg = default_config(benchmark, method, a.target)  # the target's preset lr (HNET)
+    # the target's preset lr (HNET); a long sequence's own preset (`Benchmark.long`)
+    cfg = default_config(benchmark, method, a.target, a.n_tasks)
     given = {field: getattr(a, field) for field in strength_fields()}
     given.update({"lr": a.lr, "iters_per_task": a.iters, "batch_size": a.batch_size,
-                  "seed": a.seed, "eval_every": a.eval_every, "reg_tasks": a.reg_tasks})
+                  "seed": a.seed, "eval_every": a.eval_every, "reg_tasks": a.reg_tasks,
+                  "reg_choice": getattr(a, "reg_choice", None)})
     train = {k: v for k, v in given.items() if v is not None}
     for flag in ("lookahead", "multi_head"):
         if getattr(a, flag) is not None:
             train[flag] = getattr(a, flag)
     hnet = {k: v for k, v in {"kind": a.hnet, "emb_dim": a.emb_dim, "hidden": a.hnet_hidden,
-                              "chunk_size": a.chunk_size, "chunk_emb_dim": a.chunk_emb_dim
+                              "chunk_size": a.chunk_size, "chunk_emb_dim": a.chunk_emb_dim,
+                              "chunk_emb_init_std": getattr(a, "chunk_emb_init_std", None),
                               }.items() if v is not None}
     task = {"seed": a.seed, "n_tasks": a.n_tasks, "download": a.download,
             "scenario": getattr(a, "scenario", DEFAULT_SCENARIO)}

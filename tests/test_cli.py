@@ -70,6 +70,7 @@ def test_module_entry_point_and_progress_bar():
                         "--json"], cwd=ROOT, capture_output=True, text=True, timeout=120)
     assert r.returncode == 0, r.stderr
     assert "it/s" in r.stderr or "s/it" in r.stderr  # tqdm progress bar on stderr
+    assert "ETA " in r.stderr and "task 1/1" in r.stderr  # time left, and which task
     json.loads(r.stdout.strip().splitlines()[-1])
 
 

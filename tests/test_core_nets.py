@@ -76,3 +76,24 @@ def test_calibration_gives_target_init_scale():
     calibrate_output_scale(h, want, torch.Generator().manual_seed(0))
     got = h(torch.randn(256, 2)).std(dim=0)
     assert torch.allclose(got.mean(), want.mean(), rtol=0.3)
+
+
+def test_chunk_embedding_init_std_scales_the_draw_only():
+    """hnet.chunk_emb_init_std scales the chunk embeddings' initial draw (the same draw: σ = 1
+    is the former init bit for bit); task embeddings and the body are untouched; σ ≤ 0 is a
+    ConfigError."""
+    import pytest
+
+    from hnviz.core.config import ConfigError
+
+    base = HnetConfig(kind="chunked", emb_dim=4, hidden=(6,), chunk_size=64, chunk_emb_dim=3)
+    torch.manual_seed(3)
+    one = HyperNetwork(base, 1000, n_tasks=2)
+    torch.manual_seed(3)
+    small = HyperNetwork(HnetConfig(**{**base.__dict__, "chunk_emb_init_std": 0.1}), 1000, 2)
+    assert torch.allclose(small.chunk_embs, 0.1 * one.chunk_embs)
+    assert torch.equal(small.emb_matrix(), one.emb_matrix())
+    assert torch.equal(small.body[0].weight, one.body[0].weight)
+    for bad in (0.0, -1.0, float("nan")):
+        with pytest.raises(ConfigError, match="hnet.chunk_emb_init_std must be"):
+            HnetConfig(chunk_emb_init_std=bad)

@@ -152,6 +152,40 @@ def test_reg_tasks_cycle_covers_each_task_equally(t, k):
     assert len(set(counts)) == 1  # every previous task equally often
 
 
+def test_reg_choice_random_draws_k_distinct_tasks_from_the_step_stream():
+    """reg_choice "random": k distinct previous tasks per step, drawn from the step's own
+    generator (the same stream, the same tasks; another stream, in general others), and the
+    penalty is the output regularizer over exactly those rows."""
+    cfg = default_config("regression1d", "hnet").replace(
+        task={"n_tasks": 5}, train={"iters_per_task": 20, "eval_every": 10, "lookahead": False,
+                                    "beta": 0.3, "reg_tasks": 2, "reg_choice": "random"})
+    tr = Trainer(cfg)
+    tr.advance(85)  # mid task 5: four previous tasks
+    m, t = tr.method, tr.task
+    assert t == 4
+    drawn = set()
+    for seed in range(20):
+        idx = m.regularized_tasks(t, 0, _gen(seed))
+        assert isinstance(idx, torch.Tensor) and idx.shape == (2,)
+        assert len(set(idx.tolist())) == 2 and all(0 <= j < t for j in idx.tolist())
+        assert torch.equal(m.regularized_tasks(t, 5, _gen(seed)), idx)  # the stream decides
+        drawn.add(tuple(sorted(idx.tolist())))
+        reg = m.step(t, _gen(seed), 0).regularize(torch.zeros(()))
+        embs = m.hnet.emb_matrix()[:t].detach()[idx]
+        want = regularizers.output_regularizer(m.hnet(embs), m.snapshot[idx], 0.3)
+        assert torch.allclose(reg, want, atol=1e-7)
+    assert len(drawn) > 3  # not a fixed pair
+    tr.run()
+    assert tr.finished and tr.error is None
+
+
+def test_reg_choice_is_validated():
+    from hnviz.core.config import ConfigError, TrainConfig
+
+    with pytest.raises(ConfigError, match="train.reg_choice must be one of"):
+        TrainConfig(reg_choice="sometimes")
+
+
 def test_si_importance_comes_from_the_task_loss_path():
     """SI: the path integral ω accumulates −g·Δw of the task loss over task 1, so after it Ω > 0
     and the penalty pulls w back to the end of task 1."""
@@ -177,3 +211,58 @@ def test_ewc_gets_the_fisher_at_task_end():
     online = _tiny("online-ewc")
     online.advance(40)
     assert online.method.fishers.shape[0] == 1  # one running Fisher
+
+
+def _chunked(reg_choice: str, n_tasks: int = 6, **train):
+    cfg = default_config("permuted-digits", "hnet").replace(
+        task={"n_tasks": n_tasks}, target={"hidden": (16,)},
+        hnet={"kind": "chunked", "hidden": (8,), "chunk_size": 150, "chunk_emb_dim": 4,
+              "emb_dim": 4},
+        train={"iters_per_task": 10, "eval_every": 10, "beta": 0.3, "reg_tasks": 1,
+               "reg_choice": reg_choice, **train})
+    return Trainer(cfg)
+
+
+def test_chunk_rows_are_the_forwards_numbers():
+    m = _chunked("chunks").method
+    h = m.hnet
+    e = h.emb_matrix()[2]
+    C = h.n_chunks
+    rows = h.chunk_rows(e.expand(C, -1), torch.arange(C))  # [C, chunk_size]
+    assert torch.allclose(rows.reshape(-1)[:h.target_numel], h(e), atol=1e-6)
+    mask = h.tail_mask()
+    pad = C * h.cfg.chunk_size - h.target_numel
+    assert pad > 0 and mask[-1].sum() == h.cfg.chunk_size - pad and mask[:-1].all()
+
+
+def test_reg_choice_chunks_estimates_the_full_regularizer_without_bias():
+    """reg_choice "chunks": k·C (task, chunk) pairs of ALL previous tasks per step; the
+    penalty averaged over the step's random streams equals the output regularizer over every
+    previous task (the paper's), and a step's rows come from every task, not k of them."""
+    tr = _chunked("chunks")
+    tr.advance(45)  # mid task 5: four previous tasks
+    m, t = tr.method, tr.task
+    assert t == 4
+    full = regularizers.output_regularizer(m.hnet(m.hnet.emb_matrix()[:t].detach()),
+                                           m.snapshot, 0.3)
+    est = torch.stack([m.step(t, _gen(seed), 0).regularize(torch.zeros(()))
+                       for seed in range(400)]).mean()
+    assert torch.allclose(est, full, rtol=0.1)
+    C = m.hnet.n_chunks
+    idx = torch.randint(t * C, (C,), generator=_gen(5))  # what step(t, _gen(5)) draws
+    assert len(set((idx // C).tolist())) > 1  # more than one task in one step
+    tr.run()
+    assert tr.finished and tr.error is None
+
+
+def test_reg_choice_chunks_is_deterministic_and_resumes(tmp_path):
+    from hnviz.core.io import load_run, save_run
+
+    a = _chunked("chunks", n_tasks=4)
+    a.run()
+    b = _chunked("chunks", n_tasks=4)
+    b.advance(17)
+    save_run(b, tmp_path / "b.pt")
+    c, _ = load_run(tmp_path / "b.pt")
+    c.run()
+    assert c.history["R"] == a.history["R"]

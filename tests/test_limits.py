@@ -123,10 +123,26 @@ def _tensors(obj):
 
 
 def test_presets_fit_the_app_defaults():
-    """The app's default limits admit every preset of every benchmark and method."""
+    """The app's default limits admit every preset of every benchmark and method, and the
+    long-sequence presets at 100 tasks (HNET and the baselines that keep one state, not one per
+    task: EWC's [T, P] anchors and Fishers may not fit; the message says so)."""
     for name in BENCHMARKS:
         for method in METHODS:
             admit(default_config(name, method), APP_DEFAULTS)
+        if BENCHMARKS[name].long is not None:
+            for method in ("hnet", "finetune", "online-ewc", "si"):
+                admit(default_config(name, method, n_tasks=100), APP_DEFAULTS)
+
+
+def test_the_time_budget_bounds_tasks_times_iterations():
+    cfg = default_config("permuted-digits", "hnet", n_tasks=100)
+    per_task = APP_DEFAULTS.max_steps // 100
+    admit(cfg.replace(train={"iters_per_task": per_task}), APP_DEFAULTS)
+    with pytest.raises(ConfigError, match=r"^training steps \(tasks × iterations per task\)="
+                       rf"{100 * (per_task + 1)} exceeds the limit {APP_DEFAULTS.max_steps} "
+                       r"\(HNVIZ_LIMIT_MAX_STEPS\)$"):
+        admit(cfg.replace(train={"iters_per_task": per_task + 1}), APP_DEFAULTS)
+    admit(cfg.replace(train={"iters_per_task": per_task + 1}), LIBRARY)
 
 
 def test_memory_estimate_grows_with_what_is_stored():
@@ -202,9 +218,9 @@ def test_from_dict_applies_limits_before_building(monkeypatch):
     monkeypatch.setattr(trainer_mod, "build_tasks", never)
     monkeypatch.setattr(trainer_mod, "build_target", never)
     d = default_config("permuted-digits").to_dict()
-    d["task"]["n_tasks"] = 60
-    assert RunConfig.from_dict(d).task.n_tasks == 60  # no limits given: only validation
-    with pytest.raises(ConfigError, match=r"task\.n_tasks=60 exceeds the limit 50 "
+    d["task"]["n_tasks"] = 160
+    assert RunConfig.from_dict(d).task.n_tasks == 160  # no limits given: only validation
+    with pytest.raises(ConfigError, match=r"task\.n_tasks=160 exceeds the limit 100 "
                                           r"\(HNVIZ_LIMIT_MAX_TASKS\)"):
         admit(RunConfig.from_dict(d), app_limits({}))
     with pytest.raises(ConfigError, match="exceeds the limit"):

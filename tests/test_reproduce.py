@@ -82,3 +82,50 @@ def test_split_mnist_runs_end_to_end_on_files_in_torchvision_format(tmp_path):
 def test_narrowing_to_nothing_is_refused(tmp_path):
     r = _reproduce("--experiment", "toy", "--methods", "hnet-replay", "--out", str(tmp_path))
     assert r.returncode == 2 and "toy has none of hnet-replay" in r.stderr
+
+
+def test_bundling_one_experiment_keeps_the_others_rows(tmp_path):
+    """`reproduce --experiment X --bundle DIR` replaces X's rows in DIR/table.json and keeps the
+    other experiments' rows (a full table of another configuration is replaced, not mixed)."""
+    from hnviz.reproduce.experiments import EXPERIMENTS
+    from hnviz.reproduce.run import not_run_rows, write_bundle
+    from hnviz.reproduce.table import read_table
+
+    toy = not_run_rows(EXPERIMENTS["toy"], False, (0,), "first")
+    long = not_run_rows(EXPERIMENTS["permuted-digits-100"], False, (0,), "long")
+    write_bundle(toy, tmp_path, False)
+    write_bundle(long, tmp_path, False)
+    rows = read_table(tmp_path / "table.json").rows
+    assert [r["experiment"] for r in rows] == ["toy"] * len(toy) + ["permuted-digits-100"] * len(
+        long)
+    write_bundle(not_run_rows(EXPERIMENTS["toy"], False, (0,), "again"), tmp_path, False)
+    rows = read_table(tmp_path / "table.json").rows
+    assert {r["reason"] for r in rows if r["experiment"] == "toy"} == {"again"}
+    assert sum(r["experiment"] == "permuted-digits-100" for r in rows) == len(long)
+    write_bundle(toy, tmp_path, True)  # another configuration: a table of its own
+    table = read_table(tmp_path / "table.json")
+    assert table.full and {r["experiment"] for r in table.rows} == {"toy"}
+
+
+def test_not_run_records_an_experiment_with_its_reason_and_command(tmp_path):
+    """`--not-run REASON` trains nothing: the experiment's rows say "not run here", why, and the
+    command that runs them; bundled, the other experiments' rows stay."""
+    from hnviz.reproduce.experiments import EXPERIMENTS
+    from hnviz.reproduce.run import not_run_rows, write_bundle
+    from hnviz.reproduce.table import read_table
+
+    bundle = tmp_path / "bundle"
+    write_bundle(not_run_rows(EXPERIMENTS["toy"], False, (0,), "kept"), bundle, False)
+    r = _reproduce("--experiment", "permuted-mnist-100", "--not-run", "too long for 2 cores",
+                   "--out", str(tmp_path / "rep"), "--bundle", str(bundle))
+    assert r.returncode == 0, r.stderr
+    rows = json.loads(r.stdout.strip().splitlines()[-1])["rows"]
+    exp = EXPERIMENTS["permuted-mnist-100"]
+    assert [row["method"] for row in rows] == list(exp.methods)
+    assert all(row["status"] == "not run" and row["reason"] == "too long for 2 cores"
+               and row["command"].startswith("python -m hnviz reproduce --experiment "
+                                             "permuted-mnist-100") for row in rows)
+    assert "not run here" in r.stdout
+    assert not (tmp_path / "rep" / "permuted-mnist-100").exists()  # nothing trained
+    kept = read_table(bundle / "table.json").rows
+    assert {row["experiment"] for row in kept} == {"toy", "permuted-mnist-100"}

@@ -14,7 +14,8 @@ checked here, in this order:
      (`scenarios.scenario(name).task_given`) needs a classification benchmark and at most
      `config.MAX_INFERRED_TASKS` tasks; the task count is within the benchmark's maximum; a
      subset only where the benchmark takes one; a conv target only on images it can convolve;
-  2. every size against `limits` (`limits.check_sizes`), then the parameter counts, the memory
+  2. every size against `limits` (`limits.check_sizes`), the training steps (tasks ×
+     iterations per task) against the time budget `max_steps`, then the parameter counts, the memory
      estimate against the budget and the estimated time of one training step (`sizes.py`, all
      arithmetic on the config: a request for 10⁶ tasks or a 2·10⁶-wide layer costs
      microseconds and allocates nothing).
@@ -77,13 +78,23 @@ def field_sizes(cfg: RunConfig) -> list[tuple[str, int, str]]:
             *cfg.train.limited(), *cfg.replay.limited()]
 
 
+def run_steps(cfg: RunConfig) -> int:
+    """Training steps of the whole run: tasks (the benchmark's default when unset) × iterations
+    per task (the time budget `max_steps` bounds it)."""
+    return n_tasks(cfg) * cfg.train.iters_per_task
+
+
 def admit(cfg: RunConfig, limits: Limits = LIBRARY) -> RunConfig:
     """`cfg` if a run of it may be built under `limits`, else a one-line ConfigError: the first
-    name or combination the registries refuse, the first size over its limit, then the
-    parameter counts, the memory estimate against the budget, the estimated time of one
+    name or combination the registries refuse, the first size over its limit, the training
+    steps over the time budget, then the parameter counts, the memory estimate against the budget, the estimated time of one
     training step. Pure arithmetic on the config; builds nothing."""
     check_names(cfg)
     check_sizes(field_sizes(cfg), limits)
+    steps = run_steps(cfg)
+    if steps > limits.max_steps:
+        raise too_big("training steps (tasks × iterations per task)", steps, limits,
+                      "max_steps")
     counts = param_counts(cfg)
     if counts.target > limits.max_target_params:
         raise too_big("target parameters", counts.target, limits, "max_target_params")

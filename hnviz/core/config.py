@@ -29,6 +29,12 @@ HNET_KINDS = ("mlp", "chunked")
 # means is its entry in `scenarios.py` (which asserts that it has exactly these names). Checked
 # here so that a config never names an unknown one.
 SCENARIO_NAMES = ("cl1", "cl2", "cl3")
+# HNET with train.reg_tasks = k > 0: which part of the previous tasks a step regularizes, at
+# the cost of k whole tasks. "cycle": k tasks in a deterministic cycle over the step number
+# (each once every ⌈t/k⌉ steps); "random": k tasks drawn without replacement from the step's
+# own random stream (hypnettorch's cl_reg_batch_size); "chunks" (chunked hypernets): every
+# previous task, on k·C (task, chunk) pairs drawn from all of them (`methods.HNET._chunk_step`).
+REG_CHOICES = ("cycle", "random", "chunks")
 # CL2/CL3: every seen task's network runs on every test input (`admission` bounds n_tasks)
 MAX_INFERRED_TASKS = 50
 # The target network's architecture: an MLP, or a conv net on image inputs (`conv_shapes`).
@@ -128,6 +134,10 @@ class HnetConfig:
     chunk_size: int = 1000
     chunk_emb_dim: int = 8
     emb_init_std: float = 1.0
+    # std of the chunk embeddings' initial N(0, σ²) draw (hypnettorch's std_normal_emb; the
+    # authors' Permuted MNIST-100 re-run used 0.1): small chunk embeddings make the task
+    # embedding, not the chunk, what the hypernet's body first tells apart
+    chunk_emb_init_std: float = 1.0
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "hidden", tuple(int(h) for h in self.hidden))
@@ -136,6 +146,10 @@ class HnetConfig:
         _check(all(h >= 1 for h in self.hidden), "hnet.hidden", "positive widths")
         _check(self.activation in ACTIVATIONS, "hnet.activation", f"one of {ACTIVATIONS}")
         _check(self.chunk_size >= 1 and self.chunk_emb_dim >= 1, "hnet.chunk_*", ">= 1")
+        for name in ("emb_init_std", "chunk_emb_init_std"):
+            v = getattr(self, name)
+            _check(isinstance(v, (int, float)) and math.isfinite(v) and v > 0, f"hnet.{name}",
+                   "a finite number > 0")
         _hard_caps(self.limited())
 
     def limited(self) -> list[tuple[str, int, str]]:
@@ -160,7 +174,8 @@ class TrainConfig:
     eval_every: int = 100
     seed: int = 0
     lookahead: bool = False
-    reg_tasks: int = 0  # HNET: previous tasks regularized per step (0 = all; >0 a cycle)
+    reg_tasks: int = 0  # HNET: previous tasks regularized per step (0 = all; >0 a subset)
+    reg_choice: str = "cycle"  # HNET with reg_tasks > 0: which subset (REG_CHOICES)
     ewc_lambda: float = 100.0
     online_gamma: float = 1.0
     si_c: float = 0.1
@@ -178,6 +193,7 @@ class TrainConfig:
         _check(self.batch_size >= 1, "train.batch_size", ">= 1")
         _check(self.eval_every >= 1, "train.eval_every", ">= 1")
         _check(self.reg_tasks >= 0, "train.reg_tasks", ">= 0")
+        _check(self.reg_choice in REG_CHOICES, "train.reg_choice", f"one of {REG_CHOICES}")
         _check(_is_seed(self.seed), "train.seed", _SEED_RANGE)
         _hard_caps(self.limited())
 

@@ -22,6 +22,7 @@ from __future__ import annotations
 import math
 
 import torch
+import torch.nn.functional as F
 from torch import nn
 
 from .config import HnetConfig
@@ -53,7 +54,8 @@ class HyperNetwork(nn.Module):
             [nn.Parameter(torch.randn(cfg.emb_dim) * cfg.emb_init_std) for _ in range(n_tasks)])
         if cfg.kind == "chunked":
             self.n_chunks = math.ceil(target_numel / cfg.chunk_size)
-            self.chunk_embs = nn.Parameter(torch.randn(self.n_chunks, cfg.chunk_emb_dim))
+            self.chunk_embs = nn.Parameter(
+                torch.randn(self.n_chunks, cfg.chunk_emb_dim) * cfg.chunk_emb_init_std)
             in_dim, out_dim = cfg.emb_dim + cfg.chunk_emb_dim, cfg.chunk_size
         else:
             self.n_chunks = 1
@@ -79,6 +81,31 @@ class HyperNetwork(nn.Module):
         if self.out_scale is not None:
             w = w * self.out_scale  # [K, P]
         return w[0] if single else w
+
+    def chunk_rows(self, emb: torch.Tensor, chunks: torch.Tensor) -> torch.Tensor:
+        """Chunked hypernet only: chunk `chunks[m]` generated for embedding `emb[m]`, for M
+        (embedding, chunk) pairs: emb [M, D], chunks [M] -> [M, chunk_size], row m =
+        f_h([e_m; c_{chunks[m]}]) (times its slice of `out_scale`), the same numbers `forward`
+        puts at those positions; the last chunk's tail past the target's P weights is included
+        (`tail_mask` tells it apart)."""
+        w = self.body(torch.cat([emb, self.chunk_embs[chunks]], dim=1))  # [M, chunk_size]
+        if self.out_scale is not None:
+            pad = self.n_chunks * self.cfg.chunk_size - self.target_numel
+            scale = F.pad(self.out_scale, (0, pad)).view(self.n_chunks, -1)  # [C, chunk_size]
+            w = w * scale[chunks]
+        return w
+
+    def tail_mask(self) -> torch.Tensor | None:
+        """[C, chunk_size] 1 where a chunk position is a target weight, 0 on the last chunk's
+        tail past P; None when the chunks cover P exactly (or the hypernet is not chunked)."""
+        if self.chunk_embs is None:
+            return None
+        pad = self.n_chunks * self.cfg.chunk_size - self.target_numel
+        if pad == 0:
+            return None
+        mask = torch.ones(self.n_chunks, self.cfg.chunk_size, device=self.chunk_embs.device)
+        mask[-1, self.cfg.chunk_size - pad:] = 0
+        return mask
 
     def theta(self) -> list[nn.Parameter]:
         """θ_h: all parameters except the task embeddings."""

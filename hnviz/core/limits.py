@@ -42,6 +42,8 @@ class Limits:
     max_hnet_params: int  # sizes.param_counts(cfg).hnet
     max_memory_mb: float  # sizes.memory_estimate(cfg).mb
     max_step_s: float  # sizes.step_estimate(cfg).seconds: one training step on one CPU core
+    # the time budget: training steps of the whole run, task.n_tasks × train.iters_per_task
+    max_steps: int = 10**13
     origin: str = "library"  # "library" | "app" | "hard": what the message says to change
 
     def hint(self, name: str) -> str:
@@ -63,23 +65,25 @@ HARD = Limits(
     max_tasks=10_000, max_width=2**24, max_layers=256, max_emb_dim=2**16,
     max_chunk_emb_dim=2**16, max_chunk_size=2**26, max_iters=10**9, max_batch_size=2**24,
     max_eval_every=10**9, max_samples=10**8, max_target_params=2**33, max_hnet_params=2**33,
-    max_memory_mb=2.0**20, max_step_s=1e6, origin="hard")
+    max_memory_mb=2.0**20, max_step_s=1e6, max_steps=10**13, origin="hard")
 
 # Library and CLI: anything a workstation can run, nothing that takes it down by accident.
 LIBRARY = Limits(
     max_tasks=1000, max_width=4096, max_layers=16, max_emb_dim=1024, max_chunk_emb_dim=1024,
     max_chunk_size=2**20, max_iters=10**6, max_batch_size=65_536, max_eval_every=10**6,
     max_samples=10**6, max_target_params=50_000_000, max_hnet_params=50_000_000,
-    max_memory_mb=4096, max_step_s=600, origin="library")
+    max_memory_mb=4096, max_step_s=600, max_steps=10**9, origin="library")
 
 # The app's defaults: a shared 2-core class server with a few GB of memory and ~20 users. Every
-# preset of every benchmark and method fits (tests/test_limits.py); the largest, EWC on Permuted
-# MNIST, needs ~1 GB (its Fisher's per-sample gradients).
+# preset of every benchmark and method fits (tests/test_limits.py), the long-sequence presets at
+# 100 tasks included (Permuted Digits-100, Permuted MNIST-100: 100 × 1000 and 100 × 2000 steps);
+# the largest, EWC on Permuted MNIST, needs ~1 GB (its Fisher's per-sample gradients). The time
+# budget: at most 250,000 training steps per run (tasks × iterations per task).
 APP_DEFAULTS = Limits(
-    max_tasks=50, max_width=1024, max_layers=6, max_emb_dim=64, max_chunk_emb_dim=64,
+    max_tasks=100, max_width=1024, max_layers=6, max_emb_dim=64, max_chunk_emb_dim=64,
     max_chunk_size=20_000, max_iters=20_000, max_batch_size=1024, max_eval_every=20_000,
     max_samples=10_000, max_target_params=2_000_000, max_hnet_params=2_000_000,
-    max_memory_mb=1536, max_step_s=5.0, origin="app")
+    max_memory_mb=1536, max_step_s=5.0, max_steps=250_000, origin="app")
 
 LIMIT_FIELDS = tuple(f.name for f in fields(Limits) if f.name != "origin")
 FLOAT_FIELDS = ("max_memory_mb", "max_step_s")

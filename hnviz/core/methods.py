@@ -25,6 +25,7 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, NamedTuple
 
 import torch
+import torch.nn.functional as F
 from torch import nn
 from torch.func import functional_call, grad, vmap
 
@@ -273,13 +274,17 @@ class HNET(Method):
         calibrate_output_scale(self.hnet, init_std(target), gen)
         self.register_buffer("snapshot", torch.zeros(0, p))  # [t, P] targets for tasks < t
         self._frozen: tuple[int, torch.Tensor] | None = None  # (t, [t, D]) see frozen_embs
+        # (the snapshot it was made from, [t, C, chunk_size]): the snapshot in chunk rows, for
+        # reg_choice "chunks" (derived, not saved)
+        self._rows: tuple[torch.Tensor, torch.Tensor] | None = None
 
     def _load_from_state_dict(self, *args, **kwargs):
-        self._frozen = None  # the embeddings are about to change
+        self._frozen = self._rows = None  # the embeddings and the snapshot are about to change
         super()._load_from_state_dict(*args, **kwargs)
 
     def _apply(self, fn, *args, **kwargs):
-        self._frozen = None  # moved or cast: stack again from the moved embeddings
+        # moved or cast: derive again from the moved tensors
+        self._frozen = self._rows = None
         return super()._apply(fn, *args, **kwargs)
 
     def weights(self, t):
@@ -310,16 +315,22 @@ class HNET(Method):
         else:
             self.snapshot = self.snapshot[:0]
 
-    def regularized_tasks(self, t: int, s: int) -> tuple[slice, ...]:
-        """Which previous tasks step s of task t regularizes, as at most two slices of 0..t-1:
-        all of them, or with `reg_tasks` = k < t a deterministic cycle of k consecutive tasks
-        (k·s, ..., k·s + k − 1) mod t, so every previous task is regularized once every ⌈t/k⌉
-        steps (a random subset, hypnettorch's cl_reg_batch_size, leaves gaps: one task can go
-        unregularized for many steps). Slices, not an index tensor: the snapshot rows are views
-        and nothing is copied to the device."""
+    def regularized_tasks(self, t: int, s: int,
+                          gen: torch.Generator | None = None) -> tuple[slice, ...] | torch.Tensor:
+        """Which previous tasks step s of task t regularizes: all of them, or with `reg_tasks`
+        = k < t a subset of k. `reg_choice` "cycle" (as at most two slices of 0..t-1): k
+        consecutive tasks (k·s, ..., k·s + k − 1) mod t, so every previous task is regularized
+        once every ⌈t/k⌉ steps; slices, not an index tensor: the snapshot rows are views and
+        nothing is copied. "random": k distinct tasks drawn from the step's own stream `gen`
+        (an index tensor [k]; hypnettorch's cl_reg_batch_size), so a task can go unregularized
+        for many steps but no pattern of the step number favours one. ("chunks" regularizes
+        every previous task on a sample of its chunks: `_chunk_step`; a full MLP hypernet, which
+        has no chunks, takes it as "random".)"""
         k = self.cfg.train.reg_tasks
         if k <= 0 or k >= t:
             return (slice(0, t),)
+        if self.cfg.train.reg_choice in ("random", "chunks"):  # "chunks" without chunks
+            return torch.randperm(t, generator=gen)[:k].to(self.snapshot.device)
         start = (s * k) % t
         if start + k <= t:
             return (slice(start, start + k),)
@@ -334,17 +345,61 @@ class HNET(Method):
             return Step(self.weights(t))
         if self.cfg.train.lookahead:
             return Step(self.weights(t), lambda task_loss: self._lookahead_penalty(t, task_loss))
-        parts = self.regularized_tasks(t, s)
+        k = self.cfg.train.reg_tasks
+        if self.cfg.train.reg_choice == "chunks" and self.hnet.chunk_embs is not None and 0 < k < t:
+            return self._chunk_step(t, gen, k, beta)
+        parts = self.regularized_tasks(t, s, gen)
         frozen = self.frozen_embs(t)  # [t, D]
-        prev = [frozen[p] for p in parts]  # each [t_p, D]
+        if isinstance(parts, torch.Tensor):  # a random subset [k]: gathered rows
+            prev, snapshot = [frozen[parts]], self.snapshot[parts]  # [k, D], [k, P]
+        else:
+            prev = [frozen[p] for p in parts]  # each [t_p, D]
+            snapshot = (self.snapshot[parts[0]] if len(parts) == 1
+                        else torch.cat([self.snapshot[p] for p in parts]))  # [t', P]
         embs = torch.cat([self.hnet.task_embs[t].unsqueeze(0), *prev])  # [1 + t', D]
         # split (not indexing): its backward concatenates the two gradients instead of
         # zero-filling a full [1 + t', P] buffer per part.
         w_t, w_prev = self.hnet(embs).split([1, embs.shape[0] - 1])  # [1, P], [t', P]
-        snapshot = (self.snapshot[parts[0]] if len(parts) == 1
-                    else torch.cat([self.snapshot[p] for p in parts]))  # [t', P]
         return Step(w_t[0], lambda task_loss: regularizers.output_regularizer(
             w_prev, snapshot, beta))
+
+    def _chunk_step(self, t: int, gen: torch.Generator, k: int, beta: float) -> Step:
+        """reg_choice "chunks": the output regularizer over EVERY previous task, estimated from
+        M = k·C (task, chunk) pairs drawn uniformly (with replacement) from the t·C pairs of
+        tasks < t, so a step costs what k whole tasks cost (M generated chunk rows) while each
+        previous task is pulled back on some of its chunks at every step, not once every t/k
+        steps. With L = β/t · Σ_{t'<t} Σ_i ‖w_{t',i} − w*_{t',i}‖² (the paper's regularizer
+        written per chunk i), the estimate is β·C/M · Σ_{sampled (t', i)} ‖·‖², unbiased:
+        E = β/t · Σ over all pairs. The last chunk's tail past P is not a target weight and is
+        masked out."""
+        h = self.hnet
+        n_chunks = h.n_chunks
+        idx = torch.randint(t * n_chunks, (k * n_chunks,), generator=gen)
+        idx = idx.to(self.snapshot.device)
+        task, chunk = idx // n_chunks, idx % n_chunks  # [M] each
+        rows = h.chunk_rows(self.frozen_embs(t)[task], chunk)  # [M, chunk_size]
+        snap = self._snapshot_rows()  # [t', C, chunk_size]
+        want = snap.view(-1, snap.shape[-1]).index_select(0, idx)  # [M, chunk_size] (a copy)
+        cut = h.target_numel - (n_chunks - 1) * h.cfg.chunk_size  # real weights of the last chunk
+        last = (chunk == n_chunks - 1).nonzero().squeeze(1)  # [m] rows of the last chunk
+        if cut < h.cfg.chunk_size and last.numel():
+            # The tail past P is no target weight: the difference there is made exactly 0 (no
+            # loss, no gradient) by setting `want` (a gathered copy) to the rows' own values on
+            # those few rows, instead of masking all M rows.
+            want[last, cut:] = rows.detach()[last, cut:]
+        w_t = self.weights(t)  # [P] the current task's weights (its own forward)
+        return Step(w_t, lambda task_loss: regularizers.output_regularizer(
+            rows, want, beta * n_chunks))
+
+    def _snapshot_rows(self) -> torch.Tensor:
+        """The snapshot [t, P] as chunk rows [t, C, chunk_size] (zero-padded tail), made once
+        per snapshot."""
+        if self._rows is None or self._rows[0] is not self.snapshot:
+            h = self.hnet
+            pad = h.n_chunks * h.cfg.chunk_size - h.target_numel
+            rows = F.pad(self.snapshot, (0, pad)).view(self.snapshot.shape[0], h.n_chunks, -1)
+            self._rows = (self.snapshot, rows)
+        return self._rows[1]
 
     def _lookahead_penalty(self, t: int, task_loss: torch.Tensor) -> torch.Tensor:
         """The output regularizer at θ_h + Δθ_h, Δθ_h = −lr·∂L_task/∂θ_h (the step the task loss

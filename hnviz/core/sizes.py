@@ -261,6 +261,8 @@ def memory_estimate(cfg: RunConfig) -> MemoryEstimate:
         hidden_per_net = C * (body[0] + 2 * sum(body[1:-1])) + G
         kept["weights and Adam state"] = (4 * counts.hnet + P) * FLOAT
         kept[f"HNET snapshot [{T}, {G}]"] = T * G * FLOAT
+        if tr.reg_choice == "chunks" and cfg.hnet.kind == "chunked":  # its chunk rows, padded
+            kept["HNET snapshot in chunk rows"] = T * C * cfg.hnet.chunk_size * FLOAT
         k = T - 1 if tr.reg_tasks <= 0 or tr.lookahead else min(tr.reg_tasks, T - 1)
         step = 3 * (1 + k) * hidden_per_net * FLOAT
         if tr.lookahead:

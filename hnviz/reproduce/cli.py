@@ -17,7 +17,7 @@ from hnviz.core.config import ConfigError
 from hnviz.run_args import check_out_arg, parse_ints
 
 from .experiments import EXPERIMENTS, experiment, narrow
-from .run import markdown, run_experiment, write_bundle, write_table
+from .run import markdown, not_run_rows, run_experiment, write_bundle, write_table
 
 HELP = "run the paper's experiments (lite by default) and write the reproduction table"
 DEFAULT_OUT = "runs/reproduce"
@@ -41,6 +41,9 @@ def add_reproduce_args(p: argparse.ArgumentParser) -> None:
                                     "(the app's assets/paper); the rows of experiments (and, "
                                     "with --methods/--scenarios, of the cells) not run this "
                                     "time stay as the folder had them")
+    p.add_argument("--not-run", metavar="REASON",
+                   help="run nothing: record the experiments' rows as 'not run here' with this "
+                        "reason and the command that runs them (e.g. too long for this machine)")
     p.add_argument("--jobs", type=int, help="worker processes (default: all cores)")
     p.add_argument("--data-root", help="MNIST family: folder with the datasets (env HNVIZ_DATA)")
     p.add_argument("--allow-large", action="store_true",
@@ -78,6 +81,9 @@ def cmd_reproduce(a: argparse.Namespace) -> int:
     t0 = time.perf_counter()
     rows = []
     for e in exps:
+        if a.not_run:
+            rows += not_run_rows(e, a.full, seeds, a.not_run)
+            continue
         if not a.quiet:
             print(f"== {e.name}: {e.label}", file=sys.stderr)
         rows += run_experiment(e, out, a.full, seeds, a.jobs, a.data_root, not a.quiet,

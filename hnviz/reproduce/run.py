@@ -40,10 +40,11 @@ TABLE_VERSION = 1
 
 def base_configs(exp: Experiment, full: bool, data_root: str | None = None
                  ) -> list[RunConfig]:
-    """One config per method: the benchmark's preset with the experiment's overrides."""
+    """One config per method: the benchmark's preset for the experiment's number of tasks (a
+    long sequence's own, `Benchmark.long`) with the experiment's overrides."""
     out = []
     for method in exp.methods:
-        cfg = default_config(exp.benchmark, method)
+        cfg = default_config(exp.benchmark, method, n_tasks=exp.n_tasks)
         over = {k: dict(v) for k, v in exp.overrides(full).items()}
         if data_root:
             over.setdefault("task", {})["data_root"] = data_root
@@ -52,9 +53,11 @@ def base_configs(exp: Experiment, full: bool, data_root: str | None = None
 
 
 def describe(cfg: RunConfig) -> str:
-    """'500 iters/task, batch 32, lr 0.001, target 100-100, hnet chunked 32-32'."""
+    """'500 iters/task, batch 32, lr 0.001, target 100-100, hnet chunked 32-32' (preceded by
+    '100 tasks, ' when the experiment sets the number of tasks)."""
     tr, hn = cfg.train, cfg.hnet
-    text = (f"{tr.iters_per_task} iters/task, batch {tr.batch_size}, lr {tr.lr:g}, target "
+    text = f"{cfg.task.n_tasks} tasks, " if cfg.task.n_tasks is not None else ""
+    text += (f"{tr.iters_per_task} iters/task, batch {tr.batch_size}, lr {tr.lr:g}, target "
             f"{'-'.join(map(str, cfg.target.hidden))}")
     spec = method_spec(cfg.train.method)
     if spec.has_embeddings:

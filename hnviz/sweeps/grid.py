@@ -284,5 +284,5 @@ def preset_value(base: RunConfig, field: str) -> Any:
     from hnviz.core.presets import default_config
 
     section, attr = field.split(".", 1)
-    cfg = default_config(base.task.benchmark, base.train.method)
+    cfg = default_config(base.task.benchmark, base.train.method, n_tasks=base.task.n_tasks)
     return to_json(getattr(getattr(cfg, section), attr))

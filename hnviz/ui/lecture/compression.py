@@ -2,8 +2,10 @@
 presets' hypernetworks have against their target networks (arithmetic, hnviz.core.sizes), and
 on the right the step's figures (`FIGURES`): final accuracy against compression ratio from the
 bundled Split Digits sweep over hypernetwork sizes, with fine-tuning and EWC for reference (data:
-hnviz.ui.explorer.compression). A second figure (e.g. a long task sequence) is one more entry of
-`FIGURES`; with more than one, a selector above them picks which is shown."""
+hnviz.ui.explorer.compression), and long memory: every task's accuracy after task t over 100
+Permuted Digits tasks, HNET at compression ratio < 1 against the baselines (the bundled
+permuted-digits-100 runs, hnviz.ui.paper.long_memory). A selector above them picks which is
+shown (`FIGURES`)."""
 
 from __future__ import annotations
 
@@ -22,6 +24,7 @@ from hnviz.ui.explorer.compression import (
 )
 from hnviz.ui.lecture.figures import projector
 from hnviz.ui.lecture.steps import BODY_HEIGHT, chart
+from hnviz.ui.paper import long_memory
 
 CHUNKED_DIAGRAM = ROOT / "assets" / "chunked_diagram.svg"
 FIGURE_KEY = "lecture.compression.figure"
@@ -40,9 +43,25 @@ def render_sweep(height: int) -> None:
     chart(projector(fig, font=15), "lecture.compression.sweep")
 
 
+def render_long_memory(height: int) -> None:
+    """Every task's accuracy after task t over a 100-task sequence, HNET against the baselines
+    (the bundled permuted-digits-100 runs; a Plotly slider and play button over t)."""
+    try:
+        fig = long_memory.tasks_fig(height=height)
+    except SweepFileError as e:
+        st.info(long_memory.missing_note(e))
+        return
+    # the legend inside, bottom right (empty there: early tasks of fine-tuning are low on the
+    # left), so the projector's larger title has the top line to itself
+    fig.update_layout(legend=dict(orientation="h", x=0.99, xanchor="right", y=0.02,
+                                  yanchor="bottom", bgcolor="rgba(255,255,255,0.85)"))
+    chart(projector(fig, font=15), "lecture.compression.long_memory")
+
+
 # The figures on the right, in order: (label for the selector, draw(height in px)).
 FIGURES: tuple[tuple[str, Callable[[int], None]], ...] = (
     ("Accuracy against compression", render_sweep),
+    ("Long memory: 100 tasks", render_long_memory),
 )
 
 

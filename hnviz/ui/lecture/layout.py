@@ -64,7 +64,9 @@ STEPS = (
          "A chunked hypernetwork makes the weights a piece at a time, so it can have **fewer** "
          "weights than the network it generates (ratio below 1, shaded). At half the size it "
          "still remembers all five tasks as well as EWC; at a quarter it is a little below EWC "
-         "and still better than fine-tuning; the smallest ones fall to fine-tuning's level.",
+         "and still better than fine-tuning; the smallest ones fall to fine-tuning's level. "
+         "**Long memory**: 100 tasks; HNET (smaller than its target) keeps early tasks, "
+         "fine-tuning fades.",
          lecture_compression.render),
     Step("HNET against EWC and SI on Split Digits",
          "Five tasks, each telling two digits apart. Fine-tuning forgets the first tasks; EWC and "

@@ -37,6 +37,7 @@ from hnviz.ui import state
 from hnviz.ui.labels import method_short
 from hnviz.ui.nav import page_link
 from hnviz.ui.page import one_line
+from hnviz.ui.paper import long_memory
 from hnviz.ui.paper.figures import comparison_fig
 from hnviz.ui.paper.links import TRAIN_PAGE, not_carried, train_href, train_params
 from hnviz.ui.url.query import PageUrl
@@ -76,6 +77,7 @@ def render() -> None:
         st.warning(f"Link: {p}.")
     name = st.selectbox("Experiment", names, key=EXP_KEY, format_func=_label)
     URL.publish({"exp": name})
+    long_memory.paper_section(folder, name)  # long sequences: every task first
     experiment_section(folder, table, name)
 
 

@@ -59,7 +59,7 @@ def variant(cfg: RunConfig, choice: str) -> RunConfig:
     rate; either the strength at 0, or another method with its preset strengths."""
     if choice == COMPARE_OFF:
         return cfg.replace(train={method_spec(cfg.train.method).strength.field: 0.0})
-    base = default_config(cfg.task.benchmark, choice)
+    base = default_config(cfg.task.benchmark, choice, n_tasks=cfg.task.n_tasks)
     return base.replace(task={"seed": cfg.task.seed, "n_tasks": cfg.task.n_tasks},
                         target={"hidden": cfg.target.hidden},
                         train={"seed": cfg.train.seed, "lr": cfg.train.lr,

@@ -18,7 +18,7 @@ import streamlit as st
 from hnviz.core import devices
 from hnviz.core.admission import admit, check_names
 from hnviz.core.benchmarks import BENCHMARKS, available_benchmarks
-from hnviz.core.config import HNET_KINDS, ConfigError, RunConfig
+from hnviz.core.config import HNET_KINDS, MAX_INFERRED_TASKS, ConfigError, RunConfig
 from hnviz.core.devices import DEFAULT_DEVICE, DEVICE_CHOICES
 from hnviz.core.limits import app_limits
 from hnviz.core.method_specs import DEFAULT_METHOD, METHODS, method_spec
@@ -50,6 +50,11 @@ def benchmark_availability(data_root: str | None) -> dict[str, tuple[bool, str]]
 
 
 
+def _long_from(bench: str) -> str:
+    long = BENCHMARKS[bench].long
+    return str(long.min_tasks) if long is not None else "—"
+
+
 def strength_field(method: str) -> str | None:
     s = method_spec(method).strength
     return s.field if s else None
@@ -65,7 +70,15 @@ def widget_values(cfg: RunConfig) -> dict:
             "hnet_hidden": ",".join(str(h) for h in cfg.hnet.hidden),
             "seed": int(cfg.train.seed), "target": cfg.target.kind,
             "scenario": cfg.task.scenario,
+            "tasks": BENCHMARKS[cfg.task.benchmark].n_tasks(cfg.task),
             "subset": int(cfg.task.subset or BENCHMARKS[cfg.task.benchmark].preset_subset or 1)}
+
+
+def offers_tasks(bench: str) -> bool:
+    """Does the benchmark offer more tasks than its default (the permuted ones): the form shows
+    a Tasks input."""
+    b = BENCHMARKS[bench]
+    return b.max_n_tasks > b.default_n_tasks
 
 
 def _fill_widgets(cfg: RunConfig, overwrite: bool) -> None:
@@ -86,6 +99,27 @@ def _on_benchmark() -> None:
                                                 task={"seed": seed, "scenario": scn})
     state.set_config(cfg)
     _fill_widgets(cfg, overwrite=True)
+
+
+def _on_tasks() -> None:
+    """A number of tasks on the other side of the benchmark's long-sequence threshold
+    (`Benchmark.long`) starts from that preset (keeping method, seed and target); otherwise
+    only the count changes. Long sequences are evaluated with the task given (CL1)."""
+    bench = state.widget_value(K + "benchmark")
+    n = int(state.widget_value(K + "tasks") or BENCHMARKS[bench].default_n_tasks)
+    cfg = state.get_config()
+    b = BENCHMARKS[bench]
+    scn = cfg.task.scenario if n <= MAX_INFERRED_TASKS else DEFAULT_SCENARIO
+    if b.is_long(n) != b.is_long(b.n_tasks(cfg.task)):
+        seed = int(state.widget_value(K + "seed") or 0)
+        cfg = default_config(bench, cfg.train.method, n_tasks=n).replace(
+            train={"seed": seed}, task={"seed": seed, "scenario": scn},
+            target={"kind": cfg.target.kind})
+        state.set_config(cfg)
+        _fill_widgets(cfg, overwrite=True)
+        return
+    state.set_config(cfg.replace(task={"n_tasks": n, "scenario": scn}))
+    state.set_widget(K + "scenario", scn)
 
 
 def _on_method() -> None:
@@ -181,11 +215,23 @@ def settings_form() -> tuple[RunConfig, str | None]:
                    "not the full benchmark.")
     method = st.selectbox("Method", tuple(METHODS), key=K + "method", format_func=method_label,
                           on_change=_on_method)
+    n_tasks = None
+    if offers_tasks(bench):
+        n_tasks = int(_number(st, "Tasks", "tasks", "tasks", step=10, on_change=_on_tasks,
+                              help="How many tasks are learned one after another. From "
+                                   f"{_long_from(bench)} tasks on, the benchmark's "
+                                   "long-sequence preset (a hypernetwork smaller than its "
+                                   "target: the compressive regime) is loaded."))
+        if BENCHMARKS[bench].is_long(n_tasks):
+            st.caption(f"Long sequence: the long-sequence preset of {benchmark_label(bench)} "
+                       "(compression < 1, the same target and budget for every method); "
+                       "evaluated with the task given.")
     classification = BENCHMARKS[bench].kind == "classification"
-    if not classification:
+    inferable = classification and (n_tasks is None or n_tasks <= MAX_INFERRED_TASKS)
+    if not inferable:
         state.set_widget(K + "scenario", DEFAULT_SCENARIO)
     scn = st.selectbox("Scenario", tuple(SCENARIOS), key=K + "scenario",
-                       format_func=lambda s: SCENARIOS[s].label, disabled=not classification,
+                       format_func=lambda s: SCENARIOS[s].label, disabled=not inferable,
                        help="CL1: the task is given at test time. CL2: one shared output head, "
                             "the task is not given. CL3: the task is not given and must be "
                             "inferred too (HNET infers it from the generated networks' "
@@ -223,7 +269,8 @@ def settings_form() -> tuple[RunConfig, str | None]:
              "seed": int(seed)}
     if field:
         train[field] = float(strength)
-    task = {"seed": int(seed), "scenario": scn, **({"subset": subset} if subset else {})}
+    task = {"seed": int(seed), "scenario": scn, **({"subset": subset} if subset else {}),
+            **({"n_tasks": n_tasks} if n_tasks is not None else {})}
     cfg = pending.replace(train=train, task=task, target={"kind": target},
                           hnet={"kind": kind, "emb_dim": int(emb), "hidden": hidden})
     state.set_config(cfg)

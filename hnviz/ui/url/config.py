@@ -6,7 +6,9 @@
 Only fields that differ from the preset `default_config(benchmark, method)` are written, so a
 shared link stays short and readable; `benchmark` and `method` are always written. Decoding starts
 from that preset, applies every field it understands, and reports (instead of raising) the ones
-it cannot use, so a hand-edited link still opens.
+it cannot use, so a hand-edited link still opens. The preset is the one of the link's number of
+tasks (`tasks`): a long sequence has its own (`Benchmark.long`), so
+`?benchmark=permuted-digits&method=hnet&tasks=100` opens the long-sequence preset.
 
 A value outside its range is NEVER clamped or mapped to another value: the link's value is not
 used, the preset's stays, and the problem says so ("iters=200000 is above the most allowed,
@@ -88,8 +90,10 @@ def encode(cfg: RunConfig) -> dict[str, str]:
     """Query parameters describing `cfg` (relative to its benchmark/method/target preset)."""
     bench = benchmark(cfg.task.benchmark)
     # the target's own preset (its lr: `Benchmark.hnet_lr`), the kind written when not preset
-    base = default_config(bench.name, cfg.train.method, cfg.target.kind).replace(
-        target={"kind": bench.target.kind})
+    # (the preset of its number of tasks; the number itself is written whenever it is set)
+    base = default_config(bench.name, cfg.train.method, cfg.target.kind,
+                          cfg.task.n_tasks).replace(target={"kind": bench.target.kind},
+                                                    task={"n_tasks": None})
     out = {"benchmark": cfg.task.benchmark, "method": cfg.train.method}
     for key, f in FIELDS.items():
         value = getattr(getattr(cfg, f.section), f.name)
@@ -132,8 +136,9 @@ def decode(params: Mapping[str, str]) -> tuple[RunConfig | None, list[str]]:
         problems.append(f"method={value_text(method)} is unknown; showing {DEFAULT_METHOD}")
         method = DEFAULT_METHOD
     target = params.get("target")  # its preset learning rate (`Benchmark.hnet_lr`)
-    cfg = default_config(bench, method,
-                         target if target in benchmark(bench).target_kinds() else None)
+    target = target if target in benchmark(bench).target_kinds() else None
+    n_tasks = _link_tasks(params, bench)  # a long sequence's own preset (`Benchmark.long`)
+    cfg = default_config(bench, method, target, n_tasks)
     for key, f in FIELDS.items():
         if key not in params:
             continue
@@ -167,3 +172,15 @@ def decode(params: Mapping[str, str]) -> tuple[RunConfig | None, list[str]]:
                         f"{bench} preset")
         cfg = default_config(bench, method)
     return cfg, problems
+
+
+def _link_tasks(params: Mapping[str, str], bench: str) -> int | None:
+    """The link's number of tasks when it is usable (in range, at most the benchmark's), else
+    None (the loop in `decode` reports why): which preset the link starts from."""
+    try:
+        n = FIELDS["tasks"].parse(str(params.get("tasks", ""))[:200])
+    except ValueError:
+        return None
+    if out_of_range("tasks", n) is not None or n > benchmark(bench).max_n_tasks:
+        return None
+    return n
