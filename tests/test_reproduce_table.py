@@ -101,7 +101,7 @@ def test_display_rows_put_the_paper_next_to_the_measurement(table):
     shown, notes = display_rows(t.rows_of("split-digits"))
     assert notes == [SOURCE]
     first = shown[0]  # cl1 hnet: measured, with the paper's number and its footnote
-    assert first["scenario"] == "CL1" and first["method"] == "hnet"
+    assert first["scenario"] == "CL1" and first["method"] == "HNET"
     assert first["paper"] == f"{PAPER.value:.2f} ± {PAPER.spread:.2f} [1]"
     row = t.rows_of("split-digits")[0]
     assert first["measured"] == f"{row['mean']:.2f} ± {row['spread']:.2f}"
@@ -109,6 +109,8 @@ def test_display_rows_put_the_paper_next_to_the_measurement(table):
     assert first["task inferred %"] == "—" and first["task given"] == "—"
     cl3 = shown[2]  # cl3 hnet: the task inferred, and the accuracy with it given
     src = t.rows_of("split-digits")[2]
+    assert cl3["method"] == "HNET+ENT"  # HNET without the task: the paper's entropy variant
+    assert [s["method"] for s in shown[1::2]] == ["fine-tuning", "fine-tuning"]
     assert cl3["task inferred %"] == f"{src['task_inference_acc']:.1f}"
     assert cl3["task given"] == f"{src['mean_given']:.2f}"
     assert all(s["paper"] == "—" for s in shown[1:])

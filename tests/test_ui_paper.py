@@ -8,7 +8,7 @@ from urllib.parse import parse_qs, urlsplit
 
 import pytest
 
-from hnviz.reproduce.table import read_table
+from hnviz.reproduce.table import method_name, read_table
 from hnviz.ui.paper.layout import MAKE_COMMAND, PAPER_ENV
 from tests.apptest_helpers import open_app
 from tests.paper_helpers import FAILED_REASON, PAPER, SEEDS, SOURCE, bundle
@@ -38,7 +38,7 @@ def test_page_shows_the_rows_with_the_paper_next_to_the_measurement(paper_dir):
     rows = t.rows_of("split-digits")
     assert len(df) == len(rows)
     assert list(df["scenario"]) == [r["scenario"].upper() for r in rows]
-    assert list(df["method"]) == [r["method"] for r in rows]
+    assert list(df["method"]) == [method_name(r) for r in rows]  # HNET+ENT where inferred
     first = df.iloc[0]
     assert first["paper"] == f"{PAPER.value:.2f} ± {PAPER.spread:.2f} [1]"
     assert first["measured"] == f"{rows[0]['mean']:.2f} ± {rows[0]['spread']:.2f}"

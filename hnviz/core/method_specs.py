@@ -68,6 +68,14 @@ class MethodSpec:
     online: bool = False  # needs_fisher: one running Fisher and anchor [1, P], not one per task
     path_integral: bool = False  # SI: 5 vectors [P] kept; the task loss's gradient on its own
     task_networks: bool = False  # each task's own network kept [T, P] (from scratch)
+    # What the method is called where the task is not given (CL2/CL3), when it then works
+    # differently: HNET infers the task from its networks' predictive entropy (the paper's
+    # "HNET+ENT"). None: the same name in every scenario.
+    short_inferred: str | None = None
+
+    def short_in(self, task_given: bool) -> str:
+        """'HNET' where the task is given, 'HNET+ENT' where it is inferred."""
+        return self.short if task_given or self.short_inferred is None else self.short_inferred
 
     def build(self, cfg: RunConfig, target: nn.Module, n_tasks: int,
               gen: torch.Generator) -> methods.Method:
@@ -84,7 +92,7 @@ _SI_PRESET = {"regression": 10.0, "classification": 10.0}
 
 _ENTRIES = (
     MethodSpec("hnet", "HNET (hypernetwork)", "HNET", "#1f77b4", methods.HNET, BETA,
-               has_embeddings=True, multi_head=False),
+               has_embeddings=True, multi_head=False, short_inferred="HNET+ENT"),
     # HNET's classifier + a hypernetwork-protected replay VAE and a replay-trained task
     # classifier that picks the embedding when the task is not given (CL2/CL3; replay.py).
     MethodSpec("hnet-replay", "HNET+R (hypernetwork + replay task inference)", "HNET+R",

@@ -342,7 +342,7 @@ def memory_estimate(cfg: RunConfig) -> MemoryEstimate:
         # w − anchors, its square, F · (…)² forward and [T', P] gradients in backward (measured
         # 4.1-4.4 × [T', P] at 50 tasks, counted as 5; it used to hide under the MLP Fisher of
         # all samples at once)
-        pen_rows = 1 if tr.method == "online-ewc" else max(1, T - 1)
+        pen_rows = 1 if spec.online else max(1, T - 1)
         transient["training activations"] += 5 * pen_rows * P * FLOAT
     given = scenario(cfg.task.scenario).task_given
     if not given and spec.has_embeddings:  # every seen task's network at once

@@ -22,7 +22,8 @@ from typing import Any
 
 from hnviz.analysis.sweeps import SweepFileError, read_manifest
 from hnviz.core.config import ConfigError, RunConfig
-from hnviz.core.scenarios import DEFAULT_SCENARIO
+from hnviz.core.method_specs import METHODS
+from hnviz.core.scenarios import DEFAULT_SCENARIO, SCENARIOS
 
 from .experiments import EXPERIMENTS
 from .run import TABLE_FORMAT, TABLE_VERSION, base_configs, command, format_cell, not_run_rows
@@ -155,13 +156,22 @@ def display_rows(rows: list[dict[str, Any]]) -> tuple[list[dict[str, Any]], list
         tia, given, wall = (_num(r.get(k)) for k in ("task_inference_acc", "mean_given",
                                                       "wall_s"))
         out.append({
-            "scenario": r["scenario"].upper(), "method": r["method"], "paper": paper,
+            "scenario": r["scenario"].upper(), "method": method_name(r), "paper": paper,
             "measured": measured_text(r), "seeds": int(_num(r.get("n")) or 0),
             "task inferred %": "—" if tia is None else f"{tia:.1f}",
             "task given": "—" if given is None else format_cell(given, None, r["metric"]),
             "wall s/run": "—" if wall is None else f"{wall:.1f}",
             "status": status_text(r), "configuration": str(r.get("config") or "")})
     return out, notes
+
+
+def method_name(row: dict[str, Any]) -> str:
+    """The row's method as the paper names it in the row's scenario ('HNET+ENT' for HNET where
+    the task is inferred); the raw name where the registries do not know it."""
+    spec, sc = METHODS.get(row["method"]), SCENARIOS.get(row["scenario"])
+    if spec is None:
+        return str(row["method"])
+    return spec.short_in(True if sc is None else sc.task_given)
 
 
 def seeds_of(row: dict[str, Any], manifest: dict[str, Any] | None) -> list[int]:

@@ -55,6 +55,16 @@ def method_short(name: str) -> str:
     return m.short if m else name
 
 
+def method_short_in(name: str, scenario_name: str) -> str:
+    """The method's short name in a scenario: 'hnet' in CL3 -> 'HNET+ENT' (the task inferred
+    from the predictive entropy), in CL1 -> 'HNET'."""
+    m = METHODS.get(name)
+    if m is None:
+        return name
+    sc = SCENARIOS.get(scenario_name)
+    return m.short_in(True if sc is None else sc.task_given)
+
+
 def method_color(name: str | None, default: str = UNKNOWN_COLOR) -> str:
     """The method's colour on every chart (`default` for unknown names)."""
     m = METHODS.get(name or "")

@@ -25,7 +25,7 @@ from hnviz.reproduce.table import (
     read_table,
 )
 from hnviz.ui import state
-from hnviz.ui.labels import method_short
+from hnviz.ui.labels import method_short_in
 from hnviz.ui.lecture.figures import projector
 from hnviz.ui.lecture.steps import BODY_HEIGHT, chart
 from hnviz.ui.paper.figures import comparison_fig
@@ -97,7 +97,7 @@ def side_table(name: str, rows: list[dict[str, Any]], configuration: str) -> str
     if paper_rows:
         shown = paper_rows[:MAX_LINES]
         lines = "".join(
-            f"<tr><td>{r['scenario'].upper()} · {html.escape(method_short(r['method']))}</td>"
+            f"<tr><td>{r['scenario'].upper()} · {html.escape(method_short_in(r['method'], r['scenario']))}</td>"
             f"<td class='paper'>{html.escape(paper_text(r))}</td>"
             f"<td class='ours'>{html.escape(measured_text(r))}</td></tr>" for r in shown)
         more = (f"<p class='lecture-small'>… and {len(paper_rows) - len(shown)} more on the "
@@ -107,7 +107,7 @@ def side_table(name: str, rows: list[dict[str, Any]], configuration: str) -> str
     note = html.escape(exp.note) if exp and exp.note else "The paper reports no number for it."
     hnet = [r for r in rows if r["method"].startswith("hnet")]
     lines = "".join(
-        f"<tr><td>{r['scenario'].upper()} · {html.escape(method_short(r['method']))}</td>"
+        f"<tr><td>{r['scenario'].upper()} · {html.escape(method_short_in(r['method'], r['scenario']))}</td>"
         f"<td class='paper'>—</td><td class='ours'>{html.escape(measured_text(r))}</td></tr>"
         for r in hnet[:MAX_LINES])
     return (head + f"<p class='lecture-small'>{note}</p>"

@@ -17,7 +17,7 @@ from typing import Any
 
 import plotly.graph_objects as go
 
-from hnviz.ui.labels import method_color, method_short, metric_label
+from hnviz.ui.labels import method_color, method_short, method_short_in, metric_label
 
 GROUP_WIDTH = 0.8  # of the distance between two scenarios
 
@@ -55,7 +55,7 @@ def comparison_fig(rows: Sequence[dict[str, Any]], height: int = 380) -> go.Figu
                 x.append(pos)
                 y.append(mean)
                 err.append(_num(r.get("spread")) or 0.0)
-                text.append(f"{method_short(m)} · {r['scenario'].upper()}<br>{mean:.4g} ± "
+                text.append(f"{method_short_in(m, r['scenario'])} · {r['scenario'].upper()}<br>{mean:.4g} ± "
                             f"{err[-1]:.2g} (n={r.get('n', 0)})")
             paper = _num(r.get("paper"))
             if paper is not None:
@@ -65,7 +65,7 @@ def comparison_fig(rows: Sequence[dict[str, Any]], height: int = 380) -> go.Figu
                 py.append(paper)
                 perr.append(_num(r.get("paper_spread")) or 0.0)
                 ptext.append(f"paper{'' if checked else ' (unverified)'}: {paper:g} · "
-                             f"{method_short(m)} · {r['scenario'].upper()}"
+                             f"{method_short_in(m, r['scenario'])} · {r['scenario'].upper()}"
                              f"<br>{r.get('paper_source') or ''}")
         fig.add_trace(go.Bar(
             x=x, y=y, width=w * 0.95, name=method_short(m), marker_color=method_color(m),

@@ -34,7 +34,7 @@ from hnviz.reproduce.table import (
     status_text,
 )
 from hnviz.ui import state
-from hnviz.ui.labels import method_short
+from hnviz.ui.labels import method_short_in
 from hnviz.ui.nav import page_link
 from hnviz.ui.page import one_line
 from hnviz.ui.paper import long_memory
@@ -163,7 +163,7 @@ def row_details(table: Table, rows: list[dict[str, Any]],
                 manifests: dict[str, dict | str | None]) -> None:
     """One row's provenance: its status, the Train page per seed, its points in the sweep."""
     st.markdown("#### Where a row comes from")
-    labels = [f"{r['scenario'].upper()} · {method_short(r['method'])}" for r in rows]
+    labels = [f"{r['scenario'].upper()} · {method_short_in(r['method'], r['scenario'])}" for r in rows]
     i = st.selectbox("Row", range(len(rows)), format_func=labels.__getitem__,
                      key=f"paper.row.{rows[0]['experiment']}")
     r = rows[i]
