@@ -135,10 +135,12 @@ def test_refused_before_anything_is_built(good, no_builders, edit, match):
 
 
 def test_app_limits_refuse_what_the_library_allows(good, no_builders):
-    bad = _edit(good, config={"task": {"benchmark": "permuted-digits", "n_tasks": 80}})
-    with pytest.raises(RunFileError, match=r"task\.n_tasks=80 exceeds the limit 50 "
-                                           r"\(HNVIZ_LIMIT_MAX_TASKS\)"):
-        load_run(bad, limits=app_limits({}))
+    app = app_limits({})
+    n = app.max_tasks + 20  # within the library's limit, beyond the app's
+    bad = _edit(good, config={"task": {"benchmark": "permuted-digits", "n_tasks": n}})
+    with pytest.raises(RunFileError, match=rf"task\.n_tasks={n} exceeds the limit "
+                                           rf"{app.max_tasks} \(HNVIZ_LIMIT_MAX_TASKS\)"):
+        load_run(bad, limits=app)
 
 
 # ----------------------------------------------------------------- tensors, before loading them

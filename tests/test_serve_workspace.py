@@ -88,10 +88,11 @@ def test_checkpoints_are_autosaved_and_restored_for_a_new_workspace(tmp_path, po
 
 def test_limits_before_anything_is_built(spaces) -> None:
     ws = spaces.get(TOKEN)
-    big = default_config("permuted-digits").replace(task={"n_tasks": 60})
-    with pytest.raises(ConfigError, match="n_tasks=60 exceeds the limit 50"):
+    n = APP_DEFAULTS.max_tasks + 10
+    big = default_config("permuted-digits").replace(task={"n_tasks": n})
+    with pytest.raises(ConfigError, match=f"n_tasks={n} exceeds the limit {APP_DEFAULTS.max_tasks}"):
         ws.new_run(big, "big", limits=APP_DEFAULTS)
-    t = Trainer(big.replace(task={"n_tasks": 60}, train={"iters_per_task": 1}))
+    t = Trainer(big.replace(train={"iters_per_task": 1}))
     with pytest.raises(RunFileError, match="exceeds the limit"):
         ws.add_file(run_to_bytes(t), "big", "upload", limits=APP_DEFAULTS)
     assert not [h for h in ws.handles() if h.own]

@@ -270,7 +270,8 @@ def settings_form() -> tuple[RunConfig, str | None]:
     if field:
         train[field] = float(strength)
     task = {"seed": int(seed), "scenario": scn, **({"subset": subset} if subset else {}),
-            **({"n_tasks": n_tasks} if n_tasks is not None else {})}
+            # the benchmark's default count stays None, as in presets, demos and links
+            "n_tasks": None if n_tasks == BENCHMARKS[bench].default_n_tasks else n_tasks}
     cfg = pending.replace(train=train, task=task, target={"kind": target},
                           hnet={"kind": kind, "emb_dim": int(emb), "hidden": hidden})
     state.set_config(cfg)
