@@ -270,8 +270,10 @@ def settings_form() -> tuple[RunConfig, str | None]:
     if field:
         train[field] = float(strength)
     task = {"seed": int(seed), "scenario": scn, **({"subset": subset} if subset else {}),
-            # the benchmark's default count stays None, as in presets, demos and links
-            "n_tasks": None if n_tasks == BENCHMARKS[bench].default_n_tasks else n_tasks}
+            # no Tasks input (a benchmark with one count): the link's count stays; the
+            # benchmark's default count stays None, as in presets, demos and links
+            **({} if n_tasks is None else
+               {"n_tasks": None if n_tasks == BENCHMARKS[bench].default_n_tasks else n_tasks})}
     cfg = pending.replace(train=train, task=task, target={"kind": target},
                           hnet={"kind": kind, "emb_dim": int(emb), "hidden": hidden})
     state.set_config(cfg)
