@@ -182,4 +182,27 @@ def cancel(job: SweepJob) -> None:
     try:  # workers left behind by a killed parent share the group
         os.killpg(job.pid, signal.SIGKILL)
     except ProcessLookupError:
-        pass
+        return
+    deadline = time.monotonic() + 5  # SIGKILL is delivered asynchronously: wait until it took
+    while time.monotonic() < deadline and _group_alive(job.pid):
+        time.sleep(0.02)
+
+
+def _group_alive(pgid: int) -> bool:
+    """Does a process of the group still run (zombies, dead and waiting to be reaped by whoever
+    adopted them, do not count)? Linux reads /proc; elsewhere any member counts."""
+    proc = Path("/proc")
+    if not proc.is_dir():
+        try:
+            os.killpg(pgid, 0)
+            return True
+        except (ProcessLookupError, PermissionError):
+            return False
+    for p in proc.glob("[0-9]*"):
+        try:
+            fields = (p / "stat").read_text().rsplit(")", 1)[1].split()
+        except (OSError, IndexError):
+            continue
+        if len(fields) > 2 and fields[2] == str(pgid) and fields[0] != "Z":
+            return True
+    return False
