@@ -21,6 +21,7 @@ from torch import nn
 
 from . import methods, replay
 from .config import RunConfig, registry_entry
+from .scenarios import SCENARIOS
 
 
 @dataclass(frozen=True)
@@ -145,3 +146,13 @@ def preset_strengths(kind: str) -> dict[str, float]:
     config keeps sensible values)."""
     return {m.strength.field: m.preset_strength[kind]
             for m in METHODS.values() if m.strength is not None and m.preset_strength}
+
+
+def short_name(method: str, scenario_name: str) -> str:
+    """A method's short name in a scenario, as the paper names it: 'hnet' in CL2/CL3 ->
+    'HNET+ENT' (the task inferred from the predictive entropy), in CL1 -> 'HNET'; the raw name
+    where the registries do not know it."""
+    spec, sc = METHODS.get(method), SCENARIOS.get(scenario_name)
+    if spec is None:
+        return str(method)
+    return spec.short_in(True if sc is None else sc.task_given)

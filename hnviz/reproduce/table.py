@@ -22,8 +22,8 @@ from typing import Any
 
 from hnviz.analysis.sweeps import SweepFileError, read_manifest
 from hnviz.core.config import ConfigError, RunConfig
-from hnviz.core.method_specs import METHODS
-from hnviz.core.scenarios import DEFAULT_SCENARIO, SCENARIOS
+from hnviz.core.method_specs import short_name
+from hnviz.core.scenarios import DEFAULT_SCENARIO
 
 from .experiments import EXPERIMENTS
 from .run import TABLE_FORMAT, TABLE_VERSION, base_configs, command, format_cell, not_run_rows
@@ -167,11 +167,8 @@ def display_rows(rows: list[dict[str, Any]]) -> tuple[list[dict[str, Any]], list
 
 def method_name(row: dict[str, Any]) -> str:
     """The row's method as the paper names it in the row's scenario ('HNET+ENT' for HNET where
-    the task is inferred); the raw name where the registries do not know it."""
-    spec, sc = METHODS.get(row["method"]), SCENARIOS.get(row["scenario"])
-    if spec is None:
-        return str(row["method"])
-    return spec.short_in(True if sc is None else sc.task_given)
+    the task is inferred)."""
+    return short_name(row["method"], row["scenario"])
 
 
 def seeds_of(row: dict[str, Any], manifest: dict[str, Any] | None) -> list[int]:

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING
 
 from hnviz.core.benchmarks import BENCHMARKS, benchmark
 from hnviz.core.config import RunConfig
-from hnviz.core.method_specs import METHODS, param_symbol
+from hnviz.core.method_specs import METHODS, param_symbol, short_name
 from hnviz.core.metrics import METRICS
 from hnviz.core.scenarios import SCENARIOS
 
@@ -56,13 +56,8 @@ def method_short(name: str) -> str:
 
 
 def method_short_in(name: str, scenario_name: str) -> str:
-    """The method's short name in a scenario: 'hnet' in CL3 -> 'HNET+ENT' (the task inferred
-    from the predictive entropy), in CL1 -> 'HNET'."""
-    m = METHODS.get(name)
-    if m is None:
-        return name
-    sc = SCENARIOS.get(scenario_name)
-    return m.short_in(True if sc is None else sc.task_given)
+    """'hnet' in CL3 -> 'HNET+ENT', in CL1 -> 'HNET' (`method_specs.short_name`)."""
+    return short_name(name, scenario_name)
 
 
 def method_color(name: str | None, default: str = UNKNOWN_COLOR) -> str:
