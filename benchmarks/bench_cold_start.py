@@ -3,11 +3,12 @@
 For each trial: a fresh `streamlit run app.py` (two worker processes, an empty runs folder) and a
 fresh browser. The lecture's live step is opened directly (`/Lecture?step=3`, the page a lecturer
 opens first), ▶ Train both is pressed as soon as the page has drawn, and the page's two step
-counters ("Overall: step N / M") are polled every 50 ms:
+counters ("Overall: step N / M") are watched in the page (a MutationObserver):
 
     server     `streamlit run` until /_stcore/health answers
     page       navigation until the first script run has finished (the page is drawn)
-    progress   the click until both counters show a step > 0 (what the lecturer waits for)
+    progress   the click's dispatch until both counters show a step > 0 (what the lecturer
+               waits for), on the page's clock
 
 The same is then measured on the same server, warm, in a new browser context (a second lecturer,
 or the page reloaded): the baseline the cold figure is compared with. Then the Train page's ▶ Play
@@ -37,15 +38,39 @@ def counters(page) -> list[tuple[int, int]]:
             for t in page.evaluate(_COUNTERS_JS) if (m := STEP_RE.search(t))]
 
 
+# Installed before the click: the page's own clock at the click's dispatch (a capture-phase
+# listener) and at the first DOM change after which `n` counters show a run in progress (a
+# MutationObserver). Timing in the page excludes what Playwright's click() adds around the
+# dispatch (its actionability checks took 0.2-1.2 s here) and the polling interval.
+_WATCH_JS = """(n) => {
+  window.__hnviz = {click: null, progress: null};
+  document.addEventListener('click', () => {
+    if (window.__hnviz.click === null) window.__hnviz.click = performance.now(); }, true);
+  const re = /Overall: step ([\\d,]+) \\/ ([\\d,]+)/;
+  const check = () => {
+    if (window.__hnviz.progress !== null || window.__hnviz.click === null) return;
+    const c = [...document.querySelectorAll('[data-testid="stProgress"]')]
+      .map(e => re.exec(e.innerText)).filter(m => m)
+      .map(m => [+m[1].replace(/,/g, ''), +m[2].replace(/,/g, '')]);
+    if (c.length >= n && c.slice(0, n).every(([s, m]) => 0 < s && s < m))
+      window.__hnviz.progress = performance.now();
+  };
+  new MutationObserver(check).observe(document.body,
+    {subtree: true, childList: true, characterData: true});
+}"""
+
+
 def press_and_wait(page, button: str, n_counters: int, timeout_s: float = 120.0) -> float:
-    """Click `button`; seconds until `n_counters` counters show a run in progress (0 < N < M;
-    the Train page shows no counter for a finished demo, the lecture step 0 before ▶)."""
+    """Click `button`; seconds from the click's dispatch in the page until `n_counters`
+    counters show a run in progress (0 < N < M; the Train page shows no counter for a finished
+    demo, the lecture step 0 before ▶), both on the page's clock."""
+    page.evaluate(_WATCH_JS, n_counters)
     page.get_by_role("button", name=re.compile(button)).first.click()
     t0 = time.perf_counter()
     while time.perf_counter() - t0 < timeout_s:
-        c = counters(page)
-        if len(c) >= n_counters and all(0 < s < m for s, m in c[:n_counters]):
-            return time.perf_counter() - t0
+        got = page.evaluate("() => window.__hnviz")
+        if got["progress"] is not None and got["click"] is not None:
+            return (got["progress"] - got["click"]) / 1000
         page.wait_for_timeout(50)
     raise RuntimeError(f"no progress within {timeout_s:.0f} s (counters {counters(page)})")
 

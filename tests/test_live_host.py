@@ -146,11 +146,14 @@ def test_publishes_task_ends_done_and_checkpoints(ref):
                        extras="tests.live_helpers:extras_probe")
     assert first.reason == "add" and first.config == toy_cfg().to_dict()
     assert first.appended["loss"] == (0, []) and first.scalars["R0"] == ref.history["R0"]
-    updates = drain(host)
+    tick, *updates = drain(host)
+    # the first steps are published at once (what the page waiting after ▶ shows), without a
+    # checkpoint; afterwards only forced publishes
+    assert tick.reason == "tick" and 0 < tick.progress.global_step and tick.checkpoint is None
     assert [u.reason for u in updates] == ["task_end", "task_end", "done"]
     assert all(u.checkpoint is not None for u in updates)
-    assert [u.seq for u in [first, *updates]] == [1, 2, 3, 4]
-    for u in updates:  # extras are computed at publish time, from the trainer as it is then
+    assert [u.seq for u in [first, tick, *updates]] == [1, 2, 3, 4, 5]
+    for u in [tick, *updates]:  # extras are computed at publish time, from the trainer then
         assert u.extras == {"step": u.progress.global_step, "task": u.progress.task,
                             "pid_marker": "probe"}
     t, _ = load_run(updates[0].checkpoint)
@@ -199,3 +202,13 @@ def test_bad_input_is_refused_in_one_line():
         host.play("zz")
     host.remove("a")
     assert "a" not in host and host.run_ids() == []
+
+
+def test_a_worker_rehearses_the_first_run_before_the_first_click():
+    """A worker's warm-up (issue 21: the first ▶ after a server start paid ~0.25 s per worker
+    for what a first run builds once) hosts, trains and drops a throwaway run of the toy's
+    preset. Its errors are swallowed by the warm-up, so the rehearsal itself is checked here:
+    it trains its steps and leaves nothing hosted."""
+    from hnviz.live import worker
+
+    assert worker._rehearse(HostOptions()) == worker.REHEARSAL_STEPS

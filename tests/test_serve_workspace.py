@@ -224,7 +224,9 @@ def test_a_new_run_waiting_for_the_workers_shows_its_config(tmp_path) -> None:
         v = h.view()
         assert v.state == "playing" and v.global_step == 0 and v.n_tasks == 3
         assert v.task_names[0] == "task 1: y = x + 3" and "Starting the training" in v.message
-    assert h.wait_hosted(60)
+    # ▶'s wait for the first steps includes the wait for the workers (issue 21: the first ▶
+    # after a server start then shows progress as soon as they have started)
+    assert h.wait_started(60) and not h.starting and h.view().global_step > 0
     _wait(lambda: h.view().done)
     assert h.view().tasks_done == 3
     p.close()

@@ -52,6 +52,7 @@ class _Run:
     cursor: HistoryCursor = field(default_factory=HistoryCursor)
     seq: int = 0
     last_publish: float = float("-inf")
+    published_step: int = 0  # the global step its last update showed
     last_checkpoint: float = 0.0
     checkpoint_key: tuple[int, str | None] = (-1, None)  # _key() at the last checkpoint
 
@@ -225,7 +226,10 @@ class RunHost:
                   "task_end" if "task_end" in kinds else
                   "step" if stepped is not None else "tick")
         now = self._clock()
-        if reason == "tick" and now - r.last_publish < self.options.publish_s:
+        # a run's first steps are published at once (the page waiting after ▶ shows progress
+        # a publish interval sooner, issue 21); later ticks at most every publish_s
+        if (reason == "tick" and now - r.last_publish < self.options.publish_s
+                and r.published_step > 0):
             return None
         periodic = now - r.last_checkpoint >= self.options.checkpoint_s
         ckpt = (reason != "tick" or periodic) and self._moved(r)
@@ -267,7 +271,7 @@ class RunHost:
             data = run_to_bytes(t, r.meta)
             r.checkpoint_key, r.last_checkpoint = _key(t), now
         r.seq += 1
-        r.last_publish = now
+        r.last_publish, r.published_step = now, t.global_step
         return Update(
             run_id=r.run_id, seq=r.seq, reason=reason, state=self.state_of(r.run_id),
             progress=Progress(task=t.task, step_in_task=t.step_in_task,

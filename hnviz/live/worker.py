@@ -32,6 +32,7 @@ import pickle
 import signal
 import sys
 import threading
+import time
 from typing import Any
 
 STOP = "stop"
@@ -52,15 +53,18 @@ def main(conn, options, nice: int = 5) -> None:
     n = _threads_setting()
     os.environ["OMP_NUM_THREADS"] = os.environ["MKL_NUM_THREADS"] = str(n)
     preimported = "torch" in sys.modules  # e.g. the server's main script imports torch
+    import torch
+
+    torch.set_num_threads(n)
+    # Niced only now: importing torch at the web process's priority lets a freshly started
+    # server's workers be ready by the time its first page has drawn (issue 21: niced, they
+    # waited for the first page's imports and the first ▶ waited for them).
     niceness = None
     if nice:
         try:
             niceness = os.nice(nice)
         except OSError:
             pass
-    import torch
-
-    torch.set_num_threads(n)
     serve(conn, options, {"pid": os.getpid(), "threads": torch.get_num_threads(),
                           "nice": niceness, "torch_preimported": preimported})
 
@@ -75,7 +79,8 @@ def serve(conn, options, info: dict[str, Any] | None = None) -> None:
     host = RunHost(options)
     try:
         conn.send(("hello", dict(info or {}, pid=os.getpid())))
-        threading.Thread(target=_warm_up, daemon=True, name="hnviz-warm-up").start()
+        threading.Thread(target=_warm_up, args=(options,), daemon=True,
+                         name="hnviz-warm-up").start()
         while True:
             timeout = 0.0 if host.busy else None  # None: block until a command arrives
             while conn.poll(timeout):
@@ -89,16 +94,57 @@ def serve(conn, options, info: dict[str, Any] | None = None) -> None:
         return  # the server is gone
 
 
-def _warm_up() -> None:
-    """Pay torch._dynamo's one-off import (~0.85 s idle, ~5 s on a loaded machine) in the
-    background right after saying hello: torch.func's vmap (EWC's per-sample Fisher at a task's
-    end) imports it, plain training steps do not (core/adam.py). Before hello it doubled the
-    time a freshly started server made the first ▶ wait (issue 21); in a thread the first run
-    trains meanwhile, and a Fisher that comes first waits on the import lock, not a re-import."""
+def _warm_up(options) -> None:
+    """Pay the one-off costs of a worker's first runs in the background, after hello, so that
+    the first ▶ after a server start does not (issue 21):
+    1. `_rehearse` at once: what hosting and training the first run pays once (~0.25 s per
+       worker measured on a loaded machine; the lecture's ▶ hosts two runs, one per worker);
+    2. torch._dynamo's import DYNAMO_DELAY_S later: torch.func's vmap (EWC's per-sample Fisher
+       at a task's end) imports it, plain training steps do not (core/adam.py). It takes ~0.85 s
+       idle, ~5 s on a loaded machine, and holds the GIL most of that time: before hello it
+       doubled the time a freshly started server made the first ▶ wait; right after hello, a
+       ▶ in the first seconds still shared the worker with it. A Fisher that comes first waits
+       on the import lock, not a re-import."""
     try:
-        import torch._dynamo  # noqa: F401
+        _rehearse(options)
     except Exception:  # noqa: BLE001 - a warm-up only: the run that needs it will say why
         pass
+    time.sleep(DYNAMO_DELAY_S)
+    try:
+        import torch._dynamo  # noqa: F401
+    except Exception:  # noqa: BLE001
+        pass
+
+
+DYNAMO_DELAY_S = 15.0
+REHEARSAL_STEPS = 20
+
+
+def _rehearse(options) -> int:
+    """A throwaway run of the 1-D toy's preset (the Train page's default and the lecture's live
+    step), on a private RunHost of this thread: hosted (its Trainer built, its first update and
+    checkpoint published), trained for REHEARSAL_STEPS steps and dropped (returns the steps
+    made). Nothing of it reaches the server; the torch kernels, allocator pools and lazy imports
+    it touched stay warm."""
+    from hnviz.core import threads
+    from hnviz.core.presets import default_config
+
+    from .host import RunHost
+    from .source import FromConfig
+
+    threads.configure()  # this thread's torch threads, like the serving one's
+    cfg = default_config("regression1d", "hnet")
+    host = RunHost(options)
+    host.add("rehearsal", "", FromConfig(cfg.to_dict(), {"name": "rehearsal"}))
+    host.step("rehearsal", REHEARSAL_STEPS)
+    trainer = host._get("rehearsal").trainer
+    for _ in range(REHEARSAL_STEPS):  # a slice makes at least one step
+        if trainer.global_step >= REHEARSAL_STEPS:
+            break
+        host.work(0.0)
+    steps = trainer.global_step
+    host.remove("rehearsal")
+    return steps
 
 
 def _handle(conn, host, op: str, req: int, kw: dict[str, Any]) -> None:

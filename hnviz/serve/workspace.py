@@ -225,13 +225,17 @@ class RunHandle:
         self._hosted_event.set()
 
     def wait_started(self, timeout: float) -> bool:
-        """Wait (at most `timeout` s) until a hosted run has made its first steps (True then):
-        a page that redraws right after ▶ then shows progress instead of step 0."""
+        """Wait (at most `timeout` s in all) until the run is hosted (the first run after a
+        server start waits for its worker) and has made its first steps (True then): a page
+        that redraws right after ▶ then shows progress instead of step 0."""
+        end = time.monotonic() + timeout
+        if self._pending is not None:
+            self.wait_hosted(timeout)
         mirror = self._mirror
         if mirror is None:
             return False
         return mirror.wait(lambda snap: snap.progress.global_step > 0 or snap.done,
-                           timeout) is not None
+                           max(0.0, end - time.monotonic())) is not None
 
     def wait_hosted(self, timeout: float) -> bool:
         """Wait for a pending hosting to end (True when hosted)."""

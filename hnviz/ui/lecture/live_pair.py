@@ -23,7 +23,7 @@ from hnviz.serve.workspace import RunHandle
 from hnviz.ui import charts, state
 from hnviz.ui.lecture.figures import projector
 from hnviz.ui.lecture.steps import chart, task_ends
-from hnviz.ui.live import live_panel
+from hnviz.ui.live import live_panel, wait_first_steps
 from hnviz.ui.page import reported
 from hnviz.ui.train.actions import COMPARE_OFF, run_label, variant
 from hnviz.ui.train.view import progress, regression_points
@@ -33,7 +33,6 @@ from hnviz.ui.train.view import progress, regression_points
 # MSE after task 3 at most 0.0067 at β = 0.1, 0.31-6.1 at β = 0); both runs finish in ~3 s of
 # CPU each, ~10-20 s in a browser on a loaded 2-core machine.
 LIVE_ITERS = 1000
-FIRST_STEPS_S = 0.5  # ▶ waits this long at most for both runs' first steps (their first slice)
 PAIR = "lecture.pair"
 PLOT_HEIGHT = 430
 # Room for the tick labels and the legend from the start: Plotly's automatic margins would
@@ -73,8 +72,7 @@ def _start() -> None:
         state.flash(f"Could not start the runs: {reported(exc)}")
         return
     state.put(PAIR, tuple(h.run_id for h in made))
-    for h in made:  # the redraw after ▶ then shows them training, not at step 0
-        h.wait_started(FIRST_STEPS_S)
+    wait_first_steps(made)  # the redraw after ▶ then shows them training, not at step 0
 
 
 def on_play() -> None:

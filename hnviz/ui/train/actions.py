@@ -16,6 +16,7 @@ from hnviz.core.presets import default_config
 from hnviz.serve.workspace import RunHandle
 from hnviz.ui import state
 from hnviz.ui.labels import data_text, method_short, scenario_text, strength_text
+from hnviz.ui.live import wait_first_steps
 from hnviz.ui.page import reported
 from hnviz.ui.text import MESSAGE_CHARS, md
 from hnviz.ui.train.form import chosen_device
@@ -125,6 +126,8 @@ def on_play(compare: str | None = None) -> None:
         b = _new(variant(cfg, compare), play=True) if a is not None else None
         if a is not None and b is None:
             _try("pause", ws.pause, a)
+        elif a is not None:
+            wait_first_steps((a, b))
         if a is not None:
             state.set_active(a)
         state.set_pair(a, b)
@@ -134,6 +137,7 @@ def on_play(compare: str | None = None) -> None:
         entry = _new(cfg, play=True)
         if entry is not None:
             state.set_active(entry)
+            wait_first_steps((entry,))
         return
     _try("play", ws.play, entry)
 
