@@ -134,6 +134,31 @@ def test_resume_reruns_a_missing_or_foreign_checkpoint(tmp_path: Path):
     assert _sweep(other, out)["n_skipped"] == 0  # same file names, another config
 
 
+def test_resume_keeps_a_run_written_before_a_config_field_existed(tmp_path: Path):
+    """A finished run whose file predates a config field (saved without it) is the same run
+    when the field's default is what the sweep asks for: resumed, not trained again (the
+    reproduction's seed-0 MNIST runs predate `reg_choice` and `chunk_emb_init_std`). With
+    another value for that field, it is trained again."""
+    import io as _io
+    import json as _json
+
+    import torch
+
+    out = tmp_path / "s"
+    grid = make_grid([BASE], {"beta": [0.01]})
+    _sweep(grid, out)
+    path = out / "beta=0.01_seed=0.pt"
+    raw = read_run_dict(path)
+    del raw["config"]["train"]["reg_choice"]  # as a file written before the field existed
+    raw = {**raw, **{k: _json.dumps(raw[k]) for k in ("config", "history", "meta")}}
+    buf = _io.BytesIO()
+    torch.save(raw, buf)
+    path.write_bytes(buf.getvalue())
+    assert _sweep(grid, out)["n_skipped"] == 1
+    other = make_grid([BASE.replace(train={"reg_choice": "random"})], {"beta": [0.01]})
+    assert _sweep(other, out)["n_skipped"] == 0
+
+
 def test_diverged_run_is_recorded_failed_and_sweep_goes_on(tmp_path: Path):
     out = tmp_path / "s"
     grid = make_grid([BASE], {"lr": [1e-3, 1e6]})

@@ -17,6 +17,8 @@ from pathlib import Path
 from typing import Any
 
 from hnviz.analysis.sweeps import FORMAT, VERSION, task_grids, task_info
+from hnviz.core.config import RunConfig
+from hnviz.core.errors import ConfigError
 from hnviz.core.io import RunFileError, read_run_dict, write_atomic
 
 from .grid import Grid, format_value, preset_value, to_json
@@ -166,8 +168,20 @@ def finished_record(path: Path, cfg_dict: dict[str, Any]) -> dict[str, Any] | No
     except RunFileError:
         return None
     state, meta = raw["state"], raw["meta"]
-    if raw["config"] != cfg_dict or "sweep_record" not in meta:
+    if "sweep_record" not in meta or not _same_config(raw["config"], cfg_dict):
         return None
     n_tasks = len(raw["history"].get("R0") or [])
     done = state.get("error") is not None or (n_tasks > 0 and state.get("task") == n_tasks)
     return meta["sweep_record"] if done else None
+
+
+def _same_config(stored: dict[str, Any], cfg_dict: dict[str, Any]) -> bool:
+    """The stored run's config is this run's: equal as saved, or once read as a RunConfig (a
+    file written before a field existed holds no value for it, and reads as its default: the
+    run it describes is the same run)."""
+    if stored == cfg_dict:
+        return True
+    try:
+        return RunConfig.from_dict(stored).to_dict() == cfg_dict
+    except (ConfigError, KeyError, TypeError, ValueError):
+        return False
