@@ -185,7 +185,33 @@ def test_the_bundled_runs_hold_what_the_lecture_says():
     for r in d["runs"]:  # the long preset's target (the baselines' with one head per task)
         assert r["summary"]["target_params"] == param_counts(
             default_config("permuted-digits", r["method"], n_tasks=100)).target
+    # the view shows what the table's row says: each method's runs from the manifest of its
+    # row (a narrowed reproduce run that replaced HNET's cell left older HNET runs elsewhere)
+    from hnviz.reproduce.run import bundled_rows
+
+    rows = {r["method"]: r for r in bundled_rows(BUNDLED.parent, full=False)
+            if r["experiment"] == "permuted-digits-100" and r["status"] == "ok"}
+    for name, m in mem.items():
+        assert len(m.seeds) == rows[name]["n"]
+        assert 100 * m.mean_final == pytest.approx(rows[name]["mean"], abs=1e-6)
     early = slice(0, 10)
     assert hnet.final[early].mean() >= 0.85  # kept: near their accuracy right after training
     assert hnet.final[early].mean() >= hnet.during[early].mean() - 0.05
     assert ft.final[early].mean() < hnet.final[early].mean() - 0.3  # faded
+
+
+def test_merged_manifests_take_each_method_from_its_rows_manifest():
+    """`merge_manifests`: a method named by `owner` comes only from that manifest; the others
+    from every manifest; an owner that names no given manifest is ignored."""
+    from hnviz.analysis.long_memory import merge_manifests
+
+    old = {"methods": ["hnet", "finetune"],
+           "runs": [{"method": "hnet", "seed": 1, "v": "old"}, {"method": "finetune", "seed": 1}]}
+    new = {"methods": ["hnet"], "runs": [{"method": "hnet", "seed": 0, "v": "new"}]}
+    docs = [("sweep_a.json", old), ("sweep_b.json", new)]
+    merged = merge_manifests(docs, {"hnet": "sweep_b.json", "finetune": "sweep_a.json"})
+    assert merged["methods"] == ["hnet", "finetune"]
+    assert [(r["method"], r.get("v")) for r in merged["runs"]] == [("finetune", None),
+                                                                    ("hnet", "new")]
+    both = merge_manifests(docs, {"hnet": "gone.json"})
+    assert sorted(r.get("v") or "" for r in both["runs"]) == ["", "new", "old"]

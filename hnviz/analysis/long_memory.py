@@ -20,6 +20,7 @@ Pure (numpy only): the app's Long memory view and its tests read it; nothing is 
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -111,6 +112,20 @@ def method_memory(d: dict[str, Any], method: str) -> MethodMemory | None:
         hnet_params=summaries[0].get("hnet_params"),
         target_params=summaries[0].get("target_params"),
         ms_per_step=_mean([s.get("ms_per_step") for s in summaries]))
+
+
+def merge_manifests(docs: Sequence[tuple[str, dict[str, Any]]],
+                    owner: dict[str, str] | None = None) -> dict[str, Any]:
+    """One manifest from an experiment's bundled manifests `docs` [(file name, manifest)]:
+    each method's runs from the manifest `owner` names for it (the reproduction table's row for
+    the method: a narrowed `reproduce --methods` run that replaced a method's cell leaves that
+    method's older runs in the manifest they came from), from all of them where it names none
+    or a file that is not among `docs`."""
+    owner = {m: f for m, f in (owner or {}).items() if f in {name for name, _ in docs}}
+    methods = list(dict.fromkeys(m for _, d in docs for m in d.get("methods") or []))
+    runs = [r for name, d in docs for r in d.get("runs", [])
+            if owner.get(str(r.get("method")), name) == name]
+    return {"methods": methods, "runs": runs}
 
 
 def long_memory(d: dict[str, Any]) -> dict[str, MethodMemory]:

@@ -24,9 +24,10 @@ from pathlib import Path
 import streamlit as st
 
 from hnviz.analysis.compression import CompressionSweep, load_compression
-from hnviz.analysis.long_memory import MethodMemory, long_memory, ratio_view
+from hnviz.analysis.long_memory import MethodMemory, long_memory, merge_manifests, ratio_view
 from hnviz.analysis.sweeps import SweepFileError, read_manifest
 from hnviz.paths import asset
+from hnviz.reproduce.run import bundled_rows
 from hnviz.ui.explorer import compression_figures as cfigs
 from hnviz.ui.labels import method_short
 from hnviz.ui.paper import long_memory_figures as lmfigs
@@ -54,12 +55,16 @@ def _stamp(path: Path) -> float:
 
 
 @st.cache_data(show_spinner=False, max_entries=8)
-def _memories(paths: tuple[str, ...], stamp: float) -> dict[str, MethodMemory]:
+def _memories(paths: tuple[str, ...], experiment: str, stamp: float
+              ) -> dict[str, MethodMemory]:
     """The memories of the experiment's bundled manifests `paths` (one per reproduce command
-    that bundled some of its methods), their runs together (re-read when a file changes)."""
-    docs = [read_manifest(p) for p in paths]
-    methods = list(dict.fromkeys(m for d in docs for m in d.get("methods") or []))
-    return long_memory({"methods": methods, "runs": [r for d in docs for r in d["runs"]]})
+    that bundled some of its methods), each method's runs from the manifest its row in the
+    bundle's table names (re-read when a file changes)."""
+    folder = Path(paths[0]).parent.parent
+    owner = {r["method"]: Path(r["sweep"]).name for r in bundled_rows(folder, full=False)
+             if r.get("experiment") == experiment and r.get("sweep") and r.get("method")}
+    docs = [(Path(p).name, read_manifest(p)) for p in paths]
+    return long_memory(merge_manifests(docs, owner))
 
 
 @st.cache_data(show_spinner=False, max_entries=8)
@@ -76,7 +81,8 @@ def memories(experiment: str = DEFAULT_EXPERIMENT, folder: Path | None = None
     if not paths:
         raise SweepFileError(f"{experiment} is not in the bundle ({where.name}/ has no "
                              "sweep manifest)")
-    return _memories(tuple(map(str, paths)), sum(_stamp(p) for p in paths))
+    stamp = sum(_stamp(p) for p in paths) + _stamp(where.parent / "table.json")
+    return _memories(tuple(map(str, paths)), experiment, stamp)
 
 
 def ratio_sweep(experiment: str = DEFAULT_EXPERIMENT, folder: Path | None = None
