@@ -159,6 +159,21 @@ def test_resume_keeps_a_run_written_before_a_config_field_existed(tmp_path: Path
     assert _sweep(other, out)["n_skipped"] == 0
 
 
+def test_resume_names_the_data_folder_either_way(tmp_path: Path, monkeypatch):
+    """The same data folder given as a relative or an absolute path is one run (a reproduction
+    resumed with `--data-root ../shared/data` after `/work/shared/data` retrained its runs)."""
+    data = tmp_path / "data"
+    data.mkdir()
+    monkeypatch.chdir(tmp_path)
+    out = tmp_path / "s"
+    rel = make_grid([BASE.replace(task={"data_root": "data"})], {"beta": [0.01]})
+    _sweep(rel, out)
+    absolute = make_grid([BASE.replace(task={"data_root": str(data)})], {"beta": [0.01]})
+    assert _sweep(absolute, out)["n_skipped"] == 1
+    elsewhere = make_grid([BASE.replace(task={"data_root": str(tmp_path)})], {"beta": [0.01]})
+    assert _sweep(elsewhere, out)["n_skipped"] == 0
+
+
 def test_diverged_run_is_recorded_failed_and_sweep_goes_on(tmp_path: Path):
     out = tmp_path / "s"
     grid = make_grid([BASE], {"lr": [1e-3, 1e6]})

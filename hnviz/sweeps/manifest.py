@@ -178,10 +178,18 @@ def finished_record(path: Path, cfg_dict: dict[str, Any]) -> dict[str, Any] | No
 def _same_config(stored: dict[str, Any], cfg_dict: dict[str, Any]) -> bool:
     """The stored run's config is this run's: equal as saved, or once read as a RunConfig (a
     file written before a field existed holds no value for it, and reads as its default: the
-    run it describes is the same run)."""
+    run it describes is the same run), with the data folder compared as the folder it names
+    (`../shared/data` and `/work/shared/data` from /work/main are one folder, one run)."""
     if stored == cfg_dict:
         return True
     try:
-        return RunConfig.from_dict(stored).to_dict() == cfg_dict
+        a = RunConfig.from_dict(stored).to_dict()
     except (ConfigError, KeyError, TypeError, ValueError):
         return False
+    b = dict(cfg_dict)
+    if "task" in a and "task" in b:
+        a["task"], b["task"] = dict(a["task"]), dict(b["task"])
+        for t in (a["task"], b["task"]):
+            if t.get("data_root"):
+                t["data_root"] = str(Path(t["data_root"]).expanduser().resolve())
+    return a == b
