@@ -78,9 +78,9 @@ def serve(conn, options, info: dict[str, Any] | None = None) -> None:
     threads.configure()  # per thread where torch keeps it per thread (the thread backend)
     host = RunHost(options)
     try:
+        _rehearse_safely(options)  # before hello: no run can be building meanwhile
         conn.send(("hello", dict(info or {}, pid=os.getpid())))
-        threading.Thread(target=_warm_up, args=(options,), daemon=True,
-                         name="hnviz-warm-up").start()
+        threading.Thread(target=_warm_up, daemon=True, name="hnviz-warm-up").start()
         while True:
             timeout = 0.0 if host.busy else None  # None: block until a command arrives
             while conn.poll(timeout):
@@ -94,25 +94,29 @@ def serve(conn, options, info: dict[str, Any] | None = None) -> None:
         return  # the server is gone
 
 
-def _warm_up(options) -> None:
-    """Pay the one-off costs of a worker's first runs in the background, after hello, so that
-    the first ▶ after a server start does not (issue 21):
-    1. `_rehearse` at once: what hosting and training the first run pays once (~0.25 s per
-       worker measured on a loaded machine; the lecture's ▶ hosts two runs, one per worker);
-    2. torch._dynamo's import DYNAMO_DELAY_S later: torch.func's vmap (EWC's per-sample Fisher
-       at a task's end) imports it, plain training steps do not (core/adam.py). It takes ~0.85 s
-       idle, ~5 s on a loaded machine, and holds the GIL most of that time: before hello it
-       doubled the time a freshly started server made the first ▶ wait; right after hello, a
-       ▶ in the first seconds still shared the worker with it. A Fisher that comes first waits
-       on the import lock, not a re-import."""
+def _rehearse_safely(options) -> None:
+    """`_rehearse` (what hosting and training the first run pays once: ~0.25 s per worker
+    measured on a loaded machine, and the lecture's ▶ hosts two runs, one per worker), in the
+    serving thread before hello (issue 21). Not in a background thread: building a Trainer
+    seeds and draws from torch's process-wide generator, and a rehearsal beside a real run's
+    build made that run's initial weights differ from the same run built alone."""
     try:
         _rehearse(options)
     except Exception:  # noqa: BLE001 - a warm-up only: the run that needs it will say why
         pass
+
+
+def _warm_up() -> None:
+    """torch._dynamo's one-off import, in the background DYNAMO_DELAY_S after hello:
+    torch.func's vmap (EWC's per-sample Fisher at a task's end) imports it, plain training steps
+    do not (core/adam.py). It takes ~0.85 s idle, ~5 s on a loaded machine, and holds the GIL
+    most of that time: before hello it doubled the time a freshly started server made the first
+    ▶ wait; right after hello, a ▶ in the first seconds still shared the worker with it
+    (issue 21). A Fisher that comes first waits on the import lock, not a re-import."""
     time.sleep(DYNAMO_DELAY_S)
     try:
         import torch._dynamo  # noqa: F401
-    except Exception:  # noqa: BLE001
+    except Exception:  # noqa: BLE001 - a warm-up only: the run that needs it will say why
         pass
 
 
