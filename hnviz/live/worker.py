@@ -126,17 +126,16 @@ REHEARSAL_STEPS = 20
 
 def _rehearse(options) -> int:
     """A throwaway run of the 1-D toy's preset (the Train page's default and the lecture's live
-    step), on a private RunHost of this thread: hosted (its Trainer built, its first update and
+    step), on a private RunHost (in the serving thread, whose torch threads `serve` has
+    configured): hosted (its Trainer built, its first update and
     checkpoint published), trained for REHEARSAL_STEPS steps and dropped (returns the steps
     made). Nothing of it reaches the server; the torch kernels, allocator pools and lazy imports
     it touched stay warm."""
-    from hnviz.core import threads
     from hnviz.core.presets import default_config
 
     from .host import RunHost
     from .source import FromConfig
 
-    threads.configure()  # this thread's torch threads, like the serving one's
     cfg = default_config("regression1d", "hnet")
     host = RunHost(options)
     host.add("rehearsal", "", FromConfig(cfg.to_dict(), {"name": "rehearsal"}))
