@@ -13,7 +13,8 @@ from __future__ import annotations
 import argparse
 
 from .core.benchmarks import BENCHMARKS, DEFAULT_BENCHMARK
-from .core.config import HNET_KINDS, REG_CHOICES, TARGET_KINDS, ConfigError, RunConfig
+from .core.config import (ACTIVATIONS, HNET_KINDS, REG_CHOICES, TARGET_KINDS, ConfigError,
+                          RunConfig)
 from .core.devices import DEFAULT_DEVICE, DEVICE_CHOICES
 from .core.io import OutputPathError, check_output_path
 from .core.limits import HARD, LIBRARY, Limits
@@ -54,6 +55,8 @@ def add_run_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("--hnet", choices=HNET_KINDS, help="hypernetwork kind")
     p.add_argument("--emb-dim", type=int, help="task-embedding dimension")
     p.add_argument("--hnet-hidden", type=parse_ints, help="hypernet hidden widths, e.g. 50,50")
+    p.add_argument("--hnet-activation", choices=ACTIVATIONS,
+                   help="hypernet hidden units' nonlinearity (preset: relu)")
     p.add_argument("--chunk-size", type=int, help="chunked hypernet: weights per chunk")
     p.add_argument("--chunk-emb-dim", type=int, help="chunked hypernet: chunk-embedding size")
     p.add_argument("--chunk-emb-init-std", type=float,
@@ -117,6 +120,7 @@ def config_for(a: argparse.Namespace, benchmark: str, method: str) -> RunConfig:
         if getattr(a, flag) is not None:
             train[flag] = getattr(a, flag)
     hnet = {k: v for k, v in {"kind": a.hnet, "emb_dim": a.emb_dim, "hidden": a.hnet_hidden,
+                              "activation": getattr(a, "hnet_activation", None),
                               "chunk_size": a.chunk_size, "chunk_emb_dim": a.chunk_emb_dim,
                               "chunk_emb_init_std": getattr(a, "chunk_emb_init_std", None),
                               }.items() if v is not None}

@@ -4,6 +4,7 @@ import sys
 from pathlib import Path
 
 import pytest
+import torch
 
 from hnviz.cli import main
 
@@ -143,6 +144,27 @@ def test_replay_options_reach_the_config_and_a_bad_dropout_is_one_line(capsys) -
     err = capsys.readouterr().err.strip()
     assert "replay.classifier_dropout must be a number in [0, 1)" in err
     assert len(err.splitlines()) == 1
+
+def test_hnet_activation_option_reaches_the_hypernetwork(capsys) -> None:
+    """--hnet-activation sets the hypernetwork's hidden units (the authors' Split MNIST re-run
+    used sigmoid ones); the target's stay as they were; a name that is not one is refused."""
+    import argparse
+
+    from hnviz.core.hnets import HyperNetwork
+    from hnviz.run_args import add_run_args, config_from_args
+
+    p = argparse.ArgumentParser()
+    add_run_args(p)
+    cfg = config_from_args(p.parse_args(["--benchmark", "split-digits", "--method", "hnet",
+                                         "--hnet-activation", "sigmoid"]))
+    assert cfg.hnet.activation == "sigmoid" and cfg.target.activation == "relu"
+    h = HyperNetwork(cfg.hnet, 100, n_tasks=2)
+    assert any(isinstance(m, torch.nn.Sigmoid) for m in h.body.modules())
+    assert not any(isinstance(m, torch.nn.ReLU) for m in h.body.modules())
+    with pytest.raises(SystemExit):
+        p.parse_args(["--hnet-activation", "swish"])
+    assert "invalid choice: 'swish'" in capsys.readouterr().err
+
 
 def test_app_subcommand_serves_the_app_files_of_this_hnviz(capsys):
     """`hnviz app` runs Streamlit on app_root()/app.py with this interpreter; -P keeps the

@@ -238,3 +238,19 @@ def test_explorer_owns_the_parameter_of_every_sweep_it_lists() -> None:
     url = page_url([ref])
     assert url.keys[0] == "sweep" and {"beta", "ewc_lambda", "si_c", "iters_per_task"} <= set(
         url.keys)
+
+
+def test_slider_bridge_knows_the_step_the_page_drew() -> None:
+    """The slider↔URL bridge is told the label of the step the page drew, so a slider moved
+    before the bridge listened is caught up with (the browser half: tests/e2e/
+    test_explorer_links.py); a figure without a slider tells nothing."""
+    import plotly.graph_objects as go
+
+    from hnviz.ui.url.slider import drawn_label
+
+    steps = [{"label": lab, "method": "animate", "args": [[lab]]} for lab in ("0", "0.1", "100")]
+    fig = go.Figure(layout={"sliders": [{"steps": steps, "active": 2}]})
+    assert drawn_label(fig) == "100"
+    fig.layout.sliders[0].active = 0
+    assert drawn_label(fig) == "0"
+    assert drawn_label(go.Figure()) is None

@@ -39,3 +39,23 @@ def test_explorer_link_restores_sweep_and_beta(app_server: str, fresh_page) -> N
     assert _current_value(scrub) == "β = 0"
     assert _selected(other, "Sweep") == "Split Digits · HNET (β) · bundled"
     assert not page.hnviz_page_errors and not other.hnviz_page_errors
+
+
+def test_slider_moved_before_the_bridge_listened_reaches_the_link(app_server: str,
+                                                                  fresh_page) -> None:  # noqa: F811
+    """A slider that moved while the URL bridge was not yet listening (on a loaded machine the
+    bridge can mount seconds after the chart) is caught up with once it binds: here the slider
+    is moved without an event and the bridge made to bind afresh, as it does to a new chart."""
+    page = fresh_page()
+    goto_app(page, f"{app_server}/Beta_explorer?sweep=digits-hnet-beta&beta=100")
+    scrub = page.locator(SCRUB)
+    scrub.locator(".slider-container").wait_for()
+    page.wait_for_function(f"() => !!document.querySelector('{SCRUB} .js-plotly-plot')"
+                           ".__hnvizSliderUrl", timeout=30_000)  # the bridge listens
+    scrub.locator(".js-plotly-plot").evaluate(
+        "gd => Plotly.relayout(gd, {'sliders[0].active': 0})"
+        ".then(() => { gd.__hnvizSliderUrl = null; })")  # moved unseen; the bridge rebinds
+    page.wait_for_function("() => new URL(location.href).searchParams.get('beta') === '0'",
+                           timeout=10_000)
+    assert _query(page.url) == {"sweep": "digits-hnet-beta", "beta": "0"}
+    assert not page.hnviz_page_errors

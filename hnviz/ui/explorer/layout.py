@@ -250,7 +250,7 @@ def _scrubber(url: PageUrl, ref: SweepRef, s: Sweep) -> int:
         fig = charts.classification_scrub_figure(s, start=k)
     st.plotly_chart(fig, key=SCRUB_KEY, **_CHART)
     slider_url.follow(SCRUB_KEY, url, s.param, functools.partial(_on_value, ref.key),
-                      key="explorer.scrub_bridge")
+                      key="explorer.scrub_bridge", fig=fig)
     return k
 
 

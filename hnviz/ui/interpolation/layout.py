@@ -105,7 +105,8 @@ def render() -> None:
                         task_i, task_j, land, pv.xs, pv.curves, pv.data, pv.axis_names,
                         pv.plane_title)
     st.plotly_chart(fig, width="stretch", key=CHART_KEY, config={"displaylogo": False})
-    slider_url.follow(CHART_KEY, URL, "alpha", _on_alpha, key="interp.alpha_bridge")
+    slider_url.follow(CHART_KEY, URL, "alpha", _on_alpha, key="interp.alpha_bridge",
+                      fig=fig)
     st.caption("▶ Play walks the whole path in the browser; the slider picks any α. The line "
                "above the panels shows every task's metric at the current α; the red dot is the "
                "network on the path.")

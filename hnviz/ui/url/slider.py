@@ -21,6 +21,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+import plotly.graph_objects as go
 import streamlit as st
 
 from hnviz.ui.url.query import PageUrl
@@ -30,16 +31,19 @@ DEBOUNCE_MS = 250
 _JS = """
 export default function(component) {
   const { data, setStateValue } = component;
-  const { chart, param, debounce } = data;
+  const { chart, param, debounce, drawn } = data;
   let timer = null;
   let last = null;
+  const label = (gd) => {
+    const s = gd.layout && gd.layout.sliders && gd.layout.sliders[0];
+    const step = s && s.steps && s.steps[s.active];
+    return step ? String(step.label) : null;
+  };
   const settle = (gd) => {
     clearTimeout(timer);
     timer = setTimeout(() => {
-      const s = gd.layout && gd.layout.sliders && gd.layout.sliders[0];
-      const step = s && s.steps && s.steps[s.active];
-      if (!step) return;
-      const value = String(step.label);
+      const value = label(gd);
+      if (value === null) return;
       const url = new URL(window.location.href);
       if (url.searchParams.get(param) !== value) {
         url.searchParams.set(param, value);
@@ -59,6 +63,10 @@ export default function(component) {
       for (const ev of ["plotly_sliderchange", "plotly_animatingframe", "plotly_animated"]) {
         gd.on(ev, () => settle(gd));
       }
+      // moved before this component could listen (it mounts after the chart; a loaded
+      // machine can leave seconds between them): catch up with the slider now
+      const now = label(gd);
+      if (drawn !== null && now !== null && now !== drawn) settle(gd);
     });
   };
   bind();
@@ -70,13 +78,24 @@ export default function(component) {
 _component = st.components.v2.component("hnviz_slider_url", js=_JS)
 
 
+def drawn_label(fig: go.Figure) -> str | None:
+    """The label of the step `fig`'s first slider starts at (what the page drew), or None."""
+    sliders = fig.layout.sliders
+    if not sliders or not sliders[0].steps:
+        return None
+    s = sliders[0]
+    return str(s.steps[s.active or 0].label)
+
+
 def follow(chart_key: str, url: PageUrl, param: str, on_value: Callable[[str], None],
-           key: str) -> None:
+           key: str, fig: go.Figure | None = None) -> None:
     """Keep `?param=` (one of the page's keys, `url`) on the slider of the chart with key
     `chart_key` (a key without dots: it is a CSS class), and call `on_value(label)` when it
-    moves (see module doc). Draws nothing."""
+    moves (see module doc). With `fig` (the figure drawn there), a slider moved before the
+    component listened is caught up with as soon as it does. Draws nothing."""
     if param not in url.keys:
         raise ValueError(f"?{param}= is not one of the {url.page} page's query keys")
+    drawn = drawn_label(fig) if fig is not None else None
 
     def changed() -> None:
         value = (st.session_state.get(key) or {}).get("value")
@@ -85,7 +104,8 @@ def follow(chart_key: str, url: PageUrl, param: str, on_value: Callable[[str], N
 
     @st.fragment
     def mount() -> None:
-        _component(key=key, data={"chart": chart_key, "param": param, "debounce": DEBOUNCE_MS},
+        _component(key=key, data={"chart": chart_key, "param": param, "debounce": DEBOUNCE_MS,
+                                     "drawn": drawn},
                    default={"value": None}, on_value_change=changed, height=0)
 
     mount()
