@@ -13,8 +13,7 @@ from __future__ import annotations
 import argparse
 
 from .core.benchmarks import BENCHMARKS, DEFAULT_BENCHMARK
-from .core.config import (ACTIVATIONS, HNET_KINDS, REG_CHOICES, TARGET_KINDS, ConfigError,
-                          RunConfig)
+from .core.config import ACTIVATIONS, HNET_KINDS, REG_CHOICES, TARGET_KINDS, ConfigError, RunConfig
 from .core.devices import DEFAULT_DEVICE, DEVICE_CHOICES
 from .core.io import OutputPathError, check_output_path
 from .core.limits import HARD, LIBRARY, Limits

@@ -19,6 +19,15 @@ one folder deeper, assets/sweeps/compression/{hnet,baselines}/, so the β explor
 the sweeps directly under assets/sweeps/) does not offer them as strength sweeps:
 
     PYTHONPATH=. .venv/bin/python scripts/make_sweeps.py --only digits-compression,digits-baselines
+
+The long-memory ratio sweep (the Paper page's Long memory view, issue 20): `long-compression`
+trains HNET on Permuted Digits-100 from the long-sequence preset (`Benchmark.long`: its target,
+chunks, β, 500 steps per task), with the hypernetwork's last hidden layer at 32, 64, 128 (the
+preset) and 256 units: compression ratios 0.29, 0.51, 0.93 and 1.78, seed 0 only (each run is
+10-15 minutes on one core). It is bundled beside the reproduction runs it is drawn against,
+assets/paper/permuted-digits-100/ratio/sweep.json:
+
+    PYTHONPATH=. .venv/bin/python scripts/make_sweeps.py --only long-compression --jobs 2
 """
 
 from __future__ import annotations
@@ -45,7 +54,10 @@ CS = (0, 1e-3, 1e-2, 0.1, 1, 10, 100, 1e3, 1e4)
 CHUNK_SIZES = (50, 200, 1000, 2000)  # Split Digits' target has 16,802 weights (one head)
 HNET_HIDDEN = ((8, 8), (16, 16), (32, 32), (64, 64))
 
-# name -> (benchmark, methods, {config field: values} (their product), iters per task)
+LONG_HIDDEN = ((64, 32), (64, 64), (64, 128), (64, 256))
+
+# name -> (benchmark, methods, {config field: values} (their product), iters per task; None:
+# the preset's)
 SWEEPS = {
     "toy-hnet-beta": ("regression1d", ("hnet",), {"train.beta": TOY_BETAS}, TOY_ITERS),
     "toy-ewc-lambda": ("regression1d", ("ewc",), {"train.ewc_lambda": LAMBDAS}, TOY_ITERS),
@@ -60,11 +72,17 @@ SWEEPS = {
     # the budget as the one (fixed) axis: fine-tuning has no strength to sweep
     "digits-baselines": ("split-digits", ("finetune", "ewc"),
                          {"train.iters_per_task": (DIGITS_ITERS,)}, DIGITS_ITERS),
+    "long-compression": ("permuted-digits", ("hnet",), {"hnet.hidden": LONG_HIDDEN}, None),
 }
+# sweeps of a long sequence: the number of tasks (from the benchmark's long-sequence preset)
+N_TASKS = {"long-compression": 100}
+SWEEP_SEEDS = {"long-compression": (0,)}  # default: SEEDS
 
 
-# where a sweep's manifest goes under assets/sweeps/ (default: its name)
-DEST = {"digits-compression": "compression/hnet", "digits-baselines": "compression/baselines"}
+# where a sweep's manifest goes under assets/ (default: sweeps/<its name>)
+DEST = {"digits-compression": "sweeps/compression/hnet",
+        "digits-baselines": "sweeps/compression/baselines",
+        "long-compression": "paper/permuted-digits-100/ratio"}
 
 
 def main() -> int:
@@ -78,13 +96,15 @@ def main() -> int:
         bench, methods, params, iters = SWEEPS[name]
         # Sweeps train without the paper's lookahead (the toy preset's Train-page default):
         # it costs ~1.7x per step and the bundled grids were built without it.
-        bases = [default_config(bench, m).replace(
-            train={"iters_per_task": iters, "lookahead": False}) for m in methods]
+        bases = [default_config(bench, m, n_tasks=N_TASKS.get(name)) for m in methods]
+        train = {"lookahead": False} if iters is None else {"iters_per_task": iters,
+                                                            "lookahead": False}
+        bases = [b.replace(train=train) for b in bases]
         t0 = time.perf_counter()
         build = Path(a.build) / name
-        m = run_sweep(make_grid(bases, params, SEEDS), build, jobs=a.jobs, name=name,
-                      progress=False)
-        dest = ROOT / "assets" / "sweeps" / DEST.get(name, name)
+        m = run_sweep(make_grid(bases, params, SWEEP_SEEDS.get(name, SEEDS)), build,
+                      jobs=a.jobs, name=name, progress=False)
+        dest = ROOT / "assets" / DEST.get(name, f"sweeps/{name}")
         dest.mkdir(parents=True, exist_ok=True)
         shutil.copyfile(build / "sweep.json", dest / "sweep.json")
         failed = sum(r["status"] != "ok" for r in m["runs"])

@@ -7,9 +7,11 @@ AppTest runs the app in this process, so the tests train with the in-process poo
 
 from __future__ import annotations
 
+import base64
 import time
 from pathlib import Path
 
+import numpy as np
 from streamlit.testing.v1 import AppTest
 
 from hnviz.ui.services import services
@@ -57,3 +59,10 @@ def wait_until(at: AppTest, predicate, timeout: float = 60.0) -> None:
         assert time.monotonic() < deadline, "condition not reached in time"
         time.sleep(0.1)
     at.run()
+
+
+def plotly_array(v) -> np.ndarray:
+    """A Plotly JSON array: a list, or a typed array {"dtype": "f4", "bdata": base64}."""
+    if isinstance(v, dict):
+        return np.frombuffer(base64.b64decode(v["bdata"]), dtype=np.dtype(v["dtype"]))
+    return np.asarray(v)

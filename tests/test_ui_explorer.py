@@ -14,6 +14,7 @@ import pytest
 from hnviz.analysis.sweeps import load_sweep
 from hnviz.ui.explorer import charts
 from hnviz.ui.explorer.form import parse_values
+from tests.apptest_helpers import plotly_array
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -116,15 +117,6 @@ def test_page_renders_in_apptest():
     assert len(at.get("plotly_chart")) >= 2
 
 
-def _plotly_array(v) -> np.ndarray:
-    """A Plotly JSON array: a list, or a typed array {'dtype', 'bdata' (base64)}."""
-    import base64
-
-    if isinstance(v, dict):
-        return np.frombuffer(base64.b64decode(v["bdata"]), dtype=np.dtype(v["dtype"]))
-    return np.asarray(v, dtype=float)
-
-
 def test_explorer_shows_the_compressive_regime_from_the_bundled_sweep():
     """Issue 13: the compression figure (accuracy against hypernet/target weights, ratios
     below and above 1, fine-tuning and EWC lines) on a regular page, not only the lecture."""
@@ -142,7 +134,7 @@ def test_explorer_shows_the_compressive_regime_from_the_bundled_sweep():
     specs = [json.loads(c.proto.spec) for c in at.get("plotly_chart")]
     fig = next(f for f in specs
                if "accuracy against compression" in f["layout"]["title"]["text"])
-    ratios = np.concatenate([_plotly_array(tr["x"]) for tr in fig["data"] if "x" in tr])
+    ratios = np.concatenate([plotly_array(tr["x"]) for tr in fig["data"] if "x" in tr])
     assert ratios.min() < 1 < ratios.max()  # both sides of the compressive regime
     names = " ".join([tr.get("name") or "" for tr in fig["data"]]
                      + [a.get("text") or "" for a in fig["layout"].get("annotations", [])])

@@ -19,7 +19,7 @@ from hnviz.core.sizes import param_counts
 from hnviz.reproduce.experiments import EXPERIMENTS
 from hnviz.reproduce.run import run_experiment, write_bundle
 from hnviz.ui.paper.long_memory import MAKE_COMMAND, PAPER_ENV
-from tests.apptest_helpers import open_app
+from tests.apptest_helpers import open_app, plotly_array
 
 PAPER = "pages/9_Paper.py"
 TRAIN = "pages/1_Train.py"
@@ -73,6 +73,39 @@ def test_paper_page_shows_the_long_memory_section(long_bundle, monkeypatch):
     assert any(s.x0 == 1.0 and s.x1 == 1.0 for s in shapes)  # the line at 1
     assert any("fine-tuning" in (a.text or "") for a in ratio[0].layout.annotations)
     assert not at.exception
+
+
+def test_a_bundled_ratio_sweep_draws_accuracy_against_ratio(long_bundle, tmp_path, monkeypatch):
+    """With the ratio sweep bundled beside the runs (`<experiment>/ratio/sweep.json`, what
+    `scripts/make_sweeps.py --only long-compression` writes; made here with the real sweep code
+    at the tiny bundle's tasks and budget), the figure shows HNET over its sizes as one curve,
+    each point at its config's ratio, and the bundled fine-tuning runs as a reference line."""
+    import plotly.io as pio
+
+    from hnviz.sweeps import make_grid, run_sweep
+
+    bundle = tmp_path / "bundle"
+    shutil.copytree(long_bundle, bundle)
+    base = default_config("permuted-digits", "hnet", n_tasks=N_TASKS).replace(
+        train={"iters_per_task": ITERS, "eval_every": ITERS})
+    sizes = ((64, 32), (64, 256))
+    run_sweep(make_grid([base], {"hnet.hidden": sizes}, (0,)), tmp_path / "ratio", jobs=1,
+              name="long-compression", progress=False)
+    (bundle / "permuted-digits-100" / "ratio").mkdir()
+    shutil.copyfile(tmp_path / "ratio" / "sweep.json",
+                    bundle / "permuted-digits-100" / "ratio" / "sweep.json")
+    monkeypatch.setenv(PAPER_ENV, str(bundle))
+    at = open_app(PAPER, exp="permuted-digits-100")
+    assert not at.exception
+    figs = [pio.from_json(c.proto.spec) for c in _charts(at)]
+    (ratio,) = [f for f in figs if "compression" in (f.layout.title.text or "")]
+    assert f"({ITERS} steps per task, seed 0)" in ratio.layout.title.text
+    (hnet,) = ratio.data
+    want = [param_counts(base.replace(hnet={"hidden": h})).compression for h in sizes]
+    assert hnet.name == f"HNET ({N_TASKS} tasks)"
+    assert list(plotly_array(ratio.to_dict()["data"][0]["x"])) == pytest.approx(want) and want[0] < 1 < want[1]
+    assert any(s.x0 == 1.0 and s.x1 == 1.0 for s in ratio.layout.shapes)
+    assert any("fine-tuning" in (a.text or "") for a in ratio.layout.annotations)
 
 
 def test_other_experiments_have_no_long_memory_section(long_bundle, monkeypatch):

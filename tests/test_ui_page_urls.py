@@ -4,16 +4,14 @@ fresh session with them and get the same view; bad or foreign values are reporte
 
 from __future__ import annotations
 
-import base64
 import json
 import logging
 
-import numpy as np
 from streamlit.testing.v1 import AppTest
 
 from hnviz.analysis.points import EmbeddingPoint
 from hnviz.ui.explorer.data import BUNDLED_DIR
-from tests.apptest_helpers import active, open_app
+from tests.apptest_helpers import active, open_app, plotly_array
 
 EMB, INTERP, EXPLORER = ("pages/5_Embedding_space.py", "pages/6_Interpolation.py",
                          "pages/7_Beta_explorer.py")
@@ -39,13 +37,6 @@ def text(at: AppTest) -> str:
 
 def chart_spec(at: AppTest, marker: str) -> dict:
     return json.loads(next(c.proto.spec for c in at.get("plotly_chart") if marker in c.proto.spec))
-
-
-def arr(v) -> np.ndarray:
-    """A plotly JSON array: a list, or a typed array {"dtype": "f4", "bdata": base64}."""
-    if isinstance(v, dict):
-        return np.frombuffer(base64.b64decode(v["bdata"]), dtype=v["dtype"])
-    return np.asarray(v)
 
 
 def no_problems(at: AppTest) -> None:
@@ -140,9 +131,9 @@ def _walk_from_here() -> None:
     spec = chart_spec(at, '"walk:dot"')
     dot = next(d for d in spec["data"] if d.get("meta") == "walk:dot")
     path = next(d for d in spec["data"] if d.get("name") == "path")
-    x, y = arr(path["x"]), arr(path["y"])
+    x, y = plotly_array(path["x"]), plotly_array(path["y"])
     assert (x[0], y[0]) == (0.25, -0.5)  # the walk starts at the clicked point, exactly
-    assert arr(dot["x"])[0] == x[10]  # α = 0.5 of 21 frames
+    assert plotly_array(dot["x"])[0] == x[10]  # α = 0.5 of 21 frames
 
 
 # ---------------------------------------------------------------------------- Interpolation

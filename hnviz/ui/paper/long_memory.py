@@ -5,10 +5,11 @@ with the line at 1 (the paper's abstract: "long memory lifetimes are achieved in
 regime").
 
 Data: the reproduction bundle (`python -m hnviz reproduce --experiment permuted-digits-100
---bundle assets/paper`): the experiment's sweep manifest, whose runs carry their accuracy
-matrices (`hnviz.analysis.long_memory`); the ratio sweep (HNET at hypernetwork sizes around
-ratio 1, same tasks and budget: `scripts/make_sweeps.py --only long-compression`) where it is
-bundled. Nothing is trained here.
+--bundle assets/paper`): the experiment's sweep manifests, whose runs carry their accuracy
+matrices (`hnviz.analysis.long_memory`); the ratio sweep where the bundle has one, in the
+experiment's folder as `ratio/sweep.json` (HNET at hypernetwork sizes below and above ratio 1,
+the same tasks and budget: `scripts/make_sweeps.py --only long-compression`), drawn against the
+bundled baselines. Nothing is trained here.
 
     render(...)      the whole view (the Paper page's section, `paper_section`)
     tasks_fig(...)   the per-task figure alone (the lecture's compression step,
@@ -36,7 +37,7 @@ PAPER_ENV = "HNVIZ_PAPER_DIR"  # as the Paper page: a bundle other than assets/p
 BUNDLED = asset("paper")
 EXPERIMENTS = ("permuted-digits-100", "permuted-mnist-100")  # the long-sequence experiments
 DEFAULT_EXPERIMENT = EXPERIMENTS[0]
-RATIO_SWEEP = asset("sweeps", "long-compression")  # {name}/sweep.json
+RATIO_SWEEP = Path("ratio", "sweep.json")  # under the bundle's experiment folder
 MAKE_COMMAND = ("python -m hnviz reproduce --experiment permuted-digits-100 "
                 "--bundle assets/paper")
 _CHART = dict(width="stretch", theme=None, config={"displaylogo": False})
@@ -68,8 +69,9 @@ def _memories(paths: tuple[str, ...], experiment: str, stamp: float
 
 
 @st.cache_data(show_spinner=False, max_entries=8)
-def _ratio_sweep(hnet: str, baselines: str, stamp: float) -> CompressionSweep:
-    return load_compression(hnet, baselines)
+def _ratio_sweep(hnet: str, stamp: float) -> CompressionSweep:
+    """One curve over every size the sweep trained (no field splits it into several)."""
+    return load_compression(hnet, None, curve_field="")
 
 
 def memories(experiment: str = DEFAULT_EXPERIMENT, folder: Path | None = None
@@ -87,13 +89,12 @@ def memories(experiment: str = DEFAULT_EXPERIMENT, folder: Path | None = None
 
 def ratio_sweep(experiment: str = DEFAULT_EXPERIMENT, folder: Path | None = None
                 ) -> CompressionSweep:
-    """HNET at several compression ratios on the experiment's tasks and budget, with the
-    experiment's baselines as reference lines; SweepFileError when it is not bundled."""
-    hnet = RATIO_SWEEP / experiment / "sweep.json"
-    base = (folder or bundle_dir()) / experiment / "sweep.json"
+    """HNET at several compression ratios on the experiment's tasks and budget (the bundle's
+    `<experiment>/ratio/sweep.json`); SweepFileError when the bundle has none."""
+    hnet = (folder or bundle_dir()) / experiment / RATIO_SWEEP
     if not hnet.exists():
         raise SweepFileError(f"no ratio sweep is bundled for {experiment}")
-    return _ratio_sweep(str(hnet.parent), str(base.parent), _stamp(hnet) + _stamp(base))
+    return _ratio_sweep(str(hnet), _stamp(hnet))
 
 
 def summary_text(mem: dict[str, MethodMemory]) -> str:
@@ -167,13 +168,17 @@ def render(experiment: str = DEFAULT_EXPERIMENT, folder: Path | None = None,
     with left:
         st.plotly_chart(lmfigs.mean_final_fig(mem), key=f"{key}.bars", **_CHART)
     with right:
-        if sweep is not None:
+        curves, refs = ratio_view(mem)
+        if sweep is not None:  # HNET over its sizes (one curve), the bundled baselines as lines
+            hnet = [dataclasses.replace(c, label=f"{method_short(c.label)} ({T} tasks)")
+                    for c in sweep.curves]
             st.plotly_chart(cfigs.compression_fig(
-                sweep.curves, sweep.refs, height=300 + 120,
-                title=f"{T} tasks: accuracy against compression ({sweep.iters_per_task} "
-                      "steps per task)"), key=f"{key}.ratio", **_CHART)
+                hnet, refs, height=300 + 120,
+                title=f"{T} tasks: accuracy against compression ratio "
+                      f"({sweep.iters_per_task} steps per task, seed"
+                      f"{'s' * (len(sweep.seeds) > 1)} {', '.join(map(str, sweep.seeds))})"),
+                key=f"{key}.ratio", **_CHART)
         else:  # the bundled runs alone: HNET's point at its ratio, the baselines as lines
-            curves, refs = ratio_view(mem)
             curves = [dataclasses.replace(c, label=method_short(c.label.split(" ")[0]) + " "
                                           + c.label.split(" ", 1)[1]) for c in curves]
             st.plotly_chart(cfigs.compression_fig(
