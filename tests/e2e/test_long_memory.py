@@ -107,6 +107,20 @@ def test_long_memory_view_scrubs_after_task_t_in_the_browser(app_server, browser
     page.get_by_text("Mean final accuracy over all").first.scroll_into_view_if_needed()
     _no_error(page)
     screenshot(page, "long_memory_summary", full_page=False)
+    ratio = page.locator(f"{SECTION} .js-plotly-plot").filter(has_text="against compression")
+    drawn = ratio.first.evaluate(
+        "gd => gd.data.filter(t => t.name && t.name.startsWith('HNET'))"
+        ".map(t => ({x: Array.from(t.x), y: Array.from(t.y)}))")
+    sweep = paper / "permuted-digits-100" / "ratio" / "sweep.json"
+    if sweep.exists():  # the ratio sweep: HNET's accuracy at each of its sizes, below and above 1
+        runs = [r for r in json.loads(sweep.read_text())["runs"] if r["status"] == "ok"]
+        (curve,) = drawn
+        assert len(curve["x"]) == len(runs) >= 3
+        assert min(curve["x"]) < 1 < max(curve["x"])
+        assert sorted(curve["y"]) == pytest.approx(
+            sorted(r["summary"]["mean_final"] for r in runs), abs=1e-6)
+    else:  # the bundled HNET runs alone: one point at their ratio
+        assert len(drawn) == 1 and len(drawn[0]["x"]) == 1
 
 
 def _no_error(page) -> None:
