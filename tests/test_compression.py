@@ -125,3 +125,28 @@ def test_bundled_compression_sweep_spans_the_compressive_regime() -> None:
     assert set(c.refs) == {"finetune", "ewc"}
     d = read_manifest(COMPRESSION_SWEEP)
     assert {r["status"] for r in d["runs"]} == {"ok"}
+
+
+def test_compression_fig_labels_sit_where_they_belong() -> None:
+    """On the log x axis the "compressive regime" label sits inside the shaded ratios < 1 (an
+    annotation takes log10(x); the rectangle's own label had landed right of the line at 1);
+    two baselines whose lines are close get their labels on opposite sides; one curve is named
+    at its end (a single trace has no legend)."""
+    from hnviz.analysis.compression import CompressionCurve, Reference
+
+    curve = CompressionCurve("HNET (100 tasks)", np.array([0.3, 0.9, 1.8]),
+                             np.array([0.6, 0.9, 0.92]), np.zeros(3), np.ones(3, dtype=int),
+                             np.array([1, 2, 3]), np.array([4, 4, 4]), ("a", "b", "c"))
+    refs = {"online-ewc": Reference("online-ewc", 0.858, 0.01, 3),
+            "si": Reference("si", 0.852, 0.01, 3),
+            "finetune": Reference("finetune", 0.54, 0.0, 2)}
+    fig = cfigs.compression_fig([curve], refs)
+    regime = next(a for a in fig.layout.annotations if a.text == "compressive regime")
+    assert regime.x < np.log10(1.0) and regime.xanchor == "left"
+    assert regime.x >= fig.layout.xaxis.range[0]  # on the plot (the range is log10 too)
+    ewc, si, ft = (next(a for a in fig.layout.annotations if a.text.startswith(m))
+                   for m in ("online EWC", "SI", "fine-tuning"))
+    assert {ewc.yanchor, si.yanchor} == {"bottom", "top"}  # one above its line, one below
+    assert ft.yanchor == "top"  # alone: below its line
+    named = [a for a in fig.layout.annotations if a.text == "HNET (100 tasks)"]
+    assert len(named) == 1 and named[0].x == pytest.approx(np.log10(1.8))

@@ -109,7 +109,7 @@ def test_long_memory_view_scrubs_after_task_t_in_the_browser(app_server, browser
     screenshot(page, "long_memory_summary", full_page=False)
     ratio = page.locator(f"{SECTION} .js-plotly-plot").filter(has_text="against compression")
     drawn = ratio.first.evaluate(
-        "gd => gd.data.filter(t => t.name && t.name.startsWith('HNET'))"
+        "gd => gd._fullData.filter(t => t.name && t.name.startsWith('HNET'))"
         ".map(t => ({x: Array.from(t.x), y: Array.from(t.y)}))")
     sweep = paper / "permuted-digits-100" / "ratio" / "sweep.json"
     if sweep.exists():  # the ratio sweep: HNET's accuracy at each of its sizes, below and above 1

@@ -56,15 +56,23 @@ def compression_fig(curves: Sequence[CompressionCurve], refs: Mapping[str, Refer
     ratios = [r for c in curves for r in c.ratio]
     lo = min([*ratios, 0.5])
     hi = max([*ratios, 2.0])
-    fig.add_vrect(x0=lo / 1.5, x1=1.0, fillcolor="#2ca02c", opacity=0.08, line_width=0,
-                  annotation_text="compressive regime", annotation_position="top left",
-                  annotation_font=dict(color="#2ca02c"))
+    fig.add_vrect(x0=lo / 1.5, x1=1.0, fillcolor="#2ca02c", opacity=0.08, line_width=0)
+    # an annotation on a log axis is placed at log10(x) (a shape at x): written by hand, not
+    # as the rectangle's own annotation (which lands to the right of the line at 1)
+    fig.add_annotation(x=np.log10(lo / 1.5), y=1.0, xref="x", yref="paper", xanchor="left",
+                       yanchor="top", showarrow=False, text="compressive regime",
+                       font=dict(color="#2ca02c"))
     fig.add_vline(x=1.0, line=dict(color="#2ca02c", width=1.5, dash="dot"))
-    for method, ref in refs.items():
+    below = True  # each label under its line, but above it where the line below is close
+    previous = None
+    for method, ref in sorted(refs.items(), key=lambda kv: kv[1].mean):
         color = method_color(method)
+        below = not below if previous is not None and ref.mean - previous < 0.04 else True
+        previous = ref.mean
         fig.add_hline(y=ref.mean, line=dict(color=color, width=2, dash="dash"),
                       annotation_text=f"{method_short(method)} {ref.mean:.1%}",
-                      annotation_position="bottom right", annotation_font=dict(color=color))
+                      annotation_position="bottom right" if below else "top right",
+                      annotation_font=dict(color=color))
     for k, c in enumerate(curves):
         color = SIZE_COLORS[min(k, len(SIZE_COLORS) - 1)]
         fig.add_trace(go.Scatter(
@@ -75,6 +83,10 @@ def compression_fig(curves: Sequence[CompressionCurve], refs: Mapping[str, Refer
             if len(c.ratio) else None, text=list(c.point_labels),
             hovertemplate="%{text}<br>ratio %{x:.3g} (%{customdata[0]:,} / %{customdata[1]:,} "
                           "weights)<br>accuracy %{y:.1%}<extra></extra>"))
+    if len(curves) == 1 and len(curves[0].ratio):  # no legend for one line: name it at its end
+        c = curves[0]
+        fig.add_annotation(x=np.log10(c.ratio[-1]), y=c.mean[-1], yshift=16, showarrow=False,
+                           text=c.label, xanchor="right", font=dict(color=SIZE_COLORS[0]))
     ticks = [t for t in RATIO_TICKS if lo / 1.5 <= t <= hi * 1.5]
     fig.update_xaxes(type="log", title_text="compression ratio (hypernetwork / target weights)",
                      range=[np.log10(lo / 1.5), np.log10(hi * 1.5)], tickvals=ticks,
@@ -83,7 +95,8 @@ def compression_fig(curves: Sequence[CompressionCurve], refs: Mapping[str, Refer
     y_lo = min([*ys, 1.0])
     fig.update_yaxes(title_text="final accuracy, mean over tasks", tickformat=".0%",
                      range=[max(0.0, np.floor(y_lo * 20) / 20 - 0.05), 1.01])
-    fig.update_layout(height=height, template="plotly_white", margin=_MARGIN,
+    fig.update_layout(height=height, template="plotly_white",
+                      margin={**_MARGIN, "t": 64 if "<br>" in title else _MARGIN["t"]},
                       title=dict(text=title, x=0),
                       legend=dict(orientation="h", yanchor="top", y=-0.18, x=0))
     return fig

@@ -174,9 +174,10 @@ def render(experiment: str = DEFAULT_EXPERIMENT, folder: Path | None = None,
                     for c in sweep.curves]
             st.plotly_chart(cfigs.compression_fig(
                 hnet, refs, height=300 + 120,
-                title=f"{T} tasks: accuracy against compression ratio "
-                      f"({sweep.iters_per_task} steps per task, seed"
-                      f"{'s' * (len(sweep.seeds) > 1)} {', '.join(map(str, sweep.seeds))})"),
+                title=f"{T} tasks: accuracy against compression<br><sup>HNET at "
+                      f"{len(hnet[0].ratio) if hnet else 0} sizes, {sweep.iters_per_task} "
+                      f"steps per task, seed{'s' * (len(sweep.seeds) > 1)} "
+                      f"{', '.join(map(str, sweep.seeds))}</sup>"),
                 key=f"{key}.ratio", **_CHART)
         else:  # the bundled runs alone: HNET's point at its ratio, the baselines as lines
             curves = [dataclasses.replace(c, label=method_short(c.label.split(" ")[0]) + " "
