@@ -99,7 +99,7 @@ def test_a_bundled_ratio_sweep_draws_accuracy_against_ratio(long_bundle, tmp_pat
     assert not at.exception
     figs = [pio.from_json(c.proto.spec) for c in _charts(at)]
     (ratio,) = [f for f in figs if "compression" in (f.layout.title.text or "")]
-    assert f"({ITERS} steps per task, seed 0)" in ratio.layout.title.text
+    assert f"HNET at 2 sizes, {ITERS} steps per task, seed 0" in ratio.layout.title.text
     (hnet,) = ratio.data
     want = [param_counts(base.replace(hnet={"hidden": h})).compression for h in sizes]
     assert hnet.name == f"HNET ({N_TASKS} tasks)"

@@ -34,7 +34,11 @@ def _wait_current(page, chart, want: str, timeout: float = 30_000) -> None:
 
 
 def _click_slider_step(page, chart, k: int) -> None:
-    """Click the k-th tick of the chart's Plotly slider (on the rail, where plotly.js listens)."""
+    """Click the k-th tick of the chart's Plotly slider (on the rail, where plotly.js listens).
+    The slider is scrolled into view first: a click goes to viewport coordinates, and a page
+    still laying itself out can scroll it away after an earlier scroll (CI: three clicks off
+    screen, the slider never moved)."""
+    chart.locator("g.slider-group").scroll_into_view_if_needed()
     tick = chart.locator("g.slider-group .slider-tick-rect").nth(k).bounding_box()
     rail = chart.locator("g.slider-group rect.slider-rail-touch-rect").bounding_box()
     assert tick and rail

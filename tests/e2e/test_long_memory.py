@@ -51,7 +51,9 @@ def _memory_chart(page):
 
 
 def _click_step(page, chart, k: int) -> None:
-    """Click the k-th tick of the figure's slider (on the rail, where plotly.js listens)."""
+    """Click the k-th tick of the figure's slider (on the rail, where plotly.js listens), the
+    slider scrolled into view first (a click goes to viewport coordinates)."""
+    chart.locator("g.slider-group").scroll_into_view_if_needed()
     tick = chart.locator("g.slider-group .slider-tick-rect").nth(k).bounding_box()
     rail = chart.locator("g.slider-group rect.slider-rail-touch-rect").bounding_box()
     assert tick and rail
