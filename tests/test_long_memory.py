@@ -215,3 +215,19 @@ def test_merged_manifests_take_each_method_from_its_rows_manifest():
                                                                     ("hnet", "new")]
     both = merge_manifests(docs, {"hnet": "gone.json"})
     assert sorted(r.get("v") or "" for r in both["runs"]) == ["", "new", "old"]
+
+
+def test_summary_counts_the_seeds_each_method_has(sweep):
+    """The summary line names the number of seeds once when every method has as many, and per
+    method when they differ (the bundled fine-tuning has two seeds, the others three)."""
+    import dataclasses
+
+    from hnviz.ui.paper.long_memory import summary_text
+
+    mem = long_memory(sweep)
+    assert summary_text(mem).startswith(f"Mean final accuracy over all {T} tasks (2 seeds): ")
+    mem["finetune"] = dataclasses.replace(mem["finetune"], seeds=(1,))
+    text = summary_text(mem)
+    assert text.startswith(f"Mean final accuracy over all {T} tasks: ")
+    assert "**HNET** " in text and "(2 seeds, ratio" in text
+    assert "**fine-tuning** " in text and "(1 seed, forgetting" in text

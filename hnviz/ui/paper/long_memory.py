@@ -98,17 +98,24 @@ def ratio_sweep(experiment: str = DEFAULT_EXPERIMENT, folder: Path | None = None
 
 
 def summary_text(mem: dict[str, MethodMemory]) -> str:
-    """'HNET 92.1% (ratio 0.87, forgetting 1.2 points) · fine-tuning 18.0% · …' over T tasks."""
+    """'HNET 92.1% (ratio 0.87, forgetting 1.2 points) · fine-tuning 18.0% · …' over T tasks,
+    with the number of seeds once when every method has as many, else per method."""
+    counts = {len(m.seeds) for m in mem.values()}
     parts = []
     for name, m in mem.items():
         text = f"**{method_short(name)}** {m.mean_final:.1%}"
-        extra = [f"ratio {m.compression:.2f}"] if m.compression is not None else []
+        extra = [_seeds(len(m.seeds))] if len(counts) > 1 else []
+        if m.compression is not None:
+            extra.append(f"ratio {m.compression:.2f}")
         extra.append(f"forgetting {100 * m.forgetting:.1f} points")
         parts.append(text + f" ({', '.join(extra)})")
     T = max(m.n_tasks for m in mem.values())
-    seeds = max(len(m.seeds) for m in mem.values())
-    return (f"Mean final accuracy over all {T} tasks ({seeds} seed{'s' * (seeds > 1)}): "
-            + " · ".join(parts))
+    head = f" ({_seeds(counts.pop())})" if len(counts) == 1 else ""
+    return f"Mean final accuracy over all {T} tasks{head}: " + " · ".join(parts)
+
+
+def _seeds(n: int) -> str:
+    return f"{n} seed{'s' * (n > 1)}"
 
 
 def paper_section(folder: Path, experiment: str) -> None:
